@@ -1,0 +1,1 @@
+"""The project's own library: one way for each cross-cutting concern."""

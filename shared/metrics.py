@@ -1,0 +1,45 @@
+"""Every Prometheus metric the services export; names are fixed here and nowhere else."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "estate_http_requests_total", "HTTP requests by route and status", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "estate_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+EVENTS_PUBLISHED = Counter("estate_events_published_total", "Events published by the outbox relay", ["service", "topic"])
+EVENTS_CONSUMED = Counter(
+    "estate_events_consumed_total", "Events consumed, by outcome (applied, duplicate)", ["service", "topic", "outcome"]
+)
+EVENTS_RETRIED = Counter("estate_events_retried_total", "Handler attempts retried after an error", ["service", "topic"])
+EVENTS_DEAD_LETTERED = Counter(
+    "estate_events_dead_lettered_total", "Messages sent to <topic>.dlq", ["service", "topic", "reason"]
+)
+OUTBOX_BACKLOG = Gauge("estate_outbox_backlog", "Unpublished outbox rows", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "estate_outbox_oldest_unpublished_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
+)
+CONSUMER_LAG = Gauge("estate_consumer_lag", "Messages behind the partition end", ["service", "topic", "partition"])
+COMMIT_TO_APPLY = Histogram(
+    "estate_event_commit_to_apply_seconds",
+    "From the producer's commit (occurred_at) to the consumer's commit",
+    ["service", "topic"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+FUNNEL = Counter(
+    "estate_funnel_events_total",
+    "Sales funnel steps per project (registered, held, deposit_verified, subscribed, contracted, "
+    "handed_over, handed_off)",
+    ["project_id", "stage"],
+)
+SWEEPER_LAST_RUN = Gauge(
+    "estate_hold_sweeper_last_run_timestamp_seconds", "When the hold-expiry sweeper last finished a pass", ["service"]
+)
+HOLDS_EXPIRED = Counter("estate_holds_expired_total", "Holds released by the expiry sweeper", ["service"])
+DEPENDENCY_UP = Gauge("estate_dependency_up", "1 while a dependency (database, broker) is reachable", ["service", "dependency"])

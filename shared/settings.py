@@ -1,0 +1,67 @@
+"""Settings from ESTATE_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("leads", "inventory", "payments", "notifications")
+DEFAULT_PORTS: dict[str, int] = {"leads": 8001, "inventory": 8002, "payments": 8003, "notifications": 8004}
+DEV_JWT_SECRET = "dev-secret-change-me"
+EMBEDDED_PG_PORT = 54329
+EMBEDDED_KAFKA_PORT = 9092
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform; each is an ESTATE_<NAME> variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ESTATE_", extra="ignore")
+
+    # Infrastructure. None means "use the embedded one" (only `estate up` and tests start it).
+    database_url: str | None = None
+    kafka: str | None = None
+    data_dir: Path = Path(".estate")
+    db_prefix: str = "estate_"
+    partitions: int = 4
+    replication_factor: int = 1
+    kafka_idempotence: bool = False  # Tansu does not support the idempotent producer
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int | None = None  # default: the service's contract port
+    workers: int = 1
+    jwt_secret: str = DEV_JWT_SECRET
+
+    # Outbox relay and consumers
+    outbox_poll_seconds: float = 1.0
+    outbox_batch_size: int = 500
+    outbox_retention_hours: float = 168.0
+    consumer_max_retries: int = 3
+    consumer_retry_backoff_seconds: float = 0.2
+    consumer_group_prefix: str = "estate"
+
+    # Personal data: key for encryption at rest and keyed phone hashes (leads).
+    pii_key: str = "dev-pii-key-change-me"
+
+    # Logging
+    log_level: str = "INFO"
+
+    def service_port(self, service: str) -> int:
+        """The HTTP port of `service`: ESTATE_PORT if set, else its contract port."""
+        return self.port or DEFAULT_PORTS[service]
+
+    def kafka_bootstrap(self) -> str:
+        """Bootstrap servers; the embedded broker's address unless ESTATE_KAFKA is set."""
+        return self.kafka or f"127.0.0.1:{EMBEDDED_KAFKA_PORT}"
+
+    def server_dsn(self) -> str:
+        """DSN of the PostgreSQL server; the embedded one unless ESTATE_DATABASE_URL is set."""
+        return self.database_url or f"postgresql://postgres@127.0.0.1:{EMBEDDED_PG_PORT}/postgres"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
