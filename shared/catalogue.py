@@ -1,0 +1,199 @@
+"""The event catalogue: one entry per contract topic (name, type, key field, producer, data model).
+
+Topic names live here and nowhere else. Data models are tolerant of unknown fields
+(`extra="allow"`) so a producer may add fields without breaking consumers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EventData(BaseModel):
+    """Base of every event's `data`: unknown fields are kept, not rejected."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class UnitLockedData(EventData):
+    hold_id: str
+    unit_id: str
+    building: str
+    number: str
+    customer_id: str
+    consultant_id: str
+    expires_at: datetime
+    list_price: Decimal
+
+
+class UnitReleasedData(EventData):
+    hold_id: str
+    unit_id: str
+    reason: str  # expired | cancelled | refunded
+
+
+class DepositVerifiedData(EventData):
+    deposit_id: str
+    hold_id: str
+    unit_id: str
+    customer_id: str
+    amount: Decimal
+    receipt_no: str
+    verified_by: list[str]
+
+
+class DownPayment(EventData):
+    amount: Decimal
+    due_date: date
+
+
+class SubscriptionSignedData(EventData):
+    sale_id: str
+    unit_id: str
+    customer_id: str
+    price: Decimal
+    down_payment: DownPayment
+
+
+class ContractSignedData(EventData):
+    sale_id: str
+    unit_id: str
+    customer_id: str
+    contract_no: str
+    signed_at: datetime
+
+
+class HandoverCompletedData(EventData):
+    sale_id: str
+    unit_id: str
+    customer_id: str
+    handed_over_at: datetime
+
+
+class HandoffData(EventData):
+    handoff_id: str
+    project: dict[str, Any]
+    unit: dict[str, Any]
+    resident: dict[str, Any]
+    contract_no: str | None = None
+    handed_over_at: datetime
+
+
+class CustomerRegisteredData(EventData):
+    customer_id: str
+    owner_id: str
+    grade: str | None = None
+    next_contact_at: datetime | None = None
+
+
+class FollowupRecordedData(EventData):
+    customer_id: str
+    followup_id: str
+    owner_id: str
+    next_contact_at: datetime | None = None
+
+
+class DealCreditedData(EventData):
+    customer_id: str
+    sale_id: str
+    unit_id: str
+    consultant_id: str
+
+
+class DepositRefundedData(EventData):
+    deposit_id: str
+    hold_id: str
+    unit_id: str
+    customer_id: str
+    amount: Decimal
+
+
+class PaymentReceivedData(EventData):
+    payment_id: str
+    sale_id: str
+    unit_id: str
+    kind: str
+    amount: Decimal
+
+
+class PaymentOverdueData(EventData):
+    sale_id: str
+    unit_id: str
+    customer_id: str
+    amount: Decimal
+    due_date: date
+
+
+class TestEventData(EventData):
+    """Used by the platform's own delivery tests (outbox → broker → inbox)."""
+
+    seq: int
+    key: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One Kafka topic of the contract: one event type, keyed by one field of its data."""
+
+    name: str
+    event_type: str
+    key_field: str
+    producer: str
+    data_model: type[EventData]
+
+    @property
+    def dlq(self) -> str:
+        """The dead-letter twin where unreadable messages go."""
+        return f"{self.name}.dlq"
+
+    def key_of(self, data: dict[str, Any]) -> str:
+        """The partition key of an event with this `data`."""
+        return str(data[self.key_field])
+
+
+def _topic(producer: str, event_type: str, key_field: str, model: type[EventData]) -> Topic:
+    return Topic(f"estate.{producer}.{event_type}.v1", event_type, key_field, producer, model)
+
+
+UNIT_LOCKED = _topic("inventory", "unit-locked", "unit_id", UnitLockedData)
+UNIT_RELEASED = _topic("inventory", "unit-released", "unit_id", UnitReleasedData)
+DEPOSIT_VERIFIED = _topic("payments", "deposit-verified", "unit_id", DepositVerifiedData)
+SUBSCRIPTION_SIGNED = _topic("inventory", "subscription-signed", "unit_id", SubscriptionSignedData)
+CONTRACT_SIGNED = _topic("inventory", "contract-signed", "unit_id", ContractSignedData)
+HANDOVER_COMPLETED = _topic("inventory", "handover-completed", "unit_id", HandoverCompletedData)
+PROPERTY_HANDOFF = Topic("estate.property.handoff.v1", "handoff", "unit_id", "leads", HandoffData)
+CUSTOMER_REGISTERED = _topic("leads", "customer-registered", "customer_id", CustomerRegisteredData)
+FOLLOWUP_RECORDED = _topic("leads", "followup-recorded", "customer_id", FollowupRecordedData)
+DEAL_CREDITED = _topic("leads", "deal-credited", "customer_id", DealCreditedData)
+DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", "unit_id", DepositRefundedData)
+PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentReceivedData)
+PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
+# Not in the contract's table: the platform's own delivery self-test topic.
+PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
+
+CONTRACT_TOPICS: tuple[Topic, ...] = (
+    UNIT_LOCKED, UNIT_RELEASED, DEPOSIT_VERIFIED, SUBSCRIPTION_SIGNED, CONTRACT_SIGNED,
+    HANDOVER_COMPLETED, PROPERTY_HANDOFF, CUSTOMER_REGISTERED, FOLLOWUP_RECORDED, DEAL_CREDITED,
+    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE,
+)
+TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + (PLATFORM_TEST,)
+TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS)
+ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))
+
+_BY_NAME = {t.name: t for t in TOPICS}
+_BY_TYPE = {t.event_type: t for t in TOPICS}
+
+
+def by_name(name: str) -> Topic:
+    """The topic called `name`; KeyError if the catalogue has none."""
+    return _BY_NAME[name]
+
+
+def by_type(event_type: str) -> Topic:
+    """The topic that carries events of `event_type`."""
+    return _BY_TYPE[event_type]
