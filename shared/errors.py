@@ -1,0 +1,42 @@
+"""Errors in the contract's body: {"error": {"code": "snake_case", "message": "..."}}."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An answer other than success, with its HTTP status and contract code."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+        if status is not None:
+            self.status = status
+
+    def body(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class Unprocessable(ApiError):
+    status = 422

@@ -1,0 +1,116 @@
+"""Inbox: apply each event once, in the same transaction that records its id.
+
+Outcomes of one message:
+- unreadable or invalid → `<topic>.dlq` with the reason in headers; the offset moves on;
+- already applied (same event id) → nothing changes;
+- handler error → retried `max_retries` times with exponential backoff, then the DLQ;
+- database or broker unreachable → raised, so FastStream (AckPolicy.NACK_ON_ERROR) seeks back
+  and the offset is not committed: the message is seen again once the dependency is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from pydantic import ValidationError
+
+from shared import metrics
+from shared.catalogue import EventData, Topic
+from shared.envelope import Envelope, utcnow
+from shared.logs import correlation_id, log
+
+Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+
+# Errors that say "a dependency is down", not "this event is bad": never dead-letter on them.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+@dataclass
+class Delivery:
+    """One Kafka record as the inbox sees it."""
+
+    topic: Topic
+    value: bytes
+    key: bytes | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+class Inbox:
+    """Runs handlers for one service with dedupe, bounded retries and dead-lettering."""
+
+    def __init__(self, service: str, pool: asyncpg.Pool, producer: AIOKafkaProducer, *,
+                 max_retries: int = 3, backoff_seconds: float = 0.2) -> None:
+        self.service, self.pool, self.producer = service, pool, producer
+        self.max_retries, self.backoff_seconds = max_retries, backoff_seconds
+
+    async def process(self, delivery: Delivery, handler: Handler) -> str:
+        """Apply one record; returns applied | duplicate | dead_lettered (raises on infrastructure failure)."""
+        try:
+            env = Envelope.from_bytes(delivery.value)
+            data = delivery.topic.data_model.model_validate(env.data)
+        except (ValueError, ValidationError) as exc:
+            await self.dead_letter(delivery, "invalid_message", _short(exc))
+            return "dead_lettered"
+        correlation_id.set(env.correlation_id)
+        return await self._apply_with_retries(delivery, env, data, handler)
+
+    async def _apply_with_retries(self, delivery: Delivery, env: Envelope, data: EventData, handler: Handler) -> str:
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await self._apply(delivery, env, data, handler)
+            except INFRASTRUCTURE_ERRORS:
+                await asyncio.sleep(self.backoff_seconds * 5)  # don't spin while the database is away
+                raise
+            except Exception as exc:  # a handler error: bounded retries, then the DLQ
+                log("event_handler_failed", topic=delivery.topic.name, event_id=str(env.id), attempt=attempt + 1,
+                    error=repr(exc))
+                if attempt == self.max_retries:
+                    await self.dead_letter(delivery, "handler_failed", _short(exc))
+                    return "dead_lettered"
+                metrics.EVENTS_RETRIED.labels(self.service, delivery.topic.name).inc()
+                await asyncio.sleep(self.backoff_seconds * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _apply(self, delivery: Delivery, env: Envelope, data: EventData, handler: Handler) -> str:
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await conn.fetchval(
+                "INSERT INTO inbox (event_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                env.id, delivery.topic.name,
+            )
+            if fresh:
+                await handler(conn, env, data)
+        outcome = "applied" if fresh else "duplicate"
+        metrics.EVENTS_CONSUMED.labels(self.service, delivery.topic.name, outcome).inc()
+        if fresh:
+            lag = (utcnow() - env.occurred_at).total_seconds()
+            metrics.COMMIT_TO_APPLY.labels(self.service, delivery.topic.name).observe(max(lag, 0.0))
+        return outcome
+
+    async def dead_letter(self, delivery: Delivery, reason: str, detail: str) -> None:
+        """Send the original bytes to `<topic>.dlq` with why, where from and who gave up."""
+        headers = [
+            ("x-dlq-reason", reason.encode()), ("x-dlq-detail", detail.encode()),
+            ("x-dlq-service", self.service.encode()), ("x-original-topic", delivery.topic.name.encode()),
+            ("x-original-partition", str(delivery.partition).encode()),
+            ("x-original-offset", str(delivery.offset).encode()),
+        ]
+        await self.producer.send_and_wait(delivery.topic.dlq, delivery.value, key=delivery.key, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, delivery.topic.name, reason).inc()
+        log("event_dead_lettered", topic=delivery.topic.name, reason=reason, detail=detail,
+            partition=delivery.partition, offset=delivery.offset)
+
+
+def _short(exc: BaseException, limit: int = 500) -> str:
+    return repr(exc)[:limit]

@@ -1,0 +1,34 @@
+"""Producers and the health probe of the Kafka-protocol broker."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+from shared.settings import Settings
+
+
+def make_producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
+    """acks=all; idempotence only where the broker supports it (not the embedded Tansu)."""
+    options: dict[str, object] = dict(
+        bootstrap_servers=settings.kafka_bootstrap(),
+        acks="all",
+        enable_idempotence=settings.kafka_idempotence,
+        linger_ms=2,
+        request_timeout_ms=15_000,
+        retry_backoff_ms=200,
+    )
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+async def broker_reachable(settings: Settings, timeout: float = 1.0) -> bool:
+    """True when a TCP connection to the first bootstrap server opens within `timeout`."""
+    host, _, port = settings.kafka_bootstrap().split(",")[0].rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    return True

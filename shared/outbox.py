@@ -1,0 +1,169 @@
+"""Transactional outbox: record events with the state change; a relay publishes them in order.
+
+Ordering: `add_event` takes a transaction-scoped advisory lock on the event key before the
+insert, so two transactions that write events for one key get ids in commit order. The relay
+reads `published_at IS NULL ORDER BY id` — never a high-water mark — so a row whose id is lower
+than one already published (its transaction committed later) is still picked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from shared import metrics
+from shared.catalogue import Topic
+from shared.envelope import Envelope, new_envelope
+from shared.logs import correlation_id, log
+
+_INSERT = """
+INSERT INTO outbox (event_id, topic, key, payload, headers)
+SELECT $1, $2, $3, $4, $5::jsonb FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, 7311))) AS key_lock
+"""
+_LEADER_LOCK = 7_311_002  # one publishing relay per service database
+FUNNEL_STAGES = {
+    "customer-registered": "registered", "unit-locked": "held", "deposit-verified": "deposit_verified",
+    "subscription-signed": "subscribed", "contract-signed": "contracted", "handover-completed": "handed_over",
+    "handoff": "handed_off",
+}
+
+
+async def add_event(
+    conn: asyncpg.Connection,
+    topic: Topic,
+    data: dict[str, Any],
+    *,
+    producer: str,
+    project_id: str | None,
+    causation_id: str | None = None,
+) -> Envelope:
+    """Record an event in the caller's transaction; it is published after the commit."""
+    payload = topic.data_model.model_validate(data).model_dump(mode="json", exclude_none=False)
+    env = new_envelope(
+        topic.event_type, payload, producer=producer, project_id=project_id,
+        correlation_id=correlation_id.get(), causation_id=causation_id,
+    )
+    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), env.to_bytes(), "{}")
+    return env
+
+
+class OutboxRelay:
+    """Publishes one service's outbox to Kafka: leader-locked, woken by NOTIFY, polling as fallback."""
+
+    def __init__(self, service: str, dsn: str, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0,
+                 batch_size: int = 500, retention_hours: float = 168.0) -> None:
+        self.service, self.dsn, self.producer = service, dsn, producer
+        self.poll_seconds, self.batch_size, self.retention_hours = poll_seconds, batch_size, retention_hours
+        self._wake = asyncio.Event()
+        self._last_cleanup = 0.0
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Loop for ever: become leader, then drain whenever woken; reconnect after failures."""
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database or broker trouble: back off, then start over
+                self.is_leader = False
+                log("outbox_relay_error", service=self.service, error=repr(exc))
+                await asyncio.sleep(self.poll_seconds)
+
+    async def _lead(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):
+                await asyncio.sleep(self.poll_seconds)
+            self.is_leader = True
+            await conn.add_listener("estate_outbox", lambda *_: self._wake.set())
+            log("outbox_relay_leading", service=self.service)
+            while True:
+                await self._cycle(conn)
+        finally:
+            self.is_leader = False
+            await conn.close(timeout=2)
+
+    async def _cycle(self, conn: asyncpg.Connection) -> None:
+        self._wake.clear()
+        published = await self.drain_once(conn)
+        await self._observe(conn)
+        if published < self.batch_size:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+    async def drain_once(self, conn: asyncpg.Connection) -> int:
+        """Publish one batch of unpublished rows in id order; mark those the broker acknowledged."""
+        rows = await conn.fetch(
+            "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        futures = [await self.producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
+        done = await self._acknowledged(rows, futures)
+        if done:
+            await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", done)
+        if len(done) < len(rows):
+            raise ConnectionError("broker did not acknowledge every outbox row")
+        return len(done)
+
+    async def _acknowledged(self, rows: list[asyncpg.Record], futures: list[asyncio.Future]) -> list[int]:
+        """Ids of the longest prefix the broker acknowledged; anything after a failure is sent again."""
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        done: list[int] = []
+        for row, result in zip(rows, results):
+            if isinstance(result, BaseException):
+                log("outbox_publish_failed", service=self.service, topic=row["topic"], error=repr(result))
+                break
+            done.append(row["id"])
+            metrics.EVENTS_PUBLISHED.labels(self.service, row["topic"]).inc()
+            _count_funnel(row["payload"])
+        return done
+
+    async def _observe(self, conn: asyncpg.Connection) -> None:
+        backlog, oldest = await conn.fetchrow(
+            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at)) FROM outbox WHERE published_at IS NULL"
+        )
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest or 0))
+        if time.monotonic() - self._last_cleanup > 600:
+            self._last_cleanup = time.monotonic()
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", self.retention_hours * 3600
+            )
+
+
+def _count_funnel(payload: bytes) -> None:
+    body = orjson.loads(payload)
+    stage = FUNNEL_STAGES.get(body.get("type", ""))
+    if stage:
+        metrics.FUNNEL.labels(str(body.get("project_id")), stage).inc()
+
+
+async def requeue_since(conn: asyncpg.Connection, since: datetime) -> int:
+    """Mark published rows created at or after `since` for publishing again (in their id order)."""
+    status = await conn.execute(
+        "UPDATE outbox SET published_at = NULL WHERE created_at >= $1 AND published_at IS NOT NULL", since
+    )
+    await conn.execute("SELECT pg_notify('estate_outbox', '')")
+    return int(status.split()[-1])
+
+
+async def replay_service(settings: Any, service: str, since: datetime) -> int:
+    """`estate outbox replay`: re-queue a service's events since `since`; its relay re-publishes them."""
+    from shared.db import service_dsn
+
+    conn = await asyncpg.connect(service_dsn(settings, service))
+    try:
+        return await requeue_since(conn, since)
+    finally:
+        await conn.close()

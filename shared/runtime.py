@@ -1,0 +1,235 @@
+"""One runtime for every service: pool, migrations, relay, consumers, background jobs and HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import logs, metrics
+from shared.catalogue import Topic
+from shared.db import create_pool, migrate_service, service_dsn
+from shared.inbox import Delivery, Handler, Inbox
+from shared.kafka import broker_reachable, make_producer
+from shared.logs import log
+from shared.outbox import OutboxRelay
+from shared.settings import Settings, get_settings
+from shared.web import IdempotentPosts, ObservedApp, install_error_handlers
+
+Job = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What a service is made of; each service's app.py builds one."""
+
+    name: str
+    routers: list[APIRouter] = field(default_factory=list)
+    handlers: dict[Topic, Handler] = field(default_factory=dict)
+    publishes: tuple[Topic, ...] = ()
+    jobs: list[Job] = field(default_factory=list)
+    description: str = ""
+    migrations: Path | None = None  # default: services/<name>/migrations
+
+
+class Runtime:
+    """The live pieces of one service process."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+        self.spec, self.settings = spec, settings
+        self.pool: asyncpg.Pool | None = None
+        self.producer: Any = None  # aiokafka needs a running loop: made in start()
+        self.broker = build_broker(spec, settings, self)
+        self.inbox: Inbox | None = None
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def dsn(self) -> str:
+        return service_dsn(self.settings, self.spec.name)
+
+    async def start(self) -> None:
+        """Migrate, connect, then start relay, consumers and jobs (the broker may still be away)."""
+        await migrate_service(self.settings, self.spec.name, self.spec.migrations)
+        self.producer = make_producer(self.settings)
+        self.pool = await create_pool(self.dsn)
+        self.inbox = Inbox(self.spec.name, self.pool, self.producer, max_retries=self.settings.consumer_max_retries,
+                           backoff_seconds=self.settings.consumer_retry_backoff_seconds)
+        self.relay = OutboxRelay(self.spec.name, self.dsn, self.producer, poll_seconds=self.settings.outbox_poll_seconds,
+                                 batch_size=self.settings.outbox_batch_size,
+                                 retention_hours=self.settings.outbox_retention_hours)
+        self._spawn(self._start_messaging())
+        for job in self.spec.jobs:
+            self._spawn(job(self))
+
+    async def _start_messaging(self) -> None:
+        await retry_forever("producer_start", self.producer.start)
+        self._spawn(self.relay.run())
+        if self.spec.handlers:
+            await retry_forever("broker_start", self.broker.start)
+        self._spawn(watch_lag(self))
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        self._tasks.append(asyncio.ensure_future(coro))
+
+    async def stop(self) -> None:
+        """Cancel jobs, stop consumers (no commit of unprocessed messages), close producer and pool."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def health(self) -> tuple[bool, dict[str, str]]:
+        """Database and broker reachability, each with a reason when not."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc!r}"[:200]
+        checks["broker"] = "ok" if await broker_reachable(self.settings) else "unreachable"
+        for dep, state in checks.items():
+            metrics.DEPENDENCY_UP.labels(self.spec.name, dep).set(1 if state == "ok" else 0)
+        return all(v == "ok" for v in checks.values()), checks
+
+
+async def retry_forever(what: str, start: Callable[[], Awaitable[Any]], delay: float = 1.0) -> None:
+    """Keep trying to start a dependency; a service comes up even while the broker is away."""
+    while True:
+        try:
+            await start()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log("dependency_start_failed", what=what, error=repr(exc))
+            await asyncio.sleep(delay)
+
+
+def build_broker(spec: ServiceSpec, settings: Settings, runtime: Runtime) -> KafkaBroker:
+    """FastStream broker with one subscriber per consumed topic (NACK_ON_ERROR) and the documented publishers."""
+    broker = KafkaBroker(settings.kafka_bootstrap(), enable_idempotence=False, logger=None)
+    for topic, handler in spec.handlers.items():
+        _subscribe(broker, spec, settings, runtime, topic, handler)
+    for topic in spec.publishes:
+        broker.publisher(topic.name, title=f"{topic.name}:publish", schema=topic.data_model,
+                         description=f"{topic.event_type} events, keyed by {topic.key_field}")
+    return broker
+
+
+async def _raw(msg: Any) -> Any:
+    """Decoder that hands the handler the raw bytes: the inbox decides what is unreadable."""
+    return msg.body
+
+
+def _subscribe(broker: KafkaBroker, spec: ServiceSpec, settings: Settings, runtime: Runtime,
+               topic: Topic, handler: Handler) -> None:
+    group = f"{settings.consumer_group_prefix}.{spec.name}.{topic.name}"
+
+    @broker.subscriber(topic.name, group_id=group, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
+                       decoder=_raw, title=f"{topic.name}:{spec.name}", description=topic.data_model.__doc__)
+    async def consume(body: bytes, message: KafkaMessage) -> None:
+        raw = message.raw_message
+        await runtime.inbox.process(
+            Delivery(topic, body, key=raw.key, partition=raw.partition, offset=raw.offset), handler
+        )
+
+
+async def watch_lag(runtime: Runtime, every: float = 5.0) -> None:
+    """Export consumer lag (end offset minus position) per partition."""
+    while True:
+        await asyncio.sleep(every)
+        for sub in runtime.broker.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None:
+                continue
+            with contextlib.suppress(Exception):
+                for tp in consumer.assignment():
+                    end = consumer.highwater(tp)
+                    if end is not None:
+                        lag = max(end - await consumer.position(tp), 0)
+                        metrics.CONSUMER_LAG.labels(runtime.spec.name, tp.topic, str(tp.partition)).set(lag)
+
+
+def asyncapi_document(spec: ServiceSpec, settings: Settings | None = None) -> dict:
+    """The AsyncAPI document (FastStream-generated) of what the service publishes and consumes."""
+    broker = build_broker(spec, settings or Settings(kafka="localhost:9092"), runtime=None)  # type: ignore[arg-type]
+    doc = AsyncAPI(broker, title=f"estate {spec.name}", version="1.0.0", description=spec.description)
+    return doc.to_specification().to_jsonable()
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app of a service, with the runtime started in its lifespan."""
+    settings = settings or get_settings()
+    runtime = Runtime(spec, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        log("service_started", service=spec.name)
+        yield
+        await runtime.stop()
+
+    app = FastAPI(title=f"estate {spec.name}", version="1.0.0", lifespan=lifespan, description=spec.description)
+    app.state.settings, app.state.runtime = settings, runtime
+    install_error_handlers(app)
+    _add_platform_routes(app, spec, settings, runtime)
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(IdempotentPosts, get_pool=lambda: runtime.pool)
+    app.add_middleware(ObservedApp, service=spec.name)
+    return app
+
+
+def _add_platform_routes(app: FastAPI, spec: ServiceSpec, settings: Settings, runtime: Runtime) -> None:
+    @app.get("/health", include_in_schema=False)
+    async def health() -> JSONResponse:
+        ok, checks = await runtime.health()
+        if ok:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": checks}, status_code=503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    document = asyncapi_document(spec, settings)
+
+    @app.get("/asyncapi", include_in_schema=False)
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(document)
+
+
+def load_spec(service: str) -> ServiceSpec:
+    """The ServiceSpec that `services/<service>/app.py` builds."""
+    return importlib.import_module(f"services.{service}.app").build_spec()
+
+
+def serve(service: str) -> None:
+    """`estate serve NAME`: run one service's HTTP server, relay and consumers until stopped."""
+    settings = get_settings()
+    logs.configure(service, settings.log_level)
+    if settings.jwt_secret == "dev-secret-change-me":
+        log("jwt_secret_is_development_default", level=30)
+    app = create_app(load_spec(service), settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.service_port(service), log_config=None,
+                            access_log=False, loop="uvloop", http="httptools", lifespan="on")
+    uvicorn.Server(config).run()
