@@ -58,6 +58,8 @@ class SubscriptionSignedData(EventData):
     customer_id: str
     price: Decimal
     down_payment: DownPayment
+    consultant_id: str | None = None  # who held the unit for the buyer (leads credits the deal, R10)
+    hold_id: str | None = None
 
 
 class ContractSignedData(EventData):
@@ -73,6 +75,32 @@ class HandoverCompletedData(EventData):
     unit_id: str
     customer_id: str
     handed_over_at: datetime
+    # Beyond the contract's minimum, so leads can build the property hand-off without asking anyone:
+    project: dict[str, Any] | None = None  # {id, code, name}
+    unit: dict[str, Any] | None = None  # {building, number, floor, area_m2}
+    contract_no: str | None = None
+
+
+class ProjectCreatedData(EventData):
+    """A project and its settings (hold_minutes, protection_days, cash_limit, time zone, quiet hours, …)."""
+
+    project_id: str
+    code: str
+    name: str
+    city: str | None = None
+    settings: dict[str, Any] = {}
+
+
+class MortgageAppointmentScheduledData(EventData):
+    """R30: the bank appointment; notifications reminds 7, 3 and 1 days before."""
+
+    appointment_id: str
+    sale_id: str
+    unit_id: str
+    customer_id: str | None = None
+    at: datetime
+    place: str
+    documents: list[str] = []
 
 
 class HandoffData(EventData):
@@ -173,7 +201,12 @@ DEAL_CREDITED = _topic("leads", "deal-credited", "customer_id", DealCreditedData
 DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", "unit_id", DepositRefundedData)
 PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentReceivedData)
 PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
-# Not in the contract's table: the platform's own delivery self-test topic.
+# Additions to the contract's table (new topics, nothing existing changed).
+PROJECT_CREATED = Topic("estate.inventory.project-created.v1", "project-created", "project_id", "inventory",
+                        ProjectCreatedData)
+MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", "unit_id",
+                                        MortgageAppointmentScheduledData)
+# The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
 
 CONTRACT_TOPICS: tuple[Topic, ...] = (
@@ -181,8 +214,9 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     HANDOVER_COMPLETED, PROPERTY_HANDOFF, CUSTOMER_REGISTERED, FOLLOWUP_RECORDED, DEAL_CREDITED,
     DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE,
 )
-TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + (PLATFORM_TEST,)
-TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS)
+EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED)
+TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
+TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
 ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))
 
 _BY_NAME = {t.name: t for t in TOPICS}
