@@ -105,6 +105,7 @@ class MortgageAppointmentScheduledData(EventData):
 
 class HandoffData(EventData):
     handoff_id: str
+    unit_id: str  # the partition key: one unit's events stay in order
     project: dict[str, Any]
     unit: dict[str, Any]
     resident: dict[str, Any]
