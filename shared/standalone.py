@@ -1,0 +1,51 @@
+"""Run one piece of a service on its own: the outbox relay, or the consumers without HTTP.
+
+`estate relay SERVICE` uses this; so do the delivery tests that SIGKILL a relay or a consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from shared.db import migrate_service, service_dsn
+from shared.kafka import make_producer
+from shared.logs import log
+from shared.outbox import OutboxRelay
+from shared.runtime import Runtime, ServiceSpec
+from shared.settings import Settings
+
+
+async def run_relay(settings: Settings, service: str) -> None:
+    """Publish `service`'s outbox until SIGTERM/SIGINT."""
+    producer = make_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(service, service_dsn(settings, service), producer, poll_seconds=settings.outbox_poll_seconds,
+                        batch_size=settings.outbox_batch_size, retention_hours=settings.outbox_retention_hours)
+    task = asyncio.ensure_future(relay.run())
+    try:
+        await _until_signalled()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+
+
+async def run_consumers(spec: ServiceSpec, settings: Settings) -> None:
+    """Run a service's relay, consumers and jobs (no HTTP) until SIGTERM/SIGINT."""
+    await migrate_service(settings, spec.name, spec.migrations)
+    runtime = Runtime(spec, settings)
+    await runtime.start()
+    log("consumers_started", service=spec.name)
+    try:
+        await _until_signalled()
+    finally:
+        await runtime.stop()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
