@@ -1,0 +1,58 @@
+"""A minimal service used to prove the delivery machinery: it consumes the platform test topic.
+
+Run as a process: `python -m tests.support.platform consume|relay` with ESTATE_* variables set,
+plus ESTATE_TEST_SOURCE (database service name whose outbox the relay publishes) and
+ESTATE_TEST_SINK (database service name of the consumer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from shared.catalogue import PLATFORM_TEST
+from shared.envelope import Envelope
+from shared.runtime import ServiceSpec
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def on_test_event(conn: asyncpg.Connection, env: Envelope, data) -> None:
+    """Apply one test event; `stall` hangs inside the transaction where ESTATE_TEST_STALL is set; `fail` raises."""
+    extra = data.model_extra or {}
+    if extra.get("stall") and os.environ.get("ESTATE_TEST_STALL"):
+        await asyncio.sleep(3600)
+    if extra.get("fail"):
+        raise ValueError("this test event is made to fail")
+    await conn.execute("INSERT INTO applied (event_id, key, seq) VALUES ($1, $2, $3)", env.id, data.key, data.seq)
+
+
+def sink_spec(name: str) -> ServiceSpec:
+    """A consumer of the platform test topic that records what it applied."""
+    return ServiceSpec(name=name, handlers={PLATFORM_TEST: on_test_event}, migrations=MIGRATIONS)
+
+
+def source_spec(name: str) -> ServiceSpec:
+    """A producer-only service (outbox + relay) for the platform test topic."""
+    return ServiceSpec(name=name, publishes=(PLATFORM_TEST,), migrations=MIGRATIONS)
+
+
+def main(argv: list[str]) -> None:
+    from shared import logs
+    from shared.settings import Settings
+    from shared.standalone import run_consumers, run_relay
+
+    settings = Settings()
+    logs.configure("platform-test", "INFO")
+    if argv[0] == "relay":
+        asyncio.run(run_relay(settings, os.environ["ESTATE_TEST_SOURCE"]))
+    else:
+        asyncio.run(run_consumers(sink_spec(os.environ["ESTATE_TEST_SINK"]), settings))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
