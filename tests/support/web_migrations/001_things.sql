@@ -1,0 +1,1 @@
+CREATE TABLE things (id uuid PRIMARY KEY, name text NOT NULL);
