@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from shared.settings import DEFAULT_PORTS, DEV_JWT_SECRET, EMBEDDED_KAFKA_PORT, EMBEDDED_PG_PORT, SERVICES, get_settings
+from shared.settings import DEV_JWT_SECRET, SERVICES, get_settings
 
 app = typer.Typer(help="estate: the sales office of a property developer, as events.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Outbox operations.", no_args_is_help=True)
@@ -103,7 +103,7 @@ def demo(host: str = "127.0.0.1") -> None:
     from shared.demo import StepFailed, Urls, run_demo
 
     settings = get_settings()
-    urls = Urls(**{name: f"http://{host}:{DEFAULT_PORTS[name]}" for name in SERVICES})
+    urls = Urls(**{name: f"http://{host}:{settings.service_port(name)}" for name in SERVICES})
     try:
         journey = asyncio.run(run_demo(urls, settings.jwt_secret, settings.kafka_bootstrap()))
     except (StepFailed, httpx.HTTPError) as exc:
@@ -170,15 +170,17 @@ class Supervisor:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env_updates = {}
         if not self.settings.database_url:
-            if port_open(EMBEDDED_PG_PORT):
-                raise SystemExit(f"port {EMBEDDED_PG_PORT} is taken: is `estate up` already running?")
-            self.pg = EmbeddedPostgres(self.data_dir / "pg", EMBEDDED_PG_PORT)
+            pg_port = self.settings.embedded_pg_port
+            if port_open(pg_port):
+                raise SystemExit(f"port {pg_port} is taken: is `estate up` already running?")
+            self.pg = EmbeddedPostgres(self.data_dir / "pg", pg_port)
             self.pg.start()
             env_updates["ESTATE_DATABASE_URL"] = self.pg.dsn
         if not self.settings.kafka:
-            if port_open(EMBEDDED_KAFKA_PORT):
-                raise SystemExit(f"port {EMBEDDED_KAFKA_PORT} is taken: is another broker running?")
-            self.broker = EmbeddedKafka(EMBEDDED_KAFKA_PORT, self.data_dir / "tansu.log")
+            kafka_port = self.settings.embedded_kafka_port
+            if port_open(kafka_port):
+                raise SystemExit(f"port {kafka_port} is taken: is another broker running?")
+            self.broker = EmbeddedKafka(kafka_port, self.data_dir / "tansu.log")
             self.broker.start()
             env_updates["ESTATE_KAFKA"] = self.broker.bootstrap
         os.environ.update(env_updates)
@@ -194,15 +196,19 @@ class Supervisor:
         logs = self.data_dir / "logs"
         logs.mkdir(exist_ok=True)
         out = open(logs / f"{name}.log", "ab")
+        env = {k: v for k, v in os.environ.items() if k != "ESTATE_PORT"}  # each child takes its own port
         process = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name], stdout=out, stderr=out,
-                                   preexec_fn=_die_with_parent, env=dict(os.environ))
+                                   preexec_fn=_die_with_parent, env=env)
         return Child(name, process, time.monotonic())
 
     def _healthy(self, name: str) -> bool:
         try:
-            return httpx.get(f"http://127.0.0.1:{DEFAULT_PORTS[name]}/health", timeout=1).status_code == 200
+            return httpx.get(f"{self._url(name)}/health", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def _url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.settings.service_port(name)}"
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -215,7 +221,7 @@ class Supervisor:
     def _print_table(self) -> None:
         rows = [("service", "url", "pid", "health")]
         for name, child in self.children.items():
-            rows.append((name, f"http://127.0.0.1:{DEFAULT_PORTS[name]}", str(child.process.pid),
+            rows.append((name, self._url(name), str(child.process.pid),
                          "ok" if self._healthy(name) else "starting"))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for row in rows:
@@ -223,7 +229,7 @@ class Supervisor:
         typer.echo(f"\nPostgreSQL  {self.settings.server_dsn()}" + ("  (embedded)" if self.pg else ""))
         typer.echo(f"Kafka       {self.settings.kafka_bootstrap()}" + ("  (embedded, in memory)" if self.broker else ""))
         typer.echo(f"data, logs  {self.data_dir}")
-        typer.echo("board       http://127.0.0.1:8002/board      demo: .venv/bin/estate demo")
+        typer.echo(f"board       {self._url('inventory')}/board      demo: .venv/bin/estate demo")
         typer.echo("Ctrl-C stops everything.")
 
     def _watch(self) -> None:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     db_prefix: str = "estate_"
     partitions: int = 4
     replication_factor: int = 1
+    embedded_pg_port: int = EMBEDDED_PG_PORT
+    embedded_kafka_port: int = EMBEDDED_KAFKA_PORT
+    port_offset: int = 0  # `estate up` serves each service on its contract port + this (tests run beside `make run`)
     kafka_idempotence: bool = False  # Tansu does not support the idempotent producer
 
     # HTTP
@@ -50,15 +53,15 @@ class Settings(BaseSettings):
 
     def service_port(self, service: str) -> int:
         """The HTTP port of `service`: ESTATE_PORT if set, else its contract port."""
-        return self.port or DEFAULT_PORTS[service]
+        return self.port or DEFAULT_PORTS[service] + self.port_offset
 
     def kafka_bootstrap(self) -> str:
         """Bootstrap servers; the embedded broker's address unless ESTATE_KAFKA is set."""
-        return self.kafka or f"127.0.0.1:{EMBEDDED_KAFKA_PORT}"
+        return self.kafka or f"127.0.0.1:{self.embedded_kafka_port}"
 
     def server_dsn(self) -> str:
         """DSN of the PostgreSQL server; the embedded one unless ESTATE_DATABASE_URL is set."""
-        return self.database_url or f"postgresql://postgres@127.0.0.1:{EMBEDDED_PG_PORT}/postgres"
+        return self.database_url or f"postgresql://postgres@127.0.0.1:{self.embedded_pg_port}/postgres"
 
 
 @lru_cache(maxsize=1)
