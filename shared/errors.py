@@ -8,14 +8,17 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, details: list | None = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.details = code, message, details
         if status is not None:
             self.status = status
 
     def body(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message}}
+        error: dict = {"code": self.code, "message": self.message}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
 
 
 class BadRequest(ApiError):

@@ -1,0 +1,30 @@
+"""Inventory's event handlers; each runs inside the inbox transaction (dedupe and effect commit together)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from services.inventory import store, use_cases
+from shared.envelope import Envelope
+from shared.logs import log
+
+
+async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data) -> None:
+    """Read model: a hold needs a customer registered in the unit's project."""
+    if env.project_id is None:
+        raise ValueError("customer-registered without a project_id")
+    await store.remember_customer(conn, uuid.UUID(env.project_id), uuid.UUID(data.customer_id))
+
+
+async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data) -> None:
+    """The deposit counts (R23): reserve the unit and open the sale."""
+    outcome = await use_cases.open_sale(conn, data, env.project_id)
+    log("deposit_verified_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)
+
+
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data) -> None:
+    """A refund frees the unit (reason refunded)."""
+    outcome = await use_cases.close_sale_on_refund(conn, data)
+    log("deposit_refunded_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)

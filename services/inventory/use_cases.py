@@ -1,0 +1,247 @@
+"""Inventory use cases: load, ask the domain, write rows and outbox events in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from services.inventory import store
+from services.inventory.domain import (
+    DomainError, InvalidInput, InvalidTransition, PoaNotNotarized, ProjectSettings, QuoteRequest, RowProblem,
+    UnitNotAvailable, UnitRow, UnitStatus, check_transition, money, quote,
+)
+from shared import catalogue as topics
+from shared.logs import log
+from shared.outbox import add_event
+
+PRODUCER = "inventory"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class UnknownCustomer(DomainError):
+    code = "unknown_customer"
+
+
+class DuplicateCode(DomainError):
+    code = "project_code_taken"
+
+
+class BadRows(DomainError):
+    code = "invalid_units"
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("; ".join(f"row {p.row} {p.field}: {p.message}" for p in problems[:50]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class HoldUnit:
+    unit_id: uuid.UUID
+    customer_id: uuid.UUID
+    consultant_id: str
+
+
+async def create_project(conn: asyncpg.Connection, code: str, name: str, city: str | None,
+                         settings: ProjectSettings) -> dict[str, Any]:
+    """Create a project and announce it (its settings drive the other services' rules)."""
+    project_id = uuid.uuid4()
+    async with conn.transaction():
+        if not await store.insert_project(conn, project_id, code, name, city, settings):
+            raise DuplicateCode(f"a project with code {code} exists")
+        await add_event(conn, topics.PROJECT_CREATED, {"project_id": str(project_id), "code": code, "name": name,
+                                                       "city": city, "settings": settings.as_json()},
+                        producer=PRODUCER, project_id=str(project_id))
+    return {"id": str(project_id), "code": code, "name": name, "city": city, "settings": settings.as_json()}
+
+
+async def import_units(conn: asyncpg.Connection, project_id: uuid.UUID, rows: list[UnitRow],
+                       problems: list[RowProblem]) -> int:
+    """All or nothing: any bad row (or a unit that exists already) and nothing is imported."""
+    if problems:
+        raise BadRows(problems)
+    async with conn.transaction():
+        clashes = await store.insert_units(conn, project_id, rows)
+        if clashes:
+            index = {(r.building, r.number): i for i, r in enumerate(rows, start=1)}
+            raise BadRows([RowProblem(index[c], "number", f"{c[0]}-{c[1]} exists already") for c in clashes])
+    return len(rows)
+
+
+async def hold_unit(conn: asyncpg.Connection, cmd: HoldUnit) -> dict[str, Any]:
+    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins."""
+    context = await store.hold_context(conn, cmd.unit_id, cmd.customer_id)
+    if context is None:
+        raise NotFound("no such unit")
+    if not context["known"]:
+        raise UnknownCustomer("the customer is not registered in this project")
+    if context["status"] != UnitStatus.AVAILABLE.value:
+        raise UnitNotAvailable(f"the unit is {context['status']}")
+    hold_id = uuid.uuid4()
+    async with conn.transaction():
+        taken = await store.take_unit(conn, cmd.unit_id, hold_id, cmd.customer_id, cmd.consultant_id,
+                                      context["hold_minutes"] or 30)
+        if taken is None:
+            raise UnitNotAvailable("someone else holds or bought the unit")
+        data = {"hold_id": str(hold_id), "unit_id": str(cmd.unit_id), "building": taken["building"],
+                "number": taken["number"], "customer_id": str(cmd.customer_id), "consultant_id": cmd.consultant_id,
+                "expires_at": taken["expires_at"], "list_price": taken["list_price"]}
+        await add_event(conn, topics.UNIT_LOCKED, data, producer=PRODUCER, project_id=str(taken["project_id"]))
+    return {**data, "expires_at": taken["expires_at"].isoformat(), "list_price": str(taken["list_price"])}
+
+
+async def release_hold(conn: asyncpg.Connection, unit_id: uuid.UUID, hold_id: uuid.UUID, actor: str,
+                       may_release_any: bool) -> None:
+    """Holder, manager or sales control ends a live hold; the unit is free again."""
+    async with conn.transaction():
+        row = await store.hold(conn, hold_id, lock=True)
+        if row is None or row["unit_id"] != unit_id:
+            raise NotFound("no such hold on this unit")
+        if not may_release_any and row["consultant_id"] != actor:
+            raise DomainError("only the holder, a manager or sales control may release a hold", "not_holder")
+        if row["state"] != "live":
+            raise InvalidTransition(f"the hold is {row['state']}", "hold_not_live")
+        await store.end_hold(conn, hold_id, "released", actor)
+        await _released(conn, row, "cancelled")
+
+
+async def _released(conn: asyncpg.Connection, hold_row: asyncpg.Record, reason: str) -> None:
+    await add_event(conn, topics.UNIT_RELEASED, {"hold_id": str(hold_row["id"]), "unit_id": str(hold_row["unit_id"]),
+                                                 "reason": reason},
+                    producer=PRODUCER, project_id=str(hold_row["project_id"]))
+
+
+async def expire_holds(conn: asyncpg.Connection, batch: int = 200) -> int:
+    """The sweeper's pass: lapsed holds end, units free, one `unit-released` (expired) each."""
+    async with conn.transaction():
+        ended = await store.expire_due_holds(conn, batch)
+        for row in ended:
+            await _released(conn, row, "expired")
+    return len(ended)
+
+
+async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None) -> str:
+    """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction)."""
+    hold_id, unit_id = uuid.UUID(data.hold_id), uuid.UUID(data.unit_id)
+    if await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id):
+        return "already_open"
+    hold_row = await store.hold(conn, hold_id, lock=True)
+    if hold_row is None or hold_row["unit_id"] != unit_id:
+        raise ValueError(f"deposit-verified names hold {hold_id} that inventory never made for unit {unit_id}")
+    unit_row = await store.unit(conn, unit_id, lock=True)
+    sale_id = uuid.uuid4()
+    if hold_row["state"] == "live":
+        moved = await store.set_unit_status(conn, unit_id, "held", "reserved", reason="deposit_verified",
+                                            actor="payments", ref=str(data.deposit_id), sale_id=sale_id)
+    else:  # the hold lapsed while the deposit was being counted: reserve only if nobody else has the unit
+        moved = await store.set_unit_status(conn, unit_id, "available", "reserved", reason="deposit_verified_late",
+                                            actor="payments", ref=str(data.deposit_id), sale_id=sale_id)
+    if not moved:
+        await store.note_conflict(conn, unit_id, hold_id, data.deposit_id, uuid.UUID(data.customer_id))
+        log("deposit_conflict", unit_id=str(unit_id), hold_id=str(hold_id), deposit_id=data.deposit_id,
+            unit_status=unit_row["status"])
+        return "conflict"
+    await conn.execute("UPDATE holds SET state = 'converted', ended_at = now() WHERE id = $1", hold_id)
+    await store.insert_sale(conn, sale_id, hold_row, data.deposit_id, unit_row["list_price"])
+    return "reserved"
+
+
+async def close_sale_on_refund(conn: asyncpg.Connection, data: Any) -> str:
+    """deposit-refunded: the sale it opened closes and the unit is free; or the hold it was for ends."""
+    hold_id = uuid.UUID(data.hold_id)
+    sale_row = await conn.fetchrow("SELECT * FROM sales WHERE hold_id = $1 AND closed_at IS NULL FOR UPDATE", hold_id)
+    if sale_row is not None:
+        if sale_row["status"] != "reserved":
+            log("refund_after_subscription_ignored", sale_id=str(sale_row["id"]), status=sale_row["status"])
+            return "ignored"
+        await store.set_unit_status(conn, sale_row["unit_id"], "reserved", "available", reason="deposit_refunded",
+                                    actor="payments", ref=data.deposit_id, clear_hold=True, clear_sale=True)
+        await store.update_sale(conn, sale_row["id"], "refunded", closed_at=datetime.now().astimezone())
+    elif await store.end_hold(conn, hold_id, "released", "refund") is None:
+        return "nothing"
+    hold_row = await store.hold(conn, hold_id)
+    await _released(conn, hold_row, "refunded")
+    return "released"
+
+
+async def advance_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, target: UnitStatus, actor: str,
+                       **fields: Any) -> asyncpg.Record:
+    """Move a sale and its unit one step along the chain (R27, R29, R32); anything else is a 409."""
+    sale_row = await store.sale(conn, sale_id, lock=True)
+    if sale_row is None or sale_row["closed_at"] is not None:
+        raise NotFound("no such open sale")
+    current = UnitStatus(sale_row["status"])
+    check_transition(current, target)
+    await store.set_unit_status(conn, sale_row["unit_id"], current.value, target.value, reason=target.value,
+                                actor=actor, ref=str(sale_id))
+    await store.update_sale(conn, sale_id, target.value, **fields)
+    return sale_row
+
+
+async def sign_subscription(conn: asyncpg.Connection, sale_id: uuid.UUID, amount: Decimal, due: str,
+                            actor: str) -> dict[str, Any]:
+    """R27: the buyer signed in person; the manager countersigns; the unit is sealed."""
+    async with conn.transaction():
+        sale_row = await advance_sale(conn, sale_id, UnitStatus.SUBSCRIBED, actor,
+                                      subscription={"down_payment": {"amount": str(amount), "due_date": due},
+                                                    "countersigned_by": actor})
+        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]), "customer_id": str(sale_row["customer_id"]),
+                "price": sale_row["price"], "down_payment": {"amount": amount, "due_date": due},
+                "consultant_id": sale_row["consultant_id"], "hold_id": str(sale_row["hold_id"])}
+        await add_event(conn, topics.SUBSCRIPTION_SIGNED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
+    return {"sale_id": str(sale_id), "status": "subscribed", "down_payment": {"amount": str(amount), "due_date": due}}
+
+
+async def sign_contract(conn: asyncpg.Connection, sale_id: uuid.UUID, contract_no: str, signatory: str,
+                        poa_notarized: bool, actor: str) -> dict[str, Any]:
+    """R29: buyer in person, or an attorney with a notarised power of attorney; the ID copy is kept."""
+    if signatory == "attorney" and not poa_notarized:
+        raise PoaNotNotarized("an attorney signs only with a notarised power of attorney")
+    signed_at = datetime.now().astimezone()
+    async with conn.transaction():
+        sale_row = await advance_sale(conn, sale_id, UnitStatus.CONTRACTED, actor, contract={
+            "contract_no": contract_no, "signatory": signatory, "poa_notarized": poa_notarized,
+            "id_copy_kept": True, "signed_at": signed_at.isoformat()})
+        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]),
+                "customer_id": str(sale_row["customer_id"]), "contract_no": contract_no, "signed_at": signed_at}
+        await add_event(conn, topics.CONTRACT_SIGNED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
+    return {"sale_id": str(sale_id), "status": "contracted", "contract_no": contract_no,
+            "signed_at": signed_at.isoformat()}
+
+
+async def complete_handover(conn: asyncpg.Connection, sale_id: uuid.UUID, handed_over_at: datetime,
+                            actor: str) -> dict[str, Any]:
+    """R32: keys handed over; the event carries what the property hand-off needs (ids and unit facts)."""
+    async with conn.transaction():
+        sale_row = await advance_sale(conn, sale_id, UnitStatus.HANDED_OVER, actor, handed_over_at=handed_over_at)
+        unit_row = await store.unit(conn, sale_row["unit_id"])
+        project_row = await store.project(conn, sale_row["project_id"])
+        contract = await conn.fetchval("SELECT contract->>'contract_no' FROM sales WHERE id = $1", sale_id)
+        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]), "customer_id": str(sale_row["customer_id"]),
+                "handed_over_at": handed_over_at, "contract_no": contract,
+                "project": {"id": str(project_row["id"]), "code": project_row["code"], "name": project_row["name"]},
+                "unit": {"building": unit_row["building"], "number": unit_row["number"], "floor": unit_row["floor"],
+                         "area_m2": str(unit_row["area_m2"])}}
+        await add_event(conn, topics.HANDOVER_COMPLETED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
+    return {"sale_id": str(sale_id), "status": "handed_over", "handed_over_at": handed_over_at.isoformat()}
+
+
+def quote_unit(unit_row: asyncpg.Record, settings: ProjectSettings, req: QuoteRequest) -> dict[str, Any]:
+    """R20, R21: the full cost and plans of a unit."""
+    result = quote({"list_price": unit_row["list_price"], "floor_price": unit_row["floor_price"],
+                    "area_m2": unit_row["area_m2"]}, req, settings)
+    return {"unit_id": str(unit_row["id"]), "floor_price": str(money(unit_row["floor_price"])), **result}
+
+
+def require_valid_uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(f"{what} is not a valid id") from None

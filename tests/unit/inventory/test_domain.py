@@ -1,0 +1,131 @@
+"""Inventory domain rules: the unit status chain (R19, R27, R29, R32), settings, unit rows, quotes (R20, R21)."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.inventory.domain import (
+    TRANSITIONS, InvalidInput, InvalidTransition, PriceBelowFiled, ProjectSettings, QuoteRequest, UnitStatus,
+    check_transition, deed_tax_rate, discounted_price, equal_instalment, equal_principal, instalment_plan, money,
+    parse_settings, parse_unit_rows, quote,
+)
+
+S = UnitStatus
+ALLOWED = {(S.AVAILABLE, S.HELD), (S.AVAILABLE, S.RESERVED), (S.HELD, S.AVAILABLE), (S.HELD, S.RESERVED),
+           (S.RESERVED, S.SUBSCRIBED), (S.RESERVED, S.AVAILABLE), (S.SUBSCRIBED, S.CONTRACTED),
+           (S.CONTRACTED, S.HANDED_OVER)}
+
+
+@pytest.mark.parametrize("current", list(S))
+@pytest.mark.parametrize("target", list(S))
+def test_every_pair_of_statuses_is_allowed_or_refused_as_the_chain_says(current, target) -> None:
+    if (current, target) in ALLOWED:
+        check_transition(current, target)
+    else:
+        with pytest.raises(InvalidTransition):
+            check_transition(current, target)
+
+
+def test_a_contract_needs_a_subscription_first_r29() -> None:
+    with pytest.raises(InvalidTransition):
+        check_transition(S.RESERVED, S.CONTRACTED)
+    with pytest.raises(InvalidTransition):
+        check_transition(S.SUBSCRIBED, S.HANDED_OVER)
+    assert TRANSITIONS[S.HANDED_OVER] == frozenset()
+
+
+def test_settings_defaults_and_validation() -> None:
+    s = parse_settings(None)
+    assert (s.hold_minutes, s.protection_days, s.cash_limit, s.cash_banking_days, s.quiet_hours) == (
+        30, 20, Decimal("10000.00"), 2, "21:00-09:00")
+    assert parse_settings({"hold_minutes": 15, "cash_limit": "5000.00"}).hold_minutes == 15
+    for bad in ({"hold_minutes": 0}, {"hold_minutes": "x"}, {"quiet_hours": "25:00-09:00"}, {"timezone": "Mars/Base"},
+                {"cash_limit": "-1"}, {"nonsense": 1}, {"hold_minutes": True}):
+        with pytest.raises(InvalidInput):
+            parse_settings(bad)
+
+
+def _row(**over):
+    row = {"building": "B1", "number": "101", "floor": 1, "layout": "3BR", "area_m2": "89.50",
+           "list_price": "2000000.00", "floor_price": "1800000.00"}
+    row.update(over)
+    return row
+
+
+def test_unit_rows_report_every_bad_row_and_field() -> None:
+    rows = [_row(), _row(number="102", floor="x", area_m2="-3"), _row(number="101"), "nope",
+            _row(number="104", list_price=None), _row(number="105", floor_price="2100000")]
+    units, problems = parse_unit_rows(rows)
+    found = {(p.row, p.field) for p in problems}
+    assert found == {(2, "floor"), (2, "area_m2"), (3, "number"), (4, "*"), (5, "list_price"), (6, "floor_price")}
+    assert units[0].list_price == Decimal("2000000.00")
+
+
+def test_discount_never_below_the_filed_floor_r21() -> None:
+    req = QuoteRequest(discount_percent=Decimal("10"))
+    assert discounted_price(Decimal("2000000.00"), Decimal("1800000.00"), req) == (
+        Decimal("200000.00"), Decimal("1800000.00"))
+    with pytest.raises(PriceBelowFiled):
+        discounted_price(Decimal("2000000.00"), Decimal("1800000.00"), QuoteRequest(discount_percent=Decimal("10.01")))
+
+
+def test_deed_tax_rates_r20() -> None:
+    s = ProjectSettings()
+    assert deed_tax_rate(Decimal("90"), True, s) == Decimal("0.01")
+    assert deed_tax_rate(Decimal("90.01"), True, s) == Decimal("0.015")
+    assert deed_tax_rate(Decimal("60"), False, s) == Decimal("0.03")
+
+
+def test_equal_instalment_matches_the_textbook_example() -> None:
+    # 1,000,000 over 30 years at 4.9%: the published monthly payment is 5,307.27.
+    assert equal_instalment(Decimal("1000000"), Decimal("0.049"), 360) == Decimal("5307.27")
+    # 1,000,000 over 20 years at 3.1%: the formula in floating point gives 5596.1690 → 5,596.17.
+    assert equal_instalment(Decimal("1000000"), Decimal("0.031"), 240) == Decimal("5596.17")
+
+
+def test_equal_principal_matches_the_textbook_example() -> None:
+    months = equal_principal(Decimal("1000000"), Decimal("0.049"), 360)
+    assert months[0] == Decimal("6861.11")  # 2777.78 principal + 4083.33 interest
+    assert months[-1] == Decimal("2789.12")
+    assert months[1] - months[0] == Decimal("-11.34")
+
+
+@given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(1, 900), years=st.integers(1, 30))
+def test_equal_instalment_repays_the_loan_to_within_rounding(loan, rate_bp, years) -> None:
+    loan_d, rate, n = Decimal(loan), Decimal(rate_bp) / 10_000, years * 12
+    m = equal_instalment(loan_d, rate, n)
+    balance = loan_d
+    for _ in range(n):
+        balance = balance * (1 + rate / 12) - m
+    assert abs(balance) < Decimal("0.01") * n * 2  # only the fen rounding of M remains
+
+
+@given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(0, 900), years=st.integers(1, 30))
+def test_equal_principal_payments_fall_and_repay_exactly(loan, rate_bp, years) -> None:
+    loan_d, rate, n = Decimal(loan), Decimal(rate_bp) / 10_000, years * 12
+    months = equal_principal(loan_d, rate, n)
+    assert all(a >= b for a, b in zip(months, months[1:]))
+    interest = sum(months) - loan_d
+    expected = loan_d * rate / 12 * (n + 1) / 2
+    assert abs(interest - expected) <= Decimal("0.005") * n
+
+
+@given(price=st.integers(100_000, 90_000_000), count=st.integers(1, 36))
+def test_instalments_add_up_to_the_price_to_the_fen(price, count) -> None:
+    price_d = money(Decimal(price) / 100)
+    plan = instalment_plan(price_d, Decimal("0"), count)
+    assert sum(Decimal(a) for a in plan["schedule"]) == price_d
+
+
+def test_a_full_quote() -> None:
+    unit = {"list_price": Decimal("2000000.00"), "floor_price": Decimal("1800000.00"), "area_m2": Decimal("89.50")}
+    q = quote(unit, QuoteRequest(discount_amount=Decimal("50000"), first_home=True), ProjectSettings())
+    assert q["price"] == "1950000.00" and q["deed_tax"] == "19500.00" and q["maintenance_fund"] == "7160.00"
+    assert q["total_cost"] == "1976660.00"
+    mortgage = q["plans"]["mortgage"]
+    assert mortgage["down_payment"] == "585000.00" and mortgage["loan"] == "1365000.00"
+    assert Decimal(mortgage["equal_principal"]["first_month"]) > Decimal(mortgage["equal_instalment"]["monthly_payment"])
+    with pytest.raises(InvalidInput):
+        quote(unit, QuoteRequest(down_payment_ratio=Decimal("0.1")), ProjectSettings())
