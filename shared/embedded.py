@@ -173,6 +173,13 @@ class EmbeddedKafka:
         _stop(self.process, signal.SIGTERM, timeout)
         self.process = None
 
+    def pause(self) -> None:
+        """Freeze the broker (SIGSTOP): unreachable, but its in-memory log survives (an outage, not a wipe)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
 
 def _stop(process: subprocess.Popen | None, sig: int, timeout: float) -> None:
     if process is None or process.poll() is not None:

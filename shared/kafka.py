@@ -23,6 +23,18 @@ def make_producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
     return AIOKafkaProducer(**options)
 
 
+async def broker_answers(producer: AIOKafkaProducer | None, settings: Settings, timeout: float = 1.5) -> bool:
+    """True when the broker answers a metadata request (a frozen or dead broker does not)."""
+    client = getattr(producer, "client", None)
+    if client is None or not await broker_reachable(settings, timeout):
+        return False
+    try:
+        await asyncio.wait_for(client.fetch_all_metadata(), timeout)
+    except Exception:
+        return False
+    return True
+
+
 async def broker_reachable(settings: Settings, timeout: float = 1.0) -> bool:
     """True when a TCP connection to the first bootstrap server opens within `timeout`."""
     host, _, port = settings.kafka_bootstrap().split(",")[0].rpartition(":")

@@ -22,7 +22,7 @@ from shared import logs, metrics
 from shared.catalogue import Topic
 from shared.db import create_pool, migrate_service, service_dsn
 from shared.inbox import Delivery, Handler, Inbox
-from shared.kafka import broker_reachable, make_producer
+from shared.kafka import broker_answers, make_producer
 from shared.logs import log
 from shared.outbox import OutboxRelay
 from shared.settings import Settings, get_settings
@@ -105,7 +105,7 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {exc!r}"[:200]
-        checks["broker"] = "ok" if await broker_reachable(self.settings) else "unreachable"
+        checks["broker"] = "ok" if await broker_answers(self.producer, self.settings) else "unreachable"
         for dep, state in checks.items():
             metrics.DEPENDENCY_UP.labels(self.spec.name, dep).set(1 if state == "ok" else 0)
         return all(v == "ok" for v in checks.values()), checks
@@ -153,8 +153,12 @@ def _subscribe(broker: KafkaBroker, spec: ServiceSpec, settings: Settings, runti
         )
 
 
-async def watch_lag(runtime: Runtime, every: float = 5.0) -> None:
-    """Export consumer lag (end offset minus position) per partition."""
+async def watch_lag(runtime: Runtime, every: float = 2.0) -> None:
+    """Export consumer lag per partition; rewind a partition whose log went backwards.
+
+    A log whose end is behind our position was recreated (the in-memory embedded broker restarted):
+    reading it from the beginning is safe because the inbox drops what was already applied.
+    """
     while True:
         await asyncio.sleep(every)
         for sub in runtime.broker.subscribers:
@@ -163,10 +167,19 @@ async def watch_lag(runtime: Runtime, every: float = 5.0) -> None:
                 continue
             with contextlib.suppress(Exception):
                 for tp in consumer.assignment():
-                    end = consumer.highwater(tp)
-                    if end is not None:
-                        lag = max(end - await consumer.position(tp), 0)
-                        metrics.CONSUMER_LAG.labels(runtime.spec.name, tp.topic, str(tp.partition)).set(lag)
+                    await _observe_partition(runtime, consumer, tp)
+
+
+async def _observe_partition(runtime: Runtime, consumer: Any, tp: Any) -> None:
+    end = consumer.highwater(tp)
+    if end is None:
+        return
+    position = await consumer.position(tp)
+    if end < position:
+        log("partition_log_regressed", topic=tp.topic, partition=tp.partition, end=end, position=position)
+        consumer.seek_to_beginning(tp)
+        return
+    metrics.CONSUMER_LAG.labels(runtime.spec.name, tp.topic, str(tp.partition)).set(end - position)
 
 
 def asyncapi_document(spec: ServiceSpec, settings: Settings | None = None) -> dict:
