@@ -15,6 +15,7 @@ from shared.auth_tokens import make_token
 from shared.db import migrate_service
 from shared.runtime import ServiceSpec, create_app
 from shared.settings import Settings
+from tests.infra import async_wait_for
 
 router = APIRouter()
 
@@ -70,6 +71,7 @@ async def test_concurrent_retries_with_one_key_create_one_thing(settings: Settin
 async def test_metrics_by_route_correlation_id_and_health(settings: Settings) -> None:
     app, client = await _client(settings)
     async with app.router.lifespan_context(app), client:
+        await async_wait_for(lambda: _healthy(client), timeout=15, what="producer connected")
         health = await client.get("/health", headers={"X-Correlation-ID": "abc-123"})
         await client.post("/v1/things", json={"name": "no token"})
         await client.post("/v1/things", content=b"{broken", headers={"content-type": "application/json"})
@@ -79,3 +81,7 @@ async def test_metrics_by_route_correlation_id_and_health(settings: Settings) ->
     assert 'route="/v1/things",service="web_' in metrics.replace("method=\"POST\",", "")
     assert 'status="401"' in metrics
     assert "estate_outbox_backlog" in metrics
+
+
+async def _healthy(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/health")).status_code == 200
