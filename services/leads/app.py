@@ -1,10 +1,34 @@
-"""Wiring of the leads service."""
+"""Wiring of the leads service (customers and consultants)."""
 
 from __future__ import annotations
 
+from services.leads import api, consumers
+from services.leads.pii import Vault
+from shared import catalogue as topics
 from shared.runtime import ServiceSpec
+from shared.settings import get_settings
 
 
 def build_spec() -> ServiceSpec:
-    """What the leads service serves, consumes and publishes."""
-    return ServiceSpec(name="leads")
+    """Customers, follow-ups, protection, calls, timeline, deal credit and the property hand-off."""
+    vault = Vault(get_settings().pii_key)
+    return ServiceSpec(
+        name="leads",
+        description="Customers and consultants: registration, follow-up, protection (R10), timeline, hand-off.",
+        routers=[api.router],
+        handlers={
+            topics.PROJECT_CREATED: consumers.on_project_created,
+            topics.UNIT_LOCKED: consumers.on_unit_locked,
+            topics.UNIT_RELEASED: consumers.on_unit_released,
+            topics.DEPOSIT_VERIFIED: consumers.on_deposit_verified,
+            topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
+            topics.SUBSCRIPTION_SIGNED: consumers.on_subscription_signed,
+            topics.CONTRACT_SIGNED: consumers.on_contract_signed,
+            topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault),
+            topics.PAYMENT_RECEIVED: consumers.on_payment_received,
+            topics.PAYMENT_OVERDUE: consumers.on_payment_overdue,
+            topics.MORTGAGE_APPOINTMENT_SCHEDULED: consumers.on_mortgage_appointment,
+        },
+        publishes=(topics.CUSTOMER_REGISTERED, topics.FOLLOWUP_RECORDED, topics.DEAL_CREDITED,
+                   topics.PROPERTY_HANDOFF),
+    )
