@@ -1,0 +1,123 @@
+"""Payments rules: deposits (R22–R26), two-person verification, schedules (R28), the ledger (R35). Pure."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+METHODS = frozenset({"cash", "bank_transfer", "card", "cheque", "wechat_pay", "alipay"})
+PAYMENT_KINDS = frozenset({"down_payment", "instalment", "balance"})
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class Refused(DomainError):
+    """Bad input by the rules: 422."""
+
+
+class Conflict(DomainError):
+    """The state does not allow it: 409."""
+
+
+def money(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise Refused(f"not an amount: {value!r}", "invalid_amount") from exc
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise Refused(f"an amount is positive with at most two decimals: {value!r}", "invalid_amount")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Someone other than the buyer paying (R29): their written statement is required."""
+
+    name: str
+    statement_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class DepositRequest:
+    amount: Decimal
+    method: str
+    source_of_funds: str
+    currency: str = "CNY"
+    reference: str | None = None
+    cheque_no: str | None = None
+    note_serials: tuple[str, ...] = ()
+    payer: Payer | None = None
+
+
+def check_deposit(req: DepositRequest, cash_limit: Decimal) -> None:
+    """R25, R26, R29: what a deposit must carry before it can be taken."""
+    if req.method not in METHODS:
+        raise Refused(f"method must be one of {', '.join(sorted(METHODS))}", "invalid_method")
+    if not req.source_of_funds.strip():
+        raise Refused("the source of funds is recorded on the receipt (R26)", "source_of_funds_required")
+    if req.method == "cash" and req.amount >= cash_limit:
+        raise Refused(f"from {cash_limit} up the money is paid into the company account, not in cash (R25)",
+                      "cash_over_limit")
+    if req.method == "cheque" and not (req.cheque_no or "").strip():
+        raise Refused("a cheque's number is recorded (R26)", "cheque_no_required")
+    if req.method == "cash" and req.currency != "CNY" and not [s for s in req.note_serials if s.strip()]:
+        raise Refused("foreign-currency notes have their serial numbers recorded (R26)", "note_serials_required")
+    if req.payer is not None and not (req.payer.statement_ref or "").strip():
+        raise Refused("a third party paying for the buyer gives a written statement (R29)", "payer_statement_required")
+
+
+def verify(status: str, first_verifier: str | None, verifier: str) -> tuple[str, str | None, bool]:
+    """R23: counted by two different authorised people. Returns (status, first_verifier, became_verified)."""
+    if status != "pending_verification":
+        raise Conflict(f"the deposit is {status}", "not_pending")
+    if first_verifier is None:
+        return "pending_verification", verifier, False
+    if first_verifier == verifier:
+        raise Conflict("the second count must be by a different person (R23)", "same_verifier")
+    return "verified", first_verifier, True
+
+
+def check_escorts(escorts: list[str]) -> None:
+    """R24: a bank trip takes two people."""
+    people = {e.strip() for e in escorts if e and e.strip()}
+    if len(people) < 2:
+        raise Refused("cash is banked by two different people (R24)", "two_escorts_required")
+
+
+def banking_due(verified_at: datetime, days: int) -> datetime:
+    """R24: cash is banked within `days` (setting, default 2)."""
+    return verified_at + timedelta(days=days)
+
+
+def receipt_number(project_code: str, sequence: int) -> str:
+    return f"{project_code}-{sequence:06d}"
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """R26: 大写 in RMB form, e.g. 20000.00 → 贰万元整 (cn2an's rmb mode)."""
+    import cn2an
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cn2an.an2cn(f"{amount.quantize(CENT)}", "rmb")
+
+
+def is_overdue(due: date, paid: Decimal, amount: Decimal, today: date) -> bool:
+    """R28: a due date passed without full payment."""
+    return today > due and paid < amount
+
+
+def reminder_dates(due: date) -> list[date]:
+    """R28: reminders 5 and 2 days before the down payment is due."""
+    return [due - timedelta(days=5), due - timedelta(days=2)]

@@ -1,0 +1,88 @@
+"""Payments rules: R22–R26 deposits, R23 two counts, R24 banking, R26 capital numerals, R28 overdue."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from services.payments.domain import (
+    Conflict, DepositRequest, Payer, Refused, amount_in_words, banking_due, check_deposit, check_escorts, is_overdue,
+    money, receipt_number, reminder_dates, verify,
+)
+
+LIMIT = Decimal("10000.00")
+
+
+def req(**over) -> DepositRequest:
+    base = dict(amount=Decimal("20000.00"), method="bank_transfer", source_of_funds="savings")
+    return DepositRequest(**(base | over))
+
+
+@pytest.mark.parametrize("amount, words", [
+    ("10000.00", "壹万元整"), ("10005.00", "壹万零伍元整"), ("100000.50", "壹拾万元伍角"), ("0.05", "伍分"),
+    ("20000.00", "贰万元整"), ("1234567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+])
+def test_amount_in_capital_numerals_r26(amount: str, words: str) -> None:
+    assert amount_in_words(Decimal(amount)) == words
+
+
+def test_cash_from_the_limit_up_is_refused_r25() -> None:
+    check_deposit(req(method="cash", amount=Decimal("9999.99")), LIMIT)
+    with pytest.raises(Refused) as err:
+        check_deposit(req(method="cash", amount=Decimal("10000.00")), LIMIT)
+    assert err.value.code == "cash_over_limit"
+    check_deposit(req(method="bank_transfer", amount=Decimal("500000.00")), LIMIT)
+
+
+@pytest.mark.parametrize("over, code", [
+    ({"method": "cheque"}, "cheque_no_required"),
+    ({"method": "cash", "amount": Decimal("500"), "currency": "USD"}, "note_serials_required"),
+    ({"payer": Payer("Uncle Wang")}, "payer_statement_required"),
+    ({"method": "barter"}, "invalid_method"),
+    ({"source_of_funds": " "}, "source_of_funds_required"),
+])
+def test_what_a_deposit_must_carry_r26_r29(over, code) -> None:
+    with pytest.raises(Refused) as err:
+        check_deposit(req(**over), LIMIT)
+    assert err.value.code == code
+
+
+def test_complete_deposits_pass() -> None:
+    check_deposit(req(method="cheque", cheque_no="CHK-1"), LIMIT)
+    check_deposit(req(method="cash", amount=Decimal("500"), currency="USD", note_serials=("AB123",)), LIMIT)
+    check_deposit(req(payer=Payer("Uncle Wang", "STMT-7")), LIMIT)
+
+
+def test_two_different_people_verify_r23() -> None:
+    assert verify("pending_verification", None, "f1") == ("pending_verification", "f1", False)
+    with pytest.raises(Conflict) as err:
+        verify("pending_verification", "f1", "f1")
+    assert err.value.code == "same_verifier"
+    assert verify("pending_verification", "f1", "m1") == ("verified", "f1", True)
+    with pytest.raises(Conflict):
+        verify("verified", "f1", "x")
+
+
+def test_escorts_and_banking_window_r24() -> None:
+    check_escorts(["a", "b"])
+    for bad in (["a"], ["a", "a"], ["a", " "], []):
+        with pytest.raises(Refused):
+            check_escorts(bad)
+    t = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert banking_due(t, 2) == t + timedelta(days=2)
+
+
+def test_money_and_receipts() -> None:
+    assert money("20000") == Decimal("20000.00")
+    for bad in ("-1", "0", "1.001", "abc", "NaN"):
+        with pytest.raises(Refused):
+            money(bad)
+    assert receipt_number("RG", 7) == "RG-000007"
+
+
+def test_overdue_and_reminders_r28() -> None:
+    due = date(2026, 12, 10)
+    assert not is_overdue(due, Decimal("0"), Decimal("100"), due)
+    assert is_overdue(due, Decimal("99.99"), Decimal("100"), due + timedelta(days=1))
+    assert not is_overdue(due, Decimal("100"), Decimal("100"), due + timedelta(days=9))
+    assert reminder_dates(due) == [date(2026, 12, 5), date(2026, 12, 8)]
