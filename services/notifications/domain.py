@@ -1,0 +1,83 @@
+"""Reminders and quiet hours (R15, R28, R30, R32). Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+REMIND_AT = time(10, 0)  # a date-only reminder goes out at 10:00 local time
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    start, end = text.split("-")
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def in_quiet_hours(local: time, start: time, end: time) -> bool:
+    """Is a local time inside the window? Windows may cross midnight (21:00–09:00)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def out_of_quiet_hours(moment: datetime, timezone: str, quiet: str) -> datetime:
+    """R15: nothing is sent in quiet hours; a message due inside them moves to their end."""
+    start, end = parse_quiet_hours(quiet)
+    local = moment.astimezone(ZoneInfo(timezone))
+    if not in_quiet_hours(local.time(), start, end):
+        return moment
+    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    moved = end_today if end_today > local else end_today + timedelta(days=1)
+    return moved.astimezone(moment.tzinfo)
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    offset: str  # which reminder of its kind: "5d", "2d", "now", …
+    due_at: datetime
+    recipient: str
+    channel: str
+    body: str
+
+
+def at_local(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, REMIND_AT, tzinfo=ZoneInfo(timezone))
+
+
+def down_payment_reminders(customer: str, consultant: str | None, amount: str, due: date,
+                           timezone: str) -> list[Planned]:
+    """R28: the customer (and the consultant) are reminded 5 and 2 days before the down payment is due."""
+    plans = []
+    for days in (5, 2):
+        when = at_local(due - timedelta(days=days), timezone)
+        body = f"【首付提醒】您的首期款 ¥{amount} 将于 {due.isoformat()} 到期，还有 {days} 天，请按时缴纳。"
+        plans.append(Planned("down_payment_due", f"{days}d", when, f"customer:{customer}", "sms", body))
+        if consultant:
+            plans.append(Planned("down_payment_due", f"{days}d-consultant", when, f"staff:{consultant}", "in_app",
+                                 f"客户首期款 ¥{amount} 将于 {due.isoformat()} 到期（{days} 天后）。"))
+    return plans
+
+
+def mortgage_reminders(customer: str, at: datetime, place: str, documents: list[str], timezone: str) -> list[Planned]:
+    """R30: 7, 3 and 1 days before the bank appointment, naming the documents, the place and the time."""
+    local = at.astimezone(ZoneInfo(timezone))
+    docs = "、".join(documents)
+    return [Planned("mortgage_appointment", f"{days}d", at - timedelta(days=days), f"customer:{customer}", "sms",
+                    f"【按揭提醒】{days} 天后（{local:%Y-%m-%d %H:%M}）请到 {place} 办理按揭，请携带：{docs}。")
+            for days in (7, 3, 1)]
+
+
+def overdue_notice(project_id: str, sale_id: str, amount: str, due: date, now: datetime) -> Planned:
+    """R28: a customer who has not paid on time is reported to the project manager at once."""
+    return Planned("payment_overdue", "now", now, f"role:manager:{project_id}", "in_app",
+                   f"【逾期】销售 {sale_id} 的首期款 ¥{amount} 已于 {due.isoformat()} 到期未付清，请跟进。")
+
+
+def congratulations(customer: str, unit: str, now: datetime) -> Planned:
+    """R32: the buyer is congratulated at handover."""
+    return Planned("handover_congratulations", "now", now, f"customer:{customer}", "wechat",
+                   f"恭喜您喜提新居 {unit}！欢迎回家，祝您生活美满。")

@@ -1,0 +1,105 @@
+"""Notifications on real PostgreSQL: reminders from events, quiet hours, dispatch exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+
+from services.notifications import consumers, use_cases
+from services.notifications.app import build_spec
+from services.notifications.channels import development_channels
+from services.notifications.domain import Planned
+from shared.auth_tokens import make_token
+from shared.catalogue import MORTGAGE_APPOINTMENT_SCHEDULED, PAYMENT_OVERDUE, SUBSCRIPTION_SIGNED
+from shared.db import service_dsn
+from shared.envelope import new_envelope
+from shared.runtime import create_app
+
+
+@pytest.fixture(scope="module")
+async def notifications(settings):
+    app = create_app(build_spec(), settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://n") as client:
+            yield SimpleNamespace(app=app, client=client, pool=app.state.runtime.pool)
+
+
+async def apply(notifications, handler, topic, data, pid):
+    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
+                       producer="test", project_id=pid)
+    async with notifications.pool.acquire() as conn, conn.transaction():
+        await handler(conn, env, topic.data_model.model_validate(env.data))
+    return env
+
+
+def auth(settings, pid):
+    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, 'm-1', 'manager', [pid])}"}
+
+
+async def test_subscription_and_mortgage_create_reminders_once(notifications, settings) -> None:
+    pid, sale, customer = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    due = date.today() + timedelta(days=30)
+    data = {"sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer, "price": "1000000.00",
+            "down_payment": {"amount": "300000.00", "due_date": due.isoformat()}, "consultant_id": "k-1"}
+    env = await apply(notifications, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, data, pid)
+    async with notifications.pool.acquire() as conn, conn.transaction():  # the same event again (a duplicate)
+        await consumers.on_subscription_signed(conn, env, SUBSCRIPTION_SIGNED.data_model.model_validate(env.data))
+    at = (datetime.now(timezone.utc) + timedelta(days=20)).replace(microsecond=0)
+    await apply(notifications, consumers.on_mortgage_appointment, MORTGAGE_APPOINTMENT_SCHEDULED, {
+        "appointment_id": str(uuid.uuid4()), "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer,
+        "at": at.isoformat(), "place": "ICBC", "documents": ["ID card"]}, pid)
+    body = (await notifications.client.get("/v1/reminders", params={"sale_id": sale}, headers=auth(settings, pid))).json()
+    kinds = sorted((r["kind"], r["offset"]) for r in body["reminders"])
+    assert kinds == [("down_payment_due", "2d"), ("down_payment_due", "2d-consultant"), ("down_payment_due", "5d"),
+                     ("down_payment_due", "5d-consultant"), ("mortgage_appointment", "1d"),
+                     ("mortgage_appointment", "3d"), ("mortgage_appointment", "7d")]
+    other = (await notifications.client.get("/v1/reminders", params={"sale_id": sale},
+                                            headers=auth(settings, str(uuid.uuid4())))).json()
+    assert other["reminders"] == []
+
+
+async def test_overdue_goes_to_the_manager_and_is_sent_out_of_quiet_hours(notifications, settings) -> None:
+    pid, sale = str(uuid.uuid4()), str(uuid.uuid4())
+    await apply(notifications, consumers.on_payment_overdue, PAYMENT_OVERDUE, {
+        "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()), "amount": "300000.00",
+        "due_date": "2026-11-20"}, pid)
+    async with notifications.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM reminders WHERE sale_id = $1", uuid.UUID(sale))
+    assert row["recipient"] == f"role:manager:{pid}"
+    local = row["send_at"].astimezone(ZoneInfo("Asia/Shanghai")).time()
+    assert not (local.hour >= 21 or local.hour < 9)
+
+
+async def test_two_dispatchers_send_each_due_reminder_exactly_once(notifications, settings) -> None:
+    pid = str(uuid.uuid4())
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    async with notifications.pool.acquire() as conn:
+        await conn.execute("UPDATE reminders SET status = 'sent' WHERE status = 'scheduled'")  # isolate this test
+        plans = [Planned("test", f"n{i}", past, f"customer:{i}", "sms", f"message {i}") for i in range(40)]
+        await use_cases.schedule(conn, plans, project_id=pid, customer_id=None, sale_id=None,
+                                 source_event=str(uuid.uuid4()), now=datetime(2026, 11, 23, 4, tzinfo=timezone.utc))
+    dsn = service_dsn(settings, "notifications")
+    conns = [await asyncpg.connect(dsn) for _ in range(2)]
+    try:
+        channels = development_channels()
+        far = datetime.now(timezone.utc) + timedelta(days=2)
+        for _ in range(5):
+            await asyncio.gather(*(use_cases.dispatch_due(c, channels, batch=7, now=far) for c in conns))
+    finally:
+        for c in conns:
+            await c.close()
+    async with notifications.pool.acquire() as conn:
+        sent = await conn.fetchval("SELECT count(*) FROM notifications WHERE project_id = $1", uuid.UUID(pid))
+        dupes = await conn.fetchval("SELECT count(*) FROM (SELECT reminder_id FROM notifications WHERE project_id = $1"
+                                    " GROUP BY reminder_id HAVING count(*) > 1) d", uuid.UUID(pid))
+    assert sent == 40 and dupes == 0
+    listed = (await notifications.client.get("/v1/notifications", params={"recipient": "customer:3"},
+                                             headers=auth(settings, pid))).json()["notifications"]
+    assert listed[0]["channel"] == "sms" and listed[0]["status"] == "recorded" and listed[0]["body"] == "message 3"

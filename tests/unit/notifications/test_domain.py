@@ -1,0 +1,55 @@
+"""Quiet hours (R15) and reminder offsets (R28, R30, R32)."""
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.notifications.domain import (
+    down_payment_reminders, in_quiet_hours, mortgage_reminders, out_of_quiet_hours, parse_quiet_hours,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_quiet_window_crossing_midnight() -> None:
+    start, end = parse_quiet_hours("21:00-09:00")
+    assert in_quiet_hours(time(23, 0), start, end) and in_quiet_hours(time(8, 59), start, end)
+    assert not in_quiet_hours(time(9, 0), start, end) and not in_quiet_hours(time(20, 59), start, end)
+
+
+def test_a_message_due_at_night_moves_to_nine_in_the_morning() -> None:
+    night = datetime(2026, 11, 23, 22, 30, tzinfo=SH)
+    assert out_of_quiet_hours(night, "Asia/Shanghai", "21:00-09:00") == datetime(2026, 11, 24, 9, 0, tzinfo=SH)
+    early = datetime(2026, 11, 24, 6, 0, tzinfo=SH)
+    assert out_of_quiet_hours(early, "Asia/Shanghai", "21:00-09:00") == datetime(2026, 11, 24, 9, 0, tzinfo=SH)
+    day = datetime(2026, 11, 24, 15, 0, tzinfo=SH)
+    assert out_of_quiet_hours(day, "Asia/Shanghai", "21:00-09:00") == day
+
+
+@given(moment=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                           timezones=st.just(timezone.utc)),
+       start=st.times(), end=st.times(), tz=st.sampled_from(["Asia/Shanghai", "Europe/London", "America/New_York"]))
+def test_never_inside_quiet_hours_and_never_earlier(moment, start, end, tz) -> None:
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    quiet = f"{start:%H:%M}-{end:%H:%M}"
+    moved = out_of_quiet_hours(moment, tz, quiet)
+    assert moved >= moment
+    assert moved - moment <= timedelta(days=1, hours=2)
+    local = moved.astimezone(ZoneInfo(tz)).time()
+    assert not in_quiet_hours(local, start, end) or local == end  # a DST gap may land exactly on the end
+
+
+def test_down_payment_reminders_5_and_2_days_before_r28() -> None:
+    plans = down_payment_reminders("c1", "k1", "600000.00", date(2026, 12, 10), "Asia/Shanghai")
+    customer = [p for p in plans if p.recipient == "customer:c1"]
+    assert [p.due_at for p in customer] == [datetime(2026, 12, 5, 10, tzinfo=SH), datetime(2026, 12, 8, 10, tzinfo=SH)]
+    assert "600000.00" in customer[0].body and len(plans) == 4
+
+
+def test_mortgage_reminders_7_3_1_days_before_with_documents_place_time_r30() -> None:
+    at = datetime(2026, 12, 20, 14, 30, tzinfo=SH)
+    plans = mortgage_reminders("c1", at, "ICBC 西湖支行", ["身份证", "收入证明"], "Asia/Shanghai")
+    assert [at - p.due_at for p in plans] == [timedelta(days=7), timedelta(days=3), timedelta(days=1)]
+    assert all("ICBC 西湖支行" in p.body and "身份证、收入证明" in p.body and "14:30" in p.body for p in plans)
