@@ -148,6 +148,7 @@ class PaymentReceivedData(EventData):
     unit_id: str
     kind: str
     amount: Decimal
+    customer_id: str | None = None
 
 
 class PaymentOverdueData(EventData):

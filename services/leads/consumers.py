@@ -88,7 +88,8 @@ async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: Any)
 
 
 async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await _on_timeline(conn, env, await _customer_of_sale(conn, data.sale_id), "payment_received",
+    customer = uuid.UUID(data.customer_id) if data.customer_id else await _customer_of_sale(conn, data.sale_id)
+    await _on_timeline(conn, env, customer, "payment_received",
                        {"kind": data.kind, "amount": str(data.amount)})
 
 

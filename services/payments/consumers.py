@@ -23,13 +23,16 @@ async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: Any)
 async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
     """R22's read model: a hold is live from unit-locked until unit-released."""
     await conn.execute(
-        "INSERT INTO holds (hold_id, unit_id, project_id, customer_id, consultant_id, unit_number, expires_at)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (hold_id) DO NOTHING", uuid.UUID(data.hold_id),
+        "INSERT INTO holds (hold_id, unit_id, project_id, customer_id, consultant_id, unit_number, expires_at, live)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7, NOT EXISTS (SELECT 1 FROM released_holds WHERE hold_id = $1))"
+        " ON CONFLICT (hold_id) DO NOTHING", uuid.UUID(data.hold_id),
         uuid.UUID(data.unit_id), uuid.UUID(env.project_id), uuid.UUID(data.customer_id), data.consultant_id,
         f"{data.building}-{data.number}", data.expires_at)
 
 
 async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """The hold is over, whether or not its unit-locked has been seen yet (topics are not ordered together)."""
+    await conn.execute("INSERT INTO released_holds (hold_id) VALUES ($1) ON CONFLICT DO NOTHING", uuid.UUID(data.hold_id))
     await conn.execute("UPDATE holds SET live = false WHERE hold_id = $1", uuid.UUID(data.hold_id))
 
 

@@ -16,6 +16,10 @@ CREATE TABLE holds (
     expires_at     timestamptz NOT NULL,
     live           boolean NOT NULL DEFAULT true
 );
+-- unit-released may be consumed before unit-locked (different topics): remember releases either way.
+CREATE TABLE released_holds (
+    hold_id  uuid PRIMARY KEY
+);
 CREATE TABLE sales (
     sale_id      uuid PRIMARY KEY,
     unit_id      uuid NOT NULL,

@@ -88,6 +88,20 @@ async def test_deposit_rules_are_422_and_change_nothing_r25_r26(payments, settin
         assert await conn.fetchval("SELECT count(*) FROM deposits WHERE hold_id = $1", uuid.UUID(hold["hold_id"])) == 0
 
 
+async def test_a_release_seen_before_its_lock_still_ends_the_hold(payments, settings) -> None:
+    pid = await a_project(payments)
+    hold_id, unit_id = str(uuid.uuid4()), str(uuid.uuid4())
+    await apply(payments, consumers.on_unit_released, UNIT_RELEASED,
+                {"hold_id": hold_id, "unit_id": unit_id, "reason": "cancelled"}, pid)
+    async with payments.pool.acquire() as conn, conn.transaction():
+        env = new_envelope(UNIT_LOCKED.event_type, {}, producer="t", project_id=pid)
+        data = UNIT_LOCKED.data_model.model_validate({
+            "hold_id": hold_id, "unit_id": unit_id, "building": "B", "number": "1", "customer_id": str(uuid.uuid4()),
+            "consultant_id": "c", "list_price": "1.00", "expires_at": datetime.now(timezone.utc).isoformat()})
+        await consumers.on_unit_locked(conn, env, data)
+        assert await conn.fetchval("SELECT live FROM holds WHERE hold_id = $1", uuid.UUID(hold_id)) is False
+
+
 async def test_two_people_verify_then_a_receipt_r23_r26(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
