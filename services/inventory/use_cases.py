@@ -202,13 +202,13 @@ async def sign_subscription(conn: asyncpg.Connection, sale_id: uuid.UUID, amount
 async def sign_contract(conn: asyncpg.Connection, sale_id: uuid.UUID, contract_no: str, signatory: str,
                         poa_notarized: bool, actor: str) -> dict[str, Any]:
     """R29: buyer in person, or an attorney with a notarised power of attorney; the ID copy is kept."""
-    if signatory == "attorney" and not poa_notarized:
-        raise PoaNotNotarized("an attorney signs only with a notarised power of attorney")
     signed_at = datetime.now().astimezone()
     async with conn.transaction():
         sale_row = await advance_sale(conn, sale_id, UnitStatus.CONTRACTED, actor, contract={
             "contract_no": contract_no, "signatory": signatory, "poa_notarized": poa_notarized,
             "id_copy_kept": True, "signed_at": signed_at.isoformat()})
+        if signatory == "attorney" and not poa_notarized:  # after the state check: out of order is a 409 first
+            raise PoaNotNotarized("an attorney signs only with a notarised power of attorney")
         data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]),
                 "customer_id": str(sale_row["customer_id"]), "contract_no": contract_no, "signed_at": signed_at}
         await add_event(conn, topics.CONTRACT_SIGNED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))

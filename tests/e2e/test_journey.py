@@ -71,3 +71,83 @@ async def test_reminders_were_scheduled_for_down_payment_and_mortgage(journey: J
 
         items = await async_wait_for(reminders, timeout=60)
     assert len(items) >= 5  # down payment 5 and 2 days before, mortgage 7, 3 and 1 days before (R28, R30)
+
+
+async def _until(http: httpx.AsyncClient, method: str, url: str, headers: dict, status: int, **kw) -> httpx.Response:
+    """Retry while another service's event is still on its way; return the first answer with `status`."""
+    async def attempt():
+        r = await http.request(method, url, headers=headers, **kw)
+        return r if r.status_code == status else None
+
+    return await async_wait_for(attempt, timeout=60, interval=0.2, what=f"{method} {url} → {status}")
+
+
+async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Urls) -> None:
+    pid = journey.project_id
+    consultant, other = _auth(pid, "consultant", "c-err"), _auth(pid, "consultant", "c-other")
+    finance, manager = _auth(pid, "finance", "f-err"), _auth(pid, "manager", "m-err")
+    async with httpx.AsyncClient(timeout=15) as http:
+        assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units")).status_code == 401
+        assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units",
+                               headers={"Authorization": "Bearer nonsense"})).status_code == 401
+        assert (await http.post(f"{urls.inventory}/v1/projects", json={"code": "X", "name": "X"},
+                                headers=consultant)).status_code == 403
+        assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units",
+                               headers=_auth(str(uuid.uuid4()), "manager"))).status_code == 403
+
+        def customer(name: str, phone: str) -> dict:
+            return {"project_id": pid, "name": name, "phone": phone, "source": "walk_in"}
+
+        first = await http.post(f"{urls.leads}/v1/customers", json=customer("A", "13700000001"), headers=consultant)
+        again = await http.post(f"{urls.leads}/v1/customers", json=customer("A", "137 0000 0001"), headers=other)
+        assert first.status_code == 201 and again.status_code == 200 and again.json()["existing"] is True
+        assert (await http.get(f"{urls.leads}/v1/customers/{first.json()['id']}", headers=other)).status_code == 404
+        bad_phone = await http.post(f"{urls.leads}/v1/customers", json=customer("B", "123"), headers=consultant)
+        assert bad_phone.json()["error"]["code"] == "invalid_phone"
+        second = (await http.post(f"{urls.leads}/v1/customers", json=customer("C", "13700000002"), headers=other)).json()
+        a_id, c_id = first.json()["id"], second["id"]
+
+        units = (await http.get(f"{urls.inventory}/v1/projects/{pid}/units", params={"building": "B2"},
+                                headers=consultant)).json()["units"]
+        unit = units[0]["id"]
+        r = await http.post(f"{urls.inventory}/v1/units/{unit}/holds", json={"customer_id": str(uuid.uuid4())},
+                            headers=consultant)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_customer"
+        hold = (await _until(http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", consultant, 201,
+                             json={"customer_id": a_id})).json()
+        taken = await _until(http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", other, 409,
+                             json={"customer_id": c_id})
+        assert taken.json()["error"]["code"] == "unit_not_available"
+        r = await http.post(f"{urls.inventory}/v1/units/{unit}/quote", json={"discount_percent": "50"}, headers=consultant)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "price_below_filed"
+
+        base = {"unit_id": unit, "hold_id": hold["hold_id"], "customer_id": a_id, "amount": "20000.00",
+                "method": "bank_transfer", "source_of_funds": "savings"}
+        deposit = (await _until(http, "POST", f"{urls.payments}/v1/deposits", finance, 201, json=base)).json()
+        for over, status, code in (
+            ({"customer_id": c_id}, 409, "hold_not_current"),
+            ({"method": "cash", "amount": "10000.00"}, 422, "cash_over_limit"),
+            ({"method": "cheque"}, 422, "cheque_no_required"),
+            ({"method": "cash", "amount": "500.00", "currency": "USD"}, 422, "note_serials_required"),
+            ({"payer": {"name": "Uncle"}}, 422, "payer_statement_required"),
+        ):
+            r = await http.post(f"{urls.payments}/v1/deposits", json=base | over, headers=finance)
+            assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
+        url = f"{urls.payments}/v1/deposits/{deposit['id']}/verifications"
+        await http.post(url, headers=finance)
+        r = await http.post(url, headers=finance)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "same_verifier"
+        assert (await http.post(url, headers=manager)).json()["status"] == "verified"
+
+        async def sale_opened():
+            body = (await http.get(f"{urls.inventory}/v1/units/{unit}", headers=manager)).json()
+            return body.get("sale_id")
+
+        sale = await async_wait_for(sale_opened, timeout=60, interval=0.2, what="the sale opened")
+        contract = {"contract_no": "HT-E", "signatory": "attorney", "poa_notarized": False, "id_copy_kept": True}
+        r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
+        await http.post(f"{urls.inventory}/v1/sales/{sale}/subscription", headers=manager, json={
+            "buyer_signed": True, "down_payment": {"amount": "100.00", "due_date": "2030-01-01"}})
+        r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "poa_not_notarized"
