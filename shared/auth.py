@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import warnings
+
 import jwt
 from fastapi import Request
+from jwt.warnings import InsecureKeyLengthWarning
 
 from shared.errors import Forbidden, Unauthorized
+
+# The development secret is short on purpose; `estate serve` warns once at start instead of per request.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin")
 

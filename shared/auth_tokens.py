@@ -6,7 +6,7 @@ import time
 
 import jwt
 
-from shared.auth import ROLES
+from shared.auth import ROLES  # importing it also quiets the short-key warning
 
 
 def make_token(secret: str, sub: str, role: str, projects: list[str] | tuple[str, ...], name: str | None = None,

@@ -36,11 +36,8 @@ def token(sub: str = typer.Option(...), role: str = typer.Option(...),
           project: list[str] = typer.Option([], help="project id; repeat for several"),
           name: str | None = None, hours: float = 12.0) -> None:
     """Print a development JWT (HS256, ESTATE_JWT_SECRET)."""
-    import warnings
-
     from shared.auth_tokens import make_token
 
-    warnings.filterwarnings("ignore", message=".*HMAC key.*")
     try:
         typer.echo(make_token(get_settings().jwt_secret, sub, role, project, name=name, hours=hours))
     except ValueError as exc:

@@ -242,6 +242,8 @@ def serve(service: str) -> None:
     logs.configure(service, settings.log_level)
     if settings.jwt_secret == "dev-secret-change-me":
         log("jwt_secret_is_development_default", level=30)
+    elif len(settings.jwt_secret.encode()) < 32:
+        log("jwt_secret_shorter_than_32_bytes", level=30)
     app = create_app(load_spec(service), settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.service_port(service), log_config=None,
                             access_log=False, loop="uvloop", http="httptools", lifespan="on")
