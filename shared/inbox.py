@@ -98,6 +98,52 @@ class Inbox:
             metrics.COMMIT_TO_APPLY.labels(self.service, delivery.topic.name).observe(max(lag, 0.0))
         return outcome
 
+    async def process_batch(self, deliveries: list[Delivery], handler: Handler) -> list[str]:
+        """Apply a batch in one transaction (one commit, one offset commit); on a handler error fall back
+        to one record at a time, so retries and dead-lettering stay per event."""
+        readable: list[tuple[Delivery, Envelope, EventData]] = []
+        outcomes: dict[int, str] = {}
+        for index, delivery in enumerate(deliveries):
+            try:
+                env = Envelope.from_bytes(delivery.value)
+                readable.append((delivery, env, delivery.topic.data_model.model_validate(env.data)))
+            except (ValueError, ValidationError) as exc:
+                await self.dead_letter(delivery, "invalid_message", _short(exc))
+                outcomes[index] = "dead_lettered"
+        try:
+            applied = await self._apply_batch(readable, handler)
+        except INFRASTRUCTURE_ERRORS:
+            await asyncio.sleep(self.backoff_seconds * 5)
+            raise
+        except Exception as exc:  # one bad event: redo the batch one by one (dedupe makes that safe)
+            log("event_batch_failed", size=len(readable), error=repr(exc))
+            return [await self._apply_with_retries(d, env, data, handler) for d, env, data in readable]
+        return applied
+
+    async def _apply_batch(self, readable: list[tuple[Delivery, Envelope, EventData]], handler: Handler) -> list[str]:
+        if not readable:
+            return []
+        topic = readable[0][0].topic.name
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = {r["event_id"] for r in await conn.fetch(
+                "INSERT INTO inbox (event_id, topic) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING"
+                " RETURNING event_id", [env.id for _, env, _ in readable], topic)}
+            outcomes = []
+            for delivery, env, data in readable:
+                if env.id in fresh:
+                    fresh.discard(env.id)  # a duplicate inside the batch applies once
+                    correlation_id.set(env.correlation_id)
+                    await handler(conn, env, data)
+                    outcomes.append("applied")
+                else:
+                    outcomes.append("duplicate")
+        now = utcnow()
+        for (delivery, env, _), outcome in zip(readable, outcomes):
+            metrics.EVENTS_CONSUMED.labels(self.service, topic, outcome).inc()
+            if outcome == "applied":
+                metrics.COMMIT_TO_APPLY.labels(self.service, topic).observe(max((now - env.occurred_at).total_seconds(), 0))
+        return outcomes
+
     async def dead_letter(self, delivery: Delivery, reason: str, detail: str) -> None:
         """Send the original bytes to `<topic>.dlq` with why, where from and who gave up."""
         headers = [

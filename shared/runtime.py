@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -144,12 +145,16 @@ def _subscribe(broker: KafkaBroker, spec: ServiceSpec, settings: Settings, runti
                topic: Topic, handler: Handler) -> None:
     group = f"{settings.consumer_group_prefix}.{spec.name}.{topic.name}"
 
+    # Batches: one database transaction and one offset commit per batch. NACK_ON_ERROR: if the batch
+    # could not be committed (database away), every partition rewinds to its first record in the batch.
     @broker.subscriber(topic.name, group_id=group, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
-                       decoder=_raw, title=f"{topic.name}:{spec.name}", description=topic.data_model.__doc__)
-    async def consume(body: bytes, message: KafkaMessage) -> None:
-        raw = message.raw_message
-        await runtime.inbox.process(
-            Delivery(topic, body, key=raw.key, partition=raw.partition, offset=raw.offset), handler
+                       batch=True, max_records=settings.consumer_batch_size, decoder=_raw, fetch_max_wait_ms=50,
+                       title=f"{topic.name}:{spec.name}", description=topic.data_model.__doc__)
+    async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        await runtime.inbox.process_batch(
+            [Delivery(topic, r.value or b"", key=r.key, partition=r.partition, offset=r.offset) for r in records],
+            handler,
         )
 
 
@@ -244,7 +249,17 @@ def serve(service: str) -> None:
         log("jwt_secret_is_development_default", level=30)
     elif len(settings.jwt_secret.encode()) < 32:
         log("jwt_secret_shorter_than_32_bytes", level=30)
-    app = create_app(load_spec(service), settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.service_port(service), log_config=None,
-                            access_log=False, loop="uvloop", http="httptools", lifespan="on")
-    uvicorn.Server(config).run()
+    options = dict(host=settings.host, port=settings.service_port(service), log_config=None, access_log=False,
+                   loop="uvloop", http="httptools", lifespan="on")
+    if settings.workers > 1:  # several processes share the port; the relay lock keeps one publisher
+        os.environ["ESTATE_SERVICE"] = service
+        uvicorn.run("shared.runtime:app_from_env", factory=True, workers=settings.workers, **options)
+        return
+    uvicorn.Server(uvicorn.Config(create_app(load_spec(service), settings), **options)).run()
+
+
+def app_from_env() -> FastAPI:
+    """The app of ESTATE_SERVICE, for uvicorn's worker processes."""
+    settings = get_settings()
+    logs.configure(os.environ["ESTATE_SERVICE"], settings.log_level)
+    return create_app(load_spec(os.environ["ESTATE_SERVICE"]), settings)

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     consumer_max_retries: int = 3
     consumer_retry_backoff_seconds: float = 0.2
     consumer_group_prefix: str = "estate"
+    consumer_batch_size: int = 200  # records applied per database transaction
 
     # Personal data: key for encryption at rest and keyed phone hashes (leads).
     pii_key: str = "dev-pii-key-change-me"

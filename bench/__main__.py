@@ -1,0 +1,35 @@
+"""`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from bench import hold_storm, pipeline
+from bench.infra import infrastructure, machine
+from bench.report import write_report
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main(argv: list[str]) -> None:
+    which = set(argv) or {"hold_storm", "pipeline"}
+    RESULTS.mkdir(exist_ok=True)
+    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "2"))
+    with infrastructure() as settings:
+        if "hold_storm" in which:
+            result = asyncio.run(hold_storm.run(settings, workers, RESULTS))
+            (RESULTS / "hold_storm.json").write_text(json.dumps(result, indent=2) + "\n")
+            print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "ceiling")}, indent=2))
+        if "pipeline" in which:
+            result = asyncio.run(pipeline.run(settings))
+            (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+            print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
+    write_report(machine())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
