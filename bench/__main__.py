@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from bench import hold_storm, pipeline
@@ -21,7 +22,7 @@ def main(argv: list[str]) -> None:
     workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "1"))
     with infrastructure() as settings:
         if "hold_storm" in which:
-            result = asyncio.run(hold_storm.run(settings, workers, RESULTS))
+            result = asyncio.run(hold_storm.run(settings, workers, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
             (RESULTS / "hold_storm.json").write_text(json.dumps(result, indent=2) + "\n")
             print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "ceiling")}, indent=2))
         if "pipeline" in which:

@@ -150,12 +150,8 @@ async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principa
     except ValueError:
         raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
     async with pool(request).acquire() as conn:
-        project_id = await conn.fetchval("SELECT project_id FROM units WHERE id = $1", uid)
-        if project_id is None:
-            raise NotFound("not_found", "no such unit")
-        who.require_project(str(project_id))
         try:
-            hold = await use_cases.hold_unit(conn, HoldUnit(uid, customer, who.sub))
+            hold = await use_cases.hold_unit(conn, HoldUnit(uid, customer, who.sub), who.require_project)
         except DomainError as exc:
             raise api_error(exc) from exc
     return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}

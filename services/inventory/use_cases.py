@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 import asyncpg
 
@@ -75,11 +75,13 @@ async def import_units(conn: asyncpg.Connection, project_id: uuid.UUID, rows: li
     return len(rows)
 
 
-async def hold_unit(conn: asyncpg.Connection, cmd: HoldUnit) -> dict[str, Any]:
+async def hold_unit(conn: asyncpg.Connection, cmd: HoldUnit,
+                    authorize: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins."""
     context = await store.hold_context(conn, cmd.unit_id, cmd.customer_id)
     if context is None:
         raise NotFound("no such unit")
+    authorize(str(context["project_id"]))
     if not context["known"]:
         raise UnknownCustomer("the customer is not registered in this project")
     if context["status"] != UnitStatus.AVAILABLE.value:
