@@ -10,7 +10,6 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import typer

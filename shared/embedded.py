@@ -18,7 +18,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from shared.logs import log
 
 PG_USER = "estate-pg"
 

@@ -112,6 +112,32 @@ class Runtime:
         return all(v == "ok" for v in checks.values()), checks
 
 
+def periodic(name: str, every: float, work: Callable[[asyncpg.Connection], Awaitable[int]],
+             after_pass: Callable[[int], None] | None = None) -> Job:
+    """A durable background job: `work` runs on a pooled connection every `every` seconds, again at once
+    while it still finds something to do; a failure is logged and the next round tries again."""
+
+    async def job(runtime: "Runtime") -> None:
+        while True:
+            try:
+                total = 0
+                async with runtime.pool.acquire() as conn:
+                    while (done := await work(conn)) > 0:
+                        total += done
+                if total:
+                    log(f"{name}_done", count=total)
+                if after_pass is not None:
+                    after_pass(total)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away: the state is in tables, next round catches up
+                log(f"{name}_failed", error=repr(exc))
+            await asyncio.sleep(every)
+
+    job.__name__ = name
+    return job
+
+
 async def retry_forever(what: str, start: Callable[[], Awaitable[Any]], delay: float = 1.0) -> None:
     """Keep trying to start a dependency; a service comes up even while the broker is away."""
     while True:

@@ -132,6 +132,16 @@ class IdempotentPosts:
         await response(scope, None, send)  # type: ignore[arg-type]
 
 
+def parse_uuid(value: str | None, what: str, optional: bool = False) -> uuid.UUID | None:
+    """An id from a path or a query; 422 `invalid_request` naming `what` when it is not one."""
+    if value is None and optional:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ApiError("invalid_request", f"{what} is not a valid id", 422) from None
+
+
 def _header(scope: dict, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:

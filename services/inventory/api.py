@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from services.inventory import store, use_cases
 from services.inventory.domain import DomainError, QuoteRequest, UnitStatus, money, parse_settings, parse_unit_rows
-from services.inventory.use_cases import BadRows, HoldUnit, require_valid_uuid
+from services.inventory.use_cases import BadRows, HoldUnit
 from shared.auth import Principal, current_principal
-from shared.errors import ApiError, Forbidden, NotFound
+from shared.errors import ApiError, NotFound
+from shared.web import parse_uuid
 
 router = APIRouter()
 STATUS_OF = {"not_found": 404, "unknown_customer": 422, "unit_not_available": 409, "invalid_transition": 409,
@@ -56,7 +57,7 @@ async def create_project(body: NewProject, request: Request, who: Principal = De
 
 
 async def _project_of_unit(conn, unit_id: str, who: Principal):
-    row = await store.unit(conn, require_valid_uuid(unit_id, "unit id"))
+    row = await store.unit(conn, parse_uuid(unit_id, "unit id"))
     if row is None:
         raise NotFound("not_found", "no such unit")
     who.require_project(str(row["project_id"]))
@@ -64,7 +65,7 @@ async def _project_of_unit(conn, unit_id: str, who: Principal):
 
 
 async def _require_project(conn, project_id: str, who: Principal):
-    pid = require_valid_uuid(project_id, "project id")
+    pid = parse_uuid(project_id, "project id")
     who.require_project(str(pid))
     row = await store.project(conn, pid)
     if row is None:
@@ -144,7 +145,7 @@ class NewHold(BaseModel):
 @router.post("/v1/units/{unit_id}/holds", status_code=201)
 async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant", "sales_control")
-    uid = require_valid_uuid(unit_id, "unit id")
+    uid = parse_uuid(unit_id, "unit id")
     try:
         customer = uuid.UUID(body.customer_id)
     except ValueError:
@@ -163,7 +164,7 @@ async def release_hold(unit_id: str, hold_id: str, request: Request, who: Princi
     async with pool(request).acquire() as conn:
         await _project_of_unit(conn, unit_id, who)
         try:
-            await use_cases.release_hold(conn, uuid.UUID(unit_id), require_valid_uuid(hold_id, "hold id"), who.sub,
+            await use_cases.release_hold(conn, uuid.UUID(unit_id), parse_uuid(hold_id, "hold id"), who.sub,
                                          may_release_any=who.role in ("manager", "sales_control", "admin"))
         except DomainError as exc:
             raise api_error(exc) from exc
@@ -213,7 +214,7 @@ class Handover(BaseModel):
 
 
 async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
-    sid = require_valid_uuid(sale_id, "sale id")
+    sid = parse_uuid(sale_id, "sale id")
     row = await store.sale(conn, sid)
     if row is None:
         raise NotFound("not_found", "no such sale")

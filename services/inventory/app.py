@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from services.inventory import api, consumers, use_cases
 from shared import catalogue as topics
 from shared import metrics
-from shared.logs import log
-from shared.runtime import Runtime, ServiceSpec
-
-SWEEP_SECONDS = 1.0
+from shared.runtime import ServiceSpec, periodic
 
 
-async def hold_sweeper(runtime: Runtime) -> None:
-    """Durable expiry (R19): the expiry time lives in the table, so a restart just carries on."""
-    while True:
-        try:
-            async with runtime.pool.acquire() as conn:
-                while (expired := await use_cases.expire_holds(conn)) > 0:
-                    metrics.HOLDS_EXPIRED.labels("inventory").inc(expired)
-                    log("holds_expired", count=expired)
-            metrics.SWEEPER_LAST_RUN.labels("inventory").set(time.time())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # database away: try again next round; the alert watches the last-run gauge
-            log("hold_sweeper_failed", error=repr(exc))
-        await asyncio.sleep(SWEEP_SECONDS)
+def _swept(expired: int) -> None:
+    metrics.HOLDS_EXPIRED.labels("inventory").inc(expired)
+    metrics.SWEEPER_LAST_RUN.labels("inventory").set(time.time())
+
+
+# R19: durable expiry — the expiry time lives in the table, so a restarted sweeper just carries on.
+hold_sweeper = periodic("hold_sweeper", 1.0, use_cases.expire_holds, after_pass=_swept)
 
 
 def build_spec() -> ServiceSpec:

@@ -9,6 +9,8 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
+
 CENT = Decimal("0.01")
 
 
@@ -21,17 +23,6 @@ def money(value: Any) -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class DomainError(Exception):
-    """A rule said no; `code` is the contract's error code."""
-
-    code = "domain_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 class InvalidTransition(DomainError):

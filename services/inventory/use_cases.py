@@ -12,7 +12,7 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import (
-    DomainError, InvalidInput, InvalidTransition, PoaNotNotarized, ProjectSettings, QuoteRequest, RowProblem,
+    DomainError, InvalidTransition, PoaNotNotarized, ProjectSettings, QuoteRequest, RowProblem,
     UnitNotAvailable, UnitRow, UnitStatus, check_transition, money, quote,
 )
 from shared import catalogue as topics
@@ -240,10 +240,3 @@ def quote_unit(unit_row: asyncpg.Record, settings: ProjectSettings, req: QuoteRe
     result = quote({"list_price": unit_row["list_price"], "floor_price": unit_row["floor_price"],
                     "area_m2": unit_row["area_m2"]}, req, settings)
     return {"unit_id": str(unit_row["id"]), "floor_price": str(money(unit_row["floor_price"])), **result}
-
-
-def require_valid_uuid(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput(f"{what} is not a valid id") from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from services.leads.pii import Vault
 from services.leads.use_cases import RegisterCustomer, RetryRegistration, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound
+from shared.web import parse_uuid
 
 router = APIRouter()
 STATUS_OF = {"not_found": 404}
@@ -36,13 +36,6 @@ def _vault(request: Request) -> Vault:
     return vault
 
 
-def _uuid(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ApiError("invalid_request", f"{what} is not a valid id", 422) from None
-
-
 class NewCustomer(BaseModel):
     project_id: str
     name: str = Field(min_length=1, max_length=100)
@@ -59,7 +52,7 @@ class NewCustomer(BaseModel):
 @router.post("/v1/customers", status_code=201)
 async def register(body: NewCustomer, request: Request, who: Principal = Depends(current_principal)):
     who.require_role("consultant")
-    pid = _uuid(body.project_id, "project_id")
+    pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     cmd = RegisterCustomer(pid, who.sub, body.name, body.phone, body.source, body.visitor_type, body.profile,
                            tuple(body.tags), body.grade, body.consent_share, body.referred_by)
@@ -82,7 +75,7 @@ async def register(body: NewCustomer, request: Request, who: Principal = Depends
 async def lookup(project_id: str, phone: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R4: "who served you before?" — the owner, never the customer's personal data."""
     who.require_role("consultant", "manager")
-    pid = _uuid(project_id, "project_id")
+    pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
     from services.leads.domain import normalise_phone
 
@@ -122,7 +115,7 @@ def _summary(row, vault: Vault, full: bool) -> dict[str, Any]:
 async def list_customers(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R8: a consultant sees their own customers; a manager all of the project. Phones masked."""
     who.require_role("consultant", "manager")
-    pid = _uuid(project_id, "project_id")
+    pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
     async with _pool(request).acquire() as conn:
         rows = await conn.fetch(
@@ -134,7 +127,7 @@ async def list_customers(project_id: str, request: Request, who: Principal = Dep
 
 async def _visible(conn, customer_id: str, who: Principal, owner_only: bool = False):
     """The customer if this person may see them; 404 otherwise (R8: others' customers don't exist for you)."""
-    row = await store.customer(conn, _uuid(customer_id, "customer id"))
+    row = await store.customer(conn, parse_uuid(customer_id, "customer id"))
     if row is None or not who.works_on(str(row["project_id"])):
         raise NotFound("not_found", "no such customer")
     is_owner = row["owner_id"] == who.sub
@@ -227,7 +220,7 @@ class Call(BaseModel):
 @router.post("/v1/calls", status_code=201)
 async def log_call(body: Call, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant")
-    pid = _uuid(body.project_id, "project_id")
+    pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     if body.rang_at.tzinfo is None or (body.answered_at and body.answered_at < body.rang_at):
         raise ApiError("invalid_request", "rang_at needs an offset, and answered_at cannot precede it", 422)
@@ -242,7 +235,7 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
 async def call_stats(project_id: str, request: Request, date: date | None = None,
                      who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager", "consultant")
-    pid = _uuid(project_id, "project_id")
+    pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
     async with _pool(request).acquire() as conn:
         return await use_cases.call_stats(conn, pid, (date or now_utc().date()).isoformat())

@@ -8,16 +8,7 @@ from enum import Enum
 
 import phonenumbers
 
-
-class DomainError(Exception):
-    """A rule said no; `code` is the contract's error code."""
-
-    code = "domain_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
+from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
 
 
 class InvalidPhone(DomainError):

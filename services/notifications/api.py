@@ -8,18 +8,9 @@ from fastapi import APIRouter, Depends, Request
 
 from services.notifications.use_cases import reminder_json
 from shared.auth import Principal, current_principal
-from shared.errors import ApiError
+from shared.web import parse_uuid
 
 router = APIRouter()
-
-
-def _optional_uuid(value: str | None, what: str) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ApiError("invalid_request", f"{what} is not a valid id", 422) from None
 
 
 def _projects(who: Principal) -> list[uuid.UUID] | None:
@@ -40,7 +31,7 @@ def _is_uuid(value: str) -> bool:
 @router.get("/v1/reminders")
 async def reminders(request: Request, customer_id: str | None = None, sale_id: str | None = None,
                     who: Principal = Depends(current_principal)) -> dict:
-    cid, sid = _optional_uuid(customer_id, "customer_id"), _optional_uuid(sale_id, "sale_id")
+    cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
+import asyncpg
 
 from services.notifications import api, consumers, use_cases
 from services.notifications.channels import development_channels
 from shared import catalogue as topics
-from shared.logs import log
-from shared.runtime import Runtime, ServiceSpec
+from shared.runtime import ServiceSpec, periodic
 
-DISPATCH_SECONDS = 1.0
+CHANNELS = development_channels()
 
 
-async def dispatcher(runtime: Runtime) -> None:
-    """Send due reminders through their channels; safe with several replicas (SKIP LOCKED)."""
-    channels = development_channels()
-    while True:
-        try:
-            async with runtime.pool.acquire() as conn:
-                while (sent := await use_cases.dispatch_due(conn, channels)) > 0:
-                    log("reminders_dispatched", count=sent)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log("dispatcher_failed", error=repr(exc))
-        await asyncio.sleep(DISPATCH_SECONDS)
+async def _dispatch(conn: asyncpg.Connection) -> int:
+    """Send due reminders; safe with several replicas (SKIP LOCKED)."""
+    return await use_cases.dispatch_due(conn, CHANNELS)
 
 
 def build_spec() -> ServiceSpec:
@@ -41,5 +30,5 @@ def build_spec() -> ServiceSpec:
             topics.PAYMENT_OVERDUE: consumers.on_payment_overdue,
             topics.HANDOVER_COMPLETED: consumers.on_handover_completed,
         },
-        jobs=[dispatcher],
+        jobs=[periodic("reminder_dispatch", 1.0, _dispatch)],
     )

@@ -51,12 +51,11 @@ async def dispatch_due(conn: asyncpg.Connection, channels: dict[str, Channel], b
     async with conn.transaction():
         due = await conn.fetch("SELECT * FROM reminders WHERE status = 'scheduled' AND send_at <= $1 ORDER BY send_at"
                                " LIMIT $2 FOR UPDATE SKIP LOCKED", now, batch)
-        for row in due:
-            await _send_one(conn, channels, row)
-    return len(due)
+        sent = [await _send_one(conn, channels, row) for row in due]
+    return sum(sent)  # failures wait for the next round rather than being retried at once
 
 
-async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record) -> None:
+async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record) -> bool:
     try:
         outcome, error = await channels[row["channel"]].send(row["recipient"], row["body"]), None
     except Exception as exc:  # a channel failure: bounded retries, then failed
@@ -71,6 +70,7 @@ async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row:
     await conn.execute("INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error)"
                        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", uuid.uuid4(), row["id"], row["project_id"],
                        row["recipient"], row["channel"], row["body"], outcome, error)
+    return error is None
 
 
 def reminder_json(row: asyncpg.Record) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -14,6 +13,7 @@ from services.payments import use_cases
 from services.payments.domain import Conflict, DepositRequest, DomainError, Payer, money
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
+from shared.web import parse_uuid
 
 router = APIRouter()
 
@@ -25,13 +25,6 @@ def api_error(exc: DomainError) -> ApiError:
 
 def _pool(request: Request):
     return request.app.state.runtime.pool
-
-
-def _uuid(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ApiError("invalid_request", f"{what} is not a valid id", 422) from None
 
 
 class PayerBody(BaseModel):
@@ -62,8 +55,8 @@ async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depe
         req = DepositRequest(money(body.amount), body.method, body.source_of_funds, body.currency, body.reference,
                              body.cheque_no, tuple(body.note_serials), payer)
         async with _pool(request).acquire() as conn:
-            return await use_cases.take_deposit(conn, _uuid(body.hold_id, "hold_id"), _uuid(body.unit_id, "unit_id"),
-                                                _uuid(body.customer_id, "customer_id"), req, who.sub,
+            return await use_cases.take_deposit(conn, parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id"),
+                                                parse_uuid(body.customer_id, "customer_id"), req, who.sub,
                                                 who.require_project)
     except DomainError as exc:
         raise api_error(exc) from exc
@@ -79,7 +72,7 @@ async def _deposit_project(conn, deposit_id: uuid.UUID, who: Principal) -> None:
 @router.post("/v1/deposits/{deposit_id}/verifications")
 async def verify(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    did = _uuid(deposit_id, "deposit id")
+    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
         await _deposit_project(conn, did, who)
         try:
@@ -92,7 +85,7 @@ async def verify(deposit_id: str, request: Request, who: Principal = Depends(cur
 async def receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with _pool(request).acquire() as conn:
         try:
-            project_id, body = await use_cases.receipt(conn, _uuid(deposit_id, "deposit id"))
+            project_id, body = await use_cases.receipt(conn, parse_uuid(deposit_id, "deposit id"))
         except DomainError as exc:
             raise api_error(exc) from exc
     who.require_project(str(project_id))
@@ -107,7 +100,7 @@ class Banking(BaseModel):
 @router.post("/v1/deposits/{deposit_id}/banking")
 async def bank(deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance")
-    did = _uuid(deposit_id, "deposit id")
+    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
         await _deposit_project(conn, did, who)
         try:
@@ -123,7 +116,7 @@ class Refund(BaseModel):
 @router.post("/v1/deposits/{deposit_id}/refund")
 async def refund(deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
-    did = _uuid(deposit_id, "deposit id")
+    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
         await _deposit_project(conn, did, who)
         try:
@@ -137,7 +130,7 @@ async def list_deposits(project_id: str, request: Request, banking: str | None =
                         who: Principal = Depends(current_principal)) -> dict:
     """Deposits of a project; `?banking=overdue` lists cash not banked in time (R24)."""
     who.require_role("finance", "manager")
-    pid = _uuid(project_id, "project id")
+    pid = parse_uuid(project_id, "project id")
     who.require_project(str(pid))
     async with _pool(request).acquire() as conn:
         rows = await conn.fetch("SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at,"
@@ -148,7 +141,7 @@ async def list_deposits(project_id: str, request: Request, banking: str | None =
 
 
 async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
-    sid = _uuid(sale_id, "sale id")
+    sid = parse_uuid(sale_id, "sale id")
     project = await conn.fetchval("SELECT project_id FROM sales WHERE sale_id = $1", sid)
     if project is None:
         raise ApiError("not_found", "no such sale (yet): payments learns of a sale from its subscription", 404)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import asyncpg
 
 from services.payments import api, consumers, use_cases
 from shared import catalogue as topics
-from shared.logs import log
-from shared.runtime import Runtime, ServiceSpec
-
-CHECK_SECONDS = 30.0
+from shared.runtime import ServiceSpec, periodic
 
 
-async def overdue_watch(runtime: Runtime) -> None:
-    """R24, R28: flag cash not banked in time; report down payments past due (durable: state is in tables)."""
-    while True:
-        try:
-            async with runtime.pool.acquire() as conn:
-                reported = await use_cases.report_overdue(conn)
-                flagged = await use_cases.mark_banking_overdue(conn)
-            if reported or flagged:
-                log("overdue_reported", payments=reported, cash_banking=flagged)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log("overdue_watch_failed", error=repr(exc))
-        await asyncio.sleep(CHECK_SECONDS)
+async def _overdue_pass(conn: asyncpg.Connection) -> int:
+    """R24, R28: flag cash not banked in time; report down payments past due (once each)."""
+    return await use_cases.report_overdue(conn) + await use_cases.mark_banking_overdue(conn)
 
 
 def build_spec() -> ServiceSpec:
@@ -42,5 +28,5 @@ def build_spec() -> ServiceSpec:
         },
         publishes=(topics.DEPOSIT_VERIFIED, topics.DEPOSIT_REFUNDED, topics.PAYMENT_RECEIVED, topics.PAYMENT_OVERDUE,
                    topics.MORTGAGE_APPOINTMENT_SCHEDULED),
-        jobs=[overdue_watch],
+        jobs=[periodic("overdue_watch", 30.0, _overdue_pass)],
     )

@@ -8,18 +8,11 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
+
 CENT = Decimal("0.01")
 METHODS = frozenset({"cash", "bank_transfer", "card", "cheque", "wechat_pay", "alipay"})
 PAYMENT_KINDS = frozenset({"down_payment", "instalment", "balance"})
-
-
-class DomainError(Exception):
-    code = "domain_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 class Refused(DomainError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ import orjson
 
 from services.payments.domain import (
     PAYMENT_KINDS, Conflict, DepositRequest, DomainError, Refused, amount_in_words, banking_due, check_deposit,
-    check_escorts, is_overdue, money, receipt_number, verify,
+    check_escorts, is_overdue, receipt_number, verify,
 )
 from shared import catalogue as topics
 from shared.outbox import add_event
