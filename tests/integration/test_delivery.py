@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 import asyncpg
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.catalogue import PLATFORM_TEST
@@ -24,7 +23,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.infra import async_wait_for
 from tests.support.delivery import applied, applied_count, out_of_order, write_events
-from tests.support.platform import MIGRATIONS, sink_spec, source_spec
+from tests.support.platform import MIGRATIONS, sink_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

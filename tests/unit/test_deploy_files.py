@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 
 from shared.catalogue import ALL_TOPIC_NAMES, TOPIC_NAMES

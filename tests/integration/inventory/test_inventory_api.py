@@ -6,16 +6,13 @@ import asyncio
 import uuid
 from types import SimpleNamespace
 
-import asyncpg
-import httpx
 import pytest
 
 from services.inventory import store, use_cases
 from services.inventory.app import build_spec
 from shared.auth_tokens import make_token
-from shared.db import service_dsn
-from shared.runtime import create_app
 from tests.infra import async_wait_for
+from tests.support.apps import running_app
 
 
 def auth(settings, role: str, project: str, sub: str | None = None) -> dict[str, str]:
@@ -24,10 +21,8 @@ def auth(settings, role: str, project: str, sub: str | None = None) -> dict[str,
 
 @pytest.fixture(scope="module")
 async def inventory(settings):
-    app = create_app(build_spec(), settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://inventory") as client:
-            yield SimpleNamespace(app=app, client=client, pool=app.state.runtime.pool)
+    async with running_app(build_spec(), settings) as svc:
+        yield svc
 
 
 async def new_project(inventory, settings, units: int = 4, **project_settings) -> tuple[str, list[dict]]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
-import httpx
 import orjson
 import pytest
 
@@ -17,7 +15,7 @@ from services.leads.pii import Vault
 from shared.auth_tokens import make_token
 from shared.catalogue import HANDOVER_COMPLETED, SUBSCRIPTION_SIGNED
 from shared.envelope import new_envelope
-from shared.runtime import create_app
+from tests.support.apps import running_app
 
 
 def auth(settings, role, project, sub=None, name=None):
@@ -26,10 +24,8 @@ def auth(settings, role, project, sub=None, name=None):
 
 @pytest.fixture(scope="module")
 async def leads(settings):
-    app = create_app(build_spec(), settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://leads") as client:
-            yield SimpleNamespace(app=app, client=client, pool=app.state.runtime.pool)
+    async with running_app(build_spec(), settings) as svc:
+        yield svc
 
 
 def phone() -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 import pytest
 
 from services.notifications import consumers, use_cases
@@ -20,15 +18,13 @@ from shared.auth_tokens import make_token
 from shared.catalogue import MORTGAGE_APPOINTMENT_SCHEDULED, PAYMENT_OVERDUE, SUBSCRIPTION_SIGNED
 from shared.db import service_dsn
 from shared.envelope import new_envelope
-from shared.runtime import create_app
+from tests.support.apps import apply_event, running_app
 
 
 @pytest.fixture(scope="module")
 async def notifications(settings):
-    app = create_app(build_spec(), settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://n") as client:
-            yield SimpleNamespace(app=app, client=client, pool=app.state.runtime.pool)
+    async with running_app(build_spec(), settings) as svc:
+        yield svc
 
 
 async def apply(notifications, handler, topic, data, pid):
@@ -48,11 +44,11 @@ async def test_subscription_and_mortgage_create_reminders_once(notifications, se
     due = date.today() + timedelta(days=30)
     data = {"sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer, "price": "1000000.00",
             "down_payment": {"amount": "300000.00", "due_date": due.isoformat()}, "consultant_id": "k-1"}
-    env = await apply(notifications, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, data, pid)
+    env = await apply_event(notifications, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, data, pid)
     async with notifications.pool.acquire() as conn, conn.transaction():  # the same event again (a duplicate)
         await consumers.on_subscription_signed(conn, env, SUBSCRIPTION_SIGNED.data_model.model_validate(env.data))
     at = (datetime.now(timezone.utc) + timedelta(days=20)).replace(microsecond=0)
-    await apply(notifications, consumers.on_mortgage_appointment, MORTGAGE_APPOINTMENT_SCHEDULED, {
+    await apply_event(notifications, consumers.on_mortgage_appointment, MORTGAGE_APPOINTMENT_SCHEDULED, {
         "appointment_id": str(uuid.uuid4()), "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer,
         "at": at.isoformat(), "place": "ICBC", "documents": ["ID card"]}, pid)
     body = (await notifications.client.get("/v1/reminders", params={"sale_id": sale}, headers=auth(settings, pid))).json()
@@ -67,7 +63,7 @@ async def test_subscription_and_mortgage_create_reminders_once(notifications, se
 
 async def test_overdue_goes_to_the_manager_and_is_sent_out_of_quiet_hours(notifications, settings) -> None:
     pid, sale = str(uuid.uuid4()), str(uuid.uuid4())
-    await apply(notifications, consumers.on_payment_overdue, PAYMENT_OVERDUE, {
+    await apply_event(notifications, consumers.on_payment_overdue, PAYMENT_OVERDUE, {
         "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()), "amount": "300000.00",
         "due_date": "2026-11-20"}, pid)
     async with notifications.pool.acquire() as conn:

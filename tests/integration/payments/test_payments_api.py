@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from services.payments import consumers, use_cases
@@ -15,7 +13,7 @@ from services.payments.app import build_spec
 from shared.auth_tokens import make_token
 from shared.catalogue import PROJECT_CREATED, SUBSCRIPTION_SIGNED, UNIT_LOCKED, UNIT_RELEASED
 from shared.envelope import new_envelope
-from shared.runtime import create_app
+from tests.support.apps import apply_event, running_app
 
 
 def auth(settings, role, project, sub=None):
@@ -24,30 +22,21 @@ def auth(settings, role, project, sub=None):
 
 @pytest.fixture(scope="module")
 async def payments(settings):
-    app = create_app(build_spec(), settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://payments") as client:
-            yield SimpleNamespace(app=app, client=client, pool=app.state.runtime.pool)
-
-
-async def apply(payments, handler, topic, data, pid):
-    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                       producer="test", project_id=pid)
-    async with payments.pool.acquire() as conn, conn.transaction():
-        await handler(conn, env, topic.data_model.model_validate(env.data))
+    async with running_app(build_spec(), settings) as svc:
+        yield svc
 
 
 async def a_hold(payments, pid: str, minutes: int = 30) -> dict:
     hold = {"hold_id": str(uuid.uuid4()), "unit_id": str(uuid.uuid4()), "building": "B1", "number": "1801",
             "customer_id": str(uuid.uuid4()), "consultant_id": "c-1", "list_price": "2000000.00",
             "expires_at": (datetime.now(timezone.utc) + timedelta(minutes=minutes)).isoformat()}
-    await apply(payments, consumers.on_unit_locked, UNIT_LOCKED, hold, pid)
+    await apply_event(payments, consumers.on_unit_locked, UNIT_LOCKED, hold, pid)
     return hold
 
 
 async def a_project(payments) -> str:
     pid = str(uuid.uuid4())
-    await apply(payments, consumers.on_project_created, PROJECT_CREATED, {
+    await apply_event(payments, consumers.on_project_created, PROJECT_CREATED, {
         "project_id": pid, "code": f"RG{uuid.uuid4().hex[:4]}", "name": "Garden",
         "settings": {"cash_limit": "10000.00", "cash_banking_days": 2}}, pid)
     return pid
@@ -64,7 +53,7 @@ async def test_deposit_needs_a_current_hold_for_this_customer_r22(payments, sett
     finance = auth(settings, "finance", pid)
     r = await payments.client.post("/v1/deposits", json=deposit_body(hold, customer_id=str(uuid.uuid4())), headers=finance)
     assert r.status_code == 409 and r.json()["error"]["code"] == "hold_not_current"
-    await apply(payments, consumers.on_unit_released, UNIT_RELEASED,
+    await apply_event(payments, consumers.on_unit_released, UNIT_RELEASED,
                 {"hold_id": hold["hold_id"], "unit_id": hold["unit_id"], "reason": "expired"}, pid)
     r = await payments.client.post("/v1/deposits", json=deposit_body(hold), headers=finance)
     assert r.status_code == 409 and r.json()["error"]["code"] == "hold_not_current"
@@ -91,7 +80,7 @@ async def test_deposit_rules_are_422_and_change_nothing_r25_r26(payments, settin
 async def test_a_release_seen_before_its_lock_still_ends_the_hold(payments, settings) -> None:
     pid = await a_project(payments)
     hold_id, unit_id = str(uuid.uuid4()), str(uuid.uuid4())
-    await apply(payments, consumers.on_unit_released, UNIT_RELEASED,
+    await apply_event(payments, consumers.on_unit_released, UNIT_RELEASED,
                 {"hold_id": hold_id, "unit_id": unit_id, "reason": "cancelled"}, pid)
     async with payments.pool.acquire() as conn, conn.transaction():
         env = new_envelope(UNIT_LOCKED.event_type, {}, producer="t", project_id=pid)
@@ -152,7 +141,7 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
                                    headers=finance)
     assert r.status_code == 200
     sale_id = str(uuid.uuid4())
-    await apply(payments, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, {
+    await apply_event(payments, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, {
         "sale_id": sale_id, "unit_id": hold["unit_id"], "customer_id": hold["customer_id"], "price": "1000000.00",
         "hold_id": hold["hold_id"], "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"}}, pid)
     r = await payments.client.post(f"/v1/sales/{sale_id}/payments", json={"kind": "down_payment", "amount": "295000.00",
@@ -177,7 +166,7 @@ async def test_refund_and_overdue_down_payment_r28(payments, settings) -> None:
                                    headers=auth(settings, "manager", pid))
     assert r.json()["status"] == "refunded"
     sale_id = str(uuid.uuid4())
-    await apply(payments, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, {
+    await apply_event(payments, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, {
         "sale_id": sale_id, "unit_id": hold["unit_id"], "customer_id": hold["customer_id"], "price": "1000000.00",
         "down_payment": {"amount": "300000.00", "due_date": (date.today() - timedelta(days=2)).isoformat()}}, pid)
     async with payments.pool.acquire() as conn:
