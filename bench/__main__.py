@@ -19,7 +19,7 @@ RESULTS = Path(__file__).parent / "results"
 def main(argv: list[str]) -> None:
     which = set(argv) or {"hold_storm", "pipeline"}
     RESULTS.mkdir(exist_ok=True)
-    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "1"))
+    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "2"))
     with infrastructure() as settings:
         if "hold_storm" in which:
             result = asyncio.run(hold_storm.run(settings, workers, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import re
 import subprocess
@@ -93,6 +94,28 @@ async def storm(url: str, secret: str, pid: str, units: list[str], customers: li
             "p99_ms_all": percentile([r.latency_ms for r in results], 99),
             "errors_5xx": sum(r.status >= 500 for r in results),
             "other_statuses": sorted({r.status for r in results} - {201, 409})}
+
+
+def cpu_seconds(service_pid: int) -> dict[str, float]:
+    """CPU time used so far by the service (all its processes), PostgreSQL, and this load generator."""
+    import os
+
+    import psutil
+
+    def total(procs) -> float:
+        seconds = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                seconds += times.user + times.system
+            except psutil.Error:
+                pass
+        return seconds
+
+    service = psutil.Process(service_pid)
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgres.bin")]
+    return {"service": total([service, *service.children(recursive=True)]), "postgresql": total(postgres),
+            "load_generator": total([psutil.Process(os.getpid())])}
 
 
 async def invariants(settings: Settings, pid: str, holds: int) -> dict:
@@ -184,7 +207,13 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
         for clients in (200, 64):
             pid, units = await new_project(url, settings.jwt_secret)
             customers = await seed_customers(settings, pid)
+            before = cpu_seconds(proc.pid)
             result = await storm(url, settings.jwt_secret, pid, units, customers, clients)
+            after = cpu_seconds(proc.pid)
+            result["cpu_share"] = {k: round((after[k] - before[k]) / (result["seconds"] * os.cpu_count()), 3)
+                                   for k in after}
+            result["cpu_ms_per_attempt"] = {k: round((after[k] - before[k]) * 1000 / result["attempts"], 3)
+                                            for k in after}
             result.update(await invariants(settings, pid, result["holds"]))
             runs[clients] = result
         top = await ceiling(settings, url)

@@ -30,6 +30,12 @@ def write_report(machine: dict) -> None:
             lines.append(f"| {clients} | {r['attempts_per_s']} | {r['holds_per_s']} | {r['p50_ms']} / {r['p95_ms']} / "
                          f"{r['p99_ms']} | {r['p50_ms_409']} / {r['p95_ms_409']} / {r['p99_ms_409']} | {r['errors_5xx']} | "
                          f"{r['double_holds']} | {r['events_per_201']} |")
+        lines += ["", "CPU per attempt (ms) and share of the machine's cores during the storm:", "",
+                  "| clients | service | PostgreSQL | load generator | share used (all three) |", "|---|---|---|---|---|"]
+        for clients, r in hold.get("runs", {}).items():
+            ms, share = r.get("cpu_ms_per_attempt", {}), r.get("cpu_share", {})
+            lines.append(f"| {clients} | {ms.get('service')} | {ms.get('postgresql')} | {ms.get('load_generator')} | "
+                         f"{round(sum(share.values()), 2) if share else None} |")
         ceiling = hold.get("ceiling", {})
         lines += ["", f"Ceiling: pgbench running the hold path's SQL (conditional update + hold + history + outbox insert "
                   f"with its key lock) on the same server: {ceiling.get('pgbench_tps_by_clients')} tps by client count; "
