@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
 import httpx
 import typer
 
@@ -88,7 +89,11 @@ def outbox_replay(service: str = typer.Option(...), since: datetime = typer.Opti
     _check_service(service)
     if since.tzinfo is None:
         raise typer.BadParameter("--since needs an offset, e.g. 2026-11-23T08:00:00+08:00")
-    count = asyncio.run(replay_service(get_settings(), service, since))
+    try:
+        count = asyncio.run(replay_service(get_settings(), service, since))
+    except (OSError, asyncpg.PostgresError) as exc:
+        typer.echo(f"cannot reach {service}'s database: {exc}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"{count} event(s) of {service} queued for publishing again")
 
 
