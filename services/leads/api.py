@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.leads import store, use_cases
-from services.leads.domain import DomainError, Grade, followup_due, is_protected
+from services.leads.domain import (
+    DomainError, Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
+)
 from services.leads.pii import Vault
-from services.leads.use_cases import RegisterCustomer, RetryRegistration, now_utc
+from services.leads.use_cases import LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound
 from shared.web import parse_uuid
 
-router = APIRouter()
-STATUS_OF = {"not_found": 404}
+
+async def remember_name(request: Request) -> None:
+    """Staff names come only in tokens: keep the latest one per staff id (for "who served you before?")."""
+    who = await current_principal(request)
+    known: dict[str, str] | None = getattr(request.app.state, "leads_staff_names", None)
+    if known is None:
+        known = request.app.state.leads_staff_names = {}
+    if who.name and known.get(who.sub) != who.name:
+        async with _pool(request).acquire() as conn:
+            await store.remember_staff(conn, who.sub, who.name)
+        known[who.sub] = who.name
 
 
-def api_error(exc: DomainError) -> ApiError:
-    return ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422))
+router = APIRouter(dependencies=[Depends(remember_name)])
+STATUS_OF = {"not_found": 404, "registration_busy": 409}
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """A rule's refusal becomes the contract's error body: 404, 409, or 422 for bad input."""
+    try:
+        yield
+    except DomainError as exc:
+        raise ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422)) from exc
 
 
 def _pool(request: Request):
@@ -43,31 +66,23 @@ class NewCustomer(BaseModel):
     source: str = Field(min_length=1, max_length=40)
     visitor_type: str = "customer"
     profile: dict[str, Any] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, max_length=50)
     grade: str | None = None
     consent_share: bool = False
-    referred_by: str | None = None
+    referred_by: str | None = Field(default=None, max_length=100)
 
 
 @router.post("/v1/customers", status_code=201)
 async def register(body: NewCustomer, request: Request, who: Principal = Depends(current_principal)):
+    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
-    cmd = RegisterCustomer(pid, who.sub, body.name, body.phone, body.source, body.visitor_type, body.profile,
+    cmd = RegisterCustomer(pid, who.sub, body.name, body.phone or None, body.source, body.visitor_type, body.profile,
                            tuple(body.tags), body.grade, body.consent_share, body.referred_by)
     async with _pool(request).acquire() as conn:
-        await store.remember_staff(conn, who.sub, who.name)
-        for attempt in range(2):
-            try:
-                answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
-                break
-            except RetryRegistration:
-                continue
-            except DomainError as exc:
-                raise api_error(exc) from exc
-    from fastapi.responses import JSONResponse
-
+        with domain_errors():
+            answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
     return JSONResponse(answer, status_code=201 if created else 200)
 
 
@@ -77,16 +92,12 @@ async def lookup(project_id: str, phone: str, request: Request, who: Principal =
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
-    from services.leads.domain import normalise_phone
-
-    try:
+    with domain_errors():
         phone_hash = _vault(request).phone_hash(normalise_phone(phone))
-    except DomainError as exc:
-        raise api_error(exc) from exc
     async with _pool(request).acquire() as conn:
         row = await store.customer_by_phone(conn, pid, phone_hash)
         if row is None:
-            return {"exists": False, "owner_id": None, "owner_name": None, "protected_until": None}
+            return {"exists": False, "owner_id": None, "owner_name": None, "protected_until": None, "protected": False}
         name = await store.staff_name(conn, row["owner_id"])
     return {"exists": True, "owner_id": row["owner_id"], "owner_name": name,
             "protected_until": row["protected_until"].isoformat(),
@@ -94,52 +105,56 @@ async def lookup(project_id: str, phone: str, request: Request, who: Principal =
 
 
 def _summary(row, vault: Vault, full: bool) -> dict[str, Any]:
-    grade = Grade(row["grade"]) if row["grade"] else None
-    due = followup_due(row["last_touch_at"], grade)
+    """A customer as the API shows them: masked phone in lists (R18), the full record to owner and manager."""
+    due = followup_due(row["last_touch_at"], Grade(row["grade"]) if row["grade"] else None, row["next_contact_at"])
     body = {"id": str(row["id"]), "project_id": str(row["project_id"]), "owner_id": row["owner_id"],
             "name": vault.decrypt(row["name_enc"]), "phone": row["phone_masked"], "source": row["source"],
-            "visitor_type": row["visitor_type"], "key_visitor": row["visitor_type"] != "customer",
+            "visitor_type": row["visitor_type"], "key_visitor": is_key_visitor(row["visitor_type"]),
             "grade": row["grade"], "tags": list(row["tags"]), "protected_until": row["protected_until"].isoformat(),
+            "last_touch_at": row["last_touch_at"].isoformat(),
             "next_contact_at": row["next_contact_at"].isoformat() if row["next_contact_at"] else None,
-            "followup_due_at": due.isoformat() if due else None,
-            "followup_overdue": bool(due and due < now_utc())}
+            "followup_due_at": due.isoformat() if due else None, "followup_overdue": is_overdue(due, now_utc())}
     if full:
         body.update(phone=vault.decrypt(row["phone_enc"]) if row["phone_enc"] else None,
-                    profile=orjson.loads(row["profile"]) if isinstance(row["profile"], str) else row["profile"],
+                    phone_masked=row["phone_masked"], profile=_profile(row, vault),
                     consent_share=row["consent_share"], referred_by=row["referred_by"],
                     registered_at=row["registered_at"].isoformat())
     return body
 
 
+def _profile(row, vault: Vault) -> dict[str, Any]:
+    """Encrypted since migration 002; rows from before keep their plain column."""
+    if row["profile_enc"] is not None:
+        return vault.decrypt_json(row["profile_enc"], {})
+    return orjson.loads(row["profile"]) if isinstance(row["profile"], str) else (row["profile"] or {})
+
+
 @router.get("/v1/customers")
-async def list_customers(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    """R8: a consultant sees their own customers; a manager all of the project. Phones masked."""
+async def list_customers(project_id: str, request: Request, overdue: bool = False,
+                         who: Principal = Depends(current_principal)) -> dict:
+    """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18).
+    `overdue=true` keeps those whose follow-up is due and not done (R13)."""
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
     async with _pool(request).acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
-            " ORDER BY registered_at DESC LIMIT 500", pid, who.sub if who.role == "consultant" else None)
-    vault = _vault(request)
-    return {"customers": [_summary(r, vault, full=False) for r in rows]}
+        rows = await store.customers_of_project(conn, pid, None if sees_all(who.role) else who.sub)
+    items = [_summary(r, _vault(request), full=False) for r in rows]
+    return {"customers": [c for c in items if c["followup_overdue"] or not overdue]}
 
 
-async def _visible(conn, customer_id: str, who: Principal, owner_only: bool = False):
+async def _visible(conn, customer_id: str, who: Principal):
     """The customer if this person may see them; 404 otherwise (R8: others' customers don't exist for you)."""
     row = await store.customer(conn, parse_uuid(customer_id, "customer id"))
-    if row is None or not who.works_on(str(row["project_id"])):
-        raise NotFound("not_found", "no such customer")
-    is_owner = row["owner_id"] == who.sub
-    if owner_only and not is_owner:
-        raise NotFound("not_found", "no such customer of yours")
-    if not is_owner and who.role not in ("manager", "admin"):
+    if row is None or not who.works_on(str(row["project_id"])) or not may_see(row["owner_id"], who.sub, who.role):
         raise NotFound("not_found", "no such customer")
     return row
 
 
 @router.get("/v1/customers/{customer_id}")
 async def get_customer(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """R8, R11: the full record, for the owner and the manager."""
+    who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
     return _summary(row, _vault(request), full=True)
@@ -155,14 +170,15 @@ class Followup(BaseModel):
 @router.post("/v1/customers/{customer_id}/followups", status_code=201)
 async def followup(customer_id: str, body: Followup, request: Request,
                    who: Principal = Depends(current_principal)) -> dict:
+    """R8, R10, R14, R16: the owner records a follow-up; protection renews."""
     who.require_role("consultant")
     async with _pool(request).acquire() as conn:
-        row = await _visible(conn, customer_id, who, owner_only=True)
-        try:
+        row = await _visible(conn, customer_id, who)
+        if row["owner_id"] != who.sub:
+            raise NotFound("not_found", "no such customer of yours")
+        with domain_errors():
             return await use_cases.record_followup(conn, _vault(request), row["id"], who.sub, body.channel,
                                                    body.content, body.next_contact_at, body.feedback)
-        except DomainError as exc:
-            raise api_error(exc) from exc
 
 
 class GradeBody(BaseModel):
@@ -171,40 +187,37 @@ class GradeBody(BaseModel):
 
 @router.put("/v1/customers/{customer_id}/grade")
 async def grade(customer_id: str, body: GradeBody, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-        try:
-            return await use_cases.set_grade(conn, row["id"], body.grade)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        with domain_errors():
+            return await use_cases.set_grade(conn, row["id"], body.grade, who.sub)
 
 
 class Assign(BaseModel):
-    consultant_id: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    consultant_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.post("/v1/customers/{customer_id}/assign")
 async def assign(customer_id: str, body: Assign, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """R9: the manager's ownership decision, with its reason, recorded."""
     who.require_role("manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-        try:
+        with domain_errors():
             return await use_cases.assign(conn, row["id"], body.consultant_id, body.reason, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
 
 
 @router.get("/v1/customers/{customer_id}/timeline")
 async def timeline(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """Everything that happened to the customer, from leads' own records and every service's events."""
+    who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-        entries = await conn.fetch("SELECT at, kind, detail FROM timeline WHERE customer_id = $1 ORDER BY at, id",
-                                   row["id"])
-    return {"customer_id": customer_id, "timeline": [
-        {"at": e["at"].isoformat(), "kind": e["kind"],
-         "detail": orjson.loads(e["detail"]) if isinstance(e["detail"], str) else e["detail"]} for e in entries]}
+        entries = await store.timeline(conn, row["id"])
+    return {"customer_id": str(row["id"]), "timeline": entries}
 
 
 class Call(BaseModel):
@@ -212,30 +225,35 @@ class Call(BaseModel):
     rang_at: datetime
     answered_at: datetime | None = None
     rings: int | None = Field(default=None, ge=1, le=50)
-    caller_phone: str | None = None
-    caller_name: str | None = None
+    caller_phone: str | None = Field(default=None, max_length=40)
+    caller_name: str | None = Field(default=None, max_length=100)
     asked: str | None = Field(default=None, max_length=2000)
 
 
 @router.post("/v1/calls", status_code=201)
 async def log_call(body: Call, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """R1, R3: the call log; a caller who leaves name and number is registered to this consultant."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
-    if body.rang_at.tzinfo is None or (body.answered_at and body.answered_at < body.rang_at):
-        raise ApiError("invalid_request", "rang_at needs an offset, and answered_at cannot precede it", 422)
+    cmd = LogCall(pid, who.sub, body.rang_at, body.answered_at, body.rings, body.caller_phone or None,
+                  body.caller_name, body.asked)
     async with _pool(request).acquire() as conn:
-        try:
-            return await use_cases.log_call(conn, _vault(request), pid, who.sub, body.model_dump())
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        with domain_errors():
+            return await use_cases.log_call(conn, _vault(request), cmd)
 
 
 @router.get("/v1/projects/{project_id}/calls/stats")
 async def call_stats(project_id: str, request: Request, date: date | None = None,
                      who: Principal = Depends(current_principal)) -> dict:
+    """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
     who.require_role("manager", "consultant")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
     async with _pool(request).acquire() as conn:
-        return await use_cases.call_stats(conn, pid, (date or now_utc().date()).isoformat())
+        day = date or await _today(conn, pid)
+        return await use_cases.call_stats(conn, pid, day)
+
+
+async def _today(conn, project_id) -> date:
+    return now_utc().astimezone(ZoneInfo(await store.project_timezone(conn, project_id))).date()

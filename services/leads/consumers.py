@@ -8,99 +8,125 @@ from typing import Any
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import credited_consultant
+from services.leads.domain import credited_consultant, resident_for_handoff
 from services.leads.pii import Vault
 from shared import catalogue as topics
 from shared.envelope import Envelope
+from shared.logs import log
 from shared.outbox import add_event
 
 PRODUCER = "leads"
+HANDOFF_NAMESPACE = uuid.UUID("5b0c3a52-9c55-4a38-9f0e-2f6f1f3e7a11")  # one hand-off id per sale, on any replay
 
 
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """Read model: protection period (R10), time zone, and code and name for the hand-off."""
     settings = data.settings or {}
     await store.upsert_project(conn, uuid.UUID(data.project_id), data.code, data.name,
-                               int(settings.get("protection_days", 20)), settings.get("timezone", "Asia/Shanghai"))
+                               int(settings.get("protection_days", store.DEFAULT_PROTECTION_DAYS)),
+                               settings.get("timezone", store.DEFAULT_TIMEZONE))
 
 
-async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await conn.execute(
-        "INSERT INTO holds (hold_id, unit_id, customer_id, consultant_id, unit_label) VALUES ($1,$2,$3,$4,$5)"
-        " ON CONFLICT (hold_id) DO NOTHING", uuid.UUID(data.hold_id), uuid.UUID(data.unit_id),
-        uuid.UUID(data.customer_id), data.consultant_id, f"{data.building}-{data.number}")
-    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "unit_held",
-                       {"unit": f"{data.building}-{data.number}", "by": data.consultant_id,
-                        "expires_at": data.expires_at})
-
-
-async def _customer_of_hold(conn: asyncpg.Connection, hold_id: str) -> uuid.UUID | None:
-    return await conn.fetchval("SELECT customer_id FROM holds WHERE hold_id = $1", uuid.UUID(hold_id))
-
-
-async def _customer_of_sale(conn: asyncpg.Connection, sale_id: str) -> uuid.UUID | None:
-    return await conn.fetchval("SELECT customer_id FROM sales WHERE sale_id = $1", uuid.UUID(sale_id))
+async def _customer_of(conn: asyncpg.Connection, customer_id: str | None = None, hold_id: str | None = None,
+                       sale_id: str | None = None, unit_id: str | None = None) -> uuid.UUID | None:
+    """The customer an event is about: named, else through its hold or sale, else the unit's latest hold."""
+    if customer_id:
+        return uuid.UUID(customer_id)
+    if hold_id and (row := await store.hold(conn, uuid.UUID(hold_id))):
+        return row["customer_id"]
+    if sale_id and (row := await store.sale(conn, uuid.UUID(sale_id))):
+        return row["customer_id"]
+    if unit_id and (row := await store.latest_hold_of_unit(conn, uuid.UUID(unit_id))):
+        return row["customer_id"]
+    return None
 
 
 async def _on_timeline(conn: asyncpg.Connection, env: Envelope, customer_id: uuid.UUID | None, kind: str,
                        detail: dict[str, Any]) -> None:
     """Only customers of this service appear; an event about someone unknown here changes nothing."""
-    if customer_id is not None and await conn.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id):
+    if customer_id is not None and await store.customer_exists(conn, customer_id):
         await store.add_timeline(conn, customer_id, env.occurred_at, kind, detail, env.id)
+    else:
+        log("timeline_event_without_customer", event_type=env.type, event_id=str(env.id))
+
+
+async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """Read model of holds (hold → consultant, customer, unit) and the customer's timeline."""
+    await store.remember_hold(conn, uuid.UUID(data.hold_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id),
+                              data.consultant_id, data.building, data.number, env.occurred_at)
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "unit_held", {
+        "unit_id": data.unit_id, "unit": f"{data.building}-{data.number}", "by": data.consultant_id,
+        "hold_id": data.hold_id, "expires_at": data.expires_at, "list_price": str(data.list_price)})
 
 
 async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await _on_timeline(conn, env, await _customer_of_hold(conn, data.hold_id), "unit_released", {"reason": data.reason})
+    customer = await _customer_of(conn, hold_id=data.hold_id, unit_id=data.unit_id)
+    await _on_timeline(conn, env, customer, "unit_released",
+                       {"unit_id": data.unit_id, "hold_id": data.hold_id, "reason": data.reason})
 
 
 async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_verified",
-                       {"amount": str(data.amount), "receipt_no": data.receipt_no})
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_verified", {
+        "unit_id": data.unit_id, "deposit_id": data.deposit_id, "amount": str(data.amount),
+        "receipt_no": data.receipt_no})
 
 
 async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_refunded", {"amount": str(data.amount)})
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_refunded",
+                       {"unit_id": data.unit_id, "deposit_id": data.deposit_id, "amount": str(data.amount)})
 
 
 async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    """R10: credit the deal — the owner while protected, else the consultant who closed it."""
+    """R10: credit the deal — the owner while protected when it closed, else the consultant who closed it."""
     customer_id = uuid.UUID(data.customer_id)
-    closer = data.consultant_id
-    if not closer and data.hold_id:
-        closer = await conn.fetchval("SELECT consultant_id FROM holds WHERE hold_id = $1", uuid.UUID(data.hold_id))
-    await conn.execute("INSERT INTO sales (sale_id, unit_id, customer_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-                       uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id)
+    await store.remember_sale(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id)
     row = await store.customer(conn, customer_id)
     if row is None:
+        log("deal_for_unknown_customer", sale_id=data.sale_id, customer_id=data.customer_id)
         return
+    closer = data.consultant_id or await _closer_from_holds(conn, data, customer_id)
     credited, reason = credited_consultant(row["owner_id"], row["protected_until"], closer, env.occurred_at)
-    await conn.execute("UPDATE sales SET credited_to = $2, credit_reason = $3 WHERE sale_id = $1",
-                       uuid.UUID(data.sale_id), credited, reason)
-    await store.add_timeline(conn, customer_id, env.occurred_at, "subscription_signed",
-                             {"price": str(data.price), "credited_to": credited}, env.id)
-    await add_event(conn, topics.DEAL_CREDITED, {"customer_id": str(customer_id), "sale_id": data.sale_id,
-                                                 "unit_id": data.unit_id, "consultant_id": credited, "reason": reason,
-                                                 "owner_id": row["owner_id"]},
-                    producer=PRODUCER, project_id=env.project_id, causation_id=str(env.id))
+    await store.credit_sale(conn, uuid.UUID(data.sale_id), credited, reason)
+    await store.add_timeline(conn, customer_id, env.occurred_at, "subscription_signed", {
+        "sale_id": data.sale_id, "unit_id": data.unit_id, "price": str(data.price),
+        "down_payment": {"amount": str(data.down_payment.amount), "due_date": str(data.down_payment.due_date)},
+        "credited_to": credited, "credit_reason": reason}, env.id)
+    await add_event(conn, topics.DEAL_CREDITED, {
+        "customer_id": str(customer_id), "sale_id": data.sale_id, "unit_id": data.unit_id,
+        "consultant_id": credited, "reason": reason, "owner_id": row["owner_id"], "closer_id": closer},
+        producer=PRODUCER, project_id=env.project_id, causation_id=str(env.id))
+    log("deal_credited", sale_id=data.sale_id, consultant_id=credited, reason=reason)
+
+
+async def _closer_from_holds(conn: asyncpg.Connection, data: Any, customer_id: uuid.UUID) -> str | None:
+    """Fallback when the event does not name the consultant: whoever held the unit for this buyer."""
+    row = await store.hold(conn, uuid.UUID(data.hold_id)) if data.hold_id else None
+    row = row or await store.latest_hold_of_unit(conn, uuid.UUID(data.unit_id), customer_id)
+    return row["consultant_id"] if row else None
 
 
 async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "contract_signed", {"contract_no": data.contract_no})
+    await store.set_contract_no(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id),
+                              data.contract_no)
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "contract_signed",
+                       {"sale_id": data.sale_id, "contract_no": data.contract_no, "signed_at": data.signed_at})
 
 
 async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    customer = uuid.UUID(data.customer_id) if data.customer_id else await _customer_of_sale(conn, data.sale_id)
-    await _on_timeline(conn, env, customer, "payment_received",
-                       {"kind": data.kind, "amount": str(data.amount)})
+    customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
+    await _on_timeline(conn, env, customer, "payment_received", {
+        "sale_id": data.sale_id, "payment_id": data.payment_id, "kind": data.kind, "amount": str(data.amount)})
 
 
 async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
     await _on_timeline(conn, env, uuid.UUID(data.customer_id), "payment_overdue",
-                       {"amount": str(data.amount), "due_date": str(data.due_date)})
+                       {"sale_id": data.sale_id, "amount": str(data.amount), "due_date": str(data.due_date)})
 
 
 async def on_mortgage_appointment(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
-    customer = uuid.UUID(data.customer_id) if data.customer_id else await _customer_of_sale(conn, data.sale_id)
-    await _on_timeline(conn, env, customer, "mortgage_appointment", {"at": data.at, "place": data.place})
+    customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
+    await _on_timeline(conn, env, customer, "mortgage_appointment", {
+        "sale_id": data.sale_id, "at": data.at, "place": data.place, "documents": list(data.documents)})
 
 
 def handoff_builder(vault: Vault):
@@ -109,22 +135,48 @@ def handoff_builder(vault: Vault):
     async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
         customer_id = uuid.UUID(data.customer_id)
         row = await store.customer(conn, customer_id)
-        if row is None:
+        if row is None:  # retried, then dead-lettered: a hand-off without its resident is no hand-off
             raise LookupError(f"handover for customer {customer_id} that leads does not know")
-        project = data.project or await _project_json(conn, env.project_id)
-        resident = {"name": vault.decrypt(row["name_enc"])}
-        if row["consent_share"] and row["phone_enc"] is not None:
-            resident["phone"] = vault.decrypt(row["phone_enc"])
-        await store.add_timeline(conn, customer_id, env.occurred_at, "handed_over",
-                                 {"handed_over_at": data.handed_over_at}, env.id)
+        phone = vault.decrypt(row["phone_enc"]) if row["phone_enc"] is not None else None
+        resident = resident_for_handoff(vault.decrypt(row["name_enc"]), phone, row["consent_share"])
+        handoff_id = uuid.uuid5(HANDOFF_NAMESPACE, data.sale_id)
+        await store.add_timeline(conn, customer_id, env.occurred_at, "handed_over", {
+            "sale_id": data.sale_id, "unit_id": data.unit_id, "handed_over_at": data.handed_over_at,
+            "handoff_id": str(handoff_id), "phone_shared": "phone" in resident}, env.id)
         await add_event(conn, topics.PROPERTY_HANDOFF, {
-            "handoff_id": str(uuid.uuid4()), "unit_id": data.unit_id, "project": project, "unit": data.unit or {},
-            "resident": resident, "contract_no": data.contract_no, "handed_over_at": data.handed_over_at},
-            producer=PRODUCER, project_id=env.project_id, causation_id=str(env.id))
+            "handoff_id": str(handoff_id), "unit_id": data.unit_id,
+            "project": await _project_part(conn, data, env.project_id),
+            "unit": await _unit_part(conn, data, customer_id), "resident": resident,
+            "contract_no": data.contract_no or await _contract_no(conn, data.sale_id),
+            "handed_over_at": data.handed_over_at}, producer=PRODUCER, project_id=env.project_id,
+            causation_id=str(env.id))
+        log("property_handoff_prepared", handoff_id=str(handoff_id), unit_id=data.unit_id,
+            phone_shared="phone" in resident)
 
     return on_handover_completed
 
 
-async def _project_json(conn: asyncpg.Connection, project_id: str | None) -> dict[str, Any]:
-    row = await store.project(conn, uuid.UUID(project_id)) if project_id else None
-    return {"id": project_id, "code": row["code"] if row else None, "name": row["name"] if row else None}
+async def _project_part(conn: asyncpg.Connection, data: Any, project_id: str | None) -> dict[str, Any]:
+    """{id, code, name}: from the event, filled in from the project read model where it says less."""
+    given = dict(data.project or {})
+    pid = given.get("id") or project_id
+    row = await store.project(conn, uuid.UUID(pid)) if pid else None
+    return {"id": pid, "code": given.get("code") or (row["code"] if row else None),
+            "name": given.get("name") or (row["name"] if row else None)}
+
+
+async def _unit_part(conn: asyncpg.Connection, data: Any, customer_id: uuid.UUID) -> dict[str, Any]:
+    """{building, number, floor, area_m2}: from the event, else what the buyer's hold said."""
+    unit = {"building": None, "number": None, "floor": None, "area_m2": None} | dict(data.unit or {})
+    if unit["building"] is None or unit["number"] is None:
+        row = await store.latest_hold_of_unit(conn, uuid.UUID(data.unit_id), customer_id)
+        if row is not None:
+            unit["building"], unit["number"] = unit["building"] or row["building"], unit["number"] or row["number"]
+    if unit["area_m2"] is not None:
+        unit["area_m2"] = str(unit["area_m2"])
+    return unit
+
+
+async def _contract_no(conn: asyncpg.Connection, sale_id: str) -> str | None:
+    row = await store.sale(conn, uuid.UUID(sale_id))
+    return row["contract_no"] if row else None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 
+import orjson
 from cryptography.fernet import Fernet
 
 
@@ -24,6 +26,13 @@ class Vault:
 
     def decrypt(self, token: bytes) -> str:
         return self._fernet.decrypt(bytes(token)).decode()
+
+    def encrypt_json(self, value: Any) -> bytes:
+        """A structured record (profile, feedback) sealed as one token."""
+        return self._fernet.encrypt(orjson.dumps(value, default=str))
+
+    def decrypt_json(self, token: bytes | None, default: Any = None) -> Any:
+        return default if token is None else orjson.loads(self._fernet.decrypt(bytes(token)))
 
     def phone_hash(self, e164: str) -> bytes:
         """Same phone, same hash; without the key the hash says nothing."""

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+DEFAULT_PROTECTION_DAYS = 20  # R10, until inventory's project-created event arrives
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+# -- projects (read model of inventory's project-created) and staff names ---------------------------
 
 async def project(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM projects WHERE project_id = $1", project_id)
 
 
 async def protection_days(conn: asyncpg.Connection, project_id: uuid.UUID) -> int:
-    """The project's protection period (R10); 20 days until inventory's project event arrives."""
-    return await conn.fetchval("SELECT protection_days FROM projects WHERE project_id = $1", project_id) or 20
+    """The project's protection period (R10); the default until inventory's project event arrives."""
+    days = await conn.fetchval("SELECT protection_days FROM projects WHERE project_id = $1", project_id)
+    return days or DEFAULT_PROTECTION_DAYS
+
+
+async def project_timezone(conn: asyncpg.Connection, project_id: uuid.UUID) -> str:
+    return await conn.fetchval("SELECT timezone FROM projects WHERE project_id = $1", project_id) or DEFAULT_TIMEZONE
 
 
 async def upsert_project(conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str,
@@ -37,8 +51,14 @@ async def staff_name(conn: asyncpg.Connection, staff_id: str) -> str | None:
     return await conn.fetchval("SELECT name FROM staff WHERE staff_id = $1", staff_id)
 
 
+# -- customers --------------------------------------------------------------------------------------
+
 async def customer(conn: asyncpg.Connection, customer_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM customers WHERE id = $1" + (" FOR UPDATE" if lock else ""), customer_id)
+
+
+async def customer_exists(conn: asyncpg.Connection, customer_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
 
 
 async def customer_by_phone(conn: asyncpg.Connection, project_id: uuid.UUID, phone_hash: bytes,
@@ -47,15 +67,23 @@ async def customer_by_phone(conn: asyncpg.Connection, project_id: uuid.UUID, pho
                                + (" FOR UPDATE" if lock else ""), project_id, phone_hash)
 
 
+async def customers_of_project(conn: asyncpg.Connection, project_id: uuid.UUID, owner: str | None,
+                               limit: int = 500) -> list[asyncpg.Record]:
+    """R8: one owner's customers, or all of the project's when `owner` is None; newest first."""
+    return await conn.fetch(
+        "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+        " ORDER BY registered_at DESC LIMIT $3", project_id, owner, limit)
+
+
 async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
     """False when the phone is already registered in the project (the unique index decides races)."""
     status = await conn.execute(
         "INSERT INTO customers (id, project_id, owner_id, name_enc, phone_enc, phone_hash, phone_masked, source,"
-        " visitor_type, profile, tags, grade, consent_share, referred_by, registered_at, last_touch_at,"
-        " protected_until, next_contact_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10::jsonb,$11,$12,$13,$14,$15,$15,$16,$17)"
+        " visitor_type, profile_enc, tags, grade, consent_share, referred_by, registered_at, last_touch_at,"
+        " protected_until, next_contact_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17)"
         " ON CONFLICT (project_id, phone_hash) WHERE phone_hash IS NOT NULL DO NOTHING",
         row["id"], row["project_id"], row["owner_id"], row["name_enc"], row["phone_enc"], row["phone_hash"],
-        row["phone_masked"], row["source"], row["visitor_type"], orjson.dumps(row["profile"]).decode(), row["tags"],
+        row["phone_masked"], row["source"], row["visitor_type"], row["profile_enc"], row["tags"],
         row["grade"], row["consent_share"], row["referred_by"], row["now"], row["protected_until"],
         row["next_contact_at"])
     return status.endswith("1")
@@ -70,6 +98,19 @@ async def touch(conn: asyncpg.Connection, customer_id: uuid.UUID, now: datetime,
         customer_id, now, until, next_contact, owner)
 
 
+async def set_grade(conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str) -> None:
+    await conn.execute("UPDATE customers SET grade = $2 WHERE id = $1", customer_id, grade)
+
+
+async def insert_followup(conn: asyncpg.Connection, followup_id: uuid.UUID, customer_id: uuid.UUID,
+                          consultant: str, channel: str, content_enc: bytes, feedback_enc: bytes | None,
+                          next_contact_at: datetime, at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO followups (id, customer_id, consultant_id, channel, content_enc, feedback_enc, next_contact_at, at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", followup_id, customer_id, consultant, channel, content_enc,
+        feedback_enc, next_contact_at, at)
+
+
 async def record_owner_change(conn: asyncpg.Connection, customer_id: uuid.UUID, from_owner: str | None,
                               to_owner: str, kind: str, reason: str | None, decided_by: str | None) -> None:
     await conn.execute(
@@ -77,9 +118,82 @@ async def record_owner_change(conn: asyncpg.Connection, customer_id: uuid.UUID, 
         " VALUES ($1,$2,$3,$4,$5,$6)", customer_id, from_owner, to_owner, kind, reason, decided_by)
 
 
+# -- timeline ---------------------------------------------------------------------------------------
+
 async def add_timeline(conn: asyncpg.Connection, customer_id: uuid.UUID, at: datetime, kind: str,
                        detail: dict[str, Any], event_id: uuid.UUID | None = None) -> None:
     await conn.execute(
         "INSERT INTO timeline (customer_id, at, kind, detail, event_id) VALUES ($1,$2,$3,$4::jsonb,$5)"
-        " ON CONFLICT (event_id) DO NOTHING", customer_id, at, kind, orjson.dumps(detail, default=str).decode(),
-        event_id)
+        " ON CONFLICT (event_id) DO NOTHING", customer_id, at, kind, _json(detail), event_id)
+
+
+async def timeline(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT at, kind, detail FROM timeline WHERE customer_id = $1 ORDER BY at, id",
+                            customer_id)
+    return [{"at": r["at"].isoformat(), "kind": r["kind"],
+             "detail": orjson.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"]} for r in rows]
+
+
+# -- read models of holds and sales (to place other services' events on a customer) -----------------
+
+async def remember_hold(conn: asyncpg.Connection, hold_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID,
+                        consultant_id: str, building: str, number: str, at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO holds (hold_id, unit_id, customer_id, consultant_id, unit_label, building, number, locked_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (hold_id) DO NOTHING", hold_id, unit_id, customer_id,
+        consultant_id, f"{building}-{number}", building, number, at)
+
+
+async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM holds WHERE hold_id = $1", hold_id)
+
+
+async def latest_hold_of_unit(conn: asyncpg.Connection, unit_id: uuid.UUID,
+                              customer_id: uuid.UUID | None = None) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM holds WHERE unit_id = $1 AND ($2::uuid IS NULL OR customer_id = $2)"
+        " ORDER BY locked_at DESC NULLS LAST LIMIT 1", unit_id, customer_id)
+
+
+async def remember_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, unit_id: uuid.UUID,
+                        customer_id: uuid.UUID) -> None:
+    await conn.execute("INSERT INTO sales (sale_id, unit_id, customer_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+                       sale_id, unit_id, customer_id)
+
+
+async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1", sale_id)
+
+
+async def credit_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, credited_to: str, reason: str) -> None:
+    await conn.execute("UPDATE sales SET credited_to = $2, credit_reason = $3 WHERE sale_id = $1",
+                       sale_id, credited_to, reason)
+
+
+async def set_contract_no(conn: asyncpg.Connection, sale_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID,
+                          contract_no: str) -> None:
+    """Topics are not ordered among themselves: the contract may be the first we hear of the sale."""
+    await conn.execute(
+        "INSERT INTO sales (sale_id, unit_id, customer_id, contract_no) VALUES ($1,$2,$3,$4)"
+        " ON CONFLICT (sale_id) DO UPDATE SET contract_no = $4", sale_id, unit_id, customer_id, contract_no)
+
+
+# -- calls (R1–R3) ----------------------------------------------------------------------------------
+
+async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO calls (id, project_id, consultant_id, rang_at, answered_at, rings, caller_masked, asked,"
+        " customer_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", row["id"], row["project_id"], row["consultant_id"],
+        row["rang_at"], row["answered_at"], row["rings"], row["caller_masked"], row["asked"], row["customer_id"])
+
+
+async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date, tz: str,
+                     ring_target: int) -> list[asyncpg.Record]:
+    """Per consultant for one local day: calls, answered, within the ring target, ring-to-answer seconds."""
+    return await conn.fetch(
+        "SELECT consultant_id, count(*) AS calls, count(answered_at) AS answered,"
+        " count(*) FILTER (WHERE answered_at IS NOT NULL AND rings <= $4) AS within_target,"
+        " avg(extract(epoch FROM answered_at - rang_at)) AS avg_answer_seconds,"
+        " max(extract(epoch FROM answered_at - rang_at)) AS max_answer_seconds"
+        " FROM calls WHERE project_id = $1 AND (rang_at AT TIME ZONE $2)::date = $3"
+        " GROUP BY consultant_id ORDER BY consultant_id", project_id, tz, day, ring_target)

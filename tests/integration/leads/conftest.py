@@ -1,0 +1,14 @@
+"""One leads app per test package, running in this process against the real PostgreSQL and broker."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.leads.app import build_spec
+from tests.support.apps import running_app
+
+
+@pytest.fixture(scope="package")
+async def leads(settings):
+    async with running_app(build_spec(), settings) as svc:
+        yield svc

@@ -1,0 +1,45 @@
+"""Requests and events for the leads tests; every test uses its own project id and phone numbers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import orjson
+
+from shared.auth_tokens import make_token
+from shared.catalogue import Topic
+from shared.envelope import Envelope, new_envelope
+
+
+def auth(settings, role: str, project: str, sub: str | None = None, name: str | None = None) -> dict[str, str]:
+    token = make_token(settings.jwt_secret, sub or role + "-1", role, [project], name=name)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+async def register(leads, settings, pid: str, consultant: str = "c-a", **body: Any):
+    payload = {"project_id": pid, "name": "Li Lei", "phone": phone(), "source": "walk_in"} | body
+    return await leads.client.post("/v1/customers", json=payload,
+                                   headers=auth(settings, "consultant", pid, consultant, name=consultant.upper()))
+
+
+async def apply(leads, handler, topic: Topic, data: dict, pid: str) -> tuple[Envelope, list[dict]]:
+    """Run a handler as the inbox would (one transaction); return the envelope and the events it wrote."""
+    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
+                       producer="test", project_id=pid)
+    async with leads.pool.acquire() as conn, conn.transaction():
+        await handler(conn, env, topic.data_model.model_validate(env.data))
+        rows = await conn.fetch("SELECT topic, key, convert_from(payload, 'UTF8') AS body FROM outbox"
+                                " WHERE convert_from(payload, 'UTF8')::jsonb->>'causation_id' = $1", str(env.id))
+    return env, [{"topic": r["topic"], "key": r["key"], **orjson.loads(r["body"])} for r in rows]
+
+
+async def outbox_for(conn: asyncpg.Connection, topic: Topic, customer_id: str) -> list[dict]:
+    rows = await conn.fetch("SELECT convert_from(payload, 'UTF8') AS body FROM outbox WHERE topic = $1 AND key = $2"
+                            " ORDER BY id", topic.name, customer_id)
+    return [orjson.loads(r["body"]) for r in rows]
