@@ -98,11 +98,12 @@ async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifi
 
 async def _next_receipt(conn: asyncpg.Connection, project_id: uuid.UUID) -> str:
     """No gaps: the counter moves in the same transaction that issues the receipt (a rollback returns it)."""
-    seq = await conn.fetchval(
-        "INSERT INTO receipt_counters (project_id, last) VALUES ($1, 1)"
-        " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last", project_id)
     code = await conn.fetchval("SELECT code FROM projects WHERE project_id = $1", project_id)
-    return receipt_number(code or str(project_id)[:8].upper(), seq)
+    row = await conn.fetchrow(
+        "INSERT INTO receipt_counters (project_id, prefix, last) VALUES ($1, $2, 1)"
+        " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING prefix, last",
+        project_id, code or str(project_id)[:8].upper())
+    return receipt_number(row["prefix"], row["last"])
 
 
 async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]]:

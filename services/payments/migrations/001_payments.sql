@@ -64,6 +64,7 @@ CREATE INDEX deposits_banking ON deposits (banking_due_at) WHERE method = 'cash'
 -- Gap-free receipt numbers per project: the counter row is updated in the verifying transaction.
 CREATE TABLE receipt_counters (
     project_id  uuid PRIMARY KEY,
+    prefix      text NOT NULL,  -- fixed at the first receipt, so a project's numbers never change form
     last        int NOT NULL
 );
 
