@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import credited_consultant, resident_for_handoff
+from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
 from services.leads.pii import Vault
 from shared import catalogue as topics
 from shared.envelope import Envelope
@@ -85,7 +86,8 @@ async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: 
         log("deal_for_unknown_customer", sale_id=data.sale_id, customer_id=data.customer_id)
         return
     closer = data.consultant_id or await _closer_from_holds(conn, data, customer_id)
-    credited, reason = credited_consultant(row["owner_id"], row["protected_until"], closer, env.occurred_at)
+    owner, until = await _standing_when_closed(conn, row, env.occurred_at)
+    credited, reason = credited_consultant(owner, until, closer, env.occurred_at)
     await store.credit_sale(conn, uuid.UUID(data.sale_id), credited, reason)
     await store.add_timeline(conn, customer_id, env.occurred_at, "subscription_signed", {
         "sale_id": data.sale_id, "unit_id": data.unit_id, "price": str(data.price),
@@ -93,9 +95,18 @@ async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: 
         "credited_to": credited, "credit_reason": reason}, env.id)
     await add_event(conn, topics.DEAL_CREDITED, {
         "customer_id": str(customer_id), "sale_id": data.sale_id, "unit_id": data.unit_id,
-        "consultant_id": credited, "reason": reason, "owner_id": row["owner_id"], "closer_id": closer},
+        "consultant_id": credited, "reason": reason, "owner_id": owner, "closer_id": closer,
+        "protected_until": until},
         producer=PRODUCER, project_id=env.project_id, causation_id=str(env.id))
     log("deal_credited", sale_id=data.sale_id, consultant_id=credited, reason=reason)
+
+
+async def _standing_when_closed(conn: asyncpg.Connection, row: asyncpg.Record,
+                                closed_at: datetime) -> tuple[str, datetime]:
+    """R10: the owner and their protection as they stood when the deal closed, not as they stand now."""
+    touches = [Touch(at, owner) for at, owner in await store.touches(conn, row["id"])]
+    standing = standing_at(touches, await store.protection_days(conn, row["project_id"]), closed_at)
+    return standing or (row["owner_id"], row["protected_until"])
 
 
 async def _closer_from_holds(conn: asyncpg.Connection, data: Any, customer_id: uuid.UUID) -> str | None:

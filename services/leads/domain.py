@@ -121,6 +121,24 @@ def decide_registration(existing_owner: str | None, until: datetime | None, cons
     return Registration("transferred", consultant)
 
 
+@dataclass(frozen=True)
+class Touch:
+    """One contact that starts a protection period (R10): registration, follow-up or change of owner."""
+
+    at: datetime
+    owner: str  # who owned the customer from this touch on
+
+
+def standing_at(touches: list[Touch], protection_days: int, moment: datetime) -> tuple[str, datetime] | None:
+    """R10: who owned the customer at `moment` and until when they were protected, judged only from the touches
+    before it (a follow-up recorded after a deal closed does not reach back). None before the first touch."""
+    past = [t for t in touches if t.at <= moment]
+    if not past:
+        return None
+    last = max(past, key=lambda t: t.at)
+    return last.owner, protected_until(last.at, protection_days)
+
+
 def credited_consultant(owner: str, owner_protected_until: datetime, closer: str | None,
                         closed_at: datetime) -> tuple[str, str]:
     """R10: the owner keeps the credit while protected; after it lapses the consultant who closed gets it."""

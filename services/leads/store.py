@@ -112,10 +112,21 @@ async def insert_followup(conn: asyncpg.Connection, followup_id: uuid.UUID, cust
 
 
 async def record_owner_change(conn: asyncpg.Connection, customer_id: uuid.UUID, from_owner: str | None,
-                              to_owner: str, kind: str, reason: str | None, decided_by: str | None) -> None:
+                              to_owner: str, kind: str, reason: str | None, decided_by: str | None,
+                              at: datetime) -> None:
     await conn.execute(
-        "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by)"
-        " VALUES ($1,$2,$3,$4,$5,$6)", customer_id, from_owner, to_owner, kind, reason, decided_by)
+        "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by, at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7)", customer_id, from_owner, to_owner, kind, reason, decided_by, at)
+
+
+async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tuple[datetime, str]]:
+    """Every touch that started a protection period (R10), with who owned the customer from then on."""
+    rows = await conn.fetch(
+        "SELECT registered_at AS at, COALESCE((SELECT from_owner FROM ownership_changes o WHERE o.customer_id = c.id"
+        " ORDER BY o.at, o.id LIMIT 1), c.owner_id) AS owner FROM customers c WHERE c.id = $1"
+        " UNION ALL SELECT at, consultant_id FROM followups WHERE customer_id = $1"
+        " UNION ALL SELECT at, to_owner FROM ownership_changes WHERE customer_id = $1", customer_id)
+    return [(r["at"], r["owner"]) for r in rows]
 
 
 # -- timeline ---------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ async def _registered_again(conn: asyncpg.Connection, found: asyncpg.Record, con
         until = protected_until(now, days)
         await store.touch(conn, found["id"], now, until, owner=consultant)
         await store.record_owner_change(conn, found["id"], found["owner_id"], consultant, "lapsed_reregistration",
-                                        "protection period lapsed (R10)", consultant)
+                                        "protection period lapsed (R10)", consultant, now)
         await store.add_timeline(conn, found["id"], now, "owner_changed", {
             "from": found["owner_id"], "to": consultant, "reason": "protection lapsed (R10)"})
         log("customer_passed_on", customer_id=str(found["id"]), from_owner=found["owner_id"], to_owner=consultant)
@@ -177,7 +177,8 @@ async def assign(conn: asyncpg.Connection, customer_id: uuid.UUID, to: str, reas
         check_assignment(row["owner_id"], to, reason)
         until = protected_until(now, await store.protection_days(conn, row["project_id"]))
         await store.touch(conn, customer_id, now, until, owner=to)
-        await store.record_owner_change(conn, customer_id, row["owner_id"], to, "manager_assignment", reason, manager)
+        await store.record_owner_change(conn, customer_id, row["owner_id"], to, "manager_assignment", reason, manager,
+                                        now)
         await store.add_timeline(conn, customer_id, now, "owner_changed",
                                  {"from": row["owner_id"], "to": to, "reason": reason, "decided_by": manager})
     log("customer_assigned", customer_id=str(customer_id), from_owner=row["owner_id"], to_owner=to, by=manager)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -28,10 +29,13 @@ async def register(leads, settings, pid: str, consultant: str = "c-a", **body: A
                                    headers=auth(settings, "consultant", pid, consultant, name=consultant.upper()))
 
 
-async def apply(leads, handler, topic: Topic, data: dict, pid: str) -> tuple[Envelope, list[dict]]:
+async def apply(leads, handler, topic: Topic, data: dict, pid: str,
+                occurred_at: datetime | None = None) -> tuple[Envelope, list[dict]]:
     """Run a handler as the inbox would (one transaction); return the envelope and the events it wrote."""
     env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
                        producer="test", project_id=pid)
+    if occurred_at is not None:
+        env = env.model_copy(update={"occurred_at": occurred_at})
     async with leads.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
         rows = await conn.fetch("SELECT topic, key, convert_from(payload, 'UTF8') AS body FROM outbox"
@@ -43,3 +47,13 @@ async def outbox_for(conn: asyncpg.Connection, topic: Topic, customer_id: str) -
     rows = await conn.fetch("SELECT convert_from(payload, 'UTF8') AS body FROM outbox WHERE topic = $1 AND key = $2"
                             " ORDER BY id", topic.name, customer_id)
     return [orjson.loads(r["body"]) for r in rows]
+
+
+async def backdate(leads, customer_id: str, days: float) -> None:
+    """Move a customer's registration (and with it their protection, R10) `days` into the past."""
+    async with leads.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE customers SET registered_at = registered_at - make_interval(secs => $2),"
+            " last_touch_at = last_touch_at - make_interval(secs => $2),"
+            " protected_until = protected_until - make_interval(secs => $2) WHERE id = $1",
+            uuid.UUID(customer_id), days * 86400)

@@ -14,7 +14,7 @@ from shared import catalogue as t
 from shared.envelope import new_envelope
 from shared.kafka import make_producer
 from tests.infra import async_wait_for
-from tests.integration.leads.helpers import apply, auth, phone, register
+from tests.integration.leads.helpers import apply, auth, backdate, phone, register
 
 
 def _ids() -> dict[str, str]:
@@ -104,21 +104,35 @@ async def test_deal_credit_goes_to_the_closer_after_protection_lapsed_r10(leads,
     assert [(e["topic"], e["key"]) for e in events] == [(t.DEAL_CREDITED.name, cid)]
     assert events[0]["data"]["consultant_id"] == "c-a" and events[0]["data"]["reason"] == "owner_protected"
     assert events[0]["project_id"] == pid
-    async with leads.pool.acquire() as conn:
-        await conn.execute("UPDATE customers SET protected_until = now() - interval '1 day' WHERE id = $1",
-                           uuid.UUID(cid))
+    await backdate(leads, cid, 21)  # registered 21 days ago, no follow-up since: open (R10)
     _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
                             _subscribed(_ids(), cid, consultant_id="c-b"), pid)
     assert events[0]["data"]["consultant_id"] == "c-b"
     assert events[0]["data"]["reason"] == "protection_lapsed_closer_credited"
 
 
+async def test_deal_credit_judges_protection_as_it_stood_when_the_deal_closed_r10(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    cid = (await register(leads, settings, pid, "c-a")).json()["id"]
+    await backdate(leads, cid, 25)
+    closed_at = datetime.now(timezone.utc) - timedelta(hours=1)  # lapsed then, 5 days after the period ended
+    r = await leads.client.post(f"/v1/customers/{cid}/followups", json={  # a late follow-up, after the deal
+        "channel": "phone", "content": "congratulations", "next_contact_at": (closed_at + timedelta(days=3)).isoformat()},
+        headers=auth(settings, "consultant", pid, "c-a"))
+    assert r.status_code == 201
+    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
+                            _subscribed(_ids(), cid, consultant_id="c-b"), pid, occurred_at=closed_at)
+    assert events[0]["data"]["consultant_id"] == "c-b"
+    early = datetime.now(timezone.utc) - timedelta(days=10)  # a deal closed while still protected stays c-a's
+    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
+                            _subscribed(_ids(), cid, consultant_id="c-b"), pid, occurred_at=early)
+    assert events[0]["data"]["consultant_id"] == "c-a"
+
+
 async def test_deal_credit_falls_back_on_the_hold_for_the_closer_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
-    async with leads.pool.acquire() as conn:
-        await conn.execute("UPDATE customers SET protected_until = now() - interval '1 day' WHERE id = $1",
-                           uuid.UUID(cid))
+    await backdate(leads, cid, 21)
     for with_hold_id in (True, False):
         ids = _ids()
         await apply(leads, consumers.on_unit_locked, t.UNIT_LOCKED, _locked(ids, cid, consultant="c-h"), pid)
@@ -129,6 +143,17 @@ async def test_deal_credit_falls_back_on_the_hold_for_the_closer_r10(leads, sett
     async with leads.pool.acquire() as conn:
         credited = await conn.fetch("SELECT credited_to FROM sales WHERE customer_id = $1", uuid.UUID(cid))
     assert [r["credited_to"] for r in credited] == ["c-h", "c-h"]
+
+
+async def test_deal_credit_follows_a_managers_reassignment_r9_r10(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    cid = (await register(leads, settings, pid, "c-a")).json()["id"]
+    r = await leads.client.post(f"/v1/customers/{cid}/assign", json={"consultant_id": "c-m", "reason": "register"},
+                                headers=auth(settings, "manager", pid))
+    assert r.status_code == 200
+    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
+                            _subscribed(_ids(), cid, consultant_id="c-b"), pid)
+    assert (events[0]["data"]["consultant_id"], events[0]["data"]["owner_id"]) == ("c-m", "c-m")
 
 
 @pytest.mark.parametrize("consent", [True, False])

@@ -11,6 +11,7 @@ from services.leads.domain import (
     CADENCE, CHANNELS, VISITOR_TYPES, Grade, InvalidInput, InvalidPhone, check_assignment, check_call, check_followup,
     check_registration, credited_consultant, decide_registration, followup_due, is_key_visitor, is_overdue,
     is_protected, mask_phone, may_see, normalise_phone, protected_until, resident_for_handoff, rings_of, sees_all,
+    standing_at, Touch,
 )
 from shared.auth import ROLES
 
@@ -135,6 +136,30 @@ def test_the_deal_credit_follows_protection_at_closing_r10(owner, closer, until,
         assert (credited, reason) == (owner, "owner_no_closer")
     else:
         assert credited == closer
+
+
+@given(touches=st.lists(st.tuples(moments, staff), max_size=6), days=st.integers(1, 60), moment=moments)
+def test_standing_at_a_moment_uses_only_the_touches_before_it_r10(touches, days, moment) -> None:
+    history = [Touch(at, owner) for at, owner in touches]
+    standing = standing_at(history, days, moment)
+    past = [t for t in history if t.at <= moment]
+    if not past:
+        assert standing is None
+        return
+    owner, until = standing
+    latest = max(t.at for t in past)
+    assert until == latest + timedelta(days=days)
+    assert owner in {t.owner for t in past if t.at == latest}
+    later = standing_at(history + [Touch(moment + timedelta(seconds=1), "c-late")], days, moment)
+    assert later == standing  # what happened after the moment does not reach back
+
+
+def test_standing_examples_r10() -> None:
+    history = [Touch(NOW, "c-a"), Touch(NOW + timedelta(days=10), "c-a"), Touch(NOW + timedelta(days=40), "c-b")]
+    assert standing_at(history, 20, NOW + timedelta(days=25)) == ("c-a", NOW + timedelta(days=30))
+    assert standing_at(history, 20, NOW + timedelta(days=35)) == ("c-a", NOW + timedelta(days=30))  # lapsed
+    assert standing_at(history, 20, NOW + timedelta(days=41)) == ("c-b", NOW + timedelta(days=60))
+    assert standing_at(history, 20, NOW - timedelta(seconds=1)) is None
 
 
 def test_deal_credit_examples_r10() -> None:
