@@ -155,9 +155,24 @@ async def _visible(conn, customer_id: str, who: Principal):
 async def get_customer(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R8, R11: the full record, for the owner and the manager."""
     who.require_role("consultant", "manager")
+    vault = _vault(request)
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-    return _summary(row, _vault(request), full=True)
+        followups = await store.followups_of(conn, row["id"])
+        changes = await store.owner_changes_of(conn, row["id"])
+    return _summary(row, vault, full=True) | {
+        "followups": [_followup_view(f, vault) for f in followups],
+        "ownership_history": [{"at": c["at"].isoformat(), "from": c["from_owner"], "to": c["to_owner"],
+                               "kind": c["kind"], "reason": c["reason"], "decided_by": c["decided_by"]}
+                              for c in changes]}
+
+
+def _followup_view(row, vault: Vault) -> dict[str, Any]:
+    """R8: time, channel, content, feedback (R17) and the agreed next contact (R14) of one follow-up."""
+    feedback = vault.decrypt_json(row["feedback_enc"]) if row["feedback_enc"] is not None else row["feedback"]
+    return {"id": str(row["id"]), "at": row["at"].isoformat(), "by": row["consultant_id"], "channel": row["channel"],
+            "content": vault.decrypt(row["content_enc"]), "feedback": feedback,
+            "next_contact_at": row["next_contact_at"].isoformat()}
 
 
 class Followup(BaseModel):

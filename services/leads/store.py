@@ -111,6 +111,15 @@ async def insert_followup(conn: asyncpg.Connection, followup_id: uuid.UUID, cust
         feedback_enc, next_contact_at, at)
 
 
+async def followups_of(conn: asyncpg.Connection, customer_id: uuid.UUID, limit: int = 100) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM followups WHERE customer_id = $1 ORDER BY at DESC LIMIT $2",
+                            customer_id, limit)
+
+
+async def owner_changes_of(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM ownership_changes WHERE customer_id = $1 ORDER BY at, id", customer_id)
+
+
 async def record_owner_change(conn: asyncpg.Connection, customer_id: uuid.UUID, from_owner: str | None,
                               to_owner: str, kind: str, reason: str | None, decided_by: str | None,
                               at: datetime) -> None:

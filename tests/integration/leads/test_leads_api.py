@@ -196,6 +196,11 @@ async def test_followup_renews_protection_and_assign_is_recorded_r9_r10(leads, s
         stored = await conn.fetchrow("SELECT content_enc, feedback_enc, feedback FROM followups WHERE customer_id = $1",
                                      uuid.UUID(cid))
     assert [tuple(c) for c in changes] == [("manager_assignment", "visit log", "m-1")]
+    full = (await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "manager", pid))).json()
+    assert [(f["by"], f["channel"], f["content"], f["feedback"]) for f in full["followups"]] == [
+        ("c-a", "wechat", "sent floor plans", {"worries": ["school district"]})]
+    assert [(h["from"], h["to"], h["kind"]) for h in full["ownership_history"]] == [
+        ("c-a", "c-b", "manager_assignment")]
     assert len(followed) == 1 and followed[0]["data"]["owner_id"] == "c-a" and followed[0]["project_id"] == pid
     assert b"floor plans" not in bytes(stored["content_enc"]) and b"school" not in bytes(stored["feedback_enc"])
     assert stored["feedback"] is None

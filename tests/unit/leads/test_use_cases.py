@@ -1,0 +1,129 @@
+"""Leads use cases with the store replaced by an in-memory stand-in: what they write, what they publish,
+and the paths a real database rarely shows (a registration race lost again and again)."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from services.leads import api, store, use_cases
+from services.leads.domain import InvalidInput, InvalidPhone
+from services.leads.pii import Vault
+from services.leads.use_cases import RegisterCustomer, RegistrationBusy
+from shared import catalogue as topics
+from shared.errors import ApiError
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+PID = uuid.UUID(int=7)
+VAULT = Vault("unit-test-key")
+
+
+class FakeConn:
+    """Only transactions; every query goes through the patched store."""
+
+    @asynccontextmanager
+    async def transaction(self):
+        yield self
+
+
+class FakeStore:
+    """Customers by phone hash; `lose` makes the next n inserts lose the race to `rival`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, lose: int = 0) -> None:
+        self.rows: dict[bytes, dict[str, Any]] = {}
+        self.events: list[tuple[str, dict, str]] = []
+        self.timeline: list[tuple[str, dict]] = []
+        self.lose = lose
+        self.rival = {"id": uuid.uuid4(), "owner_id": "c-rival", "protected_until": NOW + timedelta(days=20)}
+        for name in ("protection_days", "customer_by_phone", "insert_customer", "add_timeline"):
+            monkeypatch.setattr(store, name, getattr(self, name))
+        monkeypatch.setattr(use_cases, "add_event", self.add_event)
+
+    async def protection_days(self, conn, project_id) -> int:
+        return 20
+
+    async def customer_by_phone(self, conn, project_id, phone_hash, lock=False):
+        return self.rows.get(phone_hash)
+
+    async def insert_customer(self, conn, row) -> bool:
+        if self.lose:
+            self.lose -= 1
+            self.rows[row["phone_hash"]] = self.rival if not self.lose else None  # the rival's row shows up late
+            return False
+        self.rows[row["phone_hash"]] = row
+        return True
+
+    async def add_timeline(self, conn, customer_id, at, kind, detail, event_id=None) -> None:
+        self.timeline.append((kind, detail))
+
+    async def add_event(self, conn, topic, data, *, producer, project_id, causation_id=None) -> None:
+        self.events.append((topic.name, data, project_id))
+
+
+async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal_data(monkeypatch) -> None:
+    fake = FakeStore(monkeypatch)
+    answer, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
+        PID, "c-a", "Li Lei", "138 1234 5678", grade="A", profile={"budget": "3000000.00"}), now=NOW)
+    assert created and answer["existing"] is False and answer["owner_id"] == "c-a"
+    assert answer["protected_until"] == (NOW + timedelta(days=20)).isoformat()
+    row = next(iter(fake.rows.values()))
+    assert VAULT.decrypt(row["phone_enc"]) == "+8613812345678" and row["phone_masked"] == "138****5678"
+    assert b"Li Lei" not in row["name_enc"] and VAULT.decrypt_json(row["profile_enc"]) == {"budget": "3000000.00"}
+    [(topic, data, project)] = fake.events
+    assert (topic, project) == (topics.CUSTOMER_REGISTERED.name, str(PID))
+    assert data["next_contact_at"] == NOW + timedelta(days=7)  # grade A: within a week (R13)
+    assert "Li Lei" not in str(data) and "13812345678" not in str(data)
+    assert [k for k, _ in fake.timeline] == ["registered"]
+
+
+async def test_a_lost_race_looks_again_and_returns_the_winner_r4(monkeypatch) -> None:
+    fake = FakeStore(monkeypatch, lose=1)
+    answer, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
+        PID, "c-a", "Li Lei", "13812345678"), now=NOW)
+    assert not created and answer == {"id": str(fake.rival["id"]), "owner_id": "c-rival",
+                                      "protected_until": fake.rival["protected_until"].isoformat(), "existing": True}
+    assert fake.events == []
+
+
+async def test_a_race_lost_every_time_is_a_409_not_a_500(monkeypatch) -> None:
+    FakeStore(monkeypatch, lose=use_cases.REGISTRATION_ATTEMPTS + 1)
+    with pytest.raises(RegistrationBusy) as caught:
+        await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "x", "13812345678"), now=NOW)
+    with pytest.raises(ApiError) as mapped:
+        with api.domain_errors():
+            raise caught.value
+    assert (mapped.value.status, mapped.value.code) == (409, "registration_busy")
+
+
+async def test_bad_input_is_refused_before_anything_is_written(monkeypatch) -> None:
+    fake = FakeStore(monkeypatch)
+    for cmd, error in ((RegisterCustomer(PID, "c-a", "x", "12345"), InvalidPhone),
+                       (RegisterCustomer(PID, "c-a", " ", "13812345678"), InvalidInput),
+                       (RegisterCustomer(PID, "c-a", "x", visitor_type="mystery"), InvalidInput)):
+        with pytest.raises(error):
+            await use_cases.register_customer(FakeConn(), VAULT, cmd, now=NOW)
+    assert fake.rows == {} and fake.events == []
+    with pytest.raises(ApiError) as mapped:
+        with api.domain_errors():
+            raise InvalidPhone("no")
+    assert (mapped.value.status, mapped.value.code) == (422, "invalid_phone")
+
+
+async def test_a_customer_without_a_phone_is_registered_every_time_r6(monkeypatch) -> None:
+    fake = FakeStore(monkeypatch)
+    for _ in range(2):
+        _, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
+            PID, "c-a", "man with umbrella"), now=NOW)
+        assert created
+    assert len(fake.events) == 2
+
+
+def test_call_figures_count_unanswered_calls_as_misses_r1() -> None:
+    figures = use_cases._call_figures(4, 3, 2, 7.25, {"consultant_id": "c-a"})
+    assert figures == {"consultant_id": "c-a", "calls": 4, "answered": 3, "within_3_rings": 2,
+                       "within_3_rings_rate": 0.5, "avg_answer_seconds": 7.2}
+    assert use_cases._call_figures(0, 0, 0, None, {})["within_3_rings_rate"] is None
