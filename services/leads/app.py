@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from services.leads import api, consumers
+from services.leads import api, consumers, use_cases
 from services.leads.pii import Vault
 from shared import catalogue as topics
-from shared.runtime import ServiceSpec
+from shared.runtime import Runtime, ServiceSpec, periodic
 from shared.settings import get_settings
+
+
+async def pii_sealer(runtime: Runtime) -> None:
+    """R18: rows written in plain before migration 002 are encrypted in the background, a batch at a time."""
+    vault = Vault(runtime.settings.pii_key)
+    await periodic("pii_sealer", 300.0, lambda conn: use_cases.seal_legacy_pii(conn, vault))(runtime)
 
 
 def build_spec() -> ServiceSpec:
@@ -31,4 +37,5 @@ def build_spec() -> ServiceSpec:
         },
         publishes=(topics.CUSTOMER_REGISTERED, topics.FOLLOWUP_RECORDED, topics.DEAL_CREDITED,
                    topics.PROPERTY_HANDOFF),
+        jobs=[pii_sealer],
     )

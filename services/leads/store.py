@@ -138,6 +138,26 @@ async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tupl
     return [(r["at"], r["owner"]) for r in rows]
 
 
+async def plain_profiles(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Customers from before migration 002 whose profile is still in the plain column."""
+    return await conn.fetch("SELECT id, profile FROM customers WHERE profile_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED",
+                            limit)
+
+
+async def seal_profile(conn: asyncpg.Connection, customer_id: uuid.UUID, profile_enc: bytes) -> None:
+    await conn.execute("UPDATE customers SET profile_enc = $2, profile = '{}' WHERE id = $1", customer_id, profile_enc)
+
+
+async def plain_feedback(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT id, feedback FROM followups WHERE feedback IS NOT NULL LIMIT $1"
+                            " FOR UPDATE SKIP LOCKED", limit)
+
+
+async def seal_feedback(conn: asyncpg.Connection, followup_id: uuid.UUID, feedback_enc: bytes) -> None:
+    await conn.execute("UPDATE followups SET feedback_enc = $2, feedback = NULL WHERE id = $1", followup_id,
+                       feedback_enc)
+
+
 # -- timeline ---------------------------------------------------------------------------------------
 
 async def add_timeline(conn: asyncpg.Connection, customer_id: uuid.UUID, at: datetime, kind: str,

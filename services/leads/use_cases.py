@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.leads import store
 from services.leads.domain import (
@@ -242,3 +243,20 @@ def _call_figures(calls: int, answered: int, within: int, avg_seconds: Any, extr
 
 def _seconds(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
+
+
+async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 200) -> int:
+    """R18: encrypt profiles and follow-up feedback stored in plain before migration 002; returns rows sealed."""
+    sealed = 0
+    async with conn.transaction():
+        for row in await store.plain_profiles(conn, batch):
+            await store.seal_profile(conn, row["id"], vault.encrypt_json(_plain_json(row["profile"])))
+            sealed += 1
+        for row in await store.plain_feedback(conn, batch):
+            await store.seal_feedback(conn, row["id"], vault.encrypt_json(_plain_json(row["feedback"])))
+            sealed += 1
+    return sealed
+
+
+def _plain_json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str) else value

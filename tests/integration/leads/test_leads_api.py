@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from services.leads import use_cases
+from services.leads.pii import Vault
 from shared.catalogue import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
 from tests.integration.leads.helpers import auth, outbox_for, phone, register
 
@@ -285,3 +287,22 @@ async def test_a_retried_registration_with_the_same_key_returns_the_first_answer
     assert first.status_code == second.status_code == 201 and first.json() == second.json()
     async with leads.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM customers WHERE project_id = $1", uuid.UUID(pid)) == 1
+
+
+async def test_rows_stored_in_plain_before_encryption_are_sealed_r18(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    cid = uuid.UUID((await register(leads, settings, pid, "c-a")).json()["id"])
+    async with leads.pool.acquire() as conn:  # as a row written before migration 002 looked
+        await conn.execute("UPDATE customers SET profile_enc = NULL, profile = $2::jsonb WHERE id = $1", cid,
+                           '{"occupation": "surgeon"}')
+        await conn.execute("INSERT INTO followups (id, customer_id, consultant_id, channel, content_enc, feedback,"
+                           " next_contact_at) VALUES ($1, $2, 'c-a', 'phone', $3, $4::jsonb, now())", uuid.uuid4(),
+                           cid, Vault(settings.pii_key).encrypt("called"), '{"worries": "loan"}')
+        while await use_cases.seal_legacy_pii(conn, Vault(settings.pii_key)):
+            pass
+        row = await conn.fetchrow("SELECT profile, profile_enc FROM customers WHERE id = $1", cid)
+        fb = await conn.fetchrow("SELECT feedback, feedback_enc FROM followups WHERE customer_id = $1", cid)
+    assert "surgeon" not in str(row["profile"]) and b"surgeon" not in bytes(row["profile_enc"])
+    assert fb["feedback"] is None and b"loan" not in bytes(fb["feedback_enc"])
+    full = (await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "manager", pid))).json()
+    assert full["profile"] == {"occupation": "surgeon"} and full["followups"][0]["feedback"] == {"worries": "loan"}
