@@ -201,7 +201,8 @@ class GradeBody(BaseModel):
 
 
 @router.put("/v1/customers/{customer_id}/grade")
-async def grade(customer_id: str, body: GradeBody, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def grade(customer_id: str, body: GradeBody, request: Request,
+                who: Principal = Depends(current_principal)) -> dict:
     """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:

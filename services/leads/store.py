@@ -106,7 +106,8 @@ async def insert_followup(conn: asyncpg.Connection, followup_id: uuid.UUID, cust
                           consultant: str, channel: str, content_enc: bytes, feedback_enc: bytes | None,
                           next_contact_at: datetime, at: datetime) -> None:
     await conn.execute(
-        "INSERT INTO followups (id, customer_id, consultant_id, channel, content_enc, feedback_enc, next_contact_at, at)"
+        "INSERT INTO followups (id, customer_id, consultant_id, channel, content_enc, feedback_enc,"
+        " next_contact_at, at)"
         " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", followup_id, customer_id, consultant, channel, content_enc,
         feedback_enc, next_contact_at, at)
 
@@ -140,8 +141,8 @@ async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tupl
 
 async def plain_profiles(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
     """Customers from before migration 002 whose profile is still in the plain column."""
-    return await conn.fetch("SELECT id, profile FROM customers WHERE profile_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED",
-                            limit)
+    return await conn.fetch("SELECT id, profile FROM customers WHERE profile_enc IS NULL LIMIT $1"
+                            " FOR UPDATE SKIP LOCKED", limit)
 
 
 async def seal_profile(conn: asyncpg.Connection, customer_id: uuid.UUID, profile_enc: bytes) -> None:

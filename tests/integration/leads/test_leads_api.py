@@ -1,5 +1,6 @@
 """Leads' HTTP API on real PostgreSQL: registration races (R4), phone optional (R6), isolation (R8),
-assignment (R9), protection (R10), grades and cadence (R12, R13), privacy at rest and in lists (R18), calls (R1–R3)."""
+assignment (R9), protection (R10), grades and cadence (R12, R13), privacy at rest and in lists (R18),
+calls (R1–R3)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from tests.integration.leads.helpers import auth, outbox_for, phone, register
 async def test_same_phone_registered_concurrently_gives_one_customer_r4(leads, settings) -> None:
     pid, number = str(uuid.uuid4()), phone()
     spellings = [number, f"+86 {number}", f"{number[:3]} {number[3:7]} {number[7:]}", f"0086{number}"] * 3
-    answers = await asyncio.gather(*(register(leads, settings, pid, f"c-{i}", phone=p) for i, p in enumerate(spellings)))
+    answers = await asyncio.gather(*(register(leads, settings, pid, f"c-{i}", phone=p)
+                                     for i, p in enumerate(spellings)))
     assert sorted(a.status_code for a in answers) == [200] * 11 + [201]
     assert len({a.json()["id"] for a in answers}) == 1
     assert all(a.json()["existing"] for a in answers if a.status_code == 200)
@@ -69,7 +71,8 @@ async def test_who_may_call_what(leads, settings) -> None:
     assert (await leads.client.post("/v1/customers", json=body)).status_code == 401
     assert (await leads.client.post("/v1/customers", json=body,
                                     headers={"Authorization": "Bearer nonsense"})).status_code == 401
-    assert (await leads.client.post("/v1/customers", json=body, headers=auth(settings, "finance", pid))).status_code == 403
+    finance = auth(settings, "finance", pid)
+    assert (await leads.client.post("/v1/customers", json=body, headers=finance)).status_code == 403
     other = auth(settings, "consultant", str(uuid.uuid4()))
     r = await leads.client.post("/v1/customers", json=body, headers=other)
     assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_project"

@@ -75,7 +75,8 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
                      "deposit_refunded"]
     entries = {e["kind"]: e["detail"] for e in r.json()["timeline"]}
     assert entries["unit_held"]["unit"] == "B1-1801" and entries["unit_released"]["reason"] == "expired"
-    assert entries["payment_received"]["amount"] == "300000.00" and entries["subscription_signed"]["credited_to"] == "c-a"
+    assert entries["payment_received"]["amount"] == "300000.00"
+    assert entries["subscription_signed"]["credited_to"] == "c-a"
     assert "Li Lei" not in r.text and "139" not in r.text.replace(cid, "")  # events carry ids, not personal data
 
 
@@ -117,7 +118,8 @@ async def test_deal_credit_judges_protection_as_it_stood_when_the_deal_closed_r1
     await backdate(leads, cid, 25)
     closed_at = datetime.now(timezone.utc) - timedelta(hours=1)  # lapsed then, 5 days after the period ended
     r = await leads.client.post(f"/v1/customers/{cid}/followups", json={  # a late follow-up, after the deal
-        "channel": "phone", "content": "congratulations", "next_contact_at": (closed_at + timedelta(days=3)).isoformat()},
+        "channel": "phone", "content": "congratulations",
+        "next_contact_at": (closed_at + timedelta(days=3)).isoformat()},
         headers=auth(settings, "consultant", pid, "c-a"))
     assert r.status_code == 201
     _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,

@@ -23,7 +23,8 @@ staff = st.sampled_from(["c-1", "c-2", "c-3"])
 # -- R4, R6: one phone, one form --------------------------------------------------------------------
 
 @pytest.mark.parametrize("raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138-1234-5678",
-                                 "0086 13812345678", "86 13812345678", "１３８１２３４５６７８", " 13812345678 "])
+                                 "0086 13812345678", "86 13812345678", "１３８１２３４５６７８",
+                                 " 13812345678 "])
 def test_chinese_mobiles_normalise_to_one_form_r4(raw: str) -> None:
     assert normalise_phone(raw) == "+8613812345678"
 
@@ -99,7 +100,8 @@ def test_an_assignment_names_the_consultant_and_the_reason_r9() -> None:
 
 # -- R10: protection, re-registration, credit -------------------------------------------------------
 
-@given(last=moments, days=st.integers(1, 365), delta=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+@given(last=moments, days=st.integers(1, 365),
+       delta=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
 def test_protection_lasts_exactly_the_period_after_the_last_touch_r10(last, days, delta) -> None:
     until = protected_until(last, days)
     assert until - last == timedelta(days=days)
@@ -198,7 +200,8 @@ def test_a_grade_moving_a_to_b_moves_the_due_date_later_r13() -> None:
 def test_followups_need_a_known_channel_content_and_a_later_next_contact_r8_r14_r16() -> None:
     for channel in CHANNELS:
         check_followup(channel, "asked about schools", NOW + timedelta(days=2), NOW)
-    cases = (("fax", "x", NOW + timedelta(1), "invalid_channel"), ("phone", " ", NOW + timedelta(1), "content_required"),
+    cases = (("fax", "x", NOW + timedelta(1), "invalid_channel"),
+             ("phone", " ", NOW + timedelta(1), "content_required"),
              ("phone", "x", NOW, "next_contact_in_past"), ("phone", "x", datetime(2027, 1, 1), "invalid_request"))
     for channel, content, when, code in cases:
         with pytest.raises(InvalidInput) as caught:
