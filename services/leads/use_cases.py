@@ -211,6 +211,9 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
             registered, _ = await register_customer(conn, vault, RegisterCustomer(
                 cmd.project_id, cmd.consultant_id, cmd.caller_name, phone, source="phone_call"))
             customer_id = uuid.UUID(registered["id"])
+        elif phone:  # no name left: not registered (R3), but a known caller's call joins their record
+            known = await store.customer_by_phone(conn, cmd.project_id, vault.phone_hash(phone))
+            customer_id = known["id"] if known else None
         row = {"id": uuid.uuid4(), "project_id": cmd.project_id, "consultant_id": cmd.consultant_id,
                "rang_at": cmd.rang_at, "answered_at": cmd.answered_at, "rings": rings,
                "caller_masked": mask_phone(phone) if phone else None, "asked": cmd.asked, "customer_id": customer_id}

@@ -247,6 +247,13 @@ async def test_calls_are_logged_and_counted_per_consultant_r1_r2_r3(leads, setti
         assert r.status_code == 201 and bool(r.json()["customer_id"]) == bool(number)
         if number == known:
             assert r.json()["customer_id"] == registered and r.json()["rings"] == 1
+    day_before, b = (t0 - timedelta(days=1)).isoformat(), auth(settings, "consultant", pid, "c-b")
+    nameless = await leads.client.post("/v1/calls", json={"project_id": pid, "rang_at": day_before,
+                                                           "caller_phone": known}, headers=b)
+    assert nameless.json()["customer_id"] == registered  # a known caller joins their record without a name
+    unknown = await leads.client.post("/v1/calls", json={"project_id": pid, "rang_at": day_before,
+                                                          "caller_phone": phone()}, headers=b)
+    assert unknown.status_code == 201 and unknown.json()["customer_id"] is None  # no name: nobody registered (R3)
     late_evening = {"project_id": pid, "rang_at": "2026-11-23T23:30:00+08:00",
                     "answered_at": "2026-11-23T23:30:02+08:00"}
     assert (await leads.client.post("/v1/calls", json=late_evening,
