@@ -40,7 +40,7 @@ async def new_project(url: str, secret: str) -> tuple[str, list[str]]:
                  "layout": "3BR", "area_m2": "95.00", "list_price": "3000000.00", "floor_price": "2800000.00"}
                 for i in range(UNITS)]
         assert (await http.post(f"/v1/projects/{pid}/units", json=rows, headers=admin)).status_code == 201
-        units = (await http.get(f"/v1/projects/{pid}/units", headers=admin)).json()["units"]
+        units = (await http.get(f"/v1/projects/{pid}/units", headers=admin)).json()
     return pid, [u["id"] for u in units]
 
 

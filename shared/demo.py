@@ -120,8 +120,7 @@ class Demo:
                   f"{customer['protected_until']}")
         listing = await self.call("GET", f"{self.urls.inventory}/v1/projects/{self.j.project_id}/units",
                                   consultant, (200,), params={"building": "B1", "status": "available"})
-        items = listing["units"] if isinstance(listing, dict) else listing
-        unit = next(u for u in items if u["number"] == "1801")
+        unit = next(u for u in listing if u["number"] == "1801")
         self.j.unit_id = unit["id"]
         hold = await self.eventually("POST", f"{self.urls.inventory}/v1/units/{unit['id']}/holds", consultant, (201,),
                                      "inventory to learn of the customer", json={"customer_id": self.j.customer_id})

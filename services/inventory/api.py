@@ -114,13 +114,13 @@ def _unit_json(row) -> dict[str, Any]:
 
 @router.get("/v1/projects/{project_id}/units")
 async def list_units(project_id: str, request: Request, status: str | None = None, building: str | None = None,
-                     who: Principal = Depends(current_principal)) -> dict:
+                     who: Principal = Depends(current_principal)) -> list[dict]:
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         rows = await store.list_units(conn, project["id"], status, building)
-    return {"units": [_unit_json(r) for r in rows]}
+    return [_unit_json(r) for r in rows]
 
 
 @router.get("/v1/units/{unit_id}")

@@ -131,7 +131,7 @@ def _profile(row, vault: Vault) -> dict[str, Any]:
 
 @router.get("/v1/customers")
 async def list_customers(project_id: str, request: Request, overdue: bool = False,
-                         who: Principal = Depends(current_principal)) -> dict:
+                         who: Principal = Depends(current_principal)) -> list[dict]:
     """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18).
     `overdue=true` keeps those whose follow-up is due and not done (R13)."""
     who.require_role("consultant", "manager")
@@ -140,7 +140,7 @@ async def list_customers(project_id: str, request: Request, overdue: bool = Fals
     async with _pool(request).acquire() as conn:
         rows = await store.customers_of_project(conn, pid, None if sees_all(who.role) else who.sub)
     items = [_summary(r, _vault(request), full=False) for r in rows]
-    return {"customers": [c for c in items if c["followup_overdue"] or not overdue]}
+    return [c for c in items if c["followup_overdue"] or not overdue]
 
 
 async def _visible(conn, customer_id: str, who: Principal):

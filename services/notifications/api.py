@@ -30,23 +30,23 @@ def _is_uuid(value: str) -> bool:
 
 @router.get("/v1/reminders")
 async def reminders(request: Request, customer_id: str | None = None, sale_id: str | None = None,
-                    who: Principal = Depends(current_principal)) -> dict:
+                    who: Principal = Depends(current_principal)) -> list[dict]:
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
             " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) ORDER BY due_at LIMIT 500",
             _projects(who), cid, sid)
-    return {"reminders": [reminder_json(r) for r in rows]}
+    return [reminder_json(r) for r in rows]
 
 
 @router.get("/v1/notifications")
 async def notifications(request: Request, recipient: str | None = None,
-                        who: Principal = Depends(current_principal)) -> dict:
+                        who: Principal = Depends(current_principal)) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT * FROM notifications WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::text IS NULL OR"
             " recipient = $2) ORDER BY at DESC LIMIT 500", _projects(who), recipient)
-    return {"notifications": [{"id": str(r["id"]), "recipient": r["recipient"], "channel": r["channel"],
-                               "status": r["status"], "body": r["body"], "error": r["error"],
-                               "at": r["at"].isoformat()} for r in rows]}
+    return [{"id": str(r["id"]), "recipient": r["recipient"], "channel": r["channel"],
+             "status": r["status"], "body": r["body"], "error": r["error"],
+             "at": r["at"].isoformat()} for r in rows]

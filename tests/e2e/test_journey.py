@@ -108,7 +108,7 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
         a_id, c_id = first.json()["id"], second["id"]
 
         units = (await http.get(f"{urls.inventory}/v1/projects/{pid}/units", params={"building": "B2"},
-                                headers=consultant)).json()["units"]
+                                headers=consultant)).json()
         unit = units[0]["id"]
         r = await http.post(f"{urls.inventory}/v1/units/{unit}/holds", json={"customer_id": str(uuid.uuid4())},
                             headers=consultant)
