@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.inventory.domain import (
@@ -92,6 +92,7 @@ def test_equal_principal_matches_the_textbook_example() -> None:
     assert months[1] - months[0] == Decimal("-11.34")
 
 
+@example(loan=10_000, rate_bp=899, years=29)  # the case that showed the first bound was too tight
 @given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(1, 900), years=st.integers(1, 30))
 def test_equal_instalment_repays_the_loan_to_within_rounding(loan, rate_bp, years) -> None:
     loan_d, rate, n = Decimal(loan), Decimal(rate_bp) / 10_000, years * 12
@@ -99,7 +100,10 @@ def test_equal_instalment_repays_the_loan_to_within_rounding(loan, rate_bp, year
     balance = loan_d
     for _ in range(n):
         balance = balance * (1 + rate / 12) - m
-    assert abs(balance) < Decimal("0.01") * n * 2  # only the fen rounding of M remains
+    # Only M's rounding to the fen remains: at most half a fen a month, compounded to the end of the loan.
+    r = rate / 12
+    compounded = ((1 + r) ** n - 1) / r
+    assert abs(balance) <= Decimal("0.005") * compounded + Decimal("0.000001")
 
 
 @given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(0, 900), years=st.integers(1, 30))
