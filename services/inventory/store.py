@@ -10,7 +10,8 @@ import orjson
 
 from services.inventory.domain import ProjectSettings, UnitRow, parse_settings
 
-UNIT_COLUMNS = "id, project_id, building, number, floor, layout, area_m2, list_price, floor_price, status, hold_id, sale_id"
+UNIT_COLUMNS = ("id, project_id, building, number, floor, layout, area_m2, list_price, floor_price, status,"
+                " hold_id, sale_id")
 
 
 async def insert_project(conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str, city: str | None,
@@ -93,7 +94,8 @@ async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID, lock: bool = False)
     return await conn.fetchrow("SELECT * FROM holds WHERE id = $1" + (" FOR UPDATE" if lock else ""), hold_id)
 
 
-async def end_hold(conn: asyncpg.Connection, hold_id: uuid.UUID, state: str, actor: str | None) -> asyncpg.Record | None:
+async def end_hold(conn: asyncpg.Connection, hold_id: uuid.UUID, state: str,
+                   actor: str | None) -> asyncpg.Record | None:
     """Ends a live hold and frees its unit; None if the hold was not live."""
     ended = await conn.fetchrow(
         "UPDATE holds SET state = $2, ended_at = now(), ended_by = $3 WHERE id = $1 AND state = 'live'"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime, timezone
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import orjson
 
 from services.inventory import store
 from services.inventory.domain import (
-    DomainError, InvalidTransition, PoaNotNotarized, ProjectSettings, QuoteRequest, RowProblem,
-    UnitNotAvailable, UnitRow, UnitStatus, check_transition, money, quote,
+    ContractSigning, DomainError, InvalidTransition, ProjectSettings, QuoteRequest, RowProblem, SubscriptionTerms,
+    UnitNotAvailable, UnitRow, UnitStatus, check_contract, check_handover, check_subscription, money, quote,
 )
 from shared import catalogue as topics
 from shared.logs import log
@@ -173,66 +174,93 @@ async def close_sale_on_refund(conn: asyncpg.Connection, data: Any) -> str:
     return "released"
 
 
-async def advance_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, target: UnitStatus, actor: str,
-                       **fields: Any) -> asyncpg.Record:
-    """Move a sale and its unit one step along the chain (R27, R29, R32); anything else is a 409."""
+async def _advance_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, target: UnitStatus, actor: str,
+                        check: Callable[[UnitStatus, asyncpg.Record], None], **fields: Any) -> asyncpg.Record:
+    """Lock the open sale, let the domain `check` it, then move the sale and its unit one step (R35 history)."""
     sale_row = await store.sale(conn, sale_id, lock=True)
     if sale_row is None or sale_row["closed_at"] is not None:
         raise NotFound("no such open sale")
     current = UnitStatus(sale_row["status"])
-    check_transition(current, target)
-    await store.set_unit_status(conn, sale_row["unit_id"], current.value, target.value, reason=target.value,
-                                actor=actor, ref=str(sale_id))
+    check(current, sale_row)
+    if not await store.set_unit_status(conn, sale_row["unit_id"], current.value, target.value, reason=target.value,
+                                       actor=actor, ref=str(sale_id)):
+        raise InvalidTransition("the unit is no longer where the sale says it is")
     await store.update_sale(conn, sale_id, target.value, **fields)
     return sale_row
 
 
-async def sign_subscription(conn: asyncpg.Connection, sale_id: uuid.UUID, amount: Decimal, due: str,
+async def _publish(conn: asyncpg.Connection, topic: topics.Topic, sale_row: asyncpg.Record,
+                   data: dict[str, Any]) -> None:
+    """A sale's event: its ids first, then the step's own fields."""
+    ids = {"sale_id": str(sale_row["id"]), "unit_id": str(sale_row["unit_id"]),
+           "customer_id": str(sale_row["customer_id"])}
+    await add_event(conn, topic, {**ids, **data}, producer=PRODUCER, project_id=str(sale_row["project_id"]))
+
+
+async def _project_today(conn: asyncpg.Connection, sale_id: uuid.UUID) -> date:
+    """Today's date where the project is (its time zone setting)."""
+    raw = await conn.fetchval("SELECT p.settings->>'timezone' FROM sales s JOIN projects p ON p.id = s.project_id"
+                              " WHERE s.id = $1", sale_id)
+    return datetime.now(ZoneInfo(raw or "Asia/Shanghai")).date()
+
+
+async def sign_subscription(conn: asyncpg.Connection, sale_id: uuid.UUID, terms: SubscriptionTerms,
                             actor: str) -> dict[str, Any]:
-    """R27: the buyer signed in person; the manager countersigns; the unit is sealed."""
+    """R27: the buyer signed in person; the manager countersigns; the unit is sealed and the deal file opened."""
+    down = {"amount": str(terms.down_payment), "due_date": terms.due_date.isoformat()}
     async with conn.transaction():
-        sale_row = await advance_sale(conn, sale_id, UnitStatus.SUBSCRIBED, actor,
-                                      subscription={"down_payment": {"amount": str(amount), "due_date": due},
-                                                    "countersigned_by": actor})
-        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]), "customer_id": str(sale_row["customer_id"]),
-                "price": sale_row["price"], "down_payment": {"amount": amount, "due_date": due},
-                "consultant_id": sale_row["consultant_id"], "hold_id": str(sale_row["hold_id"])}
-        await add_event(conn, topics.SUBSCRIPTION_SIGNED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
-    return {"sale_id": str(sale_id), "status": "subscribed", "down_payment": {"amount": str(amount), "due_date": due}}
+        today = await _project_today(conn, sale_id)
+        sale_row = await _advance_sale(
+            conn, sale_id, UnitStatus.SUBSCRIBED, actor,
+            lambda status, row: check_subscription(status, terms, row["price"], today),
+            subscription={"down_payment": down, "countersigned_by": actor})
+        await _publish(conn, topics.SUBSCRIPTION_SIGNED, sale_row, {
+            "price": sale_row["price"], "down_payment": {"amount": terms.down_payment, "due_date": down["due_date"]},
+            "consultant_id": sale_row["consultant_id"], "hold_id": str(sale_row["hold_id"])})
+    return {"sale_id": str(sale_id), "status": "subscribed", "price": str(sale_row["price"]), "down_payment": down}
 
 
-async def sign_contract(conn: asyncpg.Connection, sale_id: uuid.UUID, contract_no: str, signatory: str,
-                        poa_notarized: bool, actor: str) -> dict[str, Any]:
+async def sign_contract(conn: asyncpg.Connection, sale_id: uuid.UUID, signing: ContractSigning,
+                        actor: str) -> dict[str, Any]:
     """R29: buyer in person, or an attorney with a notarised power of attorney; the ID copy is kept."""
-    signed_at = datetime.now().astimezone()
+    signed_at = datetime.now(timezone.utc)
     async with conn.transaction():
-        sale_row = await advance_sale(conn, sale_id, UnitStatus.CONTRACTED, actor, contract={
-            "contract_no": contract_no, "signatory": signatory, "poa_notarized": poa_notarized,
-            "id_copy_kept": True, "signed_at": signed_at.isoformat()})
-        if signatory == "attorney" and not poa_notarized:  # after the state check: out of order is a 409 first
-            raise PoaNotNotarized("an attorney signs only with a notarised power of attorney")
-        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]),
-                "customer_id": str(sale_row["customer_id"]), "contract_no": contract_no, "signed_at": signed_at}
-        await add_event(conn, topics.CONTRACT_SIGNED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
-    return {"sale_id": str(sale_id), "status": "contracted", "contract_no": contract_no,
+        sale_row = await _advance_sale(
+            conn, sale_id, UnitStatus.CONTRACTED, actor, lambda status, _: check_contract(status, signing),
+            contract={"contract_no": signing.contract_no, "signatory": signing.signatory,
+                      "poa_notarized": signing.poa_notarized, "id_copy_kept": signing.id_copy_kept,
+                      "signed_at": signed_at.isoformat(), "countersigned_by": actor})
+        await _publish(conn, topics.CONTRACT_SIGNED, sale_row,
+                       {"contract_no": signing.contract_no, "signed_at": signed_at})
+    return {"sale_id": str(sale_id), "status": "contracted", "contract_no": signing.contract_no,
             "signed_at": signed_at.isoformat()}
+
+
+def _contract_signed_at(sale_row: asyncpg.Record) -> datetime | None:
+    contract = sale_row["contract"]
+    contract = orjson.loads(contract) if isinstance(contract, str) else contract
+    return datetime.fromisoformat(contract["signed_at"]) if contract and contract.get("signed_at") else None
 
 
 async def complete_handover(conn: asyncpg.Connection, sale_id: uuid.UUID, handed_over_at: datetime,
                             actor: str) -> dict[str, Any]:
     """R32: keys handed over; the event carries what the property hand-off needs (ids and unit facts)."""
     async with conn.transaction():
-        sale_row = await advance_sale(conn, sale_id, UnitStatus.HANDED_OVER, actor, handed_over_at=handed_over_at)
+        sale_row = await _advance_sale(
+            conn, sale_id, UnitStatus.HANDED_OVER, actor,
+            lambda status, row: check_handover(status, handed_over_at, _contract_signed_at(row)),
+            handed_over_at=handed_over_at)
         unit_row = await store.unit(conn, sale_row["unit_id"])
         project_row = await store.project(conn, sale_row["project_id"])
-        contract = await conn.fetchval("SELECT contract->>'contract_no' FROM sales WHERE id = $1", sale_id)
-        data = {"sale_id": str(sale_id), "unit_id": str(sale_row["unit_id"]), "customer_id": str(sale_row["customer_id"]),
-                "handed_over_at": handed_over_at, "contract_no": contract,
-                "project": {"id": str(project_row["id"]), "code": project_row["code"], "name": project_row["name"]},
-                "unit": {"building": unit_row["building"], "number": unit_row["number"], "floor": unit_row["floor"],
-                         "area_m2": str(unit_row["area_m2"])}}
-        await add_event(conn, topics.HANDOVER_COMPLETED, data, producer=PRODUCER, project_id=str(sale_row["project_id"]))
-    return {"sale_id": str(sale_id), "status": "handed_over", "handed_over_at": handed_over_at.isoformat()}
+        contract_no = (orjson.loads(sale_row["contract"]) if isinstance(sale_row["contract"], str)
+                       else sale_row["contract"])["contract_no"]
+        await _publish(conn, topics.HANDOVER_COMPLETED, sale_row, {
+            "handed_over_at": handed_over_at, "contract_no": contract_no,
+            "project": {"id": str(project_row["id"]), "code": project_row["code"], "name": project_row["name"]},
+            "unit": {"building": unit_row["building"], "number": unit_row["number"], "floor": unit_row["floor"],
+                     "area_m2": str(unit_row["area_m2"])}})
+    return {"sale_id": str(sale_id), "status": "handed_over", "handed_over_at": handed_over_at.isoformat(),
+            "contract_no": contract_no}
 
 
 def quote_unit(unit_row: asyncpg.Record, settings: ProjectSettings, req: QuoteRequest) -> dict[str, Any]:

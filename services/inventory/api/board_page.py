@@ -1,4 +1,6 @@
-<!doctype html>
+"""The sales-control board page (销控板): one small HTML page, no build step, shipped inside the package."""
+
+BOARD_HTML = """<!doctype html>
 <html lang="zh">
 <head>
 <meta charset="utf-8">
@@ -21,6 +23,7 @@
 <div id="counts"></div>
 <div id="board"></div>
 <script>
+const esc = s => String(s).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
 const q = new URLSearchParams(location.search);
 document.getElementById('project').value = q.get('project') || '';
 document.getElementById('token').value = q.get('token') || '';
@@ -30,18 +33,18 @@ async function load() {
   if (!pid) return;
   const r = await fetch(`/v1/projects/${pid}/board`, {headers: {Authorization: `Bearer ${token}`}});
   const body = await r.json();
-  if (!r.ok) { document.getElementById('board').textContent = body.error ? body.error.message : r.status; return; }
+  if (!r.ok) { document.getElementById('board').textContent = body.error ? body.error.message : String(r.status); return; }
   document.getElementById('counts').textContent =
     `${body.project.code} ${body.project.name}: ` + Object.entries(body.counts).map(([k, v]) => `${k} ${v}`).join(' · ');
   const root = document.getElementById('board');
   root.innerHTML = '';
   for (const b of body.buildings) {
     const div = document.createElement('div'); div.className = 'building';
-    div.innerHTML = `<h2>${b.building}</h2>`;
+    div.innerHTML = `<h2>${esc(b.building)}</h2>`;
     for (const f of b.floors) {
       const row = document.createElement('div'); row.className = 'floor';
-      row.innerHTML = `<b>${f.floor}F</b>` + f.units.map(u =>
-        `<span class="unit ${u.status}" title="${u.layout} ${u.list_price}">${u.number}</span>`).join('');
+      row.innerHTML = `<b>${esc(f.floor)}F</b>` + f.units.map(u =>
+        `<span class="unit ${esc(u.status)}" title="${esc(u.layout)} ${esc(u.list_price)}">${esc(u.number)}</span>`).join('');
       div.appendChild(row);
     }
     root.appendChild(div);
@@ -52,3 +55,4 @@ load();
 </script>
 </body>
 </html>
+"""

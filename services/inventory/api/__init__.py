@@ -1,0 +1,9 @@
+"""HTTP API of inventory (sales control): pydantic in, use case, pydantic out."""
+
+from fastapi import APIRouter
+
+from services.inventory.api import projects, sales, units
+
+router = APIRouter()
+for _part in (projects.router, units.router, sales.router):
+    router.include_router(_part)

@@ -1,0 +1,107 @@
+"""Projects, unit import and listing, and the sales-control board."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from services.inventory import store, use_cases
+from services.inventory.api.board_page import BOARD_HTML
+from services.inventory.api.common import _require_project, _unit_json, api_error, pool
+from services.inventory.domain import DomainError, UnitStatus, parse_settings, parse_unit_rows
+from shared.auth import Principal, current_principal
+from shared.errors import ApiError
+
+router = APIRouter()
+
+
+class NewProject(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    city: str | None = None
+    settings: dict[str, Any] | None = None
+
+
+@router.post("/v1/projects", status_code=201)
+async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    who.require_role("admin")
+    try:
+        settings = parse_settings(body.settings)
+        async with pool(request).acquire() as conn:
+            return await use_cases.create_project(conn, body.code, body.name, body.city, settings)
+    except DomainError as exc:
+        raise api_error(exc) from exc
+
+
+@router.post("/v1/projects/{project_id}/units", status_code=201)
+async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    who.require_role("admin", "sales_control")
+    raw = await request.body()
+    try:
+        rows = _read_rows(raw, request.headers.get("content-type", ""))
+        units, problems = parse_unit_rows(rows)
+        async with pool(request).acquire() as conn:
+            project = await _require_project(conn, project_id, who)
+            created = await use_cases.import_units(conn, project["id"], units, problems)
+    except DomainError as exc:
+        raise api_error(exc) from exc
+    return {"created": created}
+
+
+def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
+    if "csv" in content_type:
+        try:
+            return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise ApiError("invalid_csv", f"unreadable CSV: {exc}", 400) from exc
+    try:
+        rows = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError("invalid_json", f"unreadable JSON: {exc}", 400) from exc
+    if isinstance(rows, dict) and isinstance(rows.get("units"), list):
+        rows = rows["units"]
+    if not isinstance(rows, list) or not rows:
+        raise ApiError("invalid_units", "send a non-empty JSON list of units (or text/csv)", 422)
+    return rows
+
+
+@router.get("/v1/projects/{project_id}/units")
+async def list_units(project_id: str, request: Request, status: str | None = None, building: str | None = None,
+                     who: Principal = Depends(current_principal)) -> list[dict]:
+    if status is not None and status not in {s.value for s in UnitStatus}:
+        raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
+    async with pool(request).acquire() as conn:
+        project = await _require_project(conn, project_id, who)
+        rows = await store.list_units(conn, project["id"], status, building)
+    return [_unit_json(r) for r in rows]
+
+
+@router.get("/v1/projects/{project_id}/board")
+async def board(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    async with pool(request).acquire() as conn:
+        project = await _require_project(conn, project_id, who)
+        rows = await store.list_units(conn, project["id"], None, None)
+    buildings: dict[str, dict[int, list]] = {}
+    for row in rows:
+        buildings.setdefault(row["building"], {}).setdefault(row["floor"], []).append(
+            {"id": str(row["id"]), "number": row["number"], "layout": row["layout"], "status": row["status"],
+             "list_price": str(row["list_price"])})
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return {"project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
+            "counts": counts,
+            "buildings": [{"building": b, "floors": [{"floor": f, "units": units}
+                                                       for f, units in sorted(floors.items(), reverse=True)]}
+                          for b, floors in sorted(buildings.items())]}
+
+
+@router.get("/board", include_in_schema=False)
+async def board_page() -> HTMLResponse:
+    return HTMLResponse(BOARD_HTML)

@@ -1,0 +1,132 @@
+"""A project's settings: the per-project numbers of the rules, validated, with their defaults. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.inventory.domain.status import InvalidInput, money
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Per-project numbers of the rules, with their documented defaults."""
+
+    hold_minutes: int = 30  # R19
+    protection_days: int = 20  # R10
+    cash_limit: Decimal = Decimal("10000.00")  # R25
+    cash_banking_days: int = 2  # R24
+    quiet_hours: str = "21:00-09:00"  # R15
+    timezone: str = "Asia/Shanghai"
+    max_calls_per_day: int = 1  # R15
+    deed_tax_first_home_small: Decimal = Decimal("0.01")  # R20 契税: first home up to the area threshold
+    deed_tax_first_home_large: Decimal = Decimal("0.015")
+    deed_tax_other: Decimal = Decimal("0.03")
+    deed_tax_area_threshold_m2: Decimal = Decimal("90")
+    maintenance_fund_per_m2: Decimal = Decimal("80.00")  # 维修基金
+    other_fees: dict[str, Decimal] = field(default_factory=dict)  # e.g. {"registration": "80.00"}
+
+    def as_json(self) -> dict[str, Any]:
+        """Decimals as strings, so other services read them without floats."""
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                out[name] = {k: str(v) for k, v in value.items()}
+            else:
+                out[name] = str(value) if isinstance(value, Decimal) else value
+        return out
+
+
+# name → (lowest, highest) allowed
+_INT_SETTINGS = {"hold_minutes": (1, 7 * 24 * 60), "protection_days": (1, 365), "cash_banking_days": (1, 30),
+                 "max_calls_per_day": (1, 20)}
+_RATE_SETTINGS = ("deed_tax_first_home_small", "deed_tax_first_home_large", "deed_tax_other")
+_MONEY_SETTINGS = ("cash_limit", "maintenance_fund_per_m2")
+_QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def parse_settings(raw: dict[str, Any] | None) -> ProjectSettings:
+    """Validate a project's settings; unknown names and bad values raise InvalidInput naming the setting."""
+    if raw is not None and not isinstance(raw, dict):
+        raise InvalidInput("settings must be an object", "invalid_settings")
+    raw = dict(raw or {})
+    unknown = set(raw) - set(ProjectSettings.__dataclass_fields__)
+    if unknown:
+        raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}", "invalid_settings")
+    return ProjectSettings(**{name: _parse_setting(name, value) for name, value in raw.items()})
+
+
+def _parse_setting(name: str, value: Any) -> Any:
+    try:
+        return _SETTING_PARSERS[name](name, value)
+    except (ValueError, TypeError, InvalidOperation, ZoneInfoNotFoundError) as exc:
+        raise InvalidInput(f"setting {name} has a bad value: {value!r}", "invalid_settings") from exc
+
+
+def _int(name: str, value: Any) -> int:
+    low, high = _INT_SETTINGS[name]
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}")
+    return int(value)
+
+
+def _rate(name: str, value: Any) -> Decimal:
+    rate = _decimal(value)
+    if not Decimal("0") <= rate <= Decimal("1"):
+        raise ValueError(f"{name} is a fraction from 0 to 1 (0.01 is 1%)")
+    return rate
+
+
+def _area(name: str, value: Any) -> Decimal:
+    area = _decimal(value)
+    if not Decimal("0") < area < Decimal("100000"):
+        raise ValueError(f"{name} must be a positive area")
+    return area
+
+
+def _money(name: str, value: Any) -> Decimal:
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"{name} is a decimal string such as \"10000.00\"")
+    amount = money(value)
+    if amount < 0:
+        raise ValueError(f"{name} cannot be negative")
+    return amount
+
+
+def _quiet(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _QUIET.match(value):
+        raise ValueError(f"{name} looks like 21:00-09:00")
+    return value
+
+
+def _zone(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is an IANA time zone name")
+    ZoneInfo(value)
+    return value
+
+
+def _fees(name: str, value: Any) -> dict[str, Decimal]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} is an object of fee name → amount")
+    return {str(k): _money(f"{name}.{k}", v) for k, v in value.items()}
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return number
+
+
+_SETTING_PARSERS = {
+    **{name: _int for name in _INT_SETTINGS}, **{name: _rate for name in _RATE_SETTINGS},
+    **{name: _money for name in _MONEY_SETTINGS}, "deed_tax_area_threshold_m2": _area, "quiet_hours": _quiet,
+    "timezone": _zone, "other_fees": _fees,
+}

@@ -1,0 +1,80 @@
+"""The unit's status chain (R19, R27, R29, R32), money, and the named refusals of sales control. Pure."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
+
+from shared.domain import DomainError
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")  # numeric(14,2): what the tables can hold
+
+
+def money(value: Any) -> Decimal:
+    """A Decimal with two places (ROUND_HALF_UP); raises ValueError on anything that is not a storable amount."""
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite() or abs(amount) > MAX_MONEY:
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class UnitNotAvailable(DomainError):
+    code = "unit_not_available"
+
+
+class PriceBelowFiled(DomainError):
+    code = "price_below_filed"
+
+
+class PoaNotNotarized(DomainError):
+    code = "poa_not_notarized"
+
+
+class IdCopyRequired(DomainError):
+    code = "id_copy_required"
+
+
+class BuyerSignatureRequired(DomainError):
+    code = "buyer_signature_required"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_request"
+
+
+class UnitStatus(str, Enum):
+    """The unit's place in the chain: 可售 → 锁定 → 已定 → 认购 → 签约 → 交房."""
+
+    AVAILABLE = "available"
+    HELD = "held"
+    RESERVED = "reserved"
+    SUBSCRIBED = "subscribed"
+    CONTRACTED = "contracted"
+    HANDED_OVER = "handed_over"
+
+
+S = UnitStatus
+# R19, R27, R29, R32: the only moves a unit can make.
+TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
+    S.AVAILABLE: frozenset({S.HELD, S.RESERVED}),  # RESERVED directly: a deposit verified after its hold lapsed
+    S.HELD: frozenset({S.AVAILABLE, S.RESERVED}),
+    S.RESERVED: frozenset({S.SUBSCRIBED, S.AVAILABLE}),  # AVAILABLE: deposit refunded
+    S.SUBSCRIBED: frozenset({S.CONTRACTED}),
+    S.CONTRACTED: frozenset({S.HANDED_OVER}),
+    S.HANDED_OVER: frozenset(),
+}
+
+
+def check_transition(current: UnitStatus, target: UnitStatus) -> None:
+    """Raise InvalidTransition unless the unit may move from `current` to `target`."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(f"a {current.value} unit cannot become {target.value}")
