@@ -29,6 +29,7 @@ class Unit:
     holds: dict[str, Hold] = field(default_factory=dict)
     sale_hold_id: str | None = None  # the hold whose deposit opened the current sale
     conflicts: list[str] = field(default_factory=list)  # deposits verified after the unit went to someone else
+    refunded: set[str] = field(default_factory=set)  # holds whose deposit was refunded (seen in any order)
 
     def live_holds(self) -> list[Hold]:
         return [h for h in self.holds.values() if h.state == "live"]
@@ -66,6 +67,8 @@ class Unit:
         hold = self.holds.get(hold_id)
         if self.sale_hold_id == hold_id:
             return "already_open"
+        if hold_id in self.refunded:  # the refund overtook the verification: the money is back already
+            return "refunded_already"
         if hold is not None and hold.state == "live":
             hold.state, self.status, self.sale_hold_id = "converted", UnitStatus.RESERVED, hold_id
             return "reserved"
@@ -77,6 +80,7 @@ class Unit:
 
     def deposit_refunded(self, hold_id: str) -> str:
         """A refund ends the sale it opened (unit back to available) or the hold it was for."""
+        self.refunded.add(hold_id)
         if self.sale_hold_id == hold_id and self.status is UnitStatus.RESERVED:
             self.sale_hold_id, self.status = None, UnitStatus.AVAILABLE
             return "sale_closed"

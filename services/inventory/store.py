@@ -166,7 +166,29 @@ async def remember_customer(conn: asyncpg.Connection, project_id: uuid.UUID, cus
                        project_id, customer_id)
 
 
-async def note_conflict(conn: asyncpg.Connection, unit_id: uuid.UUID, hold_id: uuid.UUID, deposit_id: str,
-                        customer_id: uuid.UUID) -> None:
-    await conn.execute("INSERT INTO sale_conflicts (unit_id, hold_id, deposit_id, customer_id) VALUES ($1,$2,$3,$4)",
-                       unit_id, hold_id, deposit_id, customer_id)
+async def note_conflict(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str) -> None:
+    """A deposit verified for a unit someone else has: kept until its refund settles it."""
+    await conn.execute(
+        "INSERT INTO sale_conflicts (unit_id, project_id, hold_id, deposit_id, customer_id) VALUES ($1,$2,$3,$4,$5)",
+        hold_row["unit_id"], hold_row["project_id"], hold_row["id"], deposit_id, hold_row["customer_id"])
+
+
+async def settle_conflict(conn: asyncpg.Connection, deposit_id: str) -> bool:
+    status = await conn.execute("UPDATE sale_conflicts SET refunded_at = now() WHERE deposit_id = $1"
+                                " AND refunded_at IS NULL", deposit_id)
+    return not status.endswith(" 0")
+
+
+async def open_conflicts(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM sale_conflicts WHERE project_id = $1 AND refunded_at IS NULL ORDER BY id",
+                            project_id)
+
+
+async def refund_seen(conn: asyncpg.Connection, deposit_id: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM deposit_refunds WHERE deposit_id = $1", deposit_id))
+
+
+async def remember_refund(conn: asyncpg.Connection, deposit_id: str, hold_id: uuid.UUID, unit_id: uuid.UUID,
+                          outcome: str) -> None:
+    await conn.execute("INSERT INTO deposit_refunds (deposit_id, hold_id, unit_id, outcome) VALUES ($1, $2, $3, $4)"
+                       " ON CONFLICT DO NOTHING", deposit_id, hold_id, unit_id, outcome)

@@ -130,14 +130,17 @@ async def expire_holds(conn: asyncpg.Connection, batch: int = 200) -> int:
     return len(ended)
 
 
-async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None) -> str:
-    """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction)."""
+async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None = None) -> str:
+    """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction); never two sales."""
     hold_id, unit_id = uuid.UUID(data.hold_id), uuid.UUID(data.unit_id)
-    if await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id):
-        return "already_open"
-    hold_row = await store.hold(conn, hold_id, lock=True)
+    hold_row = await store.hold(conn, hold_id, lock=True)  # the refund consumer locks it too: one at a time
     if hold_row is None or hold_row["unit_id"] != unit_id:
         raise ValueError(f"deposit-verified names hold {hold_id} that inventory never made for unit {unit_id}")
+    if await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id):
+        return "already_open"
+    if await store.refund_seen(conn, str(data.deposit_id)):
+        log("deposit_verified_after_refund", unit_id=str(unit_id), deposit_id=str(data.deposit_id))
+        return "refunded_already"
     unit_row = await store.unit(conn, unit_id, lock=True)
     sale_id = uuid.uuid4()
     if hold_row["state"] == "live":
@@ -147,31 +150,46 @@ async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None)
         moved = await store.set_unit_status(conn, unit_id, "available", "reserved", reason="deposit_verified_late",
                                             actor="payments", ref=str(data.deposit_id), sale_id=sale_id)
     if not moved:
-        await store.note_conflict(conn, unit_id, hold_id, data.deposit_id, uuid.UUID(data.customer_id))
-        log("deposit_conflict", unit_id=str(unit_id), hold_id=str(hold_id), deposit_id=data.deposit_id,
-            unit_status=unit_row["status"])
+        await store.note_conflict(conn, hold_row, str(data.deposit_id))
+        log("deposit_conflict", unit_id=str(unit_id), hold_id=str(hold_id), deposit_id=str(data.deposit_id),
+            unit_status=unit_row["status"], action="a manager must refund this deposit")
         return "conflict"
     await conn.execute("UPDATE holds SET state = 'converted', ended_at = now() WHERE id = $1", hold_id)
-    await store.insert_sale(conn, sale_id, hold_row, data.deposit_id, unit_row["list_price"])
+    await store.insert_sale(conn, sale_id, hold_row, str(data.deposit_id), unit_row["list_price"])
     return "reserved"
 
 
 async def close_sale_on_refund(conn: asyncpg.Connection, data: Any) -> str:
-    """deposit-refunded: the sale it opened closes and the unit is free; or the hold it was for ends."""
-    hold_id = uuid.UUID(data.hold_id)
-    sale_row = await conn.fetchrow("SELECT * FROM sales WHERE hold_id = $1 AND closed_at IS NULL FOR UPDATE", hold_id)
+    """deposit-refunded: the sale it opened closes and the unit is free (reason refunded); or the live hold it
+    was for ends; a recorded conflict is settled. Remembered, so a late deposit-verified opens nothing."""
+    hold_id, deposit_id = uuid.UUID(data.hold_id), str(data.deposit_id)
+    hold_row = await store.hold(conn, hold_id, lock=True)
+    if await store.refund_seen(conn, deposit_id):
+        return "already_refunded"
+    outcome = await _undo_deposit(conn, hold_row, deposit_id) if hold_row is not None else "unknown_hold"
+    if await store.settle_conflict(conn, deposit_id):
+        outcome = "conflict_settled"
+    await store.remember_refund(conn, deposit_id, hold_id, uuid.UUID(data.unit_id), outcome)
+    return outcome
+
+
+async def _undo_deposit(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str) -> str:
+    sale_row = await conn.fetchrow("SELECT * FROM sales WHERE hold_id = $1 AND closed_at IS NULL FOR UPDATE",
+                                   hold_row["id"])
     if sale_row is not None:
-        if sale_row["status"] != "reserved":
+        if sale_row["status"] != UnitStatus.RESERVED.value:
             log("refund_after_subscription_ignored", sale_id=str(sale_row["id"]), status=sale_row["status"])
-            return "ignored"
+            return "ignored_after_subscription"
         await store.set_unit_status(conn, sale_row["unit_id"], "reserved", "available", reason="deposit_refunded",
-                                    actor="payments", ref=data.deposit_id, clear_hold=True, clear_sale=True)
-        await store.update_sale(conn, sale_row["id"], "refunded", closed_at=datetime.now().astimezone())
-    elif await store.end_hold(conn, hold_id, "released", "refund") is None:
+                                    actor="payments", ref=deposit_id, clear_hold=True, clear_sale=True)
+        await store.update_sale(conn, sale_row["id"], "refunded", closed_at=datetime.now(timezone.utc))
+        outcome = "sale_closed"
+    elif await store.end_hold(conn, hold_row["id"], "released", "refund") is not None:
+        outcome = "hold_released"
+    else:
         return "nothing"
-    hold_row = await store.hold(conn, hold_id)
     await _released(conn, hold_row, "refunded")
-    return "released"
+    return outcome
 
 
 async def _advance_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, target: UnitStatus, actor: str,

@@ -102,6 +102,17 @@ async def board(project_id: str, request: Request, who: Principal = Depends(curr
                           for b, floors in sorted(buildings.items())]}
 
 
+@router.get("/v1/projects/{project_id}/conflicts")
+async def conflicts(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> list[dict]:
+    """Deposits verified for units someone else had: each waits for a manager's refund."""
+    who.require_role("manager", "sales_control", "admin")
+    async with pool(request).acquire() as conn:
+        project = await _require_project(conn, project_id, who)
+        rows = await store.open_conflicts(conn, project["id"])
+    return [{"unit_id": str(r["unit_id"]), "hold_id": str(r["hold_id"]), "deposit_id": r["deposit_id"],
+             "customer_id": str(r["customer_id"]), "noted_at": r["noted_at"].isoformat()} for r in rows]
+
+
 @router.get("/board", include_in_schema=False)
 async def board_page() -> HTMLResponse:
     return HTMLResponse(BOARD_HTML)

@@ -1,6 +1,7 @@
 """Inventory domain rules: the unit status chain (R19, R27, R29, R32), settings, unit rows, quotes (R20, R21)."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import example, given
@@ -133,3 +134,88 @@ def test_a_full_quote() -> None:
     assert Decimal(mortgage["equal_principal"]["first_month"]) > Decimal(mortgage["equal_instalment"]["monthly_payment"])
     with pytest.raises(InvalidInput):
         quote(unit, QuoteRequest(down_payment_ratio=Decimal("0.1")), ProjectSettings())
+
+
+def _fen(value: Fraction) -> Decimal:
+    """Round an exact rational to the fen, half up (the textbook's rounding)."""
+    cents = value * 100
+    whole = cents.numerator // cents.denominator
+    if cents - whole >= Fraction(1, 2):
+        whole += 1
+    return Decimal(whole) / 100
+
+
+@given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(1, 900), years=st.integers(1, 30))
+def test_r20_equal_instalment_is_the_textbook_formula_to_the_fen(loan, rate_bp, years) -> None:
+    r, n = Fraction(rate_bp, 10_000) / 12, years * 12
+    exact = loan * r * (1 + r) ** n / ((1 + r) ** n - 1)
+    assert equal_instalment(Decimal(loan), Decimal(rate_bp) / 10_000, n) == _fen(exact)
+
+
+@given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(0, 900), years=st.integers(1, 30),
+       k=st.integers(1, 360))
+def test_r20_equal_principal_month_k_is_the_textbook_formula_to_the_fen(loan, rate_bp, years, k) -> None:
+    r, n = Fraction(rate_bp, 10_000) / 12, years * 12
+    k = min(k, n)
+    exact = Fraction(loan, n) + (loan - (k - 1) * Fraction(loan, n)) * r
+    assert equal_principal(Decimal(loan), Decimal(rate_bp) / 10_000, n)[k - 1] == _fen(exact)
+
+
+def test_r20_quote_names_every_part_of_the_cost_and_every_plan() -> None:
+    unit = {"list_price": Decimal("1000000.00"), "floor_price": Decimal("900000.00"), "area_m2": Decimal("120.00")}
+    s = ProjectSettings(other_fees={"registration": Decimal("80.00")}, maintenance_fund_per_m2=Decimal("100.00"))
+    q = quote(unit, QuoteRequest(discount_percent=Decimal("2"), discount_amount=Decimal("1000"), first_home=True,
+                                 down_payment_ratio=Decimal("0.35"), years=20, annual_rate=Decimal("0.035"),
+                                 instalments=4), s)
+    assert (q["discount"], q["price"], q["deed_tax_rate"], q["deed_tax"]) == ("21000.00", "979000.00", "0.015",
+                                                                             "14685.00")
+    assert q["maintenance_fund"] == "12000.00" and q["other_fees"] == {"registration": "80.00"}
+    assert q["taxes_and_fees"] == "26765.00" and q["total_cost"] == "1005765.00"
+    m = q["plans"]["mortgage"]
+    assert (m["down_payment"], m["loan"], m["months"]) == ("342650.00", "636350.00", 240)
+    assert m["equal_instalment"]["monthly_payment"] == str(_fen(_annuity(636350, Fraction(35, 12_000), 240)))
+    assert m["equal_principal"]["first_month"] == str(_fen(Fraction(636350, 240) + 636350 * Fraction(35, 12_000)))
+    assert m["equal_principal"]["last_month"] == str(_fen(Fraction(636350, 240) * (1 + Fraction(35, 12_000))))
+    assert q["plans"]["full"]["pay_now"] == q["total_cost"]
+    assert q["plans"]["instalments"]["schedule"] == ["244750.00"] * 4
+    assert quote(unit, QuoteRequest(first_home=False), s)["deed_tax_rate"] == "0.03"
+
+
+def _annuity(p: int, r: Fraction, n: int) -> Fraction:
+    return p * r * (1 + r) ** n / ((1 + r) ** n - 1)
+
+
+@pytest.mark.parametrize("bad", [
+    {"hold_minutes": 10**9}, {"protection_days": 0}, {"cash_banking_days": 31}, {"deed_tax_other": "1.5"},
+    {"deed_tax_other": "NaN"}, {"maintenance_fund_per_m2": "1e400"}, {"cash_limit": 10000.5},
+    {"other_fees": {"registration": "-1"}}, {"other_fees": ["x"]}, {"timezone": ""}, {"quiet_hours": 2100},
+    {"deed_tax_area_threshold_m2": "0"},
+])
+def test_settings_out_of_range_are_refused_with_the_setting_named(bad) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_settings(bad)
+    assert caught.value.code == "invalid_settings" and next(iter(bad)) in str(caught.value)
+
+
+def test_settings_keep_money_to_the_fen_and_publish_strings() -> None:
+    s = parse_settings({"cash_limit": "5000", "other_fees": {"registration": 80}, "timezone": "Asia/Urumqi"})
+    assert s.cash_limit == Decimal("5000.00") and s.as_json()["cash_limit"] == "5000.00"
+    assert s.as_json()["other_fees"] == {"registration": "80.00"} and s.as_json()["hold_minutes"] == 30
+    with pytest.raises(InvalidInput):
+        parse_settings(["not", "an", "object"])  # type: ignore[arg-type]
+
+
+def test_unit_rows_refuse_what_the_tables_cannot_hold() -> None:
+    rows = [_row(area_m2="1e400"), _row(number="102", list_price="9999999999999.00"), _row(number="103", floor=True),
+            _row(number="104", list_price=2000000.5), _row(number="x" * 41), _row(number="106", building=["B"]),
+            _row(number="107", area_m2=89.5)]
+    _, problems = parse_unit_rows(rows)
+    assert {(p.row, p.field) for p in problems} == {(1, "area_m2"), (2, "list_price"), (3, "floor"),
+                                                   (4, "list_price"), (5, "number"), (6, "building")}
+
+
+def test_money_rounds_half_up_and_refuses_non_numbers() -> None:
+    assert money("0.005") == Decimal("0.01") and money("2.675") == Decimal("2.68") and money(3) == Decimal("3.00")
+    for bad in ("abc", "NaN", "Infinity", "1e400", None):
+        with pytest.raises(ValueError):
+            money(bad)

@@ -1,5 +1,6 @@
 """Hypothesis state machine of the unit lifecycle (R19): holds, expiry, release, deposit, refund,
-duplicated and reordered events. Invariant: at most one live hold or open sale per unit."""
+duplicated and reordered events (a refund may overtake its verification). Invariants: at most one live hold
+or open sale per unit; a refunded deposit never holds a sale; the status says what the holds and sales say."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ class UnitLifecycle(RuleBasedStateMachine):
         self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
         self.units = {u: Unit(u) for u in UNITS}
         self.next_hold = 0
-        self.verified: list[tuple[str, str]] = []  # (unit, hold) deposit-verified events already emitted
-        self.refunded: list[tuple[str, str]] = []
+        self.deposits: list[tuple[str, str]] = []  # (unit, hold) of deposits payments took
 
     @rule(unit=st.sampled_from(UNITS), customer=st.sampled_from(CUSTOMERS), minutes=st.integers(1, 30))
     def hold(self, unit: str, customer: str, minutes: int) -> None:
@@ -50,42 +50,45 @@ class UnitLifecycle(RuleBasedStateMachine):
             self.units[unit].release(data.draw(st.sampled_from(holds)))
 
     @rule(unit=st.sampled_from(UNITS), data=st.data())
-    def deposit_verified(self, unit: str, data: st.DataObject) -> None:
-        """Payments verified a deposit for some hold it saw (possibly lapsed since)."""
+    def deposit_taken(self, unit: str, data: st.DataObject) -> None:
+        """Payments took a deposit for some hold it saw (possibly lapsed since); inventory hears nothing yet."""
         holds = list(self.units[unit].holds)
         if holds:
-            hold_id = data.draw(st.sampled_from(holds))
-            self.verified.append((unit, hold_id))
-            self.units[unit].deposit_verified(hold_id)
+            self.deposits.append((unit, data.draw(st.sampled_from(holds))))
 
-    @precondition(lambda self: self.verified)
+    @precondition(lambda self: self.deposits)
     @rule(data=st.data())
-    def deposit_verified_again(self, data: st.DataObject) -> None:
-        """The same event delivered twice, or late, after other things happened."""
-        unit, hold_id = data.draw(st.sampled_from(self.verified))
-        before = (self.units[unit].status, self.units[unit].sale_hold_id)
-        outcome = self.units[unit].deposit_verified(hold_id)
-        if outcome == "already_open":
-            assert (self.units[unit].status, self.units[unit].sale_hold_id) == before
+    def deposit_verified(self, data: st.DataObject) -> None:
+        """deposit-verified, any number of times, before or after its refund, after anything else happened."""
+        unit, hold_id = data.draw(st.sampled_from(self.deposits))
+        target = self.units[unit]
+        before = (target.status, target.sale_hold_id, len(target.conflicts))
+        outcome = target.deposit_verified(hold_id)
+        if outcome in ("already_open", "refunded_already"):
+            assert (target.status, target.sale_hold_id, len(target.conflicts)) == before
+        elif outcome == "conflict":
+            assert target.sale_hold_id != hold_id and (target.status, target.sale_hold_id) == before[:2]
+        else:
+            assert target.sale_hold_id == hold_id and target.holds[hold_id].state == "converted"
 
-    @precondition(lambda self: self.verified)
+    @precondition(lambda self: self.deposits)
     @rule(data=st.data())
     def deposit_refunded(self, data: st.DataObject) -> None:
-        unit, hold_id = data.draw(st.sampled_from(self.verified))
-        self.refunded.append((unit, hold_id))
+        """deposit-refunded, any number of times, possibly overtaking its deposit-verified."""
+        unit, hold_id = data.draw(st.sampled_from(self.deposits))
         self.units[unit].deposit_refunded(hold_id)
-
-    @precondition(lambda self: self.refunded)
-    @rule(data=st.data())
-    def deposit_refunded_again(self, data: st.DataObject) -> None:
-        unit, hold_id = data.draw(st.sampled_from(self.refunded))
-        self.units[unit].deposit_refunded(hold_id)
+        assert self.units[unit].sale_hold_id != hold_id
 
     @invariant()
     def at_most_one_live_hold_or_sale_per_unit(self) -> None:
         for unit in self.units.values():
             live = len(unit.live_holds()) + (1 if unit.sale_hold_id else 0)
             assert live <= 1, f"{unit.unit_id}: {live} live holds/sales"
+
+    @invariant()
+    def a_refunded_deposit_never_holds_a_sale(self) -> None:
+        for unit in self.units.values():
+            assert unit.sale_hold_id is None or unit.sale_hold_id not in unit.refunded
 
     @invariant()
     def status_agrees_with_holds_and_sales(self) -> None:

@@ -1,0 +1,192 @@
+"""Inventory's consumers on real PostgreSQL: customers read model, deposit verified and refunded in any order,
+conflicts that a manager settles by refund, and the append-only history (R19, R22, R35)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import orjson
+import pytest
+
+from services.inventory import consumers, use_cases
+from services.inventory.app import build_spec
+from shared import catalogue as topics
+from tests.integration.inventory.test_inventory_api import auth, known_customer, new_project
+from tests.support.apps import apply_event, running_app
+
+
+@pytest.fixture(scope="module")
+async def inventory(settings):
+    async with running_app(build_spec(), settings) as svc:
+        yield svc
+
+
+async def hold(inventory, settings, pid: str, uid: str, customer: str, sub: str = "consultant-1") -> str:
+    r = await inventory.client.post(f"/v1/units/{uid}/holds", json={"customer_id": customer},
+                                    headers=auth(settings, "consultant", pid, sub))
+    assert r.status_code == 201, r.text
+    return r.json()["hold_id"]
+
+
+def deposit(uid: str, hold_id: str, customer: str, deposit_id: str | None = None) -> dict:
+    return {"deposit_id": deposit_id or str(uuid.uuid4()), "hold_id": hold_id, "unit_id": uid,
+            "customer_id": customer, "amount": "20000.00", "receipt_no": "R-1", "verified_by": ["f-1", "f-2"]}
+
+
+async def verified(inventory, pid: str, data: dict) -> None:
+    await apply_event(inventory, consumers.on_deposit_verified, topics.DEPOSIT_VERIFIED, data, pid)
+
+
+async def refunded(inventory, pid: str, data: dict) -> None:
+    refund = {k: data[k] for k in ("deposit_id", "hold_id", "unit_id", "customer_id", "amount")}
+    await apply_event(inventory, consumers.on_deposit_refunded, topics.DEPOSIT_REFUNDED, refund, pid)
+
+
+async def unit_state(inventory, uid: str) -> asyncpg.Record:
+    async with inventory.pool.acquire() as conn:
+        return await conn.fetchrow("SELECT status, hold_id, sale_id FROM units WHERE id = $1", uuid.UUID(uid))
+
+
+async def released_reasons(inventory, uid: str) -> list[str]:
+    async with inventory.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id",
+                                topics.UNIT_RELEASED.name, uid)
+    return [orjson.loads(bytes(r["payload"]))["data"]["reason"] for r in rows]
+
+
+async def expire_now(inventory, hold_id: str) -> None:
+    async with inventory.pool.acquire() as conn:
+        await conn.execute("UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = $1",
+                           uuid.UUID(hold_id))
+        while await use_cases.expire_holds(conn):
+            pass
+
+
+async def test_a_customer_registered_event_lets_the_customer_be_held_for(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    customer, url = str(uuid.uuid4()), f"/v1/units/{units[0]['id']}/holds"
+    consultant = auth(settings, "consultant", pid)
+    r = await inventory.client.post(url, json={"customer_id": customer}, headers=consultant)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_customer"
+    await apply_event(inventory, consumers.on_customer_registered, topics.CUSTOMER_REGISTERED,
+                      {"customer_id": customer, "owner_id": "consultant-1", "grade": "A"}, pid)
+    other_project = str(uuid.uuid4())
+    await apply_event(inventory, consumers.on_customer_registered, topics.CUSTOMER_REGISTERED,
+                      {"customer_id": str(uuid.uuid4()), "owner_id": "consultant-1"}, other_project)
+    r = await inventory.client.post(url, json={"customer_id": customer}, headers=consultant)
+    assert r.status_code == 201 and r.json()["customer_id"] == customer and r.json()["consultant_id"] == "consultant-1"
+
+
+async def test_deposit_verified_reserves_and_the_sweeper_leaves_the_reservation_alone(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    hold_id = await hold(inventory, settings, pid, uid, customer)
+    data = deposit(uid, hold_id, customer)
+    await verified(inventory, pid, data)
+    await verified(inventory, pid, data)  # delivered again under a new event id: still one sale
+    await expire_now(inventory, hold_id)
+    state = await unit_state(inventory, uid)
+    assert state["status"] == "reserved" and state["sale_id"] is not None
+    async with inventory.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM sales WHERE unit_id = $1", uuid.UUID(uid)) == 1
+        assert await conn.fetchval("SELECT state FROM holds WHERE id = $1", uuid.UUID(hold_id)) == "converted"
+    body = (await inventory.client.get(f"/v1/units/{uid}", headers=auth(settings, "manager", pid))).json()
+    assert body["hold"] is None and body["sale"]["status"] == "reserved" and body["sale"]["hold_id"] == hold_id
+    assert body["sale"]["deposit_id"] == data["deposit_id"] and body["sale"]["price"] == "1000000.00"
+    assert await released_reasons(inventory, uid) == []
+
+
+async def test_a_deposit_verified_after_its_hold_lapsed_reserves_a_unit_still_free(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    hold_id = await hold(inventory, settings, pid, uid, customer)
+    await expire_now(inventory, hold_id)
+    assert (await unit_state(inventory, uid))["status"] == "available"
+    await verified(inventory, pid, deposit(uid, hold_id, customer))
+    assert (await unit_state(inventory, uid))["status"] == "reserved"
+    async with inventory.pool.acquire() as conn:
+        reasons = await conn.fetch("SELECT reason FROM unit_history WHERE unit_id = $1 ORDER BY id", uuid.UUID(uid))
+    assert [r["reason"] for r in reasons] == ["hold", "expired", "deposit_verified_late"]
+
+
+async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settled_by_refund(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid = units[0]["id"]
+    first, second = await known_customer(inventory, pid), await known_customer(inventory, pid)
+    lapsed = await hold(inventory, settings, pid, uid, first)
+    await expire_now(inventory, lapsed)
+    current = await hold(inventory, settings, pid, uid, second, sub="consultant-2")
+    late = deposit(uid, lapsed, first)
+    await verified(inventory, pid, late)
+    state = await unit_state(inventory, uid)
+    assert state["status"] == "held" and state["hold_id"] == uuid.UUID(current) and state["sale_id"] is None
+    url = f"/v1/projects/{pid}/conflicts"
+    listed = (await inventory.client.get(url, headers=auth(settings, "manager", pid))).json()
+    assert [(c["deposit_id"], c["hold_id"]) for c in listed] == [(late["deposit_id"], lapsed)]
+    assert (await inventory.client.get(url, headers=auth(settings, "consultant", pid))).status_code == 403
+    await refunded(inventory, pid, late)
+    assert (await inventory.client.get(url, headers=auth(settings, "manager", pid))).json() == []
+    assert (await unit_state(inventory, uid))["hold_id"] == uuid.UUID(current)  # the other customer keeps it
+
+
+async def test_a_refund_frees_a_reserved_unit_and_closes_its_sale(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    hold_id = await hold(inventory, settings, pid, uid, customer)
+    data = deposit(uid, hold_id, customer)
+    await verified(inventory, pid, data)
+    sale_id = (await unit_state(inventory, uid))["sale_id"]
+    await refunded(inventory, pid, data)
+    await refunded(inventory, pid, data)  # twice: one release
+    state = await unit_state(inventory, uid)
+    assert (state["status"], state["hold_id"], state["sale_id"]) == ("available", None, None)
+    assert await released_reasons(inventory, uid) == ["refunded"]
+    async with inventory.pool.acquire() as conn:
+        sale = await conn.fetchrow("SELECT status, closed_at FROM sales WHERE id = $1", sale_id)
+    assert sale["status"] == "refunded" and sale["closed_at"] is not None
+    await verified(inventory, pid, data)  # a stale redelivery of the verification opens nothing
+    assert (await unit_state(inventory, uid))["status"] == "available"
+    await hold(inventory, settings, pid, uid, await known_customer(inventory, pid))  # free for the next buyer
+
+
+async def test_a_refund_that_overtakes_its_verification_leaves_no_sale(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    hold_id = await hold(inventory, settings, pid, uid, customer)
+    data = deposit(uid, hold_id, customer)
+    await refunded(inventory, pid, data)
+    await verified(inventory, pid, data)
+    state = await unit_state(inventory, uid)
+    assert (state["status"], state["sale_id"]) == ("available", None)
+    assert await released_reasons(inventory, uid) == ["refunded"]
+    async with inventory.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM sales WHERE unit_id = $1", uuid.UUID(uid)) == 0
+
+
+async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    data = deposit(uid, await hold(inventory, settings, pid, uid, customer), customer)
+    await verified(inventory, pid, data)
+    sale_id = (await unit_state(inventory, uid))["sale_id"]
+    r = await inventory.client.post(f"/v1/sales/{sale_id}/subscription", headers=auth(settings, "manager", pid),
+                                    json={"buyer_signed": True, "down_payment": {"amount": "300000.00",
+                                                                                 "due_date": "2099-01-01"}})
+    assert r.status_code == 200, r.text
+    await refunded(inventory, pid, data)
+    assert (await unit_state(inventory, uid))["status"] == "subscribed"
+
+
+async def test_history_is_append_only_r35(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    await hold(inventory, settings, pid, uid, customer)
+    async with inventory.pool.acquire() as conn:
+        for sql in ("UPDATE unit_history SET reason = 'edited' WHERE unit_id = $1",
+                    "DELETE FROM unit_history WHERE unit_id = $1"):
+            with pytest.raises(asyncpg.PostgresError, match="append-only"):
+                await conn.execute(sql, uuid.UUID(uid))
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await conn.execute("TRUNCATE unit_history")
+        assert await conn.fetchval("SELECT count(*) FROM unit_history WHERE unit_id = $1", uuid.UUID(uid)) == 1
