@@ -159,6 +159,26 @@ class PaymentOverdueData(EventData):
     due_date: date
 
 
+class OwnershipChangedData(EventData):
+    """Who owns a customer now (R8, R9): other services keep who owns whom from this and customer-registered."""
+
+    customer_id: str
+    project_id: str
+    from_consultant_id: str | None = None
+    to_consultant_id: str
+    reason: str  # claim | assign | lapse
+
+
+class SaleCancelledData(EventData):
+    """退订: a reserved or subscribed sale is cancelled; the unit is available again; payments refunds."""
+
+    sale_id: str
+    unit_id: str
+    customer_id: str
+    reason: str
+    hold_id: str | None = None
+
+
 class TestEventData(EventData):
     """Used by the platform's own delivery tests (outbox → broker → inbox)."""
 
@@ -203,6 +223,8 @@ DEAL_CREDITED = _topic("leads", "deal-credited", "customer_id", DealCreditedData
 DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", "unit_id", DepositRefundedData)
 PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentReceivedData)
 PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
+OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", "customer_id", OwnershipChangedData)  # v1.1
+SALE_CANCELLED = _topic("inventory", "sale-cancelled", "unit_id", SaleCancelledData)  # v1.1
 # Additions to the contract's table (new topics, nothing existing changed).
 PROJECT_CREATED = Topic("estate.inventory.project-created.v1", "project-created", "project_id", "inventory",
                         ProjectCreatedData)
@@ -214,7 +236,7 @@ PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "pla
 CONTRACT_TOPICS: tuple[Topic, ...] = (
     UNIT_LOCKED, UNIT_RELEASED, DEPOSIT_VERIFIED, SUBSCRIPTION_SIGNED, CONTRACT_SIGNED,
     HANDOVER_COMPLETED, PROPERTY_HANDOFF, CUSTOMER_REGISTERED, FOLLOWUP_RECORDED, DEAL_CREDITED,
-    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE,
+    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE, OWNERSHIP_CHANGED, SALE_CANCELLED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED)
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)

@@ -37,7 +37,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
-        return error_response(422, "invalid_request", problems or "invalid request")
+        return error_response(422, validation_code(exc.errors()), problems or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -47,6 +47,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log("unhandled_error", error=repr(exc), exc_info=True)
         return error_response(500, "internal_error", "unexpected error; it has been logged")
+
+
+def validation_code(errors: Any) -> str:
+    """The contract code of a validation failure: a field type's own code (`invalid_amount`,
+    `invalid_text`, `invalid_time` …) when one of its validators raised it, else `invalid_request`."""
+    for error in errors:
+        code = getattr((error.get("ctx") or {}).get("error"), "code", None)
+        if isinstance(code, str):
+            return code
+    return "invalid_request"
 
 
 class ObservedApp:
