@@ -16,7 +16,7 @@ from services.leads import store, use_cases
 from services.leads.domain import (
     DomainError, Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
 )
-from services.leads.pii import Vault
+from shared.pii import Vault
 from services.leads.use_cases import LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound

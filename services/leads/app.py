@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.leads import api, consumers, use_cases
-from services.leads.pii import Vault
+from shared.pii import Vault
 from shared import catalogue as topics
 from shared.runtime import Runtime, ServiceSpec, periodic
 from shared.settings import get_settings

@@ -10,7 +10,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
-from services.leads.pii import Vault
+from shared.pii import Vault
 from shared import catalogue as topics
 from shared.envelope import Envelope
 from shared.logs import log

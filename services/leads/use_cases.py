@@ -15,7 +15,7 @@ from services.leads.domain import (
     RING_TARGET, DomainError, Grade, check_assignment, check_call, check_followup, check_registration,
     decide_registration, followup_due, is_key_visitor, mask_phone, normalise_phone, protected_until, rings_of,
 )
-from services.leads.pii import Vault
+from shared.pii import Vault
 from shared import catalogue as topics
 from shared.logs import log
 from shared.outbox import add_event

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from services.leads import use_cases
-from services.leads.pii import Vault
+from shared.pii import Vault
 from shared.catalogue import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
 from tests.integration.leads.helpers import auth, outbox_for, phone, register
 

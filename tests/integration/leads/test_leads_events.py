@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.leads import consumers
-from services.leads.pii import Vault
+from shared.pii import Vault
 from shared import catalogue as t
 from shared.envelope import new_envelope
 from shared.kafka import make_producer

@@ -12,7 +12,7 @@ import pytest
 
 from services.leads import api, store, use_cases
 from services.leads.domain import InvalidInput, InvalidPhone
-from services.leads.pii import Vault
+from shared.pii import Vault
 from services.leads.use_cases import RegisterCustomer, RegistrationBusy
 from shared import catalogue as topics
 from shared.errors import ApiError

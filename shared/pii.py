@@ -1,4 +1,7 @@
-"""Personal data at rest (R18): encrypted with Fernet; phones found by a keyed hash (HMAC-SHA256)."""
+"""Personal data at rest (R18): encrypted with Fernet; phones found by a keyed hash (HMAC-SHA256).
+
+One vault for every service that must keep personal data (leads; a third-party payer in payments).
+"""
 
 from __future__ import annotations
 
