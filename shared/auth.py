@@ -62,7 +62,7 @@ def decode_token(token: str, secret: str) -> Principal:
 def _verify(token: str, secret: str) -> tuple[Principal, float]:
     """Verify the signature and expiry and read the claims; 401 on anything wrong."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub"]})
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized("invalid_token", f"bad token: {exc}") from exc
     role, projects = claims.get("role"), claims.get("projects", [])
@@ -70,7 +70,7 @@ def _verify(token: str, secret: str) -> tuple[Principal, float]:
         raise Unauthorized("invalid_token", "token lacks a valid role or projects claim")
     principal = Principal(sub=str(claims["sub"]), role=role, projects=frozenset(map(str, projects)),
                           name=claims.get("name"))
-    return principal, float(claims.get("exp", time.time() + 300))
+    return principal, float(claims["exp"])
 
 
 def principal_from_header(header: str | None, secret: str) -> Principal:

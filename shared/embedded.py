@@ -37,16 +37,18 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 def _die_with_parent() -> None:
     """preexec_fn: SIGTERM this child when the parent dies; own process group so Ctrl-C reaches us first."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     os.setpgrp()
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _as_user(user: pwd.struct_passwd | None):
     def preexec() -> None:
-        _die_with_parent()
         if user is not None:
             os.setgid(user.pw_gid)
             os.setuid(user.pw_uid)
+        # Armed after setuid: changing credentials clears the death signal, which left an orphan PostgreSQL
+        # behind a SIGKILLed `estate up` run as root.
+        _die_with_parent()
     return preexec
 
 

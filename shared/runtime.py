@@ -12,6 +12,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import uvicorn
+from aiokafka import ConsumerRebalanceListener
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream import AckPolicy
@@ -27,9 +28,12 @@ from shared.kafka import broker_answers, make_producer
 from shared.logs import log
 from shared.outbox import OutboxRelay
 from shared.settings import Settings, get_settings
-from shared.web import IdempotentPosts, ObservedApp, install_error_handlers
+from shared.idempotency import IdempotentPosts, purge_expired
+from shared.middleware import InputGuard, ObservedApp
+from shared.web import ERROR_RESPONSES, document_errors, install_error_handlers
 
 Job = Callable[["Runtime"], Awaitable[None]]
+SHUTDOWN_SECONDS = 10.0
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Runtime:
         self.inbox: Inbox | None = None
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task] = []
+        self.joined: set[str] = set()  # topics whose consumer group has assigned this process its partitions
 
     @property
     def dsn(self) -> str:
@@ -72,6 +77,8 @@ class Runtime:
                                  batch_size=self.settings.outbox_batch_size,
                                  retention_hours=self.settings.outbox_retention_hours)
         self._spawn(self._start_messaging())
+        ttl = self.settings.idempotency_ttl_hours
+        self._spawn(periodic("idempotency_purge", 600.0, lambda conn: purge_expired(conn, ttl))(self))
         for job in self.spec.jobs:
             self._spawn(job(self))
 
@@ -86,17 +93,23 @@ class Runtime:
         self._tasks.append(asyncio.ensure_future(coro))
 
     async def stop(self) -> None:
-        """Cancel jobs, stop consumers (no commit of unprocessed messages), close producer and pool."""
+        """Cancel jobs, stop consumers (no commit of unprocessed messages), close producer and pool.
+
+        Every await has a deadline: a broker or database that does not answer makes a slow stop, never a hang."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await _bounded("jobs", asyncio.gather(*self._tasks, return_exceptions=True))
+        await _bounded("broker", self.broker.stop())
         if self.producer is not None:
-            with contextlib.suppress(Exception):
-                await self.producer.stop()
+            await _bounded("producer", self.producer.stop())
         if self.pool is not None:
-            await self.pool.close()
+            await _bounded("pool", self.pool.close(), on_timeout=self.pool.terminate)
+
+    def consumers_ready(self) -> bool:
+        """Every consumer has joined its group (until then the first events would wait seconds)."""
+        if not (self.spec.handlers and self.settings.consumers_enabled):
+            return True
+        return self.joined >= {topic.name for topic in self.spec.handlers}
 
     async def health(self) -> tuple[bool, dict[str, str]]:
         """Database and broker reachability, each with a reason when not."""
@@ -110,6 +123,19 @@ class Runtime:
         for dep, state in checks.items():
             metrics.DEPENDENCY_UP.labels(self.spec.name, dep).set(1 if state == "ok" else 0)
         return all(v == "ok" for v in checks.values()), checks
+
+
+async def _bounded(what: str, awaitable: Awaitable[Any], seconds: float = SHUTDOWN_SECONDS,
+                   on_timeout: Callable[[], Any] | None = None) -> None:
+    """Await one step of a shutdown for at most `seconds`; log and go on when it fails or hangs."""
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except asyncio.TimeoutError:
+        log("shutdown_step_timed_out", what=what, seconds=seconds, level=30)
+        if on_timeout is not None:
+            on_timeout()
+    except Exception as exc:  # noqa: BLE001 — stopping goes on whatever one step says
+        log("shutdown_step_failed", what=what, error=repr(exc)[:300])
 
 
 def periodic(name: str, every: float, work: Callable[[asyncpg.Connection], Awaitable[int]],
@@ -174,6 +200,7 @@ def _subscribe(broker: KafkaBroker, spec: ServiceSpec, settings: Settings, runti
     # Batches: one database transaction and one offset commit per batch. NACK_ON_ERROR: if the batch
     # could not be committed (database away), every partition rewinds to its first record in the batch.
     @broker.subscriber(topic.name, group_id=group, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
+                       listener=_Joined(runtime, topic.name) if runtime is not None else None,
                        batch=True, max_records=settings.consumer_batch_size, decoder=_raw, fetch_max_wait_ms=50,
                        title=f"{topic.name}:{spec.name}", description=topic.data_model.__doc__)
     async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
@@ -182,6 +209,19 @@ def _subscribe(broker: KafkaBroker, spec: ServiceSpec, settings: Settings, runti
             [Delivery(topic, r.value or b"", key=r.key, partition=r.partition, offset=r.offset) for r in records],
             handler,
         )
+
+
+class _Joined(ConsumerRebalanceListener):
+    """Marks a topic's consumer as joined once the group has given it its partitions (even none)."""
+
+    def __init__(self, runtime: Runtime, topic: str) -> None:
+        self.runtime, self.topic = runtime, topic
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runtime.joined.add(self.topic)
 
 
 async def watch_lag(runtime: Runtime, every: float = 2.0) -> None:
@@ -242,8 +282,12 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     _add_platform_routes(app, spec, settings, runtime)
     for router in spec.routers:
-        app.include_router(router)
-    app.add_middleware(IdempotentPosts, get_pool=lambda: runtime.pool)
+        app.include_router(router, responses=ERROR_RESPONSES)
+    document_errors(app)
+    # Last added runs first: ObservedApp (outermost) → InputGuard → IdempotentPosts → routes.
+    app.add_middleware(IdempotentPosts, get_pool=lambda: runtime.pool, secret=settings.jwt_secret,
+                       ttl_hours=settings.idempotency_ttl_hours)
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservedApp, service=spec.name)
     return app
 
@@ -252,9 +296,12 @@ def _add_platform_routes(app: FastAPI, spec: ServiceSpec, settings: Settings, ru
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:
         ok, checks = await runtime.health()
-        if ok:
-            return JSONResponse({"status": "ok"})
-        return JSONResponse({"status": "unavailable", "reason": checks}, status_code=503)
+        if not ok:
+            return JSONResponse({"status": "unavailable", "reason": checks}, status_code=503)
+        if not runtime.consumers_ready():
+            waiting = sorted({t.name for t in spec.handlers} - runtime.joined)
+            return JSONResponse({"status": "starting", "reason": {"consumers_joining": waiting}}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_text() -> PlainTextResponse:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     port: int | None = None  # default: the service's contract port
     workers: int = 1
     jwt_secret: str = DEV_JWT_SECRET
+    max_body_bytes: int = 1_048_576  # larger bodies → 413
+    idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long
 
     # Outbox relay and consumers
     outbox_poll_seconds: float = 1.0

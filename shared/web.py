@@ -1,52 +1,39 @@
-"""The HTTP side every service shares: error bodies, correlation ids, metrics, Idempotency-Key."""
+"""The HTTP side every service shares: the contract's error body, validation codes, ids, OpenAPI errors."""
 
 from __future__ import annotations
 
-import hashlib
-import time
 import uuid
 from typing import Any, Awaitable, Callable
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared import metrics
 from shared.errors import ApiError
-from shared.logs import correlation_id, log
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
+NOT_RUN = "estate.not_run"  # set in the scope when a request was refused before its handler ran
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 415: "unsupported_media_type", 422: "invalid_request"}
+               409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_request"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: `{"error": {"code": "snake_case", "message": "…"}}`."""
+
+    error: ErrorDetail
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     """The contract's error body."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Every error leaves in the contract's shape; bad input is never a 500."""
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
-        return error_response(422, validation_code(exc.errors()), problems or "invalid request")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log("unhandled_error", error=repr(exc), exc_info=True)
-        return error_response(500, "internal_error", "unexpected error; it has been logged")
 
 
 def validation_code(errors: Any) -> str:
@@ -59,87 +46,52 @@ def validation_code(errors: Any) -> str:
     return "invalid_request"
 
 
-class ObservedApp:
-    """ASGI middleware: correlation id in and out, request count and latency by route template."""
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves in the contract's shape; bad input is never a 500 (crashes: shared.middleware)."""
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app, self.service = app, service
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        incoming = _header(scope, b"x-correlation-id")
-        cid = incoming or str(uuid.uuid4())
-        token = correlation_id.set(cid)
-        status = {"code": 500}
-        started = time.perf_counter()
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        request.scope[NOT_RUN] = True
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
+        return error_response(422, validation_code(exc.errors()), problems[:2000] or "invalid request")
 
-        async def send_wrapper(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message["headers"] = list(message.get("headers", [])) + [(b"x-correlation-id", cid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status["code"])).inc()
-            metrics.HTTP_LATENCY.labels(self.service, scope["method"], route).observe(time.perf_counter() - started)
-            correlation_id.reset(token)
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        request.scope[NOT_RUN] = True
+        return error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
 
 
-class IdempotentPosts:
-    """ASGI middleware: a POST/PUT/DELETE with `Idempotency-Key` answered once; a retry gets the first answer."""
+# The error answers every route may give, documented once with the contract's body (client SDKs read these).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (401, "no token, or a bad, expired or exp-less one"), (403, "wrong role or project"),
+        (404, "not found, or not yours to see"), (409, "conflict with the current state"),
+        (413, "body too large"), (422, "invalid input: the code names what"))
+}
 
-    METHODS = {"POST", "PUT", "DELETE"}
 
-    def __init__(self, app: ASGIApp, get_pool: Callable[[], Any]) -> None:
-        self.app, self.get_pool = app, get_pool
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document true: every operation's errors use the contract's body, not `{"detail": …}`."""
+    original = app.openapi
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
-        if not key or scope["method"] not in self.METHODS:
-            return await self.app(scope, receive, send)
-        principal = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()
-        pool = self.get_pool()
-        first = await pool.fetchrow(
-            "INSERT INTO idempotency_keys (key, principal, method, path, status, body) VALUES ($1, $2, $3, $4, 0, '')"
-            " ON CONFLICT DO NOTHING RETURNING key", key, principal, scope["method"], scope["path"],
-        )
-        if first is None:
-            return await self._replay(pool, key, principal, scope, send)
-        captured = await self._run_capturing(scope, receive, send)
-        if captured["status"] >= 500:
-            await pool.execute("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2", principal, key)
-        else:
-            await pool.execute("UPDATE idempotency_keys SET status = $3, body = $4 WHERE principal = $1 AND key = $2",
-                               principal, key, captured["status"], bytes(captured["body"]))
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[:1] == "4" and "content" in response:
+                        response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        return schema
 
-    async def _run_capturing(self, scope: dict, receive: Callable, send: Callable) -> dict:
-        captured: dict[str, Any] = {"status": 500, "body": bytearray()}
-
-        async def send_wrapper(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
-        return captured
-
-    async def _replay(self, pool: Any, key: str, principal: str, scope: dict, send: Callable) -> None:
-        row = await pool.fetchrow("SELECT method, path, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
-                                  principal, key)
-        if row is None or row["status"] == 0:
-            response: Response = error_response(409, "idempotency_in_progress", "a request with this key is still running")
-        elif (row["method"], row["path"]) != (scope["method"], scope["path"]):
-            response = error_response(422, "idempotency_key_reused", "this Idempotency-Key was used for another request")
-        else:
-            response = Response(bytes(row["body"]), status_code=row["status"], media_type="application/json",
-                                headers={"idempotent-replay": "true"})
-        await response(scope, None, send)  # type: ignore[arg-type]
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def parse_uuid(value: str | None, what: str, optional: bool = False) -> uuid.UUID | None:
@@ -152,7 +104,8 @@ def parse_uuid(value: str | None, what: str, optional: bool = False) -> uuid.UUI
         raise ApiError("invalid_request", f"{what} is not a valid id", 422) from None
 
 
-def _header(scope: dict, name: bytes) -> str | None:
+def header(scope: dict, name: bytes) -> str | None:
+    """A request header's value from an ASGI scope (names are lower case)."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return value.decode("latin-1")

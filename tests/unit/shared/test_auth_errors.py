@@ -24,10 +24,18 @@ def test_valid_token_gives_principal() -> None:
     assert p == Principal(sub="s1", role="consultant", projects=frozenset({"p1"}), name="Li")
 
 
+def _without_exp() -> str:
+    return jwt.encode({"sub": "s1", "role": "admin", "projects": []}, SECRET, algorithm="HS256")
+
+
 @pytest.mark.parametrize("token", [
     _token(role="janitor"), _token(exp=int(time.time()) - 10), jwt.encode({"sub": "x", "role": "admin"}, "other", "HS256"),
     "garbage",
-])
+    _without_exp(),  # contract v1.1 "Tokens": a token that never expires is refused
+    jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, SECRET, "HS512"),
+    jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, None, "none"),
+    _token(exp="tomorrow"),
+], ids=["role", "expired", "other-secret", "garbage", "no-exp", "hs512", "alg-none", "exp-not-a-number"])
 def test_bad_tokens_are_401(token: str) -> None:
     with pytest.raises(Unauthorized):
         decode_token(token, SECRET)
