@@ -195,6 +195,7 @@ class Topic:
     key_field: str
     producer: str
     data_model: type[EventData]
+    personal: bool = False  # carries personal data (R18): sealed while it waits in the outbox
 
     @property
     def dlq(self) -> str:
@@ -216,7 +217,7 @@ DEPOSIT_VERIFIED = _topic("payments", "deposit-verified", "unit_id", DepositVeri
 SUBSCRIPTION_SIGNED = _topic("inventory", "subscription-signed", "unit_id", SubscriptionSignedData)
 CONTRACT_SIGNED = _topic("inventory", "contract-signed", "unit_id", ContractSignedData)
 HANDOVER_COMPLETED = _topic("inventory", "handover-completed", "unit_id", HandoverCompletedData)
-PROPERTY_HANDOFF = Topic("estate.property.handoff.v1", "handoff", "unit_id", "leads", HandoffData)
+PROPERTY_HANDOFF = Topic("estate.property.handoff.v1", "handoff", "unit_id", "leads", HandoffData, personal=True)
 CUSTOMER_REGISTERED = _topic("leads", "customer-registered", "customer_id", CustomerRegisteredData)
 FOLLOWUP_RECORDED = _topic("leads", "followup-recorded", "customer_id", FollowupRecordedData)
 DEAL_CREDITED = _topic("leads", "deal-credited", "customer_id", DealCreditedData)

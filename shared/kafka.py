@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -44,3 +45,15 @@ async def broker_reachable(settings: Settings, timeout: float = 1.0) -> bool:
         return False
     writer.close()
     return True
+
+
+async def start_broker(broker: Any) -> None:
+    """What FastStream's `broker.start()` does, with the subscribers started together.
+
+    Each consumer group join takes about five seconds on the embedded broker; a service with twelve
+    subscribed topics started them one after another and was a minute from ready. Together: five seconds."""
+    await broker.connect()
+    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -21,6 +22,8 @@ from shared import metrics
 from shared.catalogue import Topic
 from shared.envelope import Envelope, new_envelope
 from shared.logs import correlation_id, log
+from shared.pii import Vault
+from shared.settings import get_settings
 
 _INSERT = """
 INSERT INTO outbox (event_id, topic, key, payload, headers)
@@ -49,8 +52,28 @@ async def add_event(
         topic.event_type, payload, producer=producer, project_id=project_id,
         correlation_id=correlation_id.get(), causation_id=causation_id,
     )
-    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), env.to_bytes(), "{}")
+    body = seal(env.to_bytes()) if topic.personal else env.to_bytes()
+    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), body, "{}")
     return env
+
+
+_SEALED = b"sealed:"
+
+
+@lru_cache(maxsize=1)
+def _vault() -> Vault:
+    return Vault(get_settings().pii_key)
+
+
+def seal(payload: bytes) -> bytes:
+    """A payload with personal data (R18) as it rests in the outbox: encrypted, kept for replay."""
+    return _SEALED + _vault().encrypt(payload.decode())
+
+
+def unseal(payload: bytes) -> bytes:
+    """The payload as it is published."""
+    payload = bytes(payload)
+    return _vault().decrypt(payload[len(_SEALED):]).encode() if payload.startswith(_SEALED) else payload
 
 
 class OutboxRelay:
@@ -108,7 +131,7 @@ class OutboxRelay:
         )
         if not rows:
             return 0
-        futures = [await self.producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
+        futures = [await self.producer.send(r["topic"], unseal(r["payload"]), key=r["key"].encode()) for r in rows]
         done = await self._acknowledged(rows, futures)
         if done:
             await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", done)
@@ -126,7 +149,7 @@ class OutboxRelay:
                 break
             done.append(row["id"])
             metrics.EVENTS_PUBLISHED.labels(self.service, row["topic"]).inc()
-            _count_funnel(row["payload"])
+            _count_funnel(unseal(row["payload"]))
         return done
 
     async def _observe(self, conn: asyncpg.Connection) -> None:

@@ -24,7 +24,7 @@ from shared import logs, metrics
 from shared.catalogue import Topic
 from shared.db import create_pool, migrate_service, service_dsn
 from shared.inbox import Delivery, Handler, Inbox
-from shared.kafka import broker_answers, make_producer
+from shared.kafka import broker_answers, make_producer, start_broker
 from shared.logs import log
 from shared.outbox import OutboxRelay
 from shared.settings import Settings, get_settings
@@ -86,7 +86,7 @@ class Runtime:
         await retry_forever("producer_start", self.producer.start)
         self._spawn(self.relay.run())
         if self.spec.handlers and self.settings.consumers_enabled:
-            await retry_forever("broker_start", self.broker.start)
+            await retry_forever("broker_start", lambda: start_broker(self.broker))
         self._spawn(watch_lag(self))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
