@@ -9,9 +9,11 @@ from typing import Any
 import asyncpg
 import orjson
 
+
 from shared.auth_tokens import make_token
 from shared.catalogue import Topic
 from shared.envelope import Envelope, new_envelope
+from shared.outbox import unseal
 
 
 def auth(settings, role: str, project: str, sub: str | None = None, name: str | None = None) -> dict[str, str]:
@@ -38,15 +40,15 @@ async def apply(leads, handler, topic: Topic, data: dict, pid: str,
         env = env.model_copy(update={"occurred_at": occurred_at})
     async with leads.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
-        rows = await conn.fetch("SELECT topic, key, convert_from(payload, 'UTF8') AS body FROM outbox"
-                                " WHERE convert_from(payload, 'UTF8')::jsonb->>'causation_id' = $1", str(env.id))
-    return env, [{"topic": r["topic"], "key": r["key"], **orjson.loads(r["body"])} for r in rows]
+        rows = await conn.fetch("SELECT topic, key, payload FROM outbox ORDER BY id")
+    events = [{"topic": r["topic"], "key": r["key"], **orjson.loads(unseal(r["payload"]))} for r in rows]
+    return env, [e for e in events if e.get("causation_id") == str(env.id)]
 
 
 async def outbox_for(conn: asyncpg.Connection, topic: Topic, customer_id: str) -> list[dict]:
-    rows = await conn.fetch("SELECT convert_from(payload, 'UTF8') AS body FROM outbox WHERE topic = $1 AND key = $2"
-                            " ORDER BY id", topic.name, customer_id)
-    return [orjson.loads(r["body"]) for r in rows]
+    rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id",
+                            topic.name, customer_id)
+    return [orjson.loads(unseal(r["payload"])) for r in rows]  # a hand-off rests sealed (R18)
 
 
 async def backdate(leads, customer_id: str, days: float) -> None:

@@ -14,7 +14,7 @@ from shared import catalogue as t
 from shared.envelope import new_envelope
 from shared.kafka import make_producer
 from tests.infra import async_wait_for
-from tests.integration.leads.helpers import apply, auth, backdate, phone, register
+from tests.integration.leads.helpers import apply, auth, backdate, outbox_for, phone, register
 
 
 def _ids() -> dict[str, str]:
@@ -228,9 +228,8 @@ async def test_events_arrive_through_the_broker_and_the_handoff_reaches_the_outb
 
     async def handed_off():
         async with leads.pool.acquire() as conn:
-            return await conn.fetchval("SELECT convert_from(payload, 'UTF8')::jsonb->'data'->'resident'->>'phone'"
-                                       " FROM outbox WHERE topic = $1 AND key = $2", t.PROPERTY_HANDOFF.name,
-                                       ids["unit_id"])
+            events = await outbox_for(conn, t.PROPERTY_HANDOFF, ids["unit_id"])
+        return events[0]["data"]["resident"].get("phone") if events else None
 
     assert await async_wait_for(handed_off, timeout=90, what="the hand-off in leads' outbox") == f"+86{number}"
 
