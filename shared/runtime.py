@@ -131,7 +131,7 @@ async def _bounded(what: str, awaitable: Awaitable[Any], seconds: float = SHUTDO
     try:
         await asyncio.wait_for(awaitable, seconds)
     except asyncio.TimeoutError:
-        log("shutdown_step_timed_out", what=what, seconds=seconds, level=30)
+        log(f"shutdown_step_timed_out: {what}", what=what, seconds=seconds, level=30)
         if on_timeout is not None:
             on_timeout()
     except Exception as exc:  # noqa: BLE001 — stopping goes on whatever one step says

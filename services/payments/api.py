@@ -1,25 +1,34 @@
-"""HTTP API of payments (finance)."""
+"""HTTP API of payments (finance): pydantic in, use case, pydantic out."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
-from services.payments.domain import Conflict, DepositRequest, DomainError, Payer, money
+from services.payments.domain import Conflict, DepositRequest, DomainError, Payer
+from shared import ownership
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
+from shared.fields import Name, Short, Time, bounded_list, text
+from shared.money import Money
+from shared.paging import Page, page_params, paged
+from shared.pii import Vault
 from shared.web import parse_uuid
 
 router = APIRouter()
+Id = text(64, 1)
 
 
 def api_error(exc: DomainError) -> ApiError:
-    status = 404 if exc.code == "not_found" else 409 if isinstance(exc, Conflict) else 422
+    status = getattr(exc, "status", None) or (404 if exc.code == "not_found" else 409 if isinstance(exc, Conflict)
+                                              else 403 if exc.code == "not_an_escort" else 422)
     return ApiError(exc.code, str(exc), status)
 
 
@@ -28,168 +37,273 @@ def _pool(request: Request):
 
 
 class PayerBody(BaseModel):
-    name: str
-    statement_ref: str | None = None
+    name: Name
+    statement_ref: Short | None = None
 
 
 class NewDeposit(BaseModel):
-    unit_id: str
-    hold_id: str
-    customer_id: str
-    amount: Decimal
-    method: str
-    source_of_funds: str
-    reference: str | None = None
-    cheque_no: str | None = None
-    note_serials: list[str] = Field(default_factory=list)
+    unit_id: Id
+    hold_id: Id
+    customer_id: Id
+    amount: Money
+    method: text(32, 1)
+    source_of_funds: Short
+    reference: Short | None = None
+    cheque_no: text(64) | None = None
+    note_serials: bounded_list(text(64), 200) = Field(default_factory=list)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    payer: PayerBody | str | None = None
+    payer: PayerBody | Name | None = None
 
 
-@router.post("/v1/deposits", status_code=201)
+class DepositTaken(BaseModel):
+    id: str
+    status: str
+    amount: str
+
+
+@router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
 async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
     payer = Payer(body.payer) if isinstance(body.payer, str) else (
         Payer(body.payer.name, body.payer.statement_ref) if body.payer else None)
+    req = DepositRequest(body.amount, body.method, body.source_of_funds, body.currency, body.reference,
+                         body.cheque_no, tuple(body.note_serials), payer)
+    hold_id, unit_id = parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id")
+    customer_id = parse_uuid(body.customer_id, "customer_id")
+    vault = Vault(request.app.state.settings.pii_key)
     try:
-        req = DepositRequest(money(body.amount), body.method, body.source_of_funds, body.currency, body.reference,
-                             body.cheque_no, tuple(body.note_serials), payer)
         async with _pool(request).acquire() as conn:
-            return await use_cases.take_deposit(conn, parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id"),
-                                                parse_uuid(body.customer_id, "customer_id"), req, who.sub,
-                                                who.require_project)
+            return await use_cases.take_deposit(conn, hold_id, unit_id, customer_id, req, who.sub,
+                                                who.require_project, vault)
     except DomainError as exc:
         raise api_error(exc) from exc
 
 
-async def _deposit_project(conn, deposit_id: uuid.UUID, who: Principal) -> None:
-    project = await conn.fetchval("SELECT project_id FROM deposits WHERE id = $1", deposit_id)
-    if project is None:
+async def _deposit(conn, deposit_id: str, who: Principal) -> Any:
+    """The deposit's project is checked before anything is said about the deposit itself."""
+    did = parse_uuid(deposit_id, "deposit id")
+    row = await conn.fetchrow("SELECT id, project_id, customer_id FROM deposits WHERE id = $1", did)
+    if row is None:
         raise ApiError("not_found", "no such deposit", 404)
-    who.require_project(str(project))
+    who.require_project(str(row["project_id"]))
+    return row
 
 
-@router.post("/v1/deposits/{deposit_id}/verifications")
+class Verification(BaseModel):
+    id: str
+    status: str
+    verified_by: list[str]
+    receipt_no: str | None = None
+
+
+@router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
 async def verify(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
-        await _deposit_project(conn, did, who)
+        dep = await _deposit(conn, deposit_id, who)
         try:
-            return await use_cases.verify_deposit(conn, did, who.sub)
+            return await use_cases.verify_deposit(conn, dep["id"], who.sub)
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
-@router.get("/v1/deposits/{deposit_id}/receipt")
+class Receipt(BaseModel):
+    receipt_no: str
+    unit_number: str | None
+    amount: str
+    currency: str
+    amount_in_words: str
+    method: str
+    source_of_funds: str
+    issued_at: str
+    verified_by: list[str | None]
+    cheque_no: str | None = None
+    note_serials: list[str] | None = None
+
+
+@router.get("/v1/deposits/{deposit_id}/receipt", response_model=Receipt, response_model_exclude_none=True)
 async def receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with _pool(request).acquire() as conn:
+        dep = await _deposit(conn, deposit_id, who)
+        await ownership.require_own_customer(conn, who, dep["customer_id"])  # R8: a colleague's customer → 404
         try:
-            project_id, body = await use_cases.receipt(conn, parse_uuid(deposit_id, "deposit id"))
+            return (await use_cases.receipt(conn, dep["id"]))[1]
         except DomainError as exc:
             raise api_error(exc) from exc
-    who.require_project(str(project_id))
-    return body
 
 
 class Banking(BaseModel):
-    bank_ref: str = Field(min_length=1)
+    bank_ref: text(100, 1)
+    escorts: bounded_list(Name, 5)
+
+
+class Banked(BaseModel):
+    id: str
+    banked: bool
+    bank_ref: str
     escorts: list[str]
 
 
-@router.post("/v1/deposits/{deposit_id}/banking")
+@router.post("/v1/deposits/{deposit_id}/banking", response_model=Banked)
 async def bank(deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance")
-    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
-        await _deposit_project(conn, did, who)
+        dep = await _deposit(conn, deposit_id, who)
         try:
-            return await use_cases.bank_cash(conn, did, body.bank_ref, body.escorts, who.sub)
+            return await use_cases.bank_cash(conn, dep["id"], body.bank_ref, body.escorts, who.sub)
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
 class Refund(BaseModel):
-    reason: str
+    reason: Short
 
 
-@router.post("/v1/deposits/{deposit_id}/refund")
+class Refunded(BaseModel):
+    id: str
+    status: str
+
+
+@router.post("/v1/deposits/{deposit_id}/refund", response_model=Refunded)
 async def refund(deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
-    did = parse_uuid(deposit_id, "deposit id")
     async with _pool(request).acquire() as conn:
-        await _deposit_project(conn, did, who)
+        dep = await _deposit(conn, deposit_id, who)
         try:
-            return await use_cases.refund(conn, did, body.reason, who.sub)
+            return await use_cases.refund(conn, dep["id"], body.reason, who.sub)
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
-@router.get("/v1/projects/{project_id}/deposits")
-async def list_deposits(project_id: str, request: Request, banking: str | None = None,
-                        who: Principal = Depends(current_principal)) -> dict:
-    """Deposits of a project; `?banking=overdue` lists cash not banked in time (R24)."""
+class DepositRow(BaseModel):
+    id: str
+    unit_id: str
+    amount: str
+    method: str
+    status: str
+    receipt_no: str | None
+    banking_due_at: datetime | None
+    banked_at: datetime | None
+    banking_overdue: bool
+
+
+@router.get("/v1/projects/{project_id}/deposits", response_model=list[DepositRow])
+async def list_deposits(project_id: str, request: Request, banking: text(20) | None = None,
+                        page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+    """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     who.require_role("finance", "manager")
     pid = parse_uuid(project_id, "project id")
     who.require_project(str(pid))
+    after_at, after_id = _after(page)
     async with _pool(request).acquire() as conn:
-        rows = await conn.fetch("SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at,"
-                                " banking_overdue FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
-                                " ORDER BY taken_at", pid, banking != "overdue")
-    return {"deposits": [{k: (str(v) if v is not None and not isinstance(v, bool) else v) for k, v in r.items()}
-                         for r in rows]}
+        rows = await conn.fetch(
+            "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
+            " taken_at FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
+            " AND ($3::timestamptz IS NULL OR (taken_at, id) > ($3, $4::uuid)) ORDER BY taken_at, id LIMIT $5",
+            pid, banking != "overdue", after_at, after_id, page.fetch_size())
+    return paged(request, page, [dict(r) for r in rows], key_of=lambda r: (r["taken_at"].isoformat(), r["id"]),
+                 render=_deposit_row)
 
 
-async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
+def _after(page: Page) -> tuple[datetime | None, uuid.UUID | None]:
+    """The (taken_at, id) the page starts after; a cursor this API did not make → 422 `invalid_cursor`."""
+    if page.after is None:
+        return None, None
+    try:
+        at, ident = page.after
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
+
+
+def _deposit_row(row: dict) -> dict:
+    return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
+
+
+async def _sale(conn, sale_id: str, who: Principal) -> Any:
     sid = parse_uuid(sale_id, "sale id")
-    project = await conn.fetchval("SELECT project_id FROM sales WHERE sale_id = $1", sid)
-    if project is None:
+    sale = await conn.fetchrow("SELECT sale_id, project_id, customer_id FROM sales WHERE sale_id = $1", sid)
+    if sale is None:
         raise ApiError("not_found", "no such sale (yet): payments learns of a sale from its subscription", 404)
-    who.require_project(str(project))
-    return sid
+    who.require_project(str(sale["project_id"]))
+    return sale
 
 
 class NewPayment(BaseModel):
+    kind: text(32, 1)
+    amount: Money
+    method: text(32, 1)
+    reference: Short | None = None
+
+
+class PaymentTaken(BaseModel):
+    id: str
+    sale_id: str
     kind: str
-    amount: Decimal
-    method: str
-    reference: str | None = None
+    amount: str
 
 
-@router.post("/v1/sales/{sale_id}/payments", status_code=201)
+@router.post("/v1/sales/{sale_id}/payments", status_code=201, response_model=PaymentTaken)
 async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance")
+    if body.amount <= 0:
+        raise ApiError("invalid_amount", "a payment is a positive amount", 422)
     async with _pool(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
+        sale = await _sale(conn, sale_id, who)
         try:
-            return await use_cases.record_payment(conn, sid, body.kind, money(body.amount), body.method,
+            return await use_cases.record_payment(conn, sale["sale_id"], body.kind, body.amount, body.method,
                                                   body.reference, who.sub)
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
 class Appointment(BaseModel):
-    at: datetime
+    at: Time
+    place: Short
+    documents: bounded_list(Short, 30)
+
+
+class AppointmentBooked(BaseModel):
+    id: str
+    sale_id: str
+    at: str
     place: str
     documents: list[str]
 
 
-@router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201)
+@router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201, response_model=AppointmentBooked)
 async def appointment(sale_id: str, body: Appointment, request: Request,
                       who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
+        sale = await _sale(conn, sale_id, who)
+        await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
         try:
-            return await use_cases.book_mortgage_appointment(conn, sid, body.at, body.place, body.documents, who.sub)
+            return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], body.at, body.place,
+                                                             body.documents, who.sub)
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
-@router.get("/v1/sales/{sale_id}/ledger")
+class LedgerEntry(BaseModel):
+    at: str
+    kind: str
+    amount: str
+    actor: str | None
+    ref: str | None
+
+
+class Ledger(BaseModel):
+    sale_id: str
+    price: str
+    entries: list[LedgerEntry]
+    received: str
+    outstanding: str
+
+
+@router.get("/v1/sales/{sale_id}/ledger", response_model=Ledger)
 async def sale_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
     async with _pool(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
-        _, body = await use_cases.ledger(conn, sid)
-    return body
+        sale = await _sale(conn, sale_id, who)
+        return (await use_cases.ledger(conn, sale["sale_id"]))[1]

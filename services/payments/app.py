@@ -6,12 +6,20 @@ import asyncpg
 
 from services.payments import api, consumers, use_cases
 from shared import catalogue as topics
-from shared.runtime import ServiceSpec, periodic
+from shared import ownership
+from shared.pii import Vault
+from shared.runtime import Runtime, ServiceSpec, periodic
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:
     """R24, R28: flag cash not banked in time; report down payments past due (once each)."""
     return await use_cases.report_overdue(conn) + await use_cases.mark_banking_overdue(conn)
+
+
+async def _payer_sealing(runtime: Runtime) -> None:
+    """R18: payers stored in plain before migration 002 are sealed in the background."""
+    vault = Vault(runtime.settings.pii_key)
+    await periodic("payer_sealing", 60.0, lambda conn: use_cases.seal_payers(conn, vault))(runtime)
 
 
 def build_spec() -> ServiceSpec:
@@ -25,8 +33,11 @@ def build_spec() -> ServiceSpec:
             topics.UNIT_LOCKED: consumers.on_unit_locked,
             topics.UNIT_RELEASED: consumers.on_unit_released,
             topics.SUBSCRIPTION_SIGNED: consumers.on_subscription_signed,
+            topics.SALE_CANCELLED: consumers.on_sale_cancelled,
+            topics.CUSTOMER_REGISTERED: ownership.on_customer_registered,
+            topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
         publishes=(topics.DEPOSIT_VERIFIED, topics.DEPOSIT_REFUNDED, topics.PAYMENT_RECEIVED, topics.PAYMENT_OVERDUE,
                    topics.MORTGAGE_APPOINTMENT_SCHEDULED),
-        jobs=[periodic("overdue_watch", 30.0, _overdue_pass)],
+        jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from services.payments import use_cases
 from shared.envelope import Envelope
 
 
@@ -43,7 +44,13 @@ async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: 
         "INSERT INTO sales (sale_id, unit_id, project_id, customer_id, hold_id, price) VALUES ($1,$2,$3,$4,$5,$6)"
         " ON CONFLICT (sale_id) DO NOTHING", sale_id, uuid.UUID(data.unit_id), uuid.UUID(env.project_id),
         uuid.UUID(data.customer_id), uuid.UUID(data.hold_id) if data.hold_id else None, data.price)
-    await conn.execute(
-        "INSERT INTO schedule (id, sale_id, kind, amount, due_date) VALUES ($1,$2,'down_payment',$3,$4)"
-        " ON CONFLICT (sale_id, kind) DO NOTHING", uuid.uuid4(), sale_id, data.down_payment.amount,
-        data.down_payment.due_date)
+    await conn.execute(  # a cancellation seen first (another topic) leaves nothing to collect
+        "INSERT INTO schedule (id, sale_id, kind, amount, due_date, cancelled) VALUES ($1,$2,'down_payment',$3,$4,"
+        " EXISTS (SELECT 1 FROM cancelled_sales WHERE sale_id = $2)) ON CONFLICT (sale_id, kind) DO NOTHING",
+        uuid.uuid4(), sale_id, data.down_payment.amount, data.down_payment.due_date)
+
+
+async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """退订: payments refunds what the sale received through the normal refund path."""
+    await use_cases.cancel_sale(conn, uuid.UUID(data.sale_id), uuid.UUID(data.hold_id) if data.hold_id else None,
+                                uuid.UUID(data.unit_id), uuid.UUID(data.customer_id), data.reason)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
 
@@ -21,16 +20,6 @@ class Refused(DomainError):
 
 class Conflict(DomainError):
     """The state does not allow it: 409."""
-
-
-def money(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise Refused(f"not an amount: {value!r}", "invalid_amount") from exc
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
-        raise Refused(f"an amount is positive with at most two decimals: {value!r}", "invalid_amount")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -53,13 +42,16 @@ class DepositRequest:
     payer: Payer | None = None
 
 
-def check_deposit(req: DepositRequest, cash_limit: Decimal) -> None:
-    """R25, R26, R29: what a deposit must carry before it can be taken."""
+def check_deposit(req: DepositRequest, cash_limit: Decimal, cash_on_hold: Decimal = Decimal("0.00")) -> None:
+    """R25, R26, R29: what a deposit must carry before it can be taken. `cash_on_hold` is the cash already
+    taken on the same hold and not refunded: the limit counts them together, so splitting cannot dodge it."""
+    if req.amount <= 0:
+        raise Refused("a deposit is a positive amount", "invalid_amount")
     if req.method not in METHODS:
         raise Refused(f"method must be one of {', '.join(sorted(METHODS))}", "invalid_method")
     if not req.source_of_funds.strip():
         raise Refused("the source of funds is recorded on the receipt (R26)", "source_of_funds_required")
-    if req.method == "cash" and req.amount >= cash_limit:
+    if req.method == "cash" and req.amount + cash_on_hold >= cash_limit:
         raise Refused(f"from {cash_limit} up the money is paid into the company account, not in cash (R25)",
                       "cash_over_limit")
     if req.method == "cheque" and not (req.cheque_no or "").strip():
@@ -86,6 +78,31 @@ def check_escorts(escorts: list[str]) -> None:
     people = {e.strip() for e in escorts if e and e.strip()}
     if len(people) < 2:
         raise Refused("cash is banked by two different people (R24)", "two_escorts_required")
+
+
+class NotAnEscort(DomainError):
+    """R24: the banking is recorded by one of the two who carried the cash: 403."""
+
+    code = "not_an_escort"
+
+
+def check_bankable(status: str, method: str, banked: bool, escorts: list[str], recorder: str) -> None:
+    """R24: only verified cash not yet banked goes to the bank, recorded by one of its two escorts."""
+    check_escorts(escorts)
+    if method != "cash" or status != "verified" or banked:
+        raise Conflict(f"only verified cash not yet banked can be banked (this is {method}, {status}"
+                       f"{', banked' if banked else ''})", "not_bankable")
+    if recorder not in {e.strip() for e in escorts}:
+        raise NotAnEscort("the banking is recorded by one of the two escorts (R24)")
+
+
+def check_refundable(status: str, sale_subscribed: bool) -> None:
+    """A live deposit can be refunded until its sale is subscribed; then the sale is cancelled first (退订)."""
+    if status not in ("pending_verification", "verified"):
+        raise Conflict(f"the deposit is {status}", "not_refundable")
+    if sale_subscribed:
+        raise Conflict("the sale is subscribed: cancel the sale first (退订), which refunds the deposit",
+                       "sale_subscribed")
 
 
 def banking_due(verified_at: datetime, days: int) -> datetime:

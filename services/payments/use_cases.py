@@ -12,11 +12,12 @@ import asyncpg
 import orjson
 
 from services.payments.domain import (
-    PAYMENT_KINDS, Conflict, DepositRequest, DomainError, Refused, amount_in_words, banking_due, check_deposit,
-    check_escorts, is_overdue, receipt_number, verify,
+    PAYMENT_KINDS, Conflict, DepositRequest, DomainError, Refused, amount_in_words, banking_due, check_bankable,
+    check_deposit, check_refundable, is_overdue, receipt_number, verify,
 )
 from shared import catalogue as topics
 from shared.outbox import add_event
+from shared.pii import Vault
 
 PRODUCER = "payments"
 
@@ -43,28 +44,52 @@ async def _project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> asy
 
 
 async def take_deposit(conn: asyncpg.Connection, hold_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID,
-                       req: DepositRequest, taken_by: str, may_work_on) -> dict[str, Any]:
-    """R22–R26: the hold is checked again, then the deposit is recorded pending two counts."""
+                       req: DepositRequest, taken_by: str, may_work_on, vault: Vault) -> dict[str, Any]:
+    """R22–R26: the hold is checked again, then the deposit is recorded pending two counts (one live per hold)."""
     async with conn.transaction():
-        hold = await conn.fetchrow("SELECT * FROM holds WHERE hold_id = $1 FOR SHARE", hold_id)
-        if hold is not None:
-            may_work_on(str(hold["project_id"]))
-        if (hold is None or not hold["live"] or hold["unit_id"] != unit_id or hold["customer_id"] != customer_id
-                or hold["expires_at"] <= now_utc()):
-            raise Conflict("the hold is not current for this unit and customer (R22)", "hold_not_current")
+        hold = await _current_hold(conn, hold_id, unit_id, customer_id, may_work_on)
+        if await conn.fetchval("SELECT 1 FROM deposits WHERE hold_id = $1 AND status IN"
+                               " ('pending_verification', 'verified')", hold_id):
+            raise Conflict("this hold already carries a live deposit", "deposit_exists")
         rules = await _project_rules(conn, hold["project_id"])
-        check_deposit(req, rules["cash_limit"] if rules else Decimal("10000.00"))
+        check_deposit(req, rules["cash_limit"] if rules else Decimal("10000.00"), await _cash_on_hold(conn, hold_id))
         deposit_id = uuid.uuid4()
-        payer = None if req.payer is None else orjson.dumps(req.payer.__dict__).decode()
-        await conn.execute(
-            "INSERT INTO deposits (id, project_id, unit_id, hold_id, customer_id, amount, currency, method,"
-            " source_of_funds, reference, cheque_no, note_serials, payer, taken_by)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::jsonb,$14)", deposit_id, hold["project_id"], unit_id,
-            hold_id, customer_id, req.amount, req.currency, req.method, req.source_of_funds, req.reference,
-            req.cheque_no, list(req.note_serials), payer, taken_by)
+        try:
+            await _insert_deposit(conn, deposit_id, hold, unit_id, customer_id, req, taken_by, vault)
+        except asyncpg.UniqueViolationError:  # a concurrent deposit on the same hold won the race
+            raise Conflict("this hold already carries a live deposit", "deposit_exists") from None
         await _ledger(conn, hold["project_id"], "deposit_taken", req.amount, taken_by, deposit_id=deposit_id,
                       hold_id=hold_id, ref=req.reference)
     return {"id": str(deposit_id), "status": "pending_verification", "amount": str(req.amount)}
+
+
+async def _current_hold(conn: asyncpg.Connection, hold_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID,
+                        may_work_on) -> asyncpg.Record:
+    """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release."""
+    hold = await conn.fetchrow("SELECT * FROM holds WHERE hold_id = $1 FOR SHARE", hold_id)
+    if hold is not None:
+        may_work_on(str(hold["project_id"]))
+    if (hold is None or not hold["live"] or hold["unit_id"] != unit_id or hold["customer_id"] != customer_id
+            or hold["expires_at"] <= now_utc()):
+        raise Conflict("the hold is not current for this unit and customer (R22)", "hold_not_current")
+    return hold
+
+
+async def _cash_on_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Decimal:
+    """R25: cash already taken on this hold and not refunded."""
+    return await conn.fetchval("SELECT coalesce(sum(amount), 0) FROM deposits WHERE hold_id = $1 AND method = 'cash'"
+                               " AND status <> 'refunded'", hold_id)
+
+
+async def _insert_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, hold: asyncpg.Record, unit_id: uuid.UUID,
+                          customer_id: uuid.UUID, req: DepositRequest, taken_by: str, vault: Vault) -> None:
+    payer = None if req.payer is None else vault.encrypt_json(req.payer.__dict__)  # R18: sealed at rest
+    await conn.execute(
+        "INSERT INTO deposits (id, project_id, unit_id, hold_id, customer_id, amount, currency, method,"
+        " source_of_funds, reference, cheque_no, note_serials, payer_enc, taken_by)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)", deposit_id, hold["project_id"], unit_id,
+        hold["hold_id"], customer_id, req.amount, req.currency, req.method, req.source_of_funds, req.reference,
+        req.cheque_no, list(req.note_serials), payer, taken_by)
 
 
 async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifier: str) -> dict[str, Any]:
@@ -106,6 +131,17 @@ async def _next_receipt(conn: asyncpg.Connection, project_id: uuid.UUID) -> str:
     return receipt_number(row["prefix"], row["last"])
 
 
+async def seal_payers(conn: asyncpg.Connection, vault: Vault, limit: int = 200) -> int:
+    """R18: third-party payers written in plain before migration 002 are sealed, a batch at a time."""
+    rows = await conn.fetch("SELECT id, payer FROM deposits WHERE payer IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED",
+                            limit)
+    for row in rows:
+        await conn.execute("UPDATE deposits SET payer_enc = $2, payer = NULL WHERE id = $1", row["id"],
+                           vault.encrypt_json(orjson.loads(row["payer"]) if isinstance(row["payer"], str)
+                                              else row["payer"]))
+    return len(rows)
+
+
 async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]]:
     """R26: unit, amount in figures and in capital numerals, method, source of funds, cheque no., serials."""
     dep = await conn.fetchrow("SELECT d.*, h.unit_number FROM deposits d LEFT JOIN holds h ON h.hold_id = d.hold_id"
@@ -127,16 +163,12 @@ async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> tuple[uuid
 
 async def bank_cash(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref: str, escorts: list[str],
                     actor: str) -> dict[str, Any]:
-    """R24: cash goes to the bank with two escorts."""
-    check_escorts(escorts)
+    """R24: verified cash goes to the bank with two escorts, one of whom records it."""
     async with conn.transaction():
         dep = await conn.fetchrow("SELECT * FROM deposits WHERE id = $1 FOR UPDATE", deposit_id)
         if dep is None:
             raise NotFound("no such deposit")
-        if dep["method"] != "cash":
-            raise Conflict("only cash is banked", "not_cash")
-        if dep["banked_at"] is not None:
-            raise Conflict("already banked", "already_banked")
+        check_bankable(dep["status"], dep["method"], dep["banked_at"] is not None, escorts, actor)
         await conn.execute("UPDATE deposits SET banked_at = now(), bank_ref = $2, escorts = $3, banking_overdue = false"
                            " WHERE id = $1", deposit_id, bank_ref, escorts)
         await _ledger(conn, dep["project_id"], "cash_banked", dep["amount"], actor, deposit_id=deposit_id,
@@ -145,24 +177,51 @@ async def bank_cash(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref: s
 
 
 async def refund(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str, actor: str) -> dict[str, Any]:
-    """The manager refunds; inventory frees the unit on deposit-refunded."""
+    """The manager refunds a deposit whose sale is not subscribed; inventory frees the unit on deposit-refunded."""
     if not reason.strip():
         raise Refused("a refund gives its reason", "reason_required")
     async with conn.transaction():
         dep = await conn.fetchrow("SELECT * FROM deposits WHERE id = $1 FOR UPDATE", deposit_id)
         if dep is None:
             raise NotFound("no such deposit")
-        if dep["status"] not in ("pending_verification", "verified"):
-            raise Conflict(f"the deposit is {dep['status']}", "not_refundable")
-        await conn.execute("UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2"
-                           " WHERE id = $1", deposit_id, reason)
-        await _ledger(conn, dep["project_id"], "deposit_refunded", -dep["amount"], actor, deposit_id=deposit_id,
-                      hold_id=dep["hold_id"], ref=reason)
-        await add_event(conn, topics.DEPOSIT_REFUNDED, {
-            "deposit_id": str(deposit_id), "hold_id": str(dep["hold_id"]), "unit_id": str(dep["unit_id"]),
-            "customer_id": str(dep["customer_id"]), "amount": dep["amount"], "reason": reason},
-            producer=PRODUCER, project_id=str(dep["project_id"]))
+        check_refundable(dep["status"], await _sale_subscribed(conn, dep["hold_id"]))
+        await _refund(conn, dep, reason, actor)
     return {"id": str(deposit_id), "status": "refunded"}
+
+
+async def _sale_subscribed(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
+    """A subscription was signed for this hold's sale and the sale was not cancelled."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM sales s WHERE s.hold_id = $1 AND NOT EXISTS"
+        " (SELECT 1 FROM cancelled_sales c WHERE c.sale_id = s.sale_id)", hold_id))
+
+
+async def _refund(conn: asyncpg.Connection, dep: asyncpg.Record, reason: str, actor: str | None) -> None:
+    """The one refund path: status, ledger (R35) and deposit-refunded, in the caller's transaction."""
+    await conn.execute("UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2"
+                       " WHERE id = $1", dep["id"], reason)
+    await _ledger(conn, dep["project_id"], "deposit_refunded", -dep["amount"], actor, deposit_id=dep["id"],
+                  hold_id=dep["hold_id"], ref=reason)
+    await add_event(conn, topics.DEPOSIT_REFUNDED, {
+        "deposit_id": str(dep["id"]), "hold_id": str(dep["hold_id"]), "unit_id": str(dep["unit_id"]),
+        "customer_id": str(dep["customer_id"]), "amount": dep["amount"], "reason": reason},
+        producer=PRODUCER, project_id=str(dep["project_id"]))
+
+
+async def cancel_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, hold_id: uuid.UUID | None, unit_id: uuid.UUID,
+                      customer_id: uuid.UUID, reason: str) -> int:
+    """退订 (sale-cancelled): the sale is closed, its schedule cancelled, its live deposits refunded; once."""
+    first = await conn.fetchval("INSERT INTO cancelled_sales (sale_id, hold_id, reason) VALUES ($1, $2, $3)"
+                                " ON CONFLICT DO NOTHING RETURNING sale_id", sale_id, hold_id, reason)
+    if first is None:
+        return 0
+    await conn.execute("UPDATE schedule SET cancelled = true WHERE sale_id = $1", sale_id)
+    deposits = await conn.fetch(
+        "SELECT * FROM deposits WHERE status IN ('pending_verification', 'verified')"
+        " AND (hold_id = $1 OR (unit_id = $2 AND customer_id = $3)) FOR UPDATE", hold_id, unit_id, customer_id)
+    for dep in deposits:
+        await _refund(conn, dep, f"sale_cancelled: {reason}", None)
+    return len(deposits)
 
 
 async def sale_of(conn: asyncpg.Connection, sale_id: uuid.UUID) -> asyncpg.Record:
@@ -219,7 +278,7 @@ async def report_overdue(conn: asyncpg.Connection, now: datetime | None = None) 
         rows = await conn.fetch(
             "SELECT s.*, sa.unit_id, sa.customer_id, sa.project_id, coalesce(p.timezone, 'Asia/Shanghai') AS tz"
             " FROM schedule s JOIN sales sa ON sa.sale_id = s.sale_id LEFT JOIN projects p ON p.project_id = sa.project_id"
-            " WHERE NOT s.overdue_reported AND s.paid < s.amount AND s.due_date < $1::date + 1"
+            " WHERE NOT s.overdue_reported AND NOT s.cancelled AND s.paid < s.amount AND s.due_date < $1::date + 1"
             " FOR UPDATE OF s SKIP LOCKED", now.date())
         for row in rows:
             if not is_overdue(row["due_date"], row["paid"], row["amount"], now.astimezone(ZoneInfo(row["tz"])).date()):

@@ -137,7 +137,7 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
     r = await payments.client.post(f"/v1/deposits/{dep['id']}/banking", json={"bank_ref": "B-1", "escorts": ["a"]},
                                    headers=finance)
     assert r.status_code == 422 and r.json()["error"]["code"] == "two_escorts_required"
-    r = await payments.client.post(f"/v1/deposits/{dep['id']}/banking", json={"bank_ref": "B-1", "escorts": ["a", "b"]},
+    r = await payments.client.post(f"/v1/deposits/{dep['id']}/banking", json={"bank_ref": "B-1", "escorts": ["finance-1", "b"]},
                                    headers=finance)
     assert r.status_code == 200
     sale_id = str(uuid.uuid4())

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from shared.money import InvalidAmount, parse_money
+
 from services.payments.domain import (
     Conflict, DepositRequest, Payer, Refused, amount_in_words, banking_due, check_deposit, check_escorts, is_overdue,
-    money, receipt_number, reminder_dates, verify,
+    DomainError, check_bankable, check_refundable, receipt_number, reminder_dates, verify,
 )
 
 LIMIT = Decimal("10000.00")
@@ -73,11 +75,44 @@ def test_escorts_and_banking_window_r24() -> None:
 
 
 def test_money_and_receipts() -> None:
-    assert money("20000") == Decimal("20000.00")
-    for bad in ("-1", "0", "1.001", "abc", "NaN"):
-        with pytest.raises(Refused):
-            money(bad)
+    assert parse_money("20000") == Decimal("20000.00")
+    for bad in ("-1", "1.001", "abc", "NaN", "1e30", 0.1, "99999999999999.99"):
+        with pytest.raises(InvalidAmount):
+            parse_money(bad)
     assert receipt_number("RG", 7) == "RG-000007"
+
+
+def test_a_zero_deposit_and_split_cash_are_refused_r25() -> None:
+    with pytest.raises(Refused, match="positive"):
+        check_deposit(DepositRequest(Decimal("0.00"), "cash", "savings"), Decimal("10000.00"))
+    with pytest.raises(Refused) as refused:  # 6,000 already in cash on the hold: 5,000 more reaches the limit
+        check_deposit(DepositRequest(Decimal("5000.00"), "cash", "savings"), Decimal("10000.00"), Decimal("6000.00"))
+    assert refused.value.code == "cash_over_limit"
+    check_deposit(DepositRequest(Decimal("3000.00"), "cash", "savings"), Decimal("10000.00"), Decimal("6000.00"))
+
+
+@pytest.mark.parametrize("status, method, banked, escorts, recorder, code", [
+    ("pending_verification", "cash", False, ["a", "b"], "a", "not_bankable"),
+    ("refunded", "cash", False, ["a", "b"], "a", "not_bankable"),
+    ("verified", "card", False, ["a", "b"], "a", "not_bankable"),
+    ("verified", "cash", True, ["a", "b"], "a", "not_bankable"),
+    ("verified", "cash", False, ["a", "b"], "c", "not_an_escort"),
+    ("verified", "cash", False, ["a", "a"], "a", "two_escorts_required"),
+])
+def test_banking_rules_r24(status, method, banked, escorts, recorder, code) -> None:
+    with pytest.raises(DomainError) as refused:
+        check_bankable(status, method, banked, escorts, recorder)
+    assert refused.value.code == code
+    check_bankable("verified", "cash", False, ["a", "b"], "b")
+
+
+def test_refund_waits_for_the_cancellation_of_a_subscribed_sale() -> None:
+    with pytest.raises(Conflict) as refused:
+        check_refundable("verified", sale_subscribed=True)
+    assert refused.value.code == "sale_subscribed"
+    with pytest.raises(Conflict):
+        check_refundable("refunded", sale_subscribed=False)
+    check_refundable("pending_verification", sale_subscribed=False)
 
 
 def test_overdue_and_reminders_r28() -> None:
