@@ -6,7 +6,7 @@ import time
 
 from services.inventory import api, consumers, use_cases
 from shared import catalogue as topics
-from shared import metrics
+from shared import metrics, ownership
 from shared.runtime import ServiceSpec, periodic
 
 
@@ -29,8 +29,9 @@ def build_spec() -> ServiceSpec:
             topics.CUSTOMER_REGISTERED: consumers.on_customer_registered,
             topics.DEPOSIT_VERIFIED: consumers.on_deposit_verified,
             topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
+            topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
         publishes=(topics.PROJECT_CREATED, topics.UNIT_LOCKED, topics.UNIT_RELEASED, topics.SUBSCRIPTION_SIGNED,
-                   topics.CONTRACT_SIGNED, topics.HANDOVER_COMPLETED),
+                   topics.CONTRACT_SIGNED, topics.HANDOVER_COMPLETED, topics.SALE_CANCELLED),
         jobs=[hold_sweeper],
     )

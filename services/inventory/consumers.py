@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 
 from services.inventory import store, use_cases
+from shared import ownership
 from shared.envelope import Envelope
 from shared.logs import log
 
@@ -16,6 +17,7 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data) 
     if env.project_id is None:
         raise ValueError("customer-registered without a project_id")
     await store.remember_customer(conn, uuid.UUID(env.project_id), uuid.UUID(data.customer_id))
+    await ownership.on_customer_registered(conn, env, data)  # R8: who may hold for them
 
 
 async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data) -> None:

@@ -63,7 +63,8 @@ async def hold_context(conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id
     """What a hold needs to know first, in one round trip: the project, its hold minutes, the customer."""
     return await conn.fetchrow(
         "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
-        " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known"
+        " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
+        " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
         " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1", unit_id, customer_id)
 
 
@@ -152,8 +153,9 @@ async def insert_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, hold_row: as
 async def update_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, status: str, **fields: Any) -> None:
     sets, args = ["status = $2"], [sale_id, status]
     for name, value in fields.items():
-        args.append(orjson.dumps(value).decode() if name in ("subscription", "contract") else value)
-        sets.append(f"{name} = ${len(args)}" + ("::jsonb" if name in ("subscription", "contract") else ""))
+        document = name in ("subscription", "contract", "cancellation")
+        args.append(orjson.dumps(value).decode() if document else value)
+        sets.append(f"{name} = ${len(args)}" + ("::jsonb" if document else ""))
     await conn.execute(f"UPDATE sales SET {', '.join(sets)} WHERE id = $1", *args)
 
 
@@ -192,3 +194,33 @@ async def remember_refund(conn: asyncpg.Connection, deposit_id: str, hold_id: uu
                           outcome: str) -> None:
     await conn.execute("INSERT INTO deposit_refunds (deposit_id, hold_id, unit_id, outcome) VALUES ($1, $2, $3, $4)"
                        " ON CONFLICT DO NOTHING", deposit_id, hold_id, unit_id, outcome)
+
+
+async def save_quote(conn: asyncpg.Connection, quote_id: uuid.UUID, unit_row: asyncpg.Record, price: Any,
+                     body: dict[str, Any], made_by: str, days: int) -> asyncpg.Record:
+    """R21: the quote as given, kept `days` days."""
+    return await conn.fetchrow(
+        "INSERT INTO quotes (id, unit_id, project_id, price, body, made_by, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, now() + make_interval(days => $7)) RETURNING expires_at",
+        quote_id, unit_row["id"], unit_row["project_id"], price, orjson.dumps(body).decode(), made_by, days)
+
+
+async def live_quote(conn: asyncpg.Connection, quote_id: uuid.UUID, unit_id: uuid.UUID) -> asyncpg.Record | None:
+    """The quote if it was made for this unit and has not expired."""
+    return await conn.fetchrow("SELECT id, price FROM quotes WHERE id = $1 AND unit_id = $2 AND expires_at > now()",
+                               quote_id, unit_id)
+
+
+async def list_units_page(conn: asyncpg.Connection, project_id: uuid.UUID, status: str | None, building: str | None,
+                          after: tuple[str, int, str, uuid.UUID] | None, limit: int) -> list[asyncpg.Record]:
+    """Units in board order (building, floor, number), filtered before the page is cut (keyset paging)."""
+    b, f, n, i = after or (None, None, None, None)
+    return await conn.fetch(
+        f"SELECT {UNIT_COLUMNS} FROM units WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
+        " AND ($3::text IS NULL OR building = $3)"
+        " AND ($4::text IS NULL OR (building, floor, number, id) > ($4, $5::int, $6, $7::uuid))"
+        " ORDER BY building, floor, number, id LIMIT $8", project_id, status, building, b, f, n, i, limit)
+
+
+async def sale_of_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id))

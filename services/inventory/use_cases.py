@@ -48,6 +48,7 @@ class HoldUnit:
     unit_id: uuid.UUID
     customer_id: uuid.UUID
     consultant_id: str
+    sees_whole_project: bool = True  # sales control may hold for anyone; a consultant only for their own (R8)
 
 
 async def create_project(conn: asyncpg.Connection, code: str, name: str, city: str | None,
@@ -85,6 +86,8 @@ async def hold_unit(conn: asyncpg.Connection, cmd: HoldUnit,
     authorize(str(context["project_id"]))
     if not context["known"]:
         raise UnknownCustomer("the customer is not registered in this project")
+    if not cmd.sees_whole_project and context["owner_id"] != cmd.consultant_id:
+        raise NotFound("no such customer")  # R8: a colleague's customer is not yours to see (as in leads)
     if context["status"] != UnitStatus.AVAILABLE.value:
         raise UnitNotAvailable(f"the unit is {context['status']}")
     hold_id = uuid.uuid4()
@@ -108,7 +111,7 @@ async def release_hold(conn: asyncpg.Connection, unit_id: uuid.UUID, hold_id: uu
         if row is None or row["unit_id"] != unit_id:
             raise NotFound("no such hold on this unit")
         if not may_release_any and row["consultant_id"] != actor:
-            raise DomainError("only the holder, a manager or sales control may release a hold", "not_holder")
+            raise NotFound("no such hold on this unit")  # R8: another consultant's hold is not theirs to see
         if row["state"] != "live":
             raise InvalidTransition(f"the hold is {row['state']}", "hold_not_live")
         await store.end_hold(conn, hold_id, "released", actor)
@@ -136,7 +139,7 @@ async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None 
     hold_row = await store.hold(conn, hold_id, lock=True)  # the refund consumer locks it too: one at a time
     if hold_row is None or hold_row["unit_id"] != unit_id:
         raise ValueError(f"deposit-verified names hold {hold_id} that inventory never made for unit {unit_id}")
-    if await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id):
+    if await store.sale_of_hold(conn, hold_id):
         return "already_open"
     if await store.refund_seen(conn, str(data.deposit_id)):
         log("deposit_verified_after_refund", unit_id=str(unit_id), deposit_id=str(data.deposit_id))
@@ -223,19 +226,23 @@ async def _project_today(conn: asyncpg.Connection, sale_id: uuid.UUID) -> date:
 
 
 async def sign_subscription(conn: asyncpg.Connection, sale_id: uuid.UUID, terms: SubscriptionTerms,
-                            actor: str) -> dict[str, Any]:
-    """R27: the buyer signed in person; the manager countersigns; the unit is sealed and the deal file opened."""
+                            actor: str, price_of: Callable[[uuid.UUID], Any] | None = None) -> dict[str, Any]:
+    """R27: the buyer signed in person; the manager countersigns; the unit is sealed and the deal file opened.
+    R21: `price_of(unit_id)` gives the agreed (quoted) price, None for the list price."""
     down = {"amount": str(terms.down_payment), "due_date": terms.due_date.isoformat()}
     async with conn.transaction():
         today = await _project_today(conn, sale_id)
+        sale_row = await store.sale(conn, sale_id)
+        agreed = (await price_of(sale_row["unit_id"]) if price_of and sale_row else None) or (
+            sale_row["price"] if sale_row else None)
         sale_row = await _advance_sale(
             conn, sale_id, UnitStatus.SUBSCRIBED, actor,
-            lambda status, row: check_subscription(status, terms, row["price"], today),
-            subscription={"down_payment": down, "countersigned_by": actor})
+            lambda status, row: check_subscription(status, terms, agreed, today),
+            subscription={"down_payment": down, "countersigned_by": actor}, price=agreed)
         await _publish(conn, topics.SUBSCRIPTION_SIGNED, sale_row, {
-            "price": sale_row["price"], "down_payment": {"amount": terms.down_payment, "due_date": down["due_date"]},
+            "price": agreed, "down_payment": {"amount": terms.down_payment, "due_date": down["due_date"]},
             "consultant_id": sale_row["consultant_id"], "hold_id": str(sale_row["hold_id"])})
-    return {"sale_id": str(sale_id), "status": "subscribed", "price": str(sale_row["price"]), "down_payment": down}
+    return {"sale_id": str(sale_id), "status": "subscribed", "price": str(agreed), "down_payment": down}
 
 
 async def sign_contract(conn: asyncpg.Connection, sale_id: uuid.UUID, signing: ContractSigning,
@@ -266,7 +273,8 @@ async def complete_handover(conn: asyncpg.Connection, sale_id: uuid.UUID, handed
     async with conn.transaction():
         sale_row = await _advance_sale(
             conn, sale_id, UnitStatus.HANDED_OVER, actor,
-            lambda status, row: check_handover(status, handed_over_at, _contract_signed_at(row)),
+            lambda status, row: check_handover(status, handed_over_at, _contract_signed_at(row),
+                                               datetime.now(timezone.utc)),
             handed_over_at=handed_over_at)
         unit_row = await store.unit(conn, sale_row["unit_id"])
         project_row = await store.project(conn, sale_row["project_id"])

@@ -14,6 +14,7 @@ from shared.errors import ApiError, NotFound
 from shared.web import parse_uuid
 
 STATUS_OF = {"not_found": 404, "unknown_customer": 422, "unit_not_available": 409, "invalid_transition": 409,
+             "unknown_quote": 422, "date_out_of_range": 422,
              "hold_not_live": 409, "price_below_filed": 422, "poa_not_notarized": 422, "project_code_taken": 409,
              "not_holder": 403, "id_copy_required": 422, "buyer_signature_required": 422}
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from services.inventory import store, use_cases
 from services.inventory.api.board_page import BOARD_HTML
@@ -17,15 +18,17 @@ from services.inventory.api.common import _require_project, _unit_json, api_erro
 from services.inventory.domain import DomainError, UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
+from shared.fields import JsonObject, text
+from shared.paging import Page, page_params, paged
 
 router = APIRouter()
 
 
 class NewProject(BaseModel):
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
-    city: str | None = None
-    settings: dict[str, Any] | None = None
+    code: text(40, 1)
+    name: text(200, 1)
+    city: text(100) | None = None
+    settings: JsonObject | None = None
 
 
 @router.post("/v1/projects", status_code=201)
@@ -39,15 +42,26 @@ async def create_project(body: NewProject, request: Request, who: Principal = De
         raise api_error(exc) from exc
 
 
-@router.post("/v1/projects/{project_id}/units", status_code=201)
+class Imported(BaseModel):
+    created: int
+
+
+_IMPORT_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": {
+        f: {"type": "string"} for f in ("building", "number", "floor", "layout", "area_m2", "list_price",
+                                         "floor_price")}}}},
+    "text/csv": {"schema": {"type": "string", "description": "a header line naming the same fields, then rows"}}}}}
+
+
+@router.post("/v1/projects/{project_id}/units", status_code=201, response_model=Imported, openapi_extra=_IMPORT_BODY)
 async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
-    raw = await request.body()
     try:
-        rows = _read_rows(raw, request.headers.get("content-type", ""))
-        units, problems = parse_unit_rows(rows)
         async with pool(request).acquire() as conn:
             project = await _require_project(conn, project_id, who)
+            rows = _read_rows(await request.body(), request.headers.get("content-type", ""))
+            units, problems = parse_unit_rows(rows)
             created = await use_cases.import_units(conn, project["id"], units, problems)
     except DomainError as exc:
         raise api_error(exc) from exc
@@ -57,13 +71,16 @@ async def import_units(project_id: str, request: Request, who: Principal = Depen
 def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     if "csv" in content_type:
         try:
-            return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+            rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise ApiError("invalid_csv", f"unreadable CSV: {exc}", 400) from exc
+            raise ApiError("invalid_csv", f"unreadable CSV: {exc}", 422) from exc
+        if not rows:  # garbage or a header alone: nothing to import is a mistake, not 201 {"created": 0}
+            raise ApiError("invalid_units", "the CSV has no unit rows under its header", 422)
+        return rows
     try:
         rows = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError("invalid_json", f"unreadable JSON: {exc}", 400) from exc
+        raise ApiError("invalid_json", f"unreadable JSON: {exc}", 422) from exc
     if isinstance(rows, dict) and isinstance(rows.get("units"), list):
         rows = rows["units"]
     if not isinstance(rows, list) or not rows:
@@ -71,15 +88,42 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/v1/projects/{project_id}/units")
-async def list_units(project_id: str, request: Request, status: str | None = None, building: str | None = None,
-                     who: Principal = Depends(current_principal)) -> list[dict]:
+class UnitOut(BaseModel):
+    id: str
+    project_id: str
+    building: str
+    number: str
+    floor: int
+    layout: str | None
+    area_m2: str
+    list_price: str
+    status: str
+    sale_id: str | None
+
+
+@router.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
+async def list_units(project_id: str, request: Request, status: text(20) | None = None,
+                     building: text(100) | None = None, page: Page = Depends(page_params),
+                     who: Principal = Depends(current_principal)) -> Response:
+    """Units in board order, filtered by status and building before the page is cut (contract "Lists")."""
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        rows = await store.list_units(conn, project["id"], status, building)
-    return [_unit_json(r) for r in rows]
+        rows = await store.list_units_page(conn, project["id"], status, building, _unit_cursor(page),
+                                           page.fetch_size())
+    return paged(request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]),
+                 render=_unit_json)
+
+
+def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
+    if page.after is None:
+        return None
+    try:
+        building, floor, number, unit_id = page.after
+        return building, int(floor), number, uuid.UUID(unit_id)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
 
 
 @router.get("/v1/projects/{project_id}/board")

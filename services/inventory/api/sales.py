@@ -3,42 +3,80 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from services.inventory import store, use_cases
+from services.inventory import deals, store, use_cases
 from services.inventory.api.common import api_error, pool
-from services.inventory.domain import ContractSigning, DomainError, SubscriptionTerms, money
+from services.inventory.domain import ContractSigning, DomainError, SubscriptionTerms
 from shared.auth import Principal, current_principal
-from shared.errors import ApiError, NotFound
+from shared.errors import NotFound
+from shared.fields import Day, Time, text
+from shared.money import Money
 from shared.web import parse_uuid
 
 router = APIRouter()
 
 
 class DownPayment(BaseModel):
-    amount: Decimal
-    due_date: date
+    amount: Money
+    due_date: Day
 
 
 class Subscription(BaseModel):
     buyer_signed: bool
     down_payment: DownPayment
+    quote_id: text(64) | None = None  # R21: a live quote of this unit sets the sale's price
 
 
 class Contract(BaseModel):
-    contract_no: str = Field(min_length=1, max_length=80)
+    contract_no: text(80, 1)
     signatory: Literal["buyer", "attorney"]
     poa_notarized: bool = False
     id_copy_kept: bool
 
 
 class Handover(BaseModel):
-    handed_over_at: datetime
+    handed_over_at: Time
+
+
+class Cancellation(BaseModel):
+    reason: text(500, 1)
+
+
+class DownPaymentOut(BaseModel):
+    amount: str
+    due_date: str
+
+
+class Subscribed(BaseModel):
+    sale_id: str
+    status: str
+    price: str
+    down_payment: DownPaymentOut
+
+
+class Contracted(BaseModel):
+    sale_id: str
+    status: str
+    contract_no: str
+    signed_at: str
+
+
+class HandedOver(BaseModel):
+    sale_id: str
+    status: str
+    handed_over_at: str
+    contract_no: str
+
+
+class Cancelled(BaseModel):
+    sale_id: str
+    status: str
+    unit_status: str
+    reason: str
 
 
 async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
@@ -50,28 +88,35 @@ async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
     return sid
 
 
-def _money_field(value: Decimal, name: str) -> Decimal:
-    try:
-        return money(value)
-    except ValueError:
-        raise ApiError("invalid_request", f"{name} is not an amount", 422) from None
-
-
-@router.post("/v1/sales/{sale_id}/subscription")
+@router.post("/v1/sales/{sale_id}/subscription", response_model=Subscribed)
 async def subscription(sale_id: str, body: Subscription, request: Request,
                        who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
-    terms = SubscriptionTerms(body.buyer_signed, _money_field(body.down_payment.amount, "down_payment.amount"),
-                              body.down_payment.due_date)
+    terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
+    quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         try:
-            return await use_cases.sign_subscription(conn, sid, terms, who.sub)
+            return await use_cases.sign_subscription(conn, sid, terms, who.sub,
+                                                     lambda unit_id: deals.quoted_price(conn, quote_id, unit_id))
         except DomainError as exc:
             raise api_error(exc) from exc
 
 
-@router.post("/v1/sales/{sale_id}/contract")
+@router.post("/v1/sales/{sale_id}/cancellation", response_model=Cancelled)
+async def cancellation(sale_id: str, body: Cancellation, request: Request,
+                       who: Principal = Depends(current_principal)) -> dict:
+    """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
+    who.require_role("manager")
+    async with pool(request).acquire() as conn:
+        sid = await _sale_project(conn, sale_id, who)
+        try:
+            return await deals.cancel_sale(conn, sid, body.reason, who.sub)
+        except DomainError as exc:
+            raise api_error(exc) from exc
+
+
+@router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
 async def contract(sale_id: str, body: Contract, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
@@ -83,7 +128,7 @@ async def contract(sale_id: str, body: Contract, request: Request, who: Principa
             raise api_error(exc) from exc
 
 
-@router.post("/v1/sales/{sale_id}/handover")
+@router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
 async def handover(sale_id: str, body: Handover, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager", "service")
     async with pool(request).acquire() as conn:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.inventory import store, use_cases
+from services.inventory import deals, store, use_cases
 from services.inventory.api.common import _project_of_unit, _unit_json, api_error, pool
 from services.inventory.domain import DomainError, QuoteRequest
 from services.inventory.use_cases import HoldUnit
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
+from shared.fields import text
+from shared.money import InvalidAmount, Money, parse_money
+from shared.ownership import WHOLE_PROJECT_ROLES
 from shared.web import parse_uuid
 
 router = APIRouter()
@@ -48,10 +52,18 @@ async def get_unit(unit_id: str, request: Request, who: Principal = Depends(curr
 
 
 class NewHold(BaseModel):
+    customer_id: text(64, 1)
+
+
+class Hold(BaseModel):
+    hold_id: str
+    unit_id: str
     customer_id: str
+    consultant_id: str
+    expires_at: str
 
 
-@router.post("/v1/units/{unit_id}/holds", status_code=201)
+@router.post("/v1/units/{unit_id}/holds", status_code=201, response_model=Hold)
 async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant", "sales_control")
     uid = parse_uuid(unit_id, "unit id")
@@ -59,53 +71,64 @@ async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principa
         customer = uuid.UUID(body.customer_id)
     except ValueError:
         raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
+    command = HoldUnit(uid, customer, who.sub, sees_whole_project=who.role in WHOLE_PROJECT_ROLES)
     async with pool(request).acquire() as conn:
         try:
-            hold = await use_cases.hold_unit(conn, HoldUnit(uid, customer, who.sub), who.require_project)
+            hold = await use_cases.hold_unit(conn, command, who.require_project)
         except DomainError as exc:
             raise api_error(exc) from exc
     return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}
 
 
-@router.delete("/v1/units/{unit_id}/holds/{hold_id}")
+class Released(BaseModel):
+    hold_id: str
+    released: bool
+
+
+@router.delete("/v1/units/{unit_id}/holds/{hold_id}", response_model=Released)
 async def release_hold(unit_id: str, hold_id: str, request: Request,
                        who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant", "manager", "sales_control")
+    hid = parse_uuid(hold_id, "hold id")
     async with pool(request).acquire() as conn:
         await _project_of_unit(conn, unit_id, who)
         try:
-            await use_cases.release_hold(conn, uuid.UUID(unit_id), parse_uuid(hold_id, "hold id"), who.sub,
-                                         may_release_any=who.role in ("manager", "sales_control", "admin"))
+            await use_cases.release_hold(conn, uuid.UUID(unit_id), hid, who.sub,
+                                         may_release_any=who.role in WHOLE_PROJECT_ROLES)
         except DomainError as exc:
             raise api_error(exc) from exc
     return {"hold_id": hold_id, "released": True}
 
 
+Rate = Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
+Percent = Annotated[Decimal, Field(ge=0, lt=100, max_digits=8, decimal_places=4)]
+
+
 class QuoteDiscount(BaseModel):
-    amount: Decimal | None = None
-    percent: Decimal | None = None
+    amount: Money | None = None
+    percent: Percent | None = None
 
 
 class QuotePlan(BaseModel):
-    down_payment_ratio: Decimal | None = None
-    years: int | None = None
-    annual_rate: Decimal | None = None
-    instalments: int | None = None
+    down_payment_ratio: Rate | None = None
+    years: int | None = Field(default=None, ge=1, le=30)
+    annual_rate: Rate | None = None
+    instalments: int | None = Field(default=None, ge=1, le=36)
 
 
 class QuoteBody(BaseModel):
     """`discount` is {amount} or {percent}, an amount string ("50000.00") or a percent string ("5%");
     `plan` holds the mortgage and instalment terms. The flat fields are the same terms, spelled out."""
 
-    discount: QuoteDiscount | str | int | None = None
-    discount_amount: Decimal | None = None
-    discount_percent: Decimal | None = None
+    discount: QuoteDiscount | text(20) | None = None
+    discount_amount: Money | None = None
+    discount_percent: Percent | None = None
     first_home: bool = True
     plan: QuotePlan | None = None
-    down_payment_ratio: Decimal | None = None
-    years: int | None = None
-    annual_rate: Decimal | None = None
-    instalments: int | None = None
+    down_payment_ratio: Rate | None = None
+    years: int | None = Field(default=None, ge=1, le=30)
+    annual_rate: Rate | None = None
+    instalments: int | None = Field(default=None, ge=1, le=36)
 
 
 def _decimal(value: object, name: str) -> Decimal:
@@ -113,8 +136,8 @@ def _decimal(value: object, name: str) -> Decimal:
         number = Decimal(str(value).strip())
     except ArithmeticError:
         raise ApiError("invalid_request", f"{name} is not a number: {value!r}", 422) from None
-    if not number.is_finite():
-        raise ApiError("invalid_request", f"{name} is not a number: {value!r}", 422)
+    if not number.is_finite() or not Decimal("0") <= number < Decimal("100") or number.as_tuple().exponent < -4:
+        raise ApiError("invalid_request", f"{name} is a percent from 0 to 100 with at most 4 places", 422)
     return number
 
 
@@ -135,18 +158,22 @@ def _quote_request(body: QuoteBody) -> QuoteRequest:
     elif isinstance(discount, str) and discount.strip().endswith("%"):
         terms["discount_percent"] = _decimal(discount.strip()[:-1], "discount")
     elif discount is not None:
-        terms["discount_amount"] = _decimal(discount, "discount")
+        try:
+            terms["discount_amount"] = parse_money(discount)
+        except InvalidAmount as exc:
+            raise ApiError("invalid_amount", str(exc), 422) from None
     return QuoteRequest(**terms)
 
 
-@router.post("/v1/units/{unit_id}/quote")
+@router.post("/v1/units/{unit_id}/quote", response_model=dict[str, Any])
 async def quote(unit_id: str, body: QuoteBody, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    req = _quote_request(body)
+    """R20, R21: the price, taxes, fees and plans; kept as `quote_id` for 7 days (a subscription may name it)."""
     async with pool(request).acquire() as conn:
-        row = await _project_of_unit(conn, unit_id, who)
+        row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
+        req = _quote_request(body)
         settings = store.project_settings(await store.project(conn, row["project_id"]))
-    try:
-        return use_cases.quote_unit(row, settings, req)
-    except DomainError as exc:
-        raise api_error(exc) from exc
+        try:
+            return await deals.make_quote(conn, row, settings, req, who.sub)
+        except DomainError as exc:
+            raise api_error(exc) from exc
 

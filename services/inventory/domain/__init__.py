@@ -11,14 +11,14 @@ from services.inventory.domain.sales import (
 )
 from services.inventory.domain.status import (
     CENT, TRANSITIONS, BuyerSignatureRequired, DomainError, IdCopyRequired, InvalidInput, InvalidTransition,
-    PoaNotNotarized, PriceBelowFiled, UnitNotAvailable, UnitStatus, check_transition, money,
+    PoaNotNotarized, PriceBelowFiled, UnitNotAvailable, UnitStatus, check_cancellation, check_transition, money,
 )
 
 __all__ = [
     "CENT", "TRANSITIONS", "UNIT_FIELDS", "BuyerSignatureRequired", "ContractSigning", "DomainError", "IdCopyRequired",
     "InvalidInput", "InvalidTransition", "PoaNotNotarized", "PriceBelowFiled", "ProjectSettings", "QuoteRequest",
     "RowProblem", "SubscriptionTerms", "UnitNotAvailable", "UnitRow", "UnitStatus", "check_contract",
-    "check_handover", "check_subscription", "check_transition", "deed_tax_rate", "discounted_price",
+    "check_cancellation", "check_handover", "check_subscription", "check_transition", "deed_tax_rate", "discounted_price",
     "equal_instalment", "equal_principal", "instalment_plan", "money", "mortgage_plan", "parse_settings",
     "parse_unit_rows", "quote",
 ]

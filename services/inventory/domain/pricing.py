@@ -82,6 +82,8 @@ def _check_quote_request(req: QuoteRequest) -> None:
         raise InvalidInput("down_payment_ratio must be at least 0.20 and below 1")
     if not (1 <= req.years <= 30) or not (Decimal("0") <= req.annual_rate < Decimal("0.5")):
         raise InvalidInput("years must be 1–30 and annual_rate a fraction below 0.5")
+    if req.annual_rate.as_tuple().exponent < -6 or req.down_payment_ratio.as_tuple().exponent < -4:  # type: ignore
+        raise InvalidInput("annual_rate has at most 6 decimal places, down_payment_ratio at most 4")
     if not (1 <= req.instalments <= 36):
         raise InvalidInput("instalments must be 1–36")
 

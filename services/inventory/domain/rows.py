@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shared.money import parse_money
 from services.inventory.domain.status import money
 
 UNIT_FIELDS = ("building", "number", "floor", "layout", "area_m2", "list_price", "floor_price")
@@ -76,17 +77,24 @@ def _parse_field(name: str, value: Any) -> Any:
         return _text(value)
     if name == "floor":
         return _floor(value)
-    if isinstance(value, bool) or (isinstance(value, float) and name != "area_m2"):
-        raise ValueError("money is a decimal string such as \"1980000.00\", never a float")
-    try:
-        amount = money(value)
-    except ValueError:
-        raise ValueError("must be a decimal number") from None
+    if name in ("list_price", "floor_price"):  # the one money parser: strings, two places, never rounded
+        amount = parse_money(value)
+    elif isinstance(value, bool):
+        raise ValueError("must be a decimal number")
+    else:
+        amount = _area(value)
     if amount <= 0:
         raise ValueError("must be greater than zero")
     if name == "area_m2" and amount > _AREA_MAX:
         raise ValueError(f"must be at most {_AREA_MAX} m²")
     return amount
+
+
+def _area(value: Any) -> Any:
+    try:
+        return money(value)
+    except ValueError:
+        raise ValueError("must be a decimal number") from None
 
 
 def _text(value: Any) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from services.inventory.domain.status import (
     BuyerSignatureRequired, IdCopyRequired, InvalidInput, PoaNotNotarized, UnitStatus, check_transition,
 )
+
+
+MAX_DOWN_PAYMENT_DAYS = 366  # a down payment due further out than a year is a typing error, not a plan
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ def check_subscription(status: UnitStatus, terms: SubscriptionTerms, price: Deci
         raise InvalidInput(f"the down payment must be above 0 and at most the price {price}", "invalid_down_payment")
     if terms.due_date < today:
         raise InvalidInput(f"the down payment cannot fall due before today ({today})", "invalid_down_payment")
+    if terms.due_date > today + timedelta(days=MAX_DOWN_PAYMENT_DAYS):
+        raise InvalidInput(f"the down payment falls due within {MAX_DOWN_PAYMENT_DAYS} days of today ({today})",
+                           "date_out_of_range")
 
 
 SIGNATORIES = ("buyer", "attorney")
@@ -60,10 +66,14 @@ def check_contract(status: UnitStatus, signing: ContractSigning) -> None:
         raise IdCopyRequired("a copy of the signatory's ID is kept with the contract (R29)")
 
 
-def check_handover(status: UnitStatus, handed_over_at: datetime, contract_signed_at: datetime | None) -> None:
-    """R32: keys only after the contract, at a time with an offset, not before the contract was signed."""
+def check_handover(status: UnitStatus, handed_over_at: datetime, contract_signed_at: datetime | None,
+                   now: datetime) -> None:
+    """R32: keys only after the contract, at a time with an offset, not before the contract was signed and not
+    in the future (a day's grace for clocks): the hand-off tells the property company when it happened."""
     check_transition(status, UnitStatus.HANDED_OVER)
     if handed_over_at.tzinfo is None or handed_over_at.utcoffset() is None:
         raise InvalidInput("handed_over_at needs a time zone offset", "invalid_request")
+    if handed_over_at > now + timedelta(days=1):
+        raise InvalidInput("the handover is recorded when it has happened, not ahead", "date_out_of_range")
     if contract_signed_at is not None and handed_over_at < contract_signed_at:
         raise InvalidInput("the handover cannot be before the contract was signed", "invalid_request")

@@ -68,10 +68,19 @@ TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
     S.AVAILABLE: frozenset({S.HELD, S.RESERVED}),  # RESERVED directly: a deposit verified after its hold lapsed
     S.HELD: frozenset({S.AVAILABLE, S.RESERVED}),
     S.RESERVED: frozenset({S.SUBSCRIBED, S.AVAILABLE}),  # AVAILABLE: deposit refunded
-    S.SUBSCRIBED: frozenset({S.CONTRACTED}),
+    S.SUBSCRIBED: frozenset({S.CONTRACTED, S.AVAILABLE}),  # AVAILABLE: the sale cancelled (退订)
     S.CONTRACTED: frozenset({S.HANDED_OVER}),
     S.HANDED_OVER: frozenset(),
 }
+
+
+CANCELLABLE = frozenset({S.RESERVED, S.SUBSCRIBED})  # a contracted sale is not cancelled this way
+
+
+def check_cancellation(current: UnitStatus) -> None:
+    """退订: only a reserved or subscribed sale is cancelled, and the unit becomes available again."""
+    if current not in CANCELLABLE:
+        raise InvalidTransition(f"a {current.value} sale cannot be cancelled (only reserved or subscribed)")
 
 
 def check_transition(current: UnitStatus, target: UnitStatus) -> None:

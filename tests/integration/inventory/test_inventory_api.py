@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 
 from services.inventory import store, use_cases
 from services.inventory.app import build_spec
+from shared import ownership
 from shared.auth_tokens import make_token
 from tests.infra import async_wait_for
 from tests.support.apps import running_app
@@ -40,16 +42,23 @@ async def new_project(inventory, settings, units: int = 4, **project_settings) -
     return pid, listed
 
 
-async def known_customer(inventory, pid: str) -> str:
+def _in_days(days: int) -> str:
+    """A date relative to today, so no test depends on the day it runs."""
+    return (datetime.now(timezone.utc) + timedelta(days=days)).date().isoformat()
+
+
+async def known_customer(inventory, pid: str, owner: str = "consultant-1") -> str:
+    """A customer inventory has heard of (customer-registered), owned by `owner` (R8)."""
     customer = uuid.uuid4()
     async with inventory.pool.acquire() as conn:
         await store.remember_customer(conn, uuid.UUID(pid), customer)
+        await ownership.record_owner(conn, str(customer), pid, owner, datetime.now(timezone.utc))
     return str(customer)
 
 
 async def test_fifty_concurrent_holds_on_one_unit_exactly_one_wins_r19(inventory, settings) -> None:
     pid, units = await new_project(inventory, settings, units=1)
-    customers = [await known_customer(inventory, pid) for _ in range(50)]
+    customers = [await known_customer(inventory, pid, f"consultant-{i}") for i in range(50)]
     answers = await asyncio.gather(*(
         inventory.client.post(f"/v1/units/{units[0]['id']}/holds", json={"customer_id": c},
                               headers=auth(settings, "consultant", pid, sub=f"consultant-{i}"))
@@ -102,12 +111,13 @@ async def test_expired_hold_is_released_by_the_sweeper_with_an_event(inventory, 
 
 async def test_release_by_holder_and_not_by_another_consultant(inventory, settings) -> None:
     pid, units = await new_project(inventory, settings, units=1)
-    customer = await known_customer(inventory, pid)
+    customer = await known_customer(inventory, pid, owner="c-a")
     uid = units[0]["id"]
     hold = (await inventory.client.post(f"/v1/units/{uid}/holds", json={"customer_id": customer},
                                         headers=auth(settings, "consultant", pid, "c-a"))).json()
     url = f"/v1/units/{uid}/holds/{hold['hold_id']}"
-    assert (await inventory.client.delete(url, headers=auth(settings, "consultant", pid, "c-b"))).status_code == 403
+    # R8: another consultant does not see the hold at all (404, as leads answers for a colleague's customer)
+    assert (await inventory.client.delete(url, headers=auth(settings, "consultant", pid, "c-b"))).status_code == 404
     assert (await inventory.client.delete(url, headers=auth(settings, "consultant", pid, "c-a"))).status_code == 200
     assert (await inventory.client.delete(url, headers=auth(settings, "manager", pid))).status_code == 409
 
@@ -151,17 +161,17 @@ async def test_sale_moves_along_the_chain_and_nowhere_else(inventory, settings) 
     r = await inventory.client.post(f"/v1/sales/{sale}/contract", json=contract, headers=manager)
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
     r = await inventory.client.post(f"/v1/sales/{sale}/subscription", json={
-        "buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"}},
+        "buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}},
         headers=auth(settings, "consultant", pid))
     assert r.status_code == 403
     r = await inventory.client.post(f"/v1/sales/{sale}/subscription", json={
-        "buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"}}, headers=manager)
+        "buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}}, headers=manager)
     assert r.status_code == 200, r.text
     r = await inventory.client.post(f"/v1/sales/{sale}/contract", json={**contract, "signatory": "attorney"},
                                     headers=manager)
     assert r.status_code == 422 and r.json()["error"]["code"] == "poa_not_notarized"
     assert (await inventory.client.post(f"/v1/sales/{sale}/contract", json=contract, headers=manager)).status_code == 200
-    r = await inventory.client.post(f"/v1/sales/{sale}/handover", json={"handed_over_at": "2027-06-01T10:00:00+08:00"},
+    r = await inventory.client.post(f"/v1/sales/{sale}/handover", json={"handed_over_at": datetime.now(timezone.utc).isoformat()},
                                     headers=auth(settings, "service", pid))
     assert r.status_code == 200
     async with inventory.pool.acquire() as conn:

@@ -12,7 +12,7 @@ import pytest
 from services.inventory import consumers, use_cases
 from services.inventory.app import build_spec
 from shared import catalogue as topics
-from tests.integration.inventory.test_inventory_api import auth, known_customer, new_project
+from tests.integration.inventory.test_inventory_api import _in_days, auth, known_customer, new_project
 from tests.support.apps import apply_event, running_app
 
 
@@ -113,7 +113,7 @@ async def test_a_deposit_verified_after_its_hold_lapsed_reserves_a_unit_still_fr
 async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settled_by_refund(inventory, settings) -> None:
     pid, units = await new_project(inventory, settings, units=1)
     uid = units[0]["id"]
-    first, second = await known_customer(inventory, pid), await known_customer(inventory, pid)
+    first, second = await known_customer(inventory, pid), await known_customer(inventory, pid, "consultant-2")
     lapsed = await hold(inventory, settings, pid, uid, first)
     await expire_now(inventory, lapsed)
     current = await hold(inventory, settings, pid, uid, second, sub="consultant-2")
@@ -172,7 +172,7 @@ async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventor
     sale_id = (await unit_state(inventory, uid))["sale_id"]
     r = await inventory.client.post(f"/v1/sales/{sale_id}/subscription", headers=auth(settings, "manager", pid),
                                     json={"buyer_signed": True, "down_payment": {"amount": "300000.00",
-                                                                                 "due_date": "2099-01-01"}})
+                                                                                 "due_date": _in_days(30)}})
     assert r.status_code == 200, r.text
     await refunded(inventory, pid, data)
     assert (await unit_state(inventory, uid))["status"] == "subscribed"

@@ -16,6 +16,7 @@ from services.inventory.domain import (
 S = UnitStatus
 ALLOWED = {(S.AVAILABLE, S.HELD), (S.AVAILABLE, S.RESERVED), (S.HELD, S.AVAILABLE), (S.HELD, S.RESERVED),
            (S.RESERVED, S.SUBSCRIBED), (S.RESERVED, S.AVAILABLE), (S.SUBSCRIBED, S.CONTRACTED),
+           (S.SUBSCRIBED, S.AVAILABLE),  # 退订
            (S.CONTRACTED, S.HANDED_OVER)}
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from services.inventory.api.units import QuoteBody, _quote_request
 from services.inventory.domain import QuoteRequest
@@ -19,7 +20,7 @@ def test_the_briefs_shape_with_a_percent_and_a_plan() -> None:
 
 @pytest.mark.parametrize("discount,expected", [
     ("5%", QuoteRequest(discount_percent=Decimal("5"))), ("50000.00", QuoteRequest(discount_amount=Decimal("50000.00"))),
-    (30000, QuoteRequest(discount_amount=Decimal("30000"))), ({"amount": "100"}, QuoteRequest(discount_amount=Decimal("100"))),
+    ({"amount": "100"}, QuoteRequest(discount_amount=Decimal("100"))),
 ])
 def test_a_discount_is_an_amount_or_a_percent(discount, expected) -> None:
     assert _quote_request(QuoteBody.model_validate({"discount": discount})) == expected
@@ -36,3 +37,12 @@ def test_an_unreadable_discount_is_a_422(discount) -> None:
     with pytest.raises(ApiError) as caught:
         _quote_request(QuoteBody.model_validate({"discount": discount}))
     assert caught.value.status == 422
+
+
+@pytest.mark.parametrize("body", [{"discount": True}, {"discount": 30000}, {"discount": {"amount": 0.1}},
+                                  {"annual_rate": "1e-1000000"}, {"plan": {"annual_rate": "1e-1000000"}},
+                                  {"discount_amount": "1000000.005"}, {"years": 10**30}])
+def test_a_discount_or_term_that_is_not_one_is_refused(body) -> None:
+    """Issue 8: {"discount": true} was 1 yuan off; a JSON number is not money; a rate of 1e-1000000 was a 500."""
+    with pytest.raises(ValidationError):
+        QuoteBody.model_validate(body)
