@@ -8,14 +8,15 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, status: int | None = None, details: list | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, details: list | None = None,
+                 extra: dict | None = None) -> None:
         super().__init__(message)
-        self.code, self.message, self.details = code, message, details
+        self.code, self.message, self.details, self.extra = code, message, details, extra
         if status is not None:
             self.status = status
 
     def body(self) -> dict:
-        error: dict = {"code": self.code, "message": self.message}
+        error: dict = {"code": self.code, "message": self.message, **(self.extra or {})}
         if self.details:
             error["details"] = self.details
         return {"error": error}

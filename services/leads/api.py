@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Iterator
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from services.leads import store, use_cases
@@ -17,9 +18,11 @@ from services.leads.domain import (
     DomainError, Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
 )
 from shared.pii import Vault
-from services.leads.use_cases import LogCall, RegisterCustomer, now_utc
+from services.leads.use_cases import CustomerProtected, LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound
+from shared.fields import JsonObject, Long, Name, Time, bounded_list, text
+from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
 
@@ -36,7 +39,7 @@ async def remember_name(request: Request) -> None:
 
 
 router = APIRouter(dependencies=[Depends(remember_name)])
-STATUS_OF = {"not_found": 404, "registration_busy": 409}
+STATUS_OF = {"not_found": 404, "registration_busy": 409, "customer_protected": 409}
 
 
 @contextmanager
@@ -44,6 +47,9 @@ def domain_errors() -> Iterator[None]:
     """A rule's refusal becomes the contract's error body: 404, 409, or 422 for bad input."""
     try:
         yield
+    except CustomerProtected as exc:  # who and until when, never the customer's id (contract v1.1)
+        raise ApiError(exc.code, str(exc), 409, extra={
+            "owner_name": exc.owner_name, "protected_until": exc.protected_until.isoformat()}) from exc
     except DomainError as exc:
         raise ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422)) from exc
 
@@ -60,19 +66,27 @@ def _vault(request: Request) -> Vault:
 
 
 class NewCustomer(BaseModel):
-    project_id: str
-    name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-    source: str = Field(min_length=1, max_length=40)
-    visitor_type: str = "customer"
-    profile: dict[str, Any] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list, max_length=50)
-    grade: str | None = None
+    project_id: text(64, 1)
+    name: Name
+    phone: text(40) | None = None
+    source: text(40, 1)
+    visitor_type: text(40) = "customer"
+    profile: JsonObject = Field(default_factory=dict)
+    tags: bounded_list(text(50, 1), 30) = Field(default_factory=list)
+    grade: text(2) | None = None
     consent_share: bool = False
-    referred_by: str | None = Field(default=None, max_length=100)
+    referred_by: text(100) | None = None
 
 
-@router.post("/v1/customers", status_code=201)
+class Registered(BaseModel):
+    id: str
+    owner_id: str
+    protected_until: str
+    existing: bool
+
+
+@router.post("/v1/customers", status_code=201, response_model=Registered,
+             responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}})
 async def register(body: NewCustomer, request: Request, who: Principal = Depends(current_principal)):
     """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered."""
     who.require_role("consultant")
@@ -86,8 +100,17 @@ async def register(body: NewCustomer, request: Request, who: Principal = Depends
     return JSONResponse(answer, status_code=201 if created else 200)
 
 
-@router.get("/v1/customers/lookup")
-async def lookup(project_id: str, phone: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+class Lookup(BaseModel):
+    exists: bool
+    owner_id: str | None
+    owner_name: str | None
+    protected_until: str | None
+    protected: bool
+
+
+@router.get("/v1/customers/lookup", response_model=Lookup)
+async def lookup(project_id: text(64), phone: text(40), request: Request,
+                 who: Principal = Depends(current_principal)) -> dict:
     """R4: "who served you before?" — the owner, never the customer's personal data."""
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
@@ -110,7 +133,7 @@ def _summary(row, vault: Vault, full: bool) -> dict[str, Any]:
     body = {"id": str(row["id"]), "project_id": str(row["project_id"]), "owner_id": row["owner_id"],
             "name": vault.decrypt(row["name_enc"]), "phone": row["phone_masked"], "source": row["source"],
             "visitor_type": row["visitor_type"], "key_visitor": is_key_visitor(row["visitor_type"]),
-            "grade": row["grade"], "tags": list(row["tags"]), "protected_until": row["protected_until"].isoformat(),
+            "grade": row["grade"], "tags": _tags(row, vault), "protected_until": row["protected_until"].isoformat(),
             "last_touch_at": row["last_touch_at"].isoformat(),
             "next_contact_at": row["next_contact_at"].isoformat() if row["next_contact_at"] else None,
             "followup_due_at": due.isoformat() if due else None, "followup_overdue": is_overdue(due, now_utc())}
@@ -122,6 +145,11 @@ def _summary(row, vault: Vault, full: bool) -> dict[str, Any]:
     return body
 
 
+def _tags(row, vault: Vault) -> list[str]:
+    """Sealed since migration 003 (R18); rows the sealing job has not reached keep their plain column."""
+    return vault.decrypt_json(row["tags_enc"], []) if row["tags_enc"] is not None else list(row["tags"])
+
+
 def _profile(row, vault: Vault) -> dict[str, Any]:
     """Encrypted since migration 002; rows from before keep their plain column."""
     if row["profile_enc"] is not None:
@@ -129,24 +157,40 @@ def _profile(row, vault: Vault) -> dict[str, Any]:
     return orjson.loads(row["profile"]) if isinstance(row["profile"], str) else (row["profile"] or {})
 
 
-@router.get("/v1/customers")
-async def list_customers(project_id: str, request: Request, overdue: bool = False,
-                         who: Principal = Depends(current_principal)) -> list[dict]:
-    """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18).
-    `overdue=true` keeps those whose follow-up is due and not done (R13)."""
+@router.get("/v1/customers", response_model=list[dict[str, Any]])
+async def list_customers(project_id: text(64), request: Request, overdue: bool = False,
+                         page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+    """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18), newest
+    first. `overdue=true` keeps those whose follow-up is due and not done (R13), before the page is cut."""
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
-    async with _pool(request).acquire() as conn:
-        rows = await store.customers_of_project(conn, pid, None if sees_all(who.role) else who.sub)
-    items = [_summary(r, _vault(request), full=False) for r in rows]
-    return [c for c in items if c["followup_overdue"] or not overdue]
+    owner, after = None if sees_all(who.role) else who.sub, _customer_cursor(page)
+    async with _pool(request).acquire() as conn:  # the overdue filter is computed: read on until the page fills
+        rows = await store.customers_of_project(conn, pid, owner, after, None if overdue else page.fetch_size())
+    items = [(r, _summary(r, _vault(request), full=False)) for r in rows]
+    kept = [pair for pair in items if pair[1]["followup_overdue"] or not overdue][: page.fetch_size()]
+    return paged(request, page, kept, key_of=lambda p: (p[0]["registered_at"].isoformat(), p[0]["id"]),
+                 render=lambda p: p[1])
+
+
+def _customer_cursor(page: Page) -> tuple[datetime, uuid.UUID] | None:
+    if page.after is None:
+        return None
+    try:
+        at, ident = page.after
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
 
 
 async def _visible(conn, customer_id: str, who: Principal):
     """The customer if this person may see them; 404 otherwise (R8: others' customers don't exist for you)."""
     row = await store.customer(conn, parse_uuid(customer_id, "customer id"))
-    if row is None or not who.works_on(str(row["project_id"])) or not may_see(row["owner_id"], who.sub, who.role):
+    if row is None:
+        raise NotFound("not_found", "no such customer")
+    who.require_project(str(row["project_id"]))  # another project's staff: 403, as everywhere
+    if not may_see(row["owner_id"], who.sub, who.role):
         raise NotFound("not_found", "no such customer")
     return row
 
@@ -176,10 +220,10 @@ def _followup_view(row, vault: Vault) -> dict[str, Any]:
 
 
 class Followup(BaseModel):
-    channel: str
-    content: str = Field(max_length=4000)
-    next_contact_at: datetime
-    feedback: dict[str, Any] | None = None
+    channel: text(20, 1)
+    content: Long
+    next_contact_at: Time
+    feedback: JsonObject | None = None
 
 
 @router.post("/v1/customers/{customer_id}/followups", status_code=201)
@@ -197,7 +241,7 @@ async def followup(customer_id: str, body: Followup, request: Request,
 
 
 class GradeBody(BaseModel):
-    grade: str
+    grade: text(2)
 
 
 @router.put("/v1/customers/{customer_id}/grade")
@@ -212,8 +256,8 @@ async def grade(customer_id: str, body: GradeBody, request: Request,
 
 
 class Assign(BaseModel):
-    consultant_id: str = Field(min_length=1, max_length=100)
-    reason: str = Field(min_length=1, max_length=2000)
+    consultant_id: text(100, 1)
+    reason: text(2000, 1)
 
 
 @router.post("/v1/customers/{customer_id}/assign")
@@ -237,13 +281,13 @@ async def timeline(customer_id: str, request: Request, who: Principal = Depends(
 
 
 class Call(BaseModel):
-    project_id: str
-    rang_at: datetime
-    answered_at: datetime | None = None
+    project_id: text(64, 1)
+    rang_at: Time
+    answered_at: Time | None = None
     rings: int | None = Field(default=None, ge=1, le=50)
-    caller_phone: str | None = Field(default=None, max_length=40)
-    caller_name: str | None = Field(default=None, max_length=100)
-    asked: str | None = Field(default=None, max_length=2000)
+    caller_phone: text(40) | None = None
+    caller_name: text(100) | None = None
+    asked: text(2000) | None = None
 
 
 @router.post("/v1/calls", status_code=201)

@@ -68,22 +68,24 @@ async def customer_by_phone(conn: asyncpg.Connection, project_id: uuid.UUID, pho
 
 
 async def customers_of_project(conn: asyncpg.Connection, project_id: uuid.UUID, owner: str | None,
-                               limit: int = 500) -> list[asyncpg.Record]:
-    """R8: one owner's customers, or all of the project's when `owner` is None; newest first."""
+                               after: tuple[datetime, uuid.UUID] | None, limit: int | None) -> list[asyncpg.Record]:
+    """R8: one owner's customers, or all of the project's when `owner` is None; newest first, after a cursor."""
+    at, ident = after or (None, None)
     return await conn.fetch(
         "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
-        " ORDER BY registered_at DESC LIMIT $3", project_id, owner, limit)
+        " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
+        " ORDER BY registered_at DESC, id DESC LIMIT $5", project_id, owner, at, ident, limit)
 
 
 async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
     """False when the phone is already registered in the project (the unique index decides races)."""
     status = await conn.execute(
         "INSERT INTO customers (id, project_id, owner_id, name_enc, phone_enc, phone_hash, phone_masked, source,"
-        " visitor_type, profile_enc, tags, grade, consent_share, referred_by, registered_at, last_touch_at,"
+        " visitor_type, profile_enc, tags_enc, grade, consent_share, referred_by, registered_at, last_touch_at,"
         " protected_until, next_contact_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17)"
         " ON CONFLICT (project_id, phone_hash) WHERE phone_hash IS NOT NULL DO NOTHING",
         row["id"], row["project_id"], row["owner_id"], row["name_enc"], row["phone_enc"], row["phone_hash"],
-        row["phone_masked"], row["source"], row["visitor_type"], row["profile_enc"], row["tags"],
+        row["phone_masked"], row["source"], row["visitor_type"], row["profile_enc"], row["tags_enc"],
         row["grade"], row["consent_share"], row["referred_by"], row["now"], row["protected_until"],
         row["next_contact_at"])
     return status.endswith("1")
@@ -223,9 +225,9 @@ async def set_contract_no(conn: asyncpg.Connection, sale_id: uuid.UUID, unit_id:
 
 async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     await conn.execute(
-        "INSERT INTO calls (id, project_id, consultant_id, rang_at, answered_at, rings, caller_masked, asked,"
+        "INSERT INTO calls (id, project_id, consultant_id, rang_at, answered_at, rings, caller_masked, asked_enc,"
         " customer_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", row["id"], row["project_id"], row["consultant_id"],
-        row["rang_at"], row["answered_at"], row["rings"], row["caller_masked"], row["asked"], row["customer_id"])
+        row["rang_at"], row["answered_at"], row["rings"], row["caller_masked"], row["asked_enc"], row["customer_id"])
 
 
 async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date, tz: str,
@@ -238,3 +240,22 @@ async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date,
         " max(extract(epoch FROM answered_at - rang_at)) AS max_answer_seconds"
         " FROM calls WHERE project_id = $1 AND (rang_at AT TIME ZONE $2)::date = $3"
         " GROUP BY consultant_id ORDER BY consultant_id", project_id, tz, day, ring_target)
+
+
+async def plain_tags(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Customers whose tags rest in plain (before migration 003)."""
+    return await conn.fetch("SELECT id, tags FROM customers WHERE tags_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED",
+                            limit)
+
+
+async def seal_tags(conn: asyncpg.Connection, customer_id: uuid.UUID, sealed: bytes) -> None:
+    await conn.execute("UPDATE customers SET tags_enc = $2, tags = '{}' WHERE id = $1", customer_id, sealed)
+
+
+async def plain_call_notes(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT id, asked FROM calls WHERE asked IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED",
+                            limit)
+
+
+async def seal_call_note(conn: asyncpg.Connection, call_id: uuid.UUID, sealed: bytes) -> None:
+    await conn.execute("UPDATE calls SET asked_enc = $2, asked = NULL WHERE id = $1", call_id, sealed)

@@ -34,6 +34,16 @@ class RegistrationBusy(DomainError):
     code = "registration_busy"
 
 
+class CustomerProtected(DomainError):
+    """R4, R10: the phone belongs to another consultant's protected customer: who and until when, never the id."""
+
+    code = "customer_protected"
+
+    def __init__(self, owner_name: str | None, until: datetime) -> None:
+        super().__init__("this customer is protected for another consultant (R10)")
+        self.owner_name, self.protected_until = owner_name, until
+
+
 class _LostRace(Exception):
     """Another consultant inserted the same new phone first; look again and find theirs."""
 
@@ -101,7 +111,8 @@ def _new_row(vault: Vault, cmd: RegisterCustomer, phone: str | None, phone_hash:
     return {"id": uuid.uuid4(), "project_id": cmd.project_id, "owner_id": cmd.consultant_id,
             "name_enc": vault.encrypt(cmd.name.strip()), "phone_enc": vault.encrypt(phone) if phone else None,
             "phone_hash": phone_hash, "phone_masked": mask_phone(phone) if phone else None, "source": cmd.source,
-            "visitor_type": cmd.visitor_type, "profile_enc": vault.encrypt_json(cmd.profile), "tags": list(cmd.tags),
+            "visitor_type": cmd.visitor_type, "profile_enc": vault.encrypt_json(cmd.profile),
+            "tags_enc": vault.encrypt_json(list(cmd.tags)),
             "grade": cmd.grade, "consent_share": cmd.consent_share, "referred_by": cmd.referred_by, "now": now,
             "protected_until": protected_until(now, days), "next_contact_at": None}
 
@@ -111,6 +122,8 @@ async def _registered_again(conn: asyncpg.Connection, found: asyncpg.Record, con
     """R4: the existing customer; R10: one whose protection lapsed passes to this consultant, recorded."""
     decision = decide_registration(found["owner_id"], found["protected_until"], consultant, now)
     until = found["protected_until"]
+    if decision.owner_id != consultant:
+        raise CustomerProtected(await store.staff_name(conn, found["owner_id"]), until)
     if decision.outcome == "transferred":
         until = protected_until(now, days)
         await store.touch(conn, found["id"], now, until, owner=consultant)
@@ -118,6 +131,7 @@ async def _registered_again(conn: asyncpg.Connection, found: asyncpg.Record, con
                                         "protection period lapsed (R10)", consultant, now)
         await store.add_timeline(conn, found["id"], now, "owner_changed", {
             "from": found["owner_id"], "to": consultant, "reason": "protection lapsed (R10)"})
+        await _ownership_changed(conn, found, consultant, "lapse")
         log("customer_passed_on", customer_id=str(found["id"]), from_owner=found["owner_id"], to_owner=consultant)
     return {"id": str(found["id"]), "owner_id": decision.owner_id, "protected_until": until.isoformat(),
             "existing": True}
@@ -182,9 +196,17 @@ async def assign(conn: asyncpg.Connection, customer_id: uuid.UUID, to: str, reas
                                         now)
         await store.add_timeline(conn, customer_id, now, "owner_changed",
                                  {"from": row["owner_id"], "to": to, "reason": reason, "decided_by": manager})
+        await _ownership_changed(conn, row, to, "assign")
     log("customer_assigned", customer_id=str(customer_id), from_owner=row["owner_id"], to_owner=to, by=manager)
     return {"id": str(customer_id), "owner_id": to, "previous_owner_id": row["owner_id"], "reason": reason,
             "decided_by": manager, "protected_until": until.isoformat()}
+
+
+async def _ownership_changed(conn: asyncpg.Connection, row: asyncpg.Record, to: str, reason: str) -> None:
+    """R8, R9: other services keep who owns whom from this event (claim, assign or lapse)."""
+    await add_event(conn, topics.OWNERSHIP_CHANGED, {
+        "customer_id": str(row["id"]), "project_id": str(row["project_id"]), "from_consultant_id": row["owner_id"],
+        "to_consultant_id": to, "reason": reason}, producer=PRODUCER, project_id=str(row["project_id"]))
 
 
 @dataclass(frozen=True)
@@ -206,21 +228,32 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
     rings = cmd.rings or (rings_of(seconds) if seconds is not None else None)
     phone = normalise_phone(cmd.caller_phone) if cmd.caller_phone else None
     async with conn.transaction():
-        customer_id = None
-        if phone and cmd.caller_name and cmd.caller_name.strip():
-            registered, _ = await register_customer(conn, vault, RegisterCustomer(
-                cmd.project_id, cmd.consultant_id, cmd.caller_name, phone, source="phone_call"))
-            customer_id = uuid.UUID(registered["id"])
-        elif phone:  # no name left: not registered (R3), but a known caller's call joins their record
-            known = await store.customer_by_phone(conn, cmd.project_id, vault.phone_hash(phone))
-            customer_id = known["id"] if known else None
+        customer_id, owner = await _caller(conn, vault, cmd, phone)
         row = {"id": uuid.uuid4(), "project_id": cmd.project_id, "consultant_id": cmd.consultant_id,
                "rang_at": cmd.rang_at, "answered_at": cmd.answered_at, "rings": rings,
-               "caller_masked": mask_phone(phone) if phone else None, "asked": cmd.asked, "customer_id": customer_id}
+               "caller_masked": mask_phone(phone) if phone else None,
+               "asked_enc": vault.encrypt(cmd.asked) if cmd.asked else None, "customer_id": customer_id}
         await store.insert_call(conn, row)
+    shown = customer_id if owner == cmd.consultant_id else None  # R8: a colleague's customer's id is not told
     return {"id": str(row["id"]), "rings": rings, "answer_seconds": seconds,
             "within_3_rings": rings is not None and cmd.answered_at is not None and rings <= RING_TARGET,
-            "customer_id": str(customer_id) if customer_id else None}
+            "customer_id": str(shown) if shown else None}
+
+
+async def _caller(conn: asyncpg.Connection, vault: Vault, cmd: LogCall,
+                  phone: str | None) -> tuple[uuid.UUID | None, str | None]:
+    """The customer a call belongs to and their owner: a caller who left name and number is registered (R3);
+    a known number joins its record even when it is a colleague's protected customer."""
+    if phone and cmd.caller_name and cmd.caller_name.strip():
+        try:
+            async with conn.transaction():
+                registered, _ = await register_customer(conn, vault, RegisterCustomer(
+                    cmd.project_id, cmd.consultant_id, cmd.caller_name, phone, source="phone_call"))
+            return uuid.UUID(registered["id"]), registered["owner_id"]
+        except CustomerProtected:
+            pass
+    known = await store.customer_by_phone(conn, cmd.project_id, vault.phone_hash(phone)) if phone else None
+    return (known["id"], known["owner_id"]) if known else (None, None)
 
 
 async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date) -> dict[str, Any]:
@@ -257,6 +290,12 @@ async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 2
             sealed += 1
         for row in await store.plain_feedback(conn, batch):
             await store.seal_feedback(conn, row["id"], vault.encrypt_json(_plain_json(row["feedback"])))
+            sealed += 1
+        for row in await store.plain_tags(conn, batch):
+            await store.seal_tags(conn, row["id"], vault.encrypt_json(list(row["tags"])))
+            sealed += 1
+        for row in await store.plain_call_notes(conn, batch):
+            await store.seal_call_note(conn, row["id"], vault.encrypt(row["asked"]))
             sealed += 1
     return sealed
 

@@ -19,11 +19,12 @@ async def test_same_phone_registered_concurrently_gives_one_customer_r4(leads, s
     spellings = [number, f"+86 {number}", f"{number[:3]} {number[3:7]} {number[7:]}", f"0086{number}"] * 3
     answers = await asyncio.gather(*(register(leads, settings, pid, f"c-{i}", phone=p)
                                      for i, p in enumerate(spellings)))
-    assert sorted(a.status_code for a in answers) == [200] * 11 + [201]
-    assert len({a.json()["id"] for a in answers}) == 1
-    assert all(a.json()["existing"] for a in answers if a.status_code == 200)
+    # One customer; every other consultant hears 409 customer_protected with the owner and no id (v1.1).
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 11
     winner = next(a.json() for a in answers if a.status_code == 201)
-    assert {a.json()["owner_id"] for a in answers} == {winner["owner_id"]}  # protected: nobody else takes them
+    refused = [a.json()["error"] for a in answers if a.status_code == 409]
+    assert {e["code"] for e in refused} == {"customer_protected"} and all(e["protected_until"] for e in refused)
+    assert winner["id"] not in str(refused)
     async with leads.pool.acquire() as conn:
         count = await conn.fetchval("SELECT count(*) FROM customers WHERE project_id = $1", uuid.UUID(pid))
         stored = await conn.fetchrow("SELECT name_enc, phone_enc, phone_hash, profile FROM customers WHERE id = $1",
@@ -84,7 +85,7 @@ async def test_who_may_call_what(leads, settings) -> None:
     assert (await leads.client.get(f"/v1/customers/{uuid.uuid4()}",
                                    headers=auth(settings, "manager", pid))).status_code == 404
     assert (await leads.client.get(f"/v1/customers/{cid}",
-                                   headers=auth(settings, "manager", str(uuid.uuid4())))).status_code == 404
+                                   headers=auth(settings, "manager", str(uuid.uuid4())))).status_code == 403
 
 
 async def test_consultants_see_only_their_own_customers_r8(leads, settings) -> None:
@@ -147,7 +148,8 @@ async def test_lapsed_customer_passes_to_the_consultant_who_registers_again_r10(
     pid, number = str(uuid.uuid4()), phone()
     first = (await register(leads, settings, pid, "c-a", phone=number)).json()
     again = await register(leads, settings, pid, "c-b", phone=number)
-    assert again.status_code == 200 and again.json()["owner_id"] == "c-a"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "customer_protected"
+    assert first["id"] not in again.text
     async with leads.pool.acquire() as conn:
         await conn.execute("UPDATE customers SET protected_until = now() - interval '1 minute' WHERE id = $1",
                            uuid.UUID(first["id"]))
@@ -246,11 +248,15 @@ async def test_calls_are_logged_and_counted_per_consultant_r1_r2_r3(leads, setti
         r = await leads.client.post("/v1/calls", json=body, headers=auth(settings, "consultant", pid, consultant))
         assert r.status_code == 201 and bool(r.json()["customer_id"]) == bool(number)
         if number == known:
-            assert r.json()["customer_id"] == registered and r.json()["rings"] == 1
+            assert r.json()["customer_id"] == registered and r.json()["rings"] == 1  # c-a's own customer
     day_before, b = (t0 - timedelta(days=1)).isoformat(), auth(settings, "consultant", pid, "c-b")
     nameless = await leads.client.post("/v1/calls", json={"project_id": pid, "rang_at": day_before,
                                                            "caller_phone": known}, headers=b)
-    assert nameless.json()["customer_id"] == registered  # a known caller joins their record without a name
+    # a known caller's call joins their record without a name, but c-b is not told c-a's customer's id (R8)
+    assert nameless.status_code == 201 and nameless.json()["customer_id"] is None
+    async with leads.pool.acquire() as conn:
+        joined = await conn.fetchval("SELECT customer_id FROM calls WHERE id = $1", uuid.UUID(nameless.json()["id"]))
+    assert str(joined) == registered
     unknown = await leads.client.post("/v1/calls", json={"project_id": pid, "rang_at": day_before,
                                                           "caller_phone": phone()}, headers=b)
     assert unknown.status_code == 201 and unknown.json()["customer_id"] is None  # no name: nobody registered (R3)

@@ -13,6 +13,7 @@ import pytest
 from services.leads import api, store, use_cases
 from services.leads.domain import InvalidInput, InvalidPhone
 from shared.pii import Vault
+from services.leads.use_cases import CustomerProtected
 from services.leads.use_cases import RegisterCustomer, RegistrationBusy
 from shared import catalogue as topics
 from shared.errors import ApiError
@@ -39,12 +40,15 @@ class FakeStore:
         self.timeline: list[tuple[str, dict]] = []
         self.lose = lose
         self.rival = {"id": uuid.uuid4(), "owner_id": "c-rival", "protected_until": NOW + timedelta(days=20)}
-        for name in ("protection_days", "customer_by_phone", "insert_customer", "add_timeline"):
+        for name in ("protection_days", "customer_by_phone", "insert_customer", "add_timeline", "staff_name"):
             monkeypatch.setattr(store, name, getattr(self, name))
         monkeypatch.setattr(use_cases, "add_event", self.add_event)
 
     async def protection_days(self, conn, project_id) -> int:
         return 20
+
+    async def staff_name(self, conn, staff_id) -> str:
+        return f"Name of {staff_id}"
 
     async def customer_by_phone(self, conn, project_id, phone_hash, lock=False):
         return self.rows.get(phone_hash)
@@ -80,13 +84,18 @@ async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal
     assert [k for k, _ in fake.timeline] == ["registered"]
 
 
-async def test_a_lost_race_looks_again_and_returns_the_winner_r4(monkeypatch) -> None:
+async def test_a_lost_race_looks_again_and_finds_the_winner_protected_r4(monkeypatch) -> None:
     fake = FakeStore(monkeypatch, lose=1)
-    answer, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
-        PID, "c-a", "Li Lei", "13812345678"), now=NOW)
-    assert not created and answer == {"id": str(fake.rival["id"]), "owner_id": "c-rival",
-                                      "protected_until": fake.rival["protected_until"].isoformat(), "existing": True}
-    assert fake.events == []
+    with pytest.raises(CustomerProtected) as caught:
+        await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "Li Lei", "13812345678"),
+                                          now=NOW)
+    assert (caught.value.owner_name, caught.value.protected_until) == ("Name of c-rival", fake.rival["protected_until"])
+    with pytest.raises(ApiError) as mapped:
+        with api.domain_errors():
+            raise caught.value
+    body = mapped.value.body()["error"]
+    assert mapped.value.status == 409 and body["code"] == "customer_protected" and body["owner_name"]
+    assert str(fake.rival["id"]) not in str(body) and fake.events == []
 
 
 async def test_a_race_lost_every_time_is_a_409_not_a_500(monkeypatch) -> None:
