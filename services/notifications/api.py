@@ -1,16 +1,48 @@
-"""HTTP API of notifications: reminders and messages, limited to the caller's projects."""
+"""HTTP API of notifications: reminders and messages, limited to the caller's projects and, for a consultant,
+to their own customers (R8)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 
-from services.notifications.use_cases import reminder_json
+from services.notifications import store
+from shared import ownership
 from shared.auth import Principal, current_principal
+from shared.errors import ApiError, NotFound
+from shared.fields import text
+from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
 router = APIRouter()
+
+
+class Reminder(BaseModel):
+    id: str
+    kind: str
+    offset: str
+    customer_id: str | None
+    sale_id: str | None
+    recipient: str
+    channel: str
+    due_at: str
+    send_at: str
+    status: str
+    body: str
+
+
+class Message(BaseModel):
+    id: str
+    recipient: str
+    channel: str
+    status: str
+    body: str
+    error: str | None
+    at: str
 
 
 def _projects(who: Principal) -> list[uuid.UUID] | None:
@@ -28,25 +60,54 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-@router.get("/v1/reminders")
-async def reminders(request: Request, customer_id: str | None = None, sale_id: str | None = None,
-                    who: Principal = Depends(current_principal)) -> list[dict]:
+def _consultant(who: Principal) -> str | None:
+    """The consultant whose view is narrowed to their own customers; None for staff who see the project."""
+    return None if who.role in ownership.WHOLE_PROJECT_ROLES else who.sub
+
+
+def _after(page: Page) -> tuple[datetime, uuid.UUID] | None:
+    if page.after is None:
+        return None
+    try:
+        at, ident = page.after
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
+
+
+async def _check_customer(conn, who: Principal, customer_id: uuid.UUID | None) -> None:
+    """Asked for one customer: another project's, or (for a consultant) a colleague's, is not found."""
+    if customer_id is None:
+        return
+    project = await store.customer_project(conn, customer_id)
+    if project is not None and not who.works_on(str(project)):
+        raise NotFound("not_found", "no such customer")
+    await ownership.require_own_customer(conn, who, customer_id)
+
+
+@router.get("/v1/reminders", response_model=list[Reminder])
+async def reminders(request: Request, customer_id: text(64) | None = None, sale_id: text(64) | None = None,
+                    page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+    """Scheduled, sent and cancelled reminders in due order, filtered before the page is cut."""
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
     async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
-            " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) ORDER BY due_at LIMIT 500",
-            _projects(who), cid, sid)
-    return [reminder_json(r) for r in rows]
+        await _check_customer(conn, who, cid)
+        rows = await store.reminders_page(conn, _projects(who), cid, sid, _consultant(who), _after(page),
+                                          page.fetch_size())
+    return paged(request, page, list(rows), key_of=lambda r: (r["due_at"].isoformat(), r["id"]),
+                 render=store.reminder_json)
 
 
-@router.get("/v1/notifications")
-async def notifications(request: Request, recipient: str | None = None,
-                        who: Principal = Depends(current_principal)) -> list[dict]:
+@router.get("/v1/notifications", response_model=list[Message])
+async def notifications(request: Request, recipient: text(200) | None = None, page: Page = Depends(page_params),
+                        who: Principal = Depends(current_principal)) -> Response:
+    """Messages sent, newest first."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM notifications WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::text IS NULL OR"
-            " recipient = $2) ORDER BY at DESC LIMIT 500", _projects(who), recipient)
-    return [{"id": str(r["id"]), "recipient": r["recipient"], "channel": r["channel"],
-             "status": r["status"], "body": r["body"], "error": r["error"],
-             "at": r["at"].isoformat()} for r in rows]
+        rows = await store.notifications_page(conn, _projects(who), recipient, _consultant(who), _after(page),
+                                              page.fetch_size())
+    return paged(request, page, list(rows), key_of=lambda r: (r["at"].isoformat(), r["id"]), render=_message)
+
+
+def _message(row) -> dict:
+    return {"id": str(row["id"]), "recipient": row["recipient"], "channel": row["channel"], "status": row["status"],
+            "body": row["body"], "error": row["error"], "at": row["at"].isoformat()}

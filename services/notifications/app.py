@@ -7,6 +7,7 @@ import asyncpg
 from services.notifications import api, consumers, use_cases
 from services.notifications.channels import development_channels
 from shared import catalogue as topics
+from shared import ownership
 from shared.runtime import ServiceSpec, periodic
 
 CHANNELS = development_channels()
@@ -29,6 +30,11 @@ def build_spec() -> ServiceSpec:
             topics.MORTGAGE_APPOINTMENT_SCHEDULED: consumers.on_mortgage_appointment,
             topics.PAYMENT_OVERDUE: consumers.on_payment_overdue,
             topics.HANDOVER_COMPLETED: consumers.on_handover_completed,
+            topics.PAYMENT_RECEIVED: consumers.on_payment_received,
+            topics.SALE_CANCELLED: consumers.on_sale_cancelled,
+            topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
+            topics.CUSTOMER_REGISTERED: ownership.on_customer_registered,
+            topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
         jobs=[periodic("reminder_dispatch", 1.0, _dispatch)],
     )

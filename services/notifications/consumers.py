@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import asyncpg
 
-from services.notifications import use_cases
+from services.notifications import store, use_cases
 from services.notifications.domain import (
     congratulations, down_payment_reminders, mortgage_reminders, overdue_notice,
 )
@@ -16,10 +15,8 @@ from shared.envelope import Envelope
 
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
     s = data.settings or {}
-    await conn.execute(
-        "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3) ON CONFLICT (project_id)"
-        " DO UPDATE SET timezone = $2, quiet_hours = $3", uuid.UUID(data.project_id),
-        s.get("timezone", "Asia/Shanghai"), s.get("quiet_hours", "21:00-09:00"))
+    await store.save_project(conn, data.project_id, s.get("timezone", use_cases.DEFAULT_CLOCK[0]),
+                             s.get("quiet_hours", use_cases.DEFAULT_CLOCK[1]))
 
 
 async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
@@ -27,14 +24,28 @@ async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: 
     plans = down_payment_reminders(data.customer_id, data.consultant_id, str(data.down_payment.amount),
                                    data.down_payment.due_date, tz)
     await use_cases.schedule(conn, plans, project_id=env.project_id, customer_id=data.customer_id,
-                             sale_id=data.sale_id, source_event=str(env.id))
+                             sale_id=data.sale_id, unit_id=data.unit_id, source_event=str(env.id))
+    await use_cases.down_payment_due(conn, data.sale_id, data.down_payment.amount)
 
 
 async def on_mortgage_appointment(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
     tz, _ = await use_cases.project_clock(conn, env.project_id)
+    await use_cases.appointment_moved(conn, data.sale_id, str(env.id))
     plans = mortgage_reminders(data.customer_id or "unknown", data.at, data.place, list(data.documents), tz)
     await use_cases.schedule(conn, plans, project_id=env.project_id, customer_id=data.customer_id,
-                             sale_id=data.sale_id, source_event=str(env.id))
+                             sale_id=data.sale_id, unit_id=data.unit_id, source_event=str(env.id))
+
+
+async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    await use_cases.payment_received(conn, data.sale_id, data.kind, data.amount)
+
+
+async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    await use_cases.sale_cancelled(conn, data.sale_id, data.reason)
+
+
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    await use_cases.deposit_refunded(conn, data.unit_id, data.customer_id)
 
 
 async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:

@@ -81,3 +81,18 @@ def congratulations(customer: str, unit: str, now: datetime) -> Planned:
     """R32: the buyer is congratulated at handover."""
     return Planned("handover_congratulations", "now", now, f"customer:{customer}", "wechat",
                    f"恭喜您喜提新居 {unit}！欢迎回家，祝您生活美满。")
+
+
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """A failed send waits 30 s, 1 min, 2 min, … (doubling, at most an hour) — never every second."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def settled(amount: object, paid: object) -> bool:
+    """R28: the down payment is settled once what was paid reaches what is due (amount known)."""
+    return amount is not None and paid is not None and paid >= amount  # type: ignore[operator]

@@ -1,17 +1,17 @@
-"""Notifications use cases: schedule reminders (durably, idempotently) and dispatch the due ones."""
+"""Notifications use cases: schedule reminders (durably, idempotently), cancel what is done, dispatch the due."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
-from typing import Any
+from decimal import Decimal
 
 import asyncpg
 
+from services.notifications import store
 from services.notifications.channels import Channel
-from services.notifications.domain import Planned, out_of_quiet_hours
+from services.notifications.domain import MAX_ATTEMPTS, Planned, out_of_quiet_hours, retry_delay, settled
 
-MAX_ATTEMPTS = 3
+DEFAULT_CLOCK = ("Asia/Shanghai", "21:00-09:00")  # until inventory's project-created arrives
 
 
 def now_utc() -> datetime:
@@ -19,63 +19,90 @@ def now_utc() -> datetime:
 
 
 async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> tuple[str, str]:
-    """(time zone, quiet hours) of a project; the defaults until inventory's project event arrives."""
-    row = await conn.fetchrow("SELECT timezone, quiet_hours FROM projects WHERE project_id = $1",
-                              uuid.UUID(project_id)) if project_id else None
-    return (row["timezone"], row["quiet_hours"]) if row else ("Asia/Shanghai", "21:00-09:00")
+    """(time zone, quiet hours) of a project."""
+    row = await store.project_clock(conn, project_id)
+    return (row["timezone"], row["quiet_hours"]) if row else DEFAULT_CLOCK
 
 
 async def schedule(conn: asyncpg.Connection, plans: list[Planned], *, project_id: str | None, customer_id: str | None,
-                   sale_id: str | None, source_event: str, now: datetime | None = None) -> int:
-    """Store reminders; one already past is sent at once; none is sent in quiet hours (R15)."""
+                   sale_id: str | None, source_event: str, unit_id: str | None = None,
+                   now: datetime | None = None) -> int:
+    """Store reminders; one already past is sent at once; none is sent in quiet hours (R15). What is already
+    settled (a sale cancelled, a down payment paid: events of other topics may come first) is cancelled at once."""
     now = now or now_utc()
     tz, quiet = await project_clock(conn, project_id)
+    ids = {"project_id": project_id, "customer_id": customer_id, "sale_id": sale_id, "unit_id": unit_id}
     created = 0
     for plan in plans:
-        send_at = out_of_quiet_hours(max(plan.due_at, now), tz, quiet)
-        status = await conn.execute(
-            "INSERT INTO reminders (id, project_id, customer_id, sale_id, kind, offset_label, source_event, recipient,"
-            " channel, body, due_at, send_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
-            " ON CONFLICT (source_event, kind, offset_label) DO NOTHING", uuid.uuid4(),
-            uuid.UUID(project_id) if project_id else None, uuid.UUID(customer_id) if customer_id else None,
-            uuid.UUID(sale_id) if sale_id else None, plan.kind, plan.offset, source_event, plan.recipient,
-            plan.channel, plan.body, plan.due_at, send_at)
-        created += status.endswith("1")
+        created += await store.insert_reminder(conn, plan, ids, source_event,
+                                               out_of_quiet_hours(max(plan.due_at, now), tz, quiet))
+    if await store.sale_cancelled(conn, sale_id):
+        await store.cancel_reminders(conn, "sale_cancelled", sale_id=sale_id)
     return created
+
+
+async def down_payment_due(conn: asyncpg.Connection, sale_id: str, amount: Decimal) -> None:
+    """R28: remember what is due; a payment seen earlier may already settle it."""
+    row = await store.down_payment(conn, sale_id, amount=amount)
+    if settled(row["amount"], row["paid"]):
+        await store.cancel_reminders(conn, "paid", sale_id=sale_id, kind="down_payment_due")
+
+
+async def payment_received(conn: asyncpg.Connection, sale_id: str, kind: str, amount: Decimal) -> None:
+    """R28: once the down payment is paid in full its reminders are cancelled."""
+    if kind != "down_payment":
+        return
+    row = await store.down_payment(conn, sale_id, paid=amount)
+    if settled(row["amount"], row["paid"]):
+        await store.cancel_reminders(conn, "paid", sale_id=sale_id, kind="down_payment_due")
+
+
+async def sale_cancelled(conn: asyncpg.Connection, sale_id: str, reason: str) -> None:
+    """退订: nothing more is asked of the buyer for this sale, now or when a late event schedules it."""
+    await store.remember_cancelled_sale(conn, sale_id, reason)
+    await store.cancel_reminders(conn, "sale_cancelled", sale_id=sale_id)
+
+
+async def deposit_refunded(conn: asyncpg.Connection, unit_id: str, customer_id: str) -> None:
+    """The deposit is returned: the buyer's reminders about this unit stop."""
+    await store.cancel_reminders(conn, "deposit_refunded", unit_id=unit_id, customer_id=customer_id)
+
+
+async def appointment_moved(conn: asyncpg.Connection, sale_id: str, source_event: str) -> None:
+    """R30: a new bank appointment replaces the old one's reminders."""
+    await store.cancel_reminders(conn, "appointment_moved", sale_id=sale_id, kind="mortgage_appointment",
+                                 except_source=source_event)
 
 
 async def dispatch_due(conn: asyncpg.Connection, channels: dict[str, Channel], batch: int = 100,
                        now: datetime | None = None) -> int:
-    """Send what is due, once: rows are locked with SKIP LOCKED so two dispatchers never take the same one."""
+    """Send what is due, once (SKIP LOCKED); quiet hours checked again at send time (R15), failures backed off."""
     now = now or now_utc()
+    sent = 0
     async with conn.transaction():
-        due = await conn.fetch("SELECT * FROM reminders WHERE status = 'scheduled' AND send_at <= $1 ORDER BY send_at"
-                               " LIMIT $2 FOR UPDATE SKIP LOCKED", now, batch)
-        sent = [await _send_one(conn, channels, row) for row in due]
-    return sum(sent)  # failures wait for the next round rather than being retried at once
+        for row in await store.due_reminders(conn, now, batch):
+            later = out_of_quiet_hours(now, row["tz"], row["quiet"])
+            if later > now:  # a backlog or a retry that falls in quiet hours waits for their end
+                await store.postpone(conn, row["id"], later)
+                continue
+            sent += await _send_one(conn, channels, row, now)
+    return sent
 
 
-async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record) -> bool:
+async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record,
+                    now: datetime) -> bool:
     try:
         outcome, error = await channels[row["channel"]].send(row["recipient"], row["body"]), None
-    except Exception as exc:  # a channel failure: bounded retries, then failed
+    except Exception as exc:  # a channel failure: bounded retries with backoff, then failed
         outcome, error = "failed", repr(exc)[:300]
     attempts = row["attempts"] + 1
     if error is None:
-        await conn.execute("UPDATE reminders SET status = 'sent', attempts = $2, sent_at = now() WHERE id = $1",
-                           row["id"], attempts)
+        await store.mark_sent(conn, row["id"], attempts)
     else:
-        await conn.execute("UPDATE reminders SET attempts = $2, status = CASE WHEN $2 >= $3 THEN 'failed'"
-                           " ELSE 'scheduled' END WHERE id = $1", row["id"], attempts, MAX_ATTEMPTS)
-    await conn.execute("INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error)"
-                       " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", uuid.uuid4(), row["id"], row["project_id"],
-                       row["recipient"], row["channel"], row["body"], outcome, error)
+        await store.mark_failed_attempt(conn, row["id"], attempts, attempts >= MAX_ATTEMPTS,
+                                        now + retry_delay(attempts))
+    await store.record_message(conn, row, outcome, error)
     return error is None
 
 
-def reminder_json(row: asyncpg.Record) -> dict[str, Any]:
-    return {"id": str(row["id"]), "kind": row["kind"], "offset": row["offset_label"],
-            "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
-            "sale_id": str(row["sale_id"]) if row["sale_id"] else None, "recipient": row["recipient"],
-            "channel": row["channel"], "due_at": row["due_at"].isoformat(), "send_at": row["send_at"].isoformat(),
-            "status": row["status"], "body": row["body"]}
+reminder_json = store.reminder_json

@@ -75,17 +75,17 @@ async def test_overdue_goes_to_the_manager_and_is_sent_out_of_quiet_hours(notifi
 
 async def test_two_dispatchers_send_each_due_reminder_exactly_once(notifications, settings) -> None:
     pid = str(uuid.uuid4())
-    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    past = datetime(2030, 1, 7, 2, tzinfo=timezone.utc)  # 10:00 in Shanghai: a fixed clock, out of quiet hours
     async with notifications.pool.acquire() as conn:
         await conn.execute("UPDATE reminders SET status = 'sent' WHERE status = 'scheduled'")  # isolate this test
         plans = [Planned("test", f"n{i}", past, f"customer:{i}", "sms", f"message {i}") for i in range(40)]
         await use_cases.schedule(conn, plans, project_id=pid, customer_id=None, sale_id=None,
-                                 source_event=str(uuid.uuid4()), now=datetime(2026, 11, 23, 4, tzinfo=timezone.utc))
+                                 source_event=str(uuid.uuid4()), now=past)
     dsn = service_dsn(settings, "notifications")
     conns = [await asyncpg.connect(dsn) for _ in range(2)]
     try:
         channels = development_channels()
-        far = datetime.now(timezone.utc) + timedelta(days=2)
+        far = past + timedelta(hours=2)  # 12:00 in Shanghai
         for _ in range(5):
             await asyncio.gather(*(use_cases.dispatch_due(c, channels, batch=7, now=far) for c in conns))
     finally:
