@@ -48,11 +48,11 @@ async def take_deposit(conn: asyncpg.Connection, hold_id: uuid.UUID, unit_id: uu
     """R22–R26: the hold is checked again, then the deposit is recorded pending two counts (one live per hold)."""
     async with conn.transaction():
         hold = await _current_hold(conn, hold_id, unit_id, customer_id, may_work_on)
+        rules = await _project_rules(conn, hold["project_id"])
+        check_deposit(req, rules["cash_limit"] if rules else Decimal("10000.00"), await _cash_on_hold(conn, hold_id))
         if await conn.fetchval("SELECT 1 FROM deposits WHERE hold_id = $1 AND status IN"
                                " ('pending_verification', 'verified')", hold_id):
             raise Conflict("this hold already carries a live deposit", "deposit_exists")
-        rules = await _project_rules(conn, hold["project_id"])
-        check_deposit(req, rules["cash_limit"] if rules else Decimal("10000.00"), await _cash_on_hold(conn, hold_id))
         deposit_id = uuid.uuid4()
         try:
             await _insert_deposit(conn, deposit_id, hold, unit_id, customer_id, req, taken_by, vault)

@@ -6,6 +6,7 @@ Real PostgreSQL, real broker; the hand-off is read from estate.property.handoff.
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -100,7 +101,8 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
 
         first = await http.post(f"{urls.leads}/v1/customers", json=customer("A", "13700000001"), headers=consultant)
         again = await http.post(f"{urls.leads}/v1/customers", json=customer("A", "137 0000 0001"), headers=other)
-        assert first.status_code == 201 and again.status_code == 200 and again.json()["existing"] is True
+        assert first.status_code == 201 and again.status_code == 409  # a colleague's protected customer (v1.1)
+        assert again.json()["error"]["code"] == "customer_protected" and first.json()["id"] not in again.text
         assert (await http.get(f"{urls.leads}/v1/customers/{first.json()['id']}", headers=other)).status_code == 404
         bad_phone = await http.post(f"{urls.leads}/v1/customers", json=customer("B", "123"), headers=consultant)
         assert bad_phone.json()["error"]["code"] == "invalid_phone"
@@ -130,6 +132,8 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
             ({"method": "cheque"}, 422, "cheque_no_required"),
             ({"method": "cash", "amount": "500.00", "currency": "USD"}, 422, "note_serials_required"),
             ({"payer": {"name": "Uncle"}}, 422, "payer_statement_required"),
+            ({}, 409, "deposit_exists"),
+            ({"amount": 20000}, 422, "invalid_amount"),
         ):
             r = await http.post(f"{urls.payments}/v1/deposits", json=base | over, headers=finance)
             assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
@@ -148,6 +152,6 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
         r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
         assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
         await http.post(f"{urls.inventory}/v1/sales/{sale}/subscription", headers=manager, json={
-            "buyer_signed": True, "down_payment": {"amount": "100.00", "due_date": "2030-01-01"}})
+            "buyer_signed": True, "down_payment": {"amount": "100.00", "due_date": (date.today() + timedelta(days=30)).isoformat()}})
         r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
         assert r.status_code == 422 and r.json()["error"]["code"] == "poa_not_notarized"

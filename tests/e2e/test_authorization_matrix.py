@@ -1,0 +1,176 @@
+"""The authorization matrix (issue 8, contract "Auth" and v1.1 "Who sees whom"), generated from the routes.
+
+Every route that each service's OpenAPI document lists must have a row below (a new route without one fails
+the test). Each row is tried with: no token, an expired token, a token without `exp`, staff of another
+project, a wrong role, and a consultant acting for a colleague's customer; each must be refused with the
+contract's code. Then a role the contract allows (the manager wherever the manager is allowed) must not be.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import httpx
+import jwt
+import pytest
+
+from shared.auth_tokens import make_token
+from shared.demo import Demo, Journey, Urls
+
+SERVICES = ("leads", "inventory", "payments", "notifications")
+STAFF = ("consultant", "manager", "sales_control", "finance", "service")
+Body = Callable[[Journey], Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route: who may call it, a valid body, and whether it acts for a customer (so owners matter)."""
+
+    service: str
+    method: str
+    path: str
+    allowed: tuple[str, ...]
+    body: Body | None = None
+    query: Callable[[Journey], dict] = field(default=lambda j: {})
+    for_customer: bool = False  # a consultant who does not own the customer gets 404
+    other_project: int | None = 403  # what staff of another project get (None: the route is not project-bound)
+
+
+def _later(days: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+
+
+ROWS = (
+    Row("leads", "POST", "/v1/customers", ("consultant",),
+        lambda j: {"project_id": j.project_id, "name": "Matrix", "phone": "13900000001", "source": "walk_in"}),
+    Row("leads", "GET", "/v1/customers/lookup", ("consultant", "manager"),
+        query=lambda j: {"project_id": j.project_id, "phone": "13900000002"}),
+    Row("leads", "GET", "/v1/customers", ("consultant", "manager"), query=lambda j: {"project_id": j.project_id}),
+    Row("leads", "GET", "/v1/customers/{customer_id}", ("consultant", "manager"), for_customer=True),
+    Row("leads", "POST", "/v1/customers/{customer_id}/followups", ("consultant",),
+        lambda j: {"channel": "phone", "content": "called", "next_contact_at": _later(2)}, for_customer=True),
+    Row("leads", "PUT", "/v1/customers/{customer_id}/grade", ("consultant", "manager"), lambda j: {"grade": "A"},
+        for_customer=True),
+    Row("leads", "POST", "/v1/customers/{customer_id}/assign", ("manager",),
+        lambda j: {"consultant_id": "consultant-1", "reason": "matrix"}),
+    Row("leads", "GET", "/v1/customers/{customer_id}/timeline", ("consultant", "manager"), for_customer=True),
+    Row("leads", "POST", "/v1/calls", ("consultant",),
+        lambda j: {"project_id": j.project_id, "phone": "13900000003", "rang_at": _later(0), "answered_at": _later(0)}),
+    Row("leads", "GET", "/v1/projects/{project_id}/calls/stats", ("manager", "consultant"),
+        query=lambda j: {"date": datetime.now(timezone.utc).date().isoformat()}),
+    Row("inventory", "POST", "/v1/projects", ("admin",), lambda j: {"code": "MX", "name": "Matrix", "city": "X"}),
+    Row("inventory", "POST", "/v1/projects/{project_id}/units", ("admin", "sales_control"),
+        lambda j: [{"building": "MX", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",
+                    "list_price": "100000.00", "floor_price": "90000.00"}]),
+    Row("inventory", "GET", "/v1/projects/{project_id}/units", STAFF),
+    Row("inventory", "GET", "/v1/projects/{project_id}/board", STAFF),
+    Row("inventory", "GET", "/v1/projects/{project_id}/conflicts", ("manager", "sales_control")),
+    Row("inventory", "GET", "/v1/units/{unit_id}", STAFF),
+    Row("inventory", "POST", "/v1/units/{unit_id}/holds", ("consultant", "sales_control"),
+        lambda j: {"customer_id": j.customer_id}, for_customer=True),
+    Row("inventory", "DELETE", "/v1/units/{unit_id}/holds/{hold_id}", ("consultant", "manager", "sales_control"),
+        for_customer=True),
+    Row("inventory", "POST", "/v1/units/{unit_id}/quote", STAFF, lambda j: {"first_home": True}),
+    Row("inventory", "POST", "/v1/sales/{sale_id}/subscription", ("manager",),
+        lambda j: {"buyer_signed": True, "down_payment": {"amount": "1.00", "due_date": _later(5)[:10]}}),
+    Row("inventory", "POST", "/v1/sales/{sale_id}/contract", ("manager",),
+        lambda j: {"contract_no": "HT-MX", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True}),
+    Row("inventory", "POST", "/v1/sales/{sale_id}/handover", ("manager", "service"),
+        lambda j: {"handed_over_at": _later(0)}),
+    Row("inventory", "POST", "/v1/sales/{sale_id}/cancellation", ("manager",), lambda j: {"reason": "matrix"}),
+    Row("payments", "POST", "/v1/deposits", ("finance", "manager"),
+        lambda j: {"unit_id": j.unit_id, "hold_id": j.hold_id, "customer_id": j.customer_id, "amount": "100.00",
+                   "method": "bank_transfer", "source_of_funds": "savings"}),
+    Row("payments", "POST", "/v1/deposits/{deposit_id}/verifications", ("finance", "manager")),
+    Row("payments", "GET", "/v1/deposits/{deposit_id}/receipt", STAFF, for_customer=True),
+    Row("payments", "POST", "/v1/deposits/{deposit_id}/banking", ("finance",),
+        lambda j: {"bank_ref": "B-1", "escorts": ["finance-1", "finance-2"]}),
+    Row("payments", "POST", "/v1/deposits/{deposit_id}/refund", ("manager",), lambda j: {"reason": "matrix"}),
+    Row("payments", "GET", "/v1/projects/{project_id}/deposits", ("finance", "manager")),
+    Row("payments", "POST", "/v1/sales/{sale_id}/payments", ("finance",),
+        lambda j: {"kind": "balance", "amount": "1.00", "method": "bank_transfer"}),
+    Row("payments", "POST", "/v1/sales/{sale_id}/mortgage-appointment", ("consultant", "manager"),
+        lambda j: {"at": _later(10), "place": "Bank", "documents": ["ID"]}, for_customer=True),
+    Row("payments", "GET", "/v1/sales/{sale_id}/ledger", ("finance", "manager")),
+    # Asked for a customer of a project not theirs, staff learn nothing: the customer is not found for them.
+    Row("notifications", "GET", "/v1/reminders", STAFF, query=lambda j: {"customer_id": j.customer_id},
+        for_customer=True, other_project=404),
+    Row("notifications", "GET", "/v1/notifications", STAFF, other_project=None),  # lists the caller's projects only
+)
+
+
+@pytest.fixture(scope="module")
+def urls(start_service) -> Urls:
+    return Urls(**{name: start_service(name).url for name in SERVICES})
+
+
+@pytest.fixture(scope="module")
+async def journey(urls: Urls, settings) -> Journey:
+    return await Demo(urls, settings.jwt_secret, settings.kafka_bootstrap(), say=lambda _: None, timeout=90).run()
+
+
+def _path(row: Row, j: Journey) -> str:
+    return row.path.format(project_id=j.project_id, customer_id=j.customer_id, unit_id=j.unit_id, hold_id=j.hold_id,
+                           sale_id=j.sale_id, deposit_id=j.deposit_id)
+
+
+def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.Response:
+    headers = {"Authorization": authorization} if authorization else {}
+    kwargs: dict[str, Any] = {"params": row.query(j), "headers": headers, "timeout": 15}
+    if row.body is not None:
+        kwargs["json"] = row.body(j)
+    return httpx.request(row.method, getattr(urls, row.service) + _path(row, j), **kwargs)
+
+
+def _bearer(secret: str, sub: str, role: str, projects: list[str]) -> str:
+    return f"Bearer {make_token(secret, sub, role, projects, name=sub)}"
+
+
+def _refusals(secret: str, row: Row, j: Journey) -> list[tuple[str, str | None, int]]:
+    """(what, Authorization header, expected status) for each way this route must refuse."""
+    now = int(time.time())
+    claims = {"sub": "x", "role": "admin", "projects": [j.project_id]}
+    tries = [("no token", None, 401),
+             ("expired", "Bearer " + jwt.encode(claims | {"exp": now - 60}, secret, "HS256"), 401),
+             ("no exp", "Bearer " + jwt.encode(claims, secret, "HS256"), 401)]
+    staff_roles = [r for r in row.allowed if r != "admin"]
+    if staff_roles and row.other_project is not None:
+        role = "manager" if "manager" in staff_roles else staff_roles[0]
+        tries.append(("other project", _bearer(secret, "stranger", role, [str(uuid.uuid4())]), row.other_project))
+    wrong = next((r for r in STAFF if r not in row.allowed), None)
+    if wrong:
+        tries.append((f"wrong role {wrong}", _bearer(secret, f"{wrong}-9", wrong, [j.project_id]), 403))
+    if row.for_customer and "consultant" in row.allowed:
+        tries.append(("colleague's customer", _bearer(secret, "consultant-2", "consultant", [j.project_id]), 404))
+    return tries
+
+
+def test_every_route_has_a_row(urls: Urls) -> None:
+    listed = {(s, m.upper(), p) for s in SERVICES
+              for p, ops in httpx.get(f"{getattr(urls, s)}/openapi.json", timeout=10).json()["paths"].items()
+              for m in ops}
+    assert listed == {(r.service, r.method, r.path) for r in ROWS}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.path}" for r in ROWS])
+def test_each_route_refuses_whom_it_must(row: Row, urls: Urls, journey: Journey, settings) -> None:
+    wrong = []
+    for what, authorization, expected in _refusals(settings.jwt_secret, row, journey):
+        answer = _call(urls, row, journey, authorization)
+        body = answer.json() if answer.content else None
+        code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+        if answer.status_code != expected or not code:
+            wrong.append(f"{what}: {answer.status_code} {answer.text[:200]} (expected {expected})")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.path}" for r in ROWS])
+def test_the_allowed_role_is_not_refused(row: Row, urls: Urls, journey: Journey, settings) -> None:
+    role = "manager" if "manager" in row.allowed else row.allowed[0]
+    sub = "consultant-1" if role == "consultant" else f"{role}-1"  # consultant-1 owns the journey's customer
+    answer = _call(urls, row, journey, _bearer(settings.jwt_secret, sub, role, [journey.project_id]))
+    assert answer.status_code not in (401, 403, 404), f"{role}: {answer.status_code} {answer.text[:300]}"
