@@ -17,6 +17,9 @@ from services.leads import store, use_cases
 from services.leads.domain import (
     DomainError, Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
 )
+from services.leads.schemas import (
+    Assigned, CallLogged, CallStats, CustomerRecord, CustomerSummary, FollowupRecorded, GradeSet, Timeline,
+)
 from shared.pii import Vault
 from services.leads.use_cases import CustomerProtected, LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
@@ -157,7 +160,7 @@ def _profile(row, vault: Vault) -> dict[str, Any]:
     return orjson.loads(row["profile"]) if isinstance(row["profile"], str) else (row["profile"] or {})
 
 
-@router.get("/v1/customers", response_model=list[dict[str, Any]])
+@router.get("/v1/customers", response_model=list[CustomerSummary])
 async def list_customers(project_id: text(64), request: Request, overdue: bool = False,
                          page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
     """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18), newest
@@ -195,7 +198,7 @@ async def _visible(conn, customer_id: str, who: Principal):
     return row
 
 
-@router.get("/v1/customers/{customer_id}")
+@router.get("/v1/customers/{customer_id}", response_model=CustomerRecord, response_model_by_alias=True)
 async def get_customer(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R8, R11: the full record, for the owner and the manager."""
     who.require_role("consultant", "manager")
@@ -226,7 +229,7 @@ class Followup(BaseModel):
     feedback: JsonObject | None = None
 
 
-@router.post("/v1/customers/{customer_id}/followups", status_code=201)
+@router.post("/v1/customers/{customer_id}/followups", status_code=201, response_model=FollowupRecorded)
 async def followup(customer_id: str, body: Followup, request: Request,
                    who: Principal = Depends(current_principal)) -> dict:
     """R8, R10, R14, R16: the owner records a follow-up; protection renews."""
@@ -244,7 +247,7 @@ class GradeBody(BaseModel):
     grade: text(2)
 
 
-@router.put("/v1/customers/{customer_id}/grade")
+@router.put("/v1/customers/{customer_id}/grade", response_model=GradeSet)
 async def grade(customer_id: str, body: GradeBody, request: Request,
                 who: Principal = Depends(current_principal)) -> dict:
     """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
@@ -260,7 +263,7 @@ class Assign(BaseModel):
     reason: text(2000, 1)
 
 
-@router.post("/v1/customers/{customer_id}/assign")
+@router.post("/v1/customers/{customer_id}/assign", response_model=Assigned)
 async def assign(customer_id: str, body: Assign, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R9: the manager's ownership decision, with its reason, recorded."""
     who.require_role("manager")
@@ -270,7 +273,7 @@ async def assign(customer_id: str, body: Assign, request: Request, who: Principa
             return await use_cases.assign(conn, row["id"], body.consultant_id, body.reason, who.sub)
 
 
-@router.get("/v1/customers/{customer_id}/timeline")
+@router.get("/v1/customers/{customer_id}/timeline", response_model=Timeline)
 async def timeline(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """Everything that happened to the customer, from leads' own records and every service's events."""
     who.require_role("consultant", "manager")
@@ -290,7 +293,7 @@ class Call(BaseModel):
     asked: text(2000) | None = None
 
 
-@router.post("/v1/calls", status_code=201)
+@router.post("/v1/calls", status_code=201, response_model=CallLogged)
 async def log_call(body: Call, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """R1, R3: the call log; a caller who leaves name and number is registered to this consultant."""
     who.require_role("consultant")
@@ -303,7 +306,7 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
             return await use_cases.log_call(conn, _vault(request), cmd)
 
 
-@router.get("/v1/projects/{project_id}/calls/stats")
+@router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
 async def call_stats(project_id: str, request: Request, date: date | None = None,
                      who: Principal = Depends(current_principal)) -> dict:
     """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""

@@ -31,7 +31,47 @@ class NewProject(BaseModel):
     settings: JsonObject | None = None
 
 
-@router.post("/v1/projects", status_code=201)
+class ProjectOut(BaseModel):
+    id: str
+    code: str
+    name: str
+    city: str | None
+    settings: dict[str, Any]
+
+
+class BoardUnit(BaseModel):
+    id: str
+    number: str
+    layout: str | None
+    status: str
+    list_price: str
+
+
+class BoardFloor(BaseModel):
+    floor: int
+    units: list[BoardUnit]
+
+
+class BoardBuilding(BaseModel):
+    building: str
+    floors: list[BoardFloor]
+
+
+class Board(BaseModel):
+    project: dict[str, str]
+    counts: dict[str, int]
+    buildings: list[BoardBuilding]
+
+
+class ConflictOut(BaseModel):
+    unit_id: str
+    hold_id: str
+    deposit_id: str | None
+    customer_id: str
+    noted_at: str
+
+
+@router.post("/v1/projects", status_code=201, response_model=ProjectOut)
 async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("admin")
     try:
@@ -126,7 +166,7 @@ def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
         raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
 
 
-@router.get("/v1/projects/{project_id}/board")
+@router.get("/v1/projects/{project_id}/board", response_model=Board)
 async def board(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
@@ -146,15 +186,20 @@ async def board(project_id: str, request: Request, who: Principal = Depends(curr
                           for b, floors in sorted(buildings.items())]}
 
 
-@router.get("/v1/projects/{project_id}/conflicts")
-async def conflicts(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> list[dict]:
-    """Deposits verified for units someone else had: each waits for a manager's refund."""
+@router.get("/v1/projects/{project_id}/conflicts", response_model=list[ConflictOut])
+async def conflicts(project_id: str, request: Request, page: Page = Depends(page_params),
+                    who: Principal = Depends(current_principal)) -> Response:
+    """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""
     who.require_role("manager", "sales_control", "admin")
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         rows = await store.open_conflicts(conn, project["id"])
-    return [{"unit_id": str(r["unit_id"]), "hold_id": str(r["hold_id"]), "deposit_id": r["deposit_id"],
-             "customer_id": str(r["customer_id"]), "noted_at": r["noted_at"].isoformat()} for r in rows]
+    items = [{"unit_id": str(r["unit_id"]), "hold_id": str(r["hold_id"]), "deposit_id": r["deposit_id"],
+              "customer_id": str(r["customer_id"]), "noted_at": r["noted_at"].isoformat()} for r in rows]
+    items.sort(key=lambda i: (i["noted_at"], i["deposit_id"] or ""))  # conflicts are few: paged in memory
+    after = page.after or ("", "")
+    items = [i for i in items if (i["noted_at"], i["deposit_id"] or "") > after]
+    return paged(request, page, items[: page.fetch_size()], key_of=lambda i: (i["noted_at"], i["deposit_id"] or ""))
 
 
 @router.get("/board", include_in_schema=False)

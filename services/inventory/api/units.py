@@ -41,7 +41,23 @@ def _sale_json(sale) -> dict:
             "handed_over_at": sale["handed_over_at"].isoformat() if sale["handed_over_at"] else None}
 
 
-@router.get("/v1/units/{unit_id}")
+class UnitDetail(BaseModel):
+    id: str
+    project_id: str
+    building: str
+    number: str
+    floor: int
+    layout: str | None
+    area_m2: str
+    list_price: str
+    floor_price: str
+    status: str
+    sale_id: str | None
+    hold: dict[str, Any] | None
+    sale: dict[str, Any] | None
+
+
+@router.get("/v1/units/{unit_id}", response_model=UnitDetail)
 async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with pool(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)

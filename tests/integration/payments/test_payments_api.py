@@ -143,7 +143,8 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
     sale_id = str(uuid.uuid4())
     await apply_event(payments, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, {
         "sale_id": sale_id, "unit_id": hold["unit_id"], "customer_id": hold["customer_id"], "price": "1000000.00",
-        "hold_id": hold["hold_id"], "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"}}, pid)
+        "hold_id": hold["hold_id"], "down_payment": {"amount": "300000.00",
+                                              "due_date": (date.today() + timedelta(days=30)).isoformat()}}, pid)
     r = await payments.client.post(f"/v1/sales/{sale_id}/payments", json={"kind": "down_payment", "amount": "295000.00",
                                                                           "method": "bank_transfer"}, headers=finance)
     assert r.status_code == 201
