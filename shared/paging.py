@@ -6,7 +6,9 @@ is ever dropped silently; the cursor is the sort key of the last item (keyset pa
 from __future__ import annotations
 
 import base64
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Sequence
 
 import orjson
@@ -62,3 +64,14 @@ def paged(request: Request, page: Page, items: list[Any], key_of: Callable[[Any]
         headers["Link"] = f'<{url}>; rel="next"'
     return Response(orjson.dumps([render(i) for i in shown], default=str), media_type="application/json",
                     headers=headers)
+
+
+def after_time_and_id(page: Page) -> tuple[datetime, uuid.UUID] | None:
+    """The common keyset: (a time, an id) the page starts after; 422 `invalid_cursor` for anything else."""
+    if page.after is None:
+        return None
+    try:
+        at, ident = page.after
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None

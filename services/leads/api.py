@@ -25,7 +25,7 @@ from services.leads.use_cases import CustomerProtected, LogCall, RegisterCustome
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound
 from shared.fields import JsonObject, Long, Name, Time, bounded_list, text
-from shared.paging import Page, page_params, paged
+from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
 
 
@@ -168,7 +168,7 @@ async def list_customers(project_id: text(64), request: Request, overdue: bool =
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
-    owner, after = None if sees_all(who.role) else who.sub, _customer_cursor(page)
+    owner, after = None if sees_all(who.role) else who.sub, after_time_and_id(page)
     async with _pool(request).acquire() as conn:  # the overdue filter is computed: read on until the page fills
         rows = await store.customers_of_project(conn, pid, owner, after, None if overdue else page.fetch_size())
     items = [(r, _summary(r, _vault(request), full=False)) for r in rows]
@@ -177,14 +177,7 @@ async def list_customers(project_id: text(64), request: Request, overdue: bool =
                  render=lambda p: p[1])
 
 
-def _customer_cursor(page: Page) -> tuple[datetime, uuid.UUID] | None:
-    if page.after is None:
-        return None
-    try:
-        at, ident = page.after
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError:
-        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
+
 
 
 async def _visible(conn, customer_id: str, who: Principal):

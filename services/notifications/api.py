@@ -4,8 +4,6 @@ to their own customers (R8)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -13,9 +11,9 @@ from pydantic import BaseModel
 from services.notifications import store
 from shared import ownership
 from shared.auth import Principal, current_principal
-from shared.errors import ApiError, NotFound
+from shared.errors import NotFound
 from shared.fields import text
-from shared.paging import Page, page_params, paged
+from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
 
 router = APIRouter()
@@ -65,16 +63,6 @@ def _consultant(who: Principal) -> str | None:
     return None if who.role in ownership.WHOLE_PROJECT_ROLES else who.sub
 
 
-def _after(page: Page) -> tuple[datetime, uuid.UUID] | None:
-    if page.after is None:
-        return None
-    try:
-        at, ident = page.after
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError:
-        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
-
-
 async def _check_customer(conn, who: Principal, customer_id: uuid.UUID | None) -> None:
     """Asked for one customer: another project's, or (for a consultant) a colleague's, is not found."""
     if customer_id is None:
@@ -92,7 +80,7 @@ async def reminders(request: Request, customer_id: text(64) | None = None, sale_
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
     async with request.app.state.runtime.pool.acquire() as conn:
         await _check_customer(conn, who, cid)
-        rows = await store.reminders_page(conn, _projects(who), cid, sid, _consultant(who), _after(page),
+        rows = await store.reminders_page(conn, _projects(who), cid, sid, _consultant(who), after_time_and_id(page),
                                           page.fetch_size())
     return paged(request, page, list(rows), key_of=lambda r: (r["due_at"].isoformat(), r["id"]),
                  render=store.reminder_json)
@@ -103,7 +91,7 @@ async def notifications(request: Request, recipient: text(200) | None = None, pa
                         who: Principal = Depends(current_principal)) -> Response:
     """Messages sent, newest first."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await store.notifications_page(conn, _projects(who), recipient, _consultant(who), _after(page),
+        rows = await store.notifications_page(conn, _projects(who), recipient, _consultant(who), after_time_and_id(page),
                                               page.fetch_size())
     return paged(request, page, list(rows), key_of=lambda r: (r["at"].isoformat(), r["id"]), render=_message)
 

@@ -18,7 +18,7 @@ from shared.auth import Principal, current_principal
 from shared.errors import ApiError
 from shared.fields import Name, Short, Time, bounded_list, text
 from shared.money import Money
-from shared.paging import Page, page_params, paged
+from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.pii import Vault
 from shared.web import parse_uuid
 
@@ -194,7 +194,7 @@ async def list_deposits(project_id: str, request: Request, banking: text(20) | N
     who.require_role("finance", "manager")
     pid = parse_uuid(project_id, "project id")
     who.require_project(str(pid))
-    after_at, after_id = _after(page)
+    after_at, after_id = after_time_and_id(page) or (None, None)
     async with _pool(request).acquire() as conn:
         rows = await conn.fetch(
             "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
@@ -203,17 +203,6 @@ async def list_deposits(project_id: str, request: Request, banking: text(20) | N
             pid, banking != "overdue", after_at, after_id, page.fetch_size())
     return paged(request, page, [dict(r) for r in rows], key_of=lambda r: (r["taken_at"].isoformat(), r["id"]),
                  render=_deposit_row)
-
-
-def _after(page: Page) -> tuple[datetime | None, uuid.UUID | None]:
-    """The (taken_at, id) the page starts after; a cursor this API did not make → 422 `invalid_cursor`."""
-    if page.after is None:
-        return None, None
-    try:
-        at, ident = page.after
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError:
-        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
 
 
 def _deposit_row(row: dict) -> dict:

@@ -19,7 +19,7 @@ import jwt
 import pytest
 
 from shared.auth_tokens import make_token
-from shared.demo import Demo, Journey, Urls
+from shared.demo import Journey, Urls
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")
@@ -101,16 +101,6 @@ ROWS = (
         for_customer=True, other_project=404),
     Row("notifications", "GET", "/v1/notifications", STAFF, other_project=None),  # lists the caller's projects only
 )
-
-
-@pytest.fixture(scope="module")
-def urls(start_service) -> Urls:
-    return Urls(**{name: start_service(name).url for name in SERVICES})
-
-
-@pytest.fixture(scope="module")
-async def journey(urls: Urls, settings) -> Journey:
-    return await Demo(urls, settings.jwt_secret, settings.kafka_bootstrap(), say=lambda _: None, timeout=90).run()
 
 
 def _path(row: Row, j: Journey) -> str:

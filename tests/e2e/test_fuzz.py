@@ -17,20 +17,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from shared.auth_tokens import make_token
-from shared.demo import Demo, Journey, Urls
+from shared.demo import Journey, Urls
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 EXAMPLES_PER_OPERATION = 50
-
-
-@pytest.fixture(scope="module")
-def urls(start_service) -> Urls:
-    return Urls(**{name: start_service(name).url for name in SERVICES})
-
-
-@pytest.fixture(scope="module")
-async def journey(urls: Urls, settings) -> Journey:
-    return await Demo(urls, settings.jwt_secret, settings.kafka_bootstrap(), say=lambda _: None, timeout=90).run()
 
 
 def _real_ids(journey: Journey) -> dict[str, str]:

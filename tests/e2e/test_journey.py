@@ -12,20 +12,10 @@ import httpx
 import pytest
 
 from shared.auth_tokens import make_token
-from shared.demo import Demo, Journey, Urls
+from shared.demo import Journey, Urls
 from tests.infra import async_wait_for
 
 SECRET = "test-secret"
-
-
-@pytest.fixture(scope="module")
-def urls(start_service) -> Urls:
-    return Urls(**{name: start_service(name).url for name in ("leads", "inventory", "payments", "notifications")})
-
-
-@pytest.fixture(scope="module")
-async def journey(urls: Urls, settings) -> Journey:
-    return await Demo(urls, settings.jwt_secret, settings.kafka_bootstrap(), say=lambda _: None, timeout=90).run()
 
 
 def _auth(project_id: str, role: str, sub: str | None = None, secret: str = SECRET) -> dict[str, str]:

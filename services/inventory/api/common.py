@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from services.inventory import store
 from services.inventory.domain import DomainError
@@ -45,6 +46,21 @@ async def _require_project(conn, project_id: str, who: Principal):
     if row is None:
         raise NotFound("not_found", "no such project")
     return row
+
+
+class UnitOut(BaseModel):
+    """A unit as lists show it."""
+
+    id: str
+    project_id: str
+    building: str
+    number: str
+    floor: int
+    layout: str | None
+    area_m2: str
+    list_price: str
+    status: str
+    sale_id: str | None
 
 
 def _unit_json(row) -> dict[str, Any]:

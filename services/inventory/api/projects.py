@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from services.inventory import store, use_cases
 from services.inventory.api.board_page import BOARD_HTML
-from services.inventory.api.common import _require_project, _unit_json, api_error, pool
+from services.inventory.api.common import UnitOut, _require_project, _unit_json, api_error, pool
 from services.inventory.domain import DomainError, UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
@@ -126,19 +126,6 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     if not isinstance(rows, list) or not rows:
         raise ApiError("invalid_units", "send a non-empty JSON list of units (or text/csv)", 422)
     return rows
-
-
-class UnitOut(BaseModel):
-    id: str
-    project_id: str
-    building: str
-    number: str
-    floor: int
-    layout: str | None
-    area_m2: str
-    list_price: str
-    status: str
-    sale_id: str | None
 
 
 @router.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])

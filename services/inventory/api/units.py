@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.inventory import deals, store, use_cases
-from services.inventory.api.common import _project_of_unit, _unit_json, api_error, pool
+from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json, api_error, pool
 from services.inventory.domain import DomainError, QuoteRequest
 from services.inventory.use_cases import HoldUnit
 from shared.auth import Principal, current_principal
@@ -41,18 +41,10 @@ def _sale_json(sale) -> dict:
             "handed_over_at": sale["handed_over_at"].isoformat() if sale["handed_over_at"] else None}
 
 
-class UnitDetail(BaseModel):
-    id: str
-    project_id: str
-    building: str
-    number: str
-    floor: int
-    layout: str | None
-    area_m2: str
-    list_price: str
+class UnitDetail(UnitOut):
+    """One unit, with its current hold or sale."""
+
     floor_price: str
-    status: str
-    sale_id: str | None
     hold: dict[str, Any] | None
     sale: dict[str, Any] | None
 
