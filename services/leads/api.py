@@ -24,7 +24,7 @@ from shared.pii import Vault
 from services.leads.use_cases import CustomerProtected, LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, NotFound
-from shared.fields import JsonObject, Long, Name, Time, bounded_list, text
+from shared.fields import Day, JsonObject, Long, Name, Time, bounded_list, text
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
 
@@ -300,7 +300,7 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
 
 
 @router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
-async def call_stats(project_id: str, request: Request, date: date | None = None,
+async def call_stats(project_id: str, request: Request, date: Day | None = None,
                      who: Principal = Depends(current_principal)) -> dict:
     """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
     who.require_role("manager", "consultant")

@@ -80,3 +80,10 @@ async def test_the_customer_list_pages_and_filters_overdue_before_the_page(leads
     assert [c["id"] for c in overdue.json()] == [ids[1]] and "link" in overdue.headers
     tail = await leads.client.get(overdue.headers["link"].split(">")[0].lstrip("<"), headers=who)
     assert [c["id"] for c in tail.json()] == [ids[0]] and "link" not in tail.headers
+
+
+async def test_call_stats_of_a_day_outside_sane_bounds_is_422(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    r = await leads.client.get(f"/v1/projects/{pid}/calls/stats", params={"date": "0001-01-01"},
+                               headers=auth(settings, "manager", pid))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_time"
