@@ -9,7 +9,7 @@ RUN pip install --no-cache-dir --prefix=/install .
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --no-create-home estate
 COPY --from=build /install /usr/local
-ENV PYTHONUNBUFFERED=1 ESTATE_HOST=0.0.0.0
+ENV PYTHONUNBUFFERED=1 ESTATE_HOST=0.0.0.0 ESTATE_WEBHOOK_ALLOW_PRIVATE=false
 USER 10001
 EXPOSE 8001 8002 8003 8004 9100
 ENTRYPOINT ["estate"]

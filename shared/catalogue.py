@@ -179,6 +179,14 @@ class SaleCancelledData(EventData):
     hold_id: str | None = None
 
 
+class HandoffAcknowledgedData(EventData):
+    """The property company received the new resident (issue 12)."""
+
+    handoff_id: str
+    unit_id: str
+    resident_account_id: str | None = None
+
+
 class TestEventData(EventData):
     """Used by the platform's own delivery tests (outbox → broker → inbox)."""
 
@@ -226,6 +234,8 @@ PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentRece
 PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
 OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", "customer_id", OwnershipChangedData)  # v1.1
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", "unit_id", SaleCancelledData)  # v1.1
+HANDOFF_ACKNOWLEDGED = Topic("estate.property.handoff-acknowledged.v1", "handoff-acknowledged", "unit_id",
+                             "notifications", HandoffAcknowledgedData)  # v1.1
 # Additions to the contract's table (new topics, nothing existing changed).
 PROJECT_CREATED = Topic("estate.inventory.project-created.v1", "project-created", "project_id", "inventory",
                         ProjectCreatedData)
@@ -237,7 +247,7 @@ PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "pla
 CONTRACT_TOPICS: tuple[Topic, ...] = (
     UNIT_LOCKED, UNIT_RELEASED, DEPOSIT_VERIFIED, SUBSCRIPTION_SIGNED, CONTRACT_SIGNED,
     HANDOVER_COMPLETED, PROPERTY_HANDOFF, CUSTOMER_REGISTERED, FOLLOWUP_RECORDED, DEAL_CREDITED,
-    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE, OWNERSHIP_CHANGED, SALE_CANCELLED,
+    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE, OWNERSHIP_CHANGED, SALE_CANCELLED, HANDOFF_ACKNOWLEDGED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED)
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)

@@ -185,7 +185,8 @@ class Supervisor:
             typer.secho("warning: ESTATE_JWT_SECRET is the development default; set your own outside development",
                         fg="yellow", err=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env_updates = {}
+        # One machine: a property company's test receiver runs on this host too (production keeps it false).
+        env_updates = {"ESTATE_WEBHOOK_ALLOW_PRIVATE": os.environ.get("ESTATE_WEBHOOK_ALLOW_PRIVATE", "true")}
         if not self.settings.database_url:
             pg_port = self.settings.embedded_pg_port
             if port_open(pg_port):

@@ -43,3 +43,11 @@ SWEEPER_LAST_RUN = Gauge(
 )
 HOLDS_EXPIRED = Counter("estate_holds_expired_total", "Holds released by the expiry sweeper", ["service"])
 DEPENDENCY_UP = Gauge("estate_dependency_up", "1 while a dependency (database, broker) is reachable", ["service", "dependency"])
+
+# Webhooks to property companies (notifications, issue 12)
+WEBHOOK_DELIVERIES = Counter("estate_webhook_deliveries_total", "Webhook delivery attempts by outcome",
+                             ["endpoint_id", "outcome"])
+WEBHOOK_ATTEMPT_SECONDS = Histogram("estate_webhook_attempt_seconds", "Time of one webhook delivery attempt",
+                                    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30))
+WEBHOOK_OLDEST_PENDING = Gauge("estate_webhook_oldest_pending_seconds",
+                               "Age of the oldest undelivered event per webhook endpoint", ["endpoint_id"])

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     consumers_enabled: bool = True  # false: an HTTP-only replica (consumers run in `estate consume` replicas)
     metrics_port: int = 9100  # `estate consume` serves /metrics here
 
+    # Webhooks to property companies (notifications)
+    webhook_allow_private: bool = False  # `estate up` sets it: endpoints on loopback/private addresses accepted
+    webhook_timeout_seconds: float = 15.0  # an endpoint answers within this, or the attempt failed
+
     # Personal data: key for encryption at rest and keyed phone hashes (leads).
     pii_key: str = "dev-pii-key-change-me"
 

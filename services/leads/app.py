@@ -34,8 +34,9 @@ def build_spec() -> ServiceSpec:
             topics.PAYMENT_RECEIVED: consumers.on_payment_received,
             topics.PAYMENT_OVERDUE: consumers.on_payment_overdue,
             topics.MORTGAGE_APPOINTMENT_SCHEDULED: consumers.on_mortgage_appointment,
+            topics.HANDOFF_ACKNOWLEDGED: consumers.on_handoff_acknowledged,
         },
         publishes=(topics.CUSTOMER_REGISTERED, topics.FOLLOWUP_RECORDED, topics.DEAL_CREDITED,
-                   topics.PROPERTY_HANDOFF),
+                   topics.PROPERTY_HANDOFF, topics.OWNERSHIP_CHANGED),
         jobs=[pii_sealer],
     )

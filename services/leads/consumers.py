@@ -191,3 +191,13 @@ async def _unit_part(conn: asyncpg.Connection, data: Any, customer_id: uuid.UUID
 async def _contract_no(conn: asyncpg.Connection, sale_id: str) -> str | None:
     row = await store.sale(conn, uuid.UUID(sale_id))
     return row["contract_no"] if row else None
+
+
+async def on_handoff_acknowledged(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """The property company confirmed the new resident (issue 12): it shows on the customer's timeline."""
+    customer_id = await store.customer_of_handoff(conn, data.handoff_id)
+    if customer_id is None:  # retried, then dead-lettered with the reason: never dropped silently
+        raise LookupError(f"acknowledgement of hand-off {data.handoff_id} that leads never made")
+    await store.add_timeline(conn, customer_id, env.occurred_at, "handoff_acknowledged", {
+        "handoff_id": data.handoff_id, "unit_id": data.unit_id,
+        "resident_account_id": data.resident_account_id}, env.id)

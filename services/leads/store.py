@@ -259,3 +259,9 @@ async def plain_call_notes(conn: asyncpg.Connection, limit: int) -> list[asyncpg
 
 async def seal_call_note(conn: asyncpg.Connection, call_id: uuid.UUID, sealed: bytes) -> None:
     await conn.execute("UPDATE calls SET asked_enc = $2, asked = NULL WHERE id = $1", call_id, sealed)
+
+
+async def customer_of_handoff(conn: asyncpg.Connection, handoff_id: str) -> uuid.UUID | None:
+    """The customer whose handover produced this hand-off (its id is on their timeline)."""
+    return await conn.fetchval("SELECT customer_id FROM timeline WHERE kind = 'handed_over'"
+                               " AND detail->>'handoff_id' = $1 LIMIT 1", handoff_id)

@@ -7,6 +7,9 @@ import asyncpg
 from services.notifications import api, consumers, use_cases
 from services.notifications.channels import development_channels
 from shared import catalogue as topics
+from services.notifications.webhooks import api as webhook_api
+from services.notifications.webhooks import use_cases as webhook_cases
+from services.notifications.webhooks.worker import unacknowledged_watch, webhook_worker
 from shared import ownership
 from shared.runtime import ServiceSpec, periodic
 
@@ -23,7 +26,7 @@ def build_spec() -> ServiceSpec:
     return ServiceSpec(
         name="notifications",
         description="Reminders (R28, R30), overdue notices, congratulations (R32); quiet hours respected (R15).",
-        routers=[api.router],
+        routers=[api.router, webhook_api.router],
         handlers={
             topics.PROJECT_CREATED: consumers.on_project_created,
             topics.SUBSCRIPTION_SIGNED: consumers.on_subscription_signed,
@@ -33,8 +36,10 @@ def build_spec() -> ServiceSpec:
             topics.PAYMENT_RECEIVED: consumers.on_payment_received,
             topics.SALE_CANCELLED: consumers.on_sale_cancelled,
             topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
+            topics.PROPERTY_HANDOFF: webhook_cases.on_handoff,
             topics.CUSTOMER_REGISTERED: ownership.on_customer_registered,
             topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
-        jobs=[periodic("reminder_dispatch", 1.0, _dispatch)],
+        publishes=(topics.HANDOFF_ACKNOWLEDGED,),
+        jobs=[periodic("reminder_dispatch", 1.0, _dispatch), webhook_worker, unacknowledged_watch],
     )

@@ -7,6 +7,8 @@ from typing import Any
 import asyncpg
 
 from services.notifications import store, use_cases
+from services.notifications.webhooks import use_cases as webhook_cases
+from shared.catalogue import HANDOVER_COMPLETED
 from services.notifications.domain import (
     congratulations, down_payment_reminders, mortgage_reminders, overdue_notice,
 )
@@ -60,3 +62,4 @@ async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: A
     plan = congratulations(data.customer_id, label, use_cases.now_utc())
     await use_cases.schedule(conn, [plan], project_id=env.project_id, customer_id=data.customer_id,
                              sale_id=data.sale_id, source_event=str(env.id))
+    await webhook_cases.record_deliveries(conn, env, HANDOVER_COMPLETED, data.unit_id)  # issue 12

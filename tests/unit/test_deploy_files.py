@@ -64,6 +64,7 @@ CONTRACT_TOPIC_NAMES = {
     "estate.leads.followup-recorded.v1", "estate.leads.deal-credited.v1", "estate.payments.deposit-refunded.v1",
     "estate.payments.payment-received.v1", "estate.payments.payment-overdue.v1",
     "estate.leads.ownership-changed.v1", "estate.inventory.sale-cancelled.v1",
+    "estate.property.handoff-acknowledged.v1",
 }
 
 

@@ -1,0 +1,157 @@
+"""HTTP API of webhooks: endpoints (admin, manager), the delivery log, retry, rotation; the acknowledgement."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from services.notifications.webhooks import store, use_cases
+from shared.auth import Principal, current_principal
+from shared.domain import DomainError
+from shared.errors import ApiError
+from shared.fields import Short, bounded_list, text
+from shared.paging import Page, page_params, paged
+from shared.web import parse_uuid
+
+router = APIRouter()
+STATUS_OF = {"not_found": 404, "invalid_signature": 401, "unsafe_url": 422, "unknown_event": 422}
+
+
+def _error(exc: DomainError) -> ApiError:
+    return ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422))
+
+
+class NewEndpoint(BaseModel):
+    project_id: text(64, 1)
+    url: text(2000, 1)
+    events: bounded_list(text(100, 1), 5)
+    description: Short | None = None
+
+
+class EndpointCreated(BaseModel):
+    id: str
+    secret: str = Field(description="shown once: keep it to verify deliveries and sign acknowledgements")
+    url: str
+    events: list[str]
+
+
+class Rotated(BaseModel):
+    id: str
+    secret: str
+    previous_valid_until: str
+
+
+class Attempt(BaseModel):
+    event_id: str
+    topic: str
+    at: str
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    status: str
+
+
+class Retried(BaseModel):
+    endpoint_id: str
+    event_id: str
+    status: str
+
+
+class Acknowledgement(BaseModel):
+    resident_account_id: text(200) | None = None
+
+
+class Acknowledged(BaseModel):
+    handoff_id: str
+    acknowledged: bool
+
+
+def _pool(request: Request) -> Any:
+    return request.app.state.runtime.pool
+
+
+@router.post("/v1/webhooks", status_code=201, response_model=EndpointCreated)
+async def register(body: NewEndpoint, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """A property company's endpoint for the hand-off topics; the secret is shown once."""
+    who.require_role("admin", "manager")
+    pid = parse_uuid(body.project_id, "project_id")
+    who.require_project(str(pid))
+    allow_private = request.app.state.settings.webhook_allow_private
+    try:
+        async with _pool(request).acquire() as conn:
+            return await use_cases.register_endpoint(conn, pid, body.url, body.events, body.description, who.sub,
+                                                     allow_private)
+    except DomainError as exc:
+        raise _error(exc) from exc
+
+
+async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
+    who.require_role("admin", "manager")
+    row = await store.endpoint(conn, parse_uuid(endpoint_id, "webhook id"))
+    if row is None:
+        raise ApiError("not_found", "no such webhook", 404)
+    who.require_project(str(row["project_id"]))
+    return row["id"]
+
+
+@router.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
+async def deliveries(endpoint_id: str, request: Request,
+                     status: Literal["pending", "delivered", "failed"] | None = None,
+                     page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+    """The delivery log: every attempt with its event id, time, status code, duration and error."""
+    after = _attempt_cursor(page)
+    async with _pool(request).acquire() as conn:
+        eid = await _endpoint(conn, endpoint_id, who)
+        rows = await store.attempts_page(conn, eid, status, after, page.fetch_size())
+    return paged(request, page, list(rows), key_of=lambda r: (str(r["id"]),), render=_attempt)
+
+
+def _attempt_cursor(page: Page) -> int | None:
+    if page.after is None:
+        return None
+    if len(page.after) != 1 or not page.after[0].isdigit():
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422)
+    return int(page.after[0])
+
+
+def _attempt(row: Any) -> dict:
+    return {"event_id": str(row["event_id"]), "topic": row["topic"], "at": row["at"].isoformat(),
+            "status_code": row["status_code"], "duration_ms": row["duration_ms"], "error": row["error"],
+            "status": row["status"]}
+
+
+@router.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
+async def retry(endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """Deliver again now (the same webhook-id: receivers dedupe on it)."""
+    async with _pool(request).acquire() as conn:
+        eid = await _endpoint(conn, endpoint_id, who)
+        try:
+            return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
+        except DomainError as exc:
+            raise _error(exc) from exc
+
+
+@router.post("/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated)
+async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """A new secret; for 24 h deliveries carry both signatures."""
+    async with _pool(request).acquire() as conn:
+        return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
+
+
+@router.post("/v1/handoffs/{handoff_id}/acknowledgement", response_model=Acknowledged,
+             openapi_extra={"security": [], "description": "Signed like a delivery (Standard Webhooks headers "
+                                                           "webhook-id, webhook-timestamp, webhook-signature) with "
+                                                           "the endpoint's secret; no bearer token."})
+async def acknowledge(handoff_id: text(100, 1), body: Acknowledgement, request: Request) -> dict:
+    """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
+    raw = request.scope.get("estate.body", b"")
+    headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
+    try:
+        async with _pool(request).acquire() as conn:
+            return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
+    except DomainError as exc:
+        raise _error(exc) from exc

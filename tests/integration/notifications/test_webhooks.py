@@ -1,0 +1,264 @@
+"""Issue 12 on real PostgreSQL with a real HTTP receiver on the loopback: deliveries signed per Standard Webhooks
+(verified with the standardwebhooks library on the receiving side), retries with the same id, a receiver down for
+a while, 410, a slow receiver, secret rotation, duplicate events, acknowledgements, unsafe URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+import pytest
+import uvicorn
+from standardwebhooks import Webhook
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.notifications import consumers
+from services.notifications.app import build_spec
+from services.notifications.webhooks import use_cases as webhooks
+from shared.auth_tokens import make_token
+from shared.catalogue import HANDOVER_COMPLETED, PROPERTY_HANDOFF
+from shared.embedded import free_port
+from shared.envelope import new_envelope
+from tests.infra import async_wait_for
+from tests.support.apps import running_app
+
+
+class Receiver:
+    """A property company's endpoint: verifies every delivery with the secrets it was given; answers as told."""
+
+    def __init__(self) -> None:
+        self.secrets: list[str] = []
+        self.answers: list[int] = []  # next answers to give (then 200)
+        self.slow_once = False
+        self.got: list[dict[str, Any]] = []
+        self.port = free_port()
+        self.server: uvicorn.Server | None = None
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await request.body()
+        if self.slow_once:
+            self.slow_once = False
+            await asyncio.sleep(3)
+        verified = [s for s in self.secrets if _verifies(s, body, dict(request.headers))]
+        self.got.append({"id": request.headers["webhook-id"], "verified_with": verified,
+                         "signatures": request.headers["webhook-signature"].split(" "),
+                         "event": orjson.loads(body)})
+        return Response(status_code=self.answers.pop(0) if self.answers else 200)
+
+    async def start(self) -> None:
+        app = Starlette(routes=[Route("/hook", self.endpoint, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None))
+        task = asyncio.create_task(self.server.serve())
+        self.server.task = task  # type: ignore[attr-defined]
+        await async_wait_for(lambda: _true(self.server.started), timeout=10, what="receiver listening")
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await asyncio.wait_for(self.server.task, 10)  # type: ignore[attr-defined]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def delivered(self, event_id: str) -> list[dict]:
+        return [g for g in self.got if g["id"] == event_id]
+
+
+def _verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, headers)
+        return True
+    except Exception:
+        return False
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+@pytest.fixture(scope="module")
+async def notifications(settings):
+    tuned = settings.model_copy(update={"webhook_allow_private": True, "webhook_timeout_seconds": 1.0})
+    async with running_app(build_spec(), tuned) as svc:
+        yield svc
+
+
+@pytest.fixture
+async def receiver():
+    r = Receiver()
+    await r.start()
+    yield r
+    await r.stop()
+
+
+def manager(settings, pid: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, 'm-1', 'manager', [pid])}"}
+
+
+async def endpoint(notifications, settings, receiver: Receiver, pid: str, events: list[str] | None = None) -> dict:
+    r = await notifications.client.post("/v1/webhooks", headers=manager(settings, pid), json={
+        "project_id": pid, "url": receiver.url, "events": events or [PROPERTY_HANDOFF.name, HANDOVER_COMPLETED.name]})
+    assert r.status_code == 201, r.text
+    receiver.secrets.append(r.json()["secret"])
+    return r.json()
+
+
+def _handover(pid: str, unit_id: str) -> dict:
+    return {"sale_id": str(uuid.uuid4()), "unit_id": unit_id, "customer_id": str(uuid.uuid4()),
+            "handed_over_at": datetime.now(timezone.utc).isoformat()}
+
+
+def _handoff(unit_id: str) -> dict:
+    return {"handoff_id": str(uuid.uuid4()), "unit_id": unit_id, "project": {"code": "P"},
+            "unit": {"building": "1", "number": "101"}, "resident": {"name": "Resident"},
+            "handed_over_at": datetime.now(timezone.utc).isoformat()}
+
+
+async def publish(notifications, handler, topic, data: dict, pid: str, env=None):
+    """Hand the service an event as its inbox would (the same envelope again is a duplicate delivery)."""
+    env = env or new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
+                              producer="test", project_id=pid)
+    async with notifications.pool.acquire() as conn, conn.transaction():
+        await handler(conn, env, topic.data_model.model_validate(env.data))
+    return env
+
+
+async def now_due(notifications) -> None:
+    """Time passes: every pending delivery is due now (instead of waiting 5 s, 5 min, …)."""
+    async with notifications.pool.acquire() as conn:
+        await conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'")
+
+
+async def test_a_unit_arrives_signed_and_in_order_even_when_its_handoff_is_consumed_first(
+        notifications, settings, receiver) -> None:
+    pid, unit = str(uuid.uuid4()), str(uuid.uuid4())
+    await endpoint(notifications, settings, receiver, pid)
+    handoff = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(unit), pid)
+    await asyncio.sleep(1.5)  # the worker runs twice a second: the hand-off must wait for its handover
+    assert receiver.got == []
+    handover = await publish(notifications, consumers.on_handover_completed, HANDOVER_COMPLETED,
+                             _handover(pid, unit), pid)
+    await async_wait_for(lambda: _true(len(receiver.got) == 2), timeout=15, what="both deliveries")
+    assert [g["id"] for g in receiver.got] == [str(handover.id), str(handoff.id)]
+    assert all(g["verified_with"] == receiver.secrets for g in receiver.got)
+    assert receiver.got[1]["event"]["data"]["handoff_id"] == handoff.data["handoff_id"]
+
+
+async def test_a_500_is_retried_with_the_same_id_and_a_duplicate_event_delivers_once(
+        notifications, settings, receiver) -> None:
+    pid, unit = str(uuid.uuid4()), str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [HANDOVER_COMPLETED.name])
+    receiver.answers = [500]
+    env = await publish(notifications, consumers.on_handover_completed, HANDOVER_COMPLETED, _handover(pid, unit), pid)
+    await publish(notifications, consumers.on_handover_completed, HANDOVER_COMPLETED, {}, pid, env=env)  # duplicate
+    await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the first attempt")
+    await now_due(notifications)
+    await async_wait_for(lambda: _true(len(receiver.got) == 2), timeout=15, what="the retry")
+    assert {g["id"] for g in receiver.got} == {str(env.id)}
+    log = (await notifications.client.get(f"/v1/webhooks/{hook['id']}/deliveries",
+                                          headers=manager(settings, pid))).json()
+    assert [a["status_code"] for a in log] == [500, 200] and log[-1]["status"] == "delivered"
+
+
+async def test_a_receiver_down_for_a_while_gets_every_handoff_once(notifications, settings, receiver) -> None:
+    pid = str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
+    await receiver.stop()
+    events = [await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+              for _ in range(3)]
+
+    async def all_failed_once():
+        async with notifications.pool.acquire() as conn:
+            return await conn.fetchval("SELECT count(*) FROM webhook_attempts WHERE endpoint_id = $1",
+                                       uuid.UUID(hook["id"])) >= 3
+
+    await async_wait_for(all_failed_once, timeout=15, what="three failed attempts")
+    await receiver.start()
+    await now_due(notifications)
+    await async_wait_for(lambda: _true(len(receiver.got) == 3), timeout=15, what="three deliveries")
+    assert sorted(g["id"] for g in receiver.got) == sorted(str(e.id) for e in events)
+
+
+async def test_410_disables_the_endpoint(notifications, settings, receiver) -> None:
+    pid = str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
+    receiver.answers = [410]
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the attempt")
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await now_due(notifications)
+    await asyncio.sleep(1.5)
+    assert len(receiver.got) == 1
+    async with notifications.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT disabled_at FROM webhook_endpoints WHERE id = $1", uuid.UUID(hook["id"]))
+
+
+async def test_a_slow_receiver_times_out_and_is_tried_again(notifications, settings, receiver) -> None:
+    pid = str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
+    receiver.slow_once = True
+    env = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+
+    async def attempts() -> list:
+        async with notifications.pool.acquire() as conn:
+            return await conn.fetch("SELECT status_code, error FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id",
+                                    uuid.UUID(hook["id"]))
+
+    await async_wait_for(attempts, timeout=15, what="the timed-out attempt")
+    first = (await attempts())[0]
+    assert first["status_code"] is None and "Timeout" in first["error"]
+    await asyncio.sleep(3)  # the slow answer finishes on the receiver's side
+    await now_due(notifications)
+    await async_wait_for(lambda: _true(any(g["id"] == str(env.id) for g in receiver.got[1:])), timeout=15,
+                         what="the retry")
+
+
+async def test_after_a_rotation_deliveries_carry_both_signatures(notifications, settings, receiver) -> None:
+    pid = str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
+    rotated = await notifications.client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
+                                              headers=manager(settings, pid))
+    receiver.secrets.append(rotated.json()["secret"])
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the delivery")
+    assert len(receiver.got[0]["signatures"]) == 2 and receiver.got[0]["verified_with"] == receiver.secrets
+
+
+def _signed(secret: str, body: bytes) -> dict[str, str]:
+    msg_id, now = str(uuid.uuid4()), datetime.now(timezone.utc)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()), "content-type": "application/json"}
+
+
+async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notifications, settings, receiver) -> None:
+    pid = str(uuid.uuid4())
+    hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
+    data = _handoff(str(uuid.uuid4()))
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
+    url, body = f"/v1/handoffs/{data['handoff_id']}/acknowledgement", b'{"resident_account_id": "PM-7"}'
+    unsigned = await notifications.client.post(url, content=body, headers={"content-type": "application/json"})
+    wrong = await notifications.client.post(url, content=body, headers=_signed("whsec_" + "A" * 32, body))
+    assert unsigned.status_code == wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_signature"
+    ok = await notifications.client.post(url, content=body, headers=_signed(hook["secret"], body))
+    assert ok.status_code == 200 and ok.json()["acknowledged"] is True
+    async with notifications.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = 'estate.property.handoff-acknowledged.v1'"
+                                " AND key = $1", data["unit_id"])
+    assert [orjson.loads(bytes(r["payload"]))["data"]["resident_account_id"] for r in rows] == ["PM-7"]
+
+
+@pytest.mark.parametrize("url, code", [("ftp://example.com/x", "unsafe_url"), ("http://127.0.0.1:9/x", "unsafe_url"),
+                                        ("http://10.1.2.3/x", "unsafe_url"), ("http://169.254.169.254/x", "unsafe_url")])
+async def test_unsafe_urls_are_refused_when_private_targets_are_not_allowed(settings, url, code) -> None:
+    async with running_app(build_spec(), settings.model_copy(update={"webhook_allow_private": False})) as svc:
+        pid = str(uuid.uuid4())
+        r = await svc.client.post("/v1/webhooks", headers=manager(settings, pid), json={
+            "project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == code
