@@ -47,6 +47,21 @@ def consume(service: str) -> None:
     asyncio.run(run_consumers(load_spec(service), settings))
 
 
+@app.command("pm-receiver")
+def pm_receiver(port: int = typer.Option(8090, help="where to listen"),
+                secret: str = typer.Option(..., help="the endpoint's secret (whsec_…), shown once at registration"),
+                notifications: str = typer.Option("http://127.0.0.1:8004", help="where to send acknowledgements"),
+                host: str = "127.0.0.1") -> None:
+    """A reference receiver for a property company: verifies signatures, prints hand-offs, acknowledges them."""
+    import uvicorn
+
+    from shared.pm_receiver import PropertyReceiver
+
+    receiver = PropertyReceiver(secret, notifications)
+    typer.echo(f"listening on http://{host}:{port}/ (register this URL as the webhook endpoint)")
+    uvicorn.run(receiver.app(), host=host, port=port, log_level="warning")
+
+
 @app.command()
 def token(sub: str = typer.Option(...), role: str = typer.Option(...),
           project: list[str] = typer.Option([], help="project id; repeat for several"),

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 import httpx
 import orjson
+import uvicorn
 from aiokafka import AIOKafkaConsumer
 
 from shared.catalogue import PROPERTY_HANDOFF
+from shared.embedded import free_port
+from shared.pm_receiver import PropertyReceiver
 
 Printer = Callable[[str], None]
 
@@ -43,6 +47,7 @@ class Journey:
     sale_id: str = ""
     receipt: dict[str, Any] = field(default_factory=dict)
     handoff: dict[str, Any] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)  # what the property company's receiver got and said
     steps: list[str] = field(default_factory=list)
 
 
@@ -69,12 +74,12 @@ class Demo:
         return response.json() if response.content else None
 
     async def eventually(self, method: str, url: str, who: dict[str, str], expect: tuple[int, ...],
-                         waiting_for: str, **kw: Any) -> Any:
+                         waiting_for: str, check: Callable[[Any], bool] = lambda _: True, **kw: Any) -> Any:
         """Retry a call that depends on another service's event until it succeeds or the deadline passes."""
         deadline = time.monotonic() + self.timeout
         while True:
             response = await self.http.request(method, url, headers={**who, "Idempotency-Key": str(uuid.uuid4())}, **kw)
-            if response.status_code in expect:
+            if response.status_code in expect and check(response.json() if response.content else None):
                 return response.json() if response.content else None
             if time.monotonic() > deadline:
                 raise StepFailed(f"gave up waiting for {waiting_for}: {response.status_code} {response.text[:300]}")
@@ -87,13 +92,48 @@ class Demo:
     async def run(self) -> Journey:
         try:
             await self._setup_project()
-            await self._customer_and_hold()
-            await self._deposit()
-            await self._sale()
-            await self._handoff()
+            async with self._property_company() as receiver:
+                await self._customer_and_hold()
+                await self._deposit()
+                await self._sale()
+                await self._handoff()
+                await self._acknowledged(receiver)
             return self.j
         finally:
             await self.http.aclose()
+
+    @asynccontextmanager
+    async def _property_company(self) -> AsyncIterator[PropertyReceiver]:
+        """A property company registers a webhook (issue 12) served by the reference receiver, started here."""
+        port = free_port()
+        hook = await self.call("POST", f"{self.urls.notifications}/v1/webhooks",
+                               self.token("manager-1", "manager", "Chen Jie"), (201,), json={
+                                   "project_id": self.j.project_id, "url": f"http://127.0.0.1:{port}/estate",
+                                   "events": [PROPERTY_HANDOFF.name], "description": "Greenwood Property Services"})
+        receiver = PropertyReceiver(hook["secret"], self.urls.notifications, say=lambda _: None)
+        self.j.webhook = {"endpoint_id": hook["id"], "secret": hook["secret"]}
+        server = uvicorn.Server(uvicorn.Config(receiver.app(), host="127.0.0.1", port=port, log_config=None))
+        task = asyncio.ensure_future(server.serve())
+        self.step(f"property company's webhook {hook['id']} registered for {PROPERTY_HANDOFF.name} (secret shown once)")
+        try:
+            yield receiver
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, 10)
+
+    async def _acknowledged(self, receiver: PropertyReceiver) -> None:
+        """The signed delivery reaches the receiver, which acknowledges; leads' timeline shows it."""
+        deadline = time.monotonic() + self.timeout
+        while not receiver.acknowledged and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        if not receiver.acknowledged:
+            raise StepFailed("the property company's receiver never acknowledged the hand-off")
+        self.j.webhook |= {"received": receiver.received, "acknowledged": receiver.acknowledged}
+        self.step(f"signed webhook delivered and verified; the property company acknowledged {receiver.acknowledged[0]}")
+        manager = self.token("manager-1", "manager", "Chen Jie")
+        await self.eventually("GET", f"{self.urls.leads}/v1/customers/{self.j.customer_id}/timeline", manager, (200,),
+                              "the acknowledgement on the timeline", check=_has_acknowledgement)
+        self.step("the customer's timeline shows the hand-off acknowledged by the property company")
 
     async def _setup_project(self) -> None:
         admin = self.token("admin-1", "admin", "Admin")
@@ -203,6 +243,10 @@ class Demo:
                     if event.get("data", {}).get("unit_id") == self.j.unit_id:
                         return event
         raise StepFailed("no hand-off event reached the property company")
+
+
+def _has_acknowledgement(timeline: Any) -> bool:
+    return any(e["kind"] == "handoff_acknowledged" for e in (timeline or {}).get("timeline", []))
 
 
 async def run_demo(urls: Urls, secret: str, kafka: str, say: Printer = print) -> Journey:

@@ -90,7 +90,8 @@ def service_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
                ESTATE_DB_PREFIX=settings.db_prefix, ESTATE_JWT_SECRET=settings.jwt_secret, ESTATE_PORT=str(port),
                ESTATE_OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
                ESTATE_CONSUMER_RETRY_BACKOFF_SECONDS=str(settings.consumer_retry_backoff_seconds),
-               ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(), PYTHONPATH=str(ROOT), **extra)
+               ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(), PYTHONPATH=str(ROOT),
+               ESTATE_WEBHOOK_ALLOW_PRIVATE="true", **extra)  # the test receivers listen on the loopback
     return env
 
 

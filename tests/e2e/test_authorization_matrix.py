@@ -16,9 +16,12 @@ from typing import Any, Callable
 
 import httpx
 import jwt
+import orjson
 import pytest
 
 from shared.auth_tokens import make_token
+from shared.catalogue import PROPERTY_HANDOFF
+from shared.pm_receiver import signed_headers
 from shared.demo import Journey, Urls
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
@@ -38,6 +41,7 @@ class Row:
     query: Callable[[Journey], dict] = field(default=lambda j: {})
     for_customer: bool = False  # a consultant who does not own the customer gets 404
     other_project: int | None = 403  # what staff of another project get (None: the route is not project-bound)
+    signed: bool = False  # authenticated by a Standard Webhooks signature, not a token: every token is a 401
 
 
 def _later(days: int) -> str:
@@ -100,12 +104,20 @@ ROWS = (
     Row("notifications", "GET", "/v1/reminders", STAFF, query=lambda j: {"customer_id": j.customer_id},
         for_customer=True, other_project=404),
     Row("notifications", "GET", "/v1/notifications", STAFF, other_project=None),  # lists the caller's projects only
+    Row("notifications", "POST", "/v1/webhooks", ("manager",),
+        lambda j: {"project_id": j.project_id, "url": "http://127.0.0.1:9/matrix", "events": [PROPERTY_HANDOFF.name]}),
+    Row("notifications", "GET", "/v1/webhooks/{endpoint_id}/deliveries", ("manager",)),
+    Row("notifications", "POST", "/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", ("manager",)),
+    Row("notifications", "POST", "/v1/webhooks/{endpoint_id}/rotate-secret", ("manager",)),
+    Row("notifications", "POST", "/v1/handoffs/{handoff_id}/acknowledgement", ("property_company",),
+        lambda j: {"resident_account_id": "PM-matrix"}, signed=True),
 )
 
 
 def _path(row: Row, j: Journey) -> str:
     return row.path.format(project_id=j.project_id, customer_id=j.customer_id, unit_id=j.unit_id, hold_id=j.hold_id,
-                           sale_id=j.sale_id, deposit_id=j.deposit_id)
+                           sale_id=j.sale_id, deposit_id=j.deposit_id, endpoint_id=j.webhook["endpoint_id"],
+                           event_id=j.handoff["id"], handoff_id=j.handoff["data"]["handoff_id"])
 
 
 def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.Response:
@@ -127,6 +139,8 @@ def _refusals(secret: str, row: Row, j: Journey) -> list[tuple[str, str | None, 
     tries = [("no token", None, 401),
              ("expired", "Bearer " + jwt.encode(claims | {"exp": now - 60}, secret, "HS256"), 401),
              ("no exp", "Bearer " + jwt.encode(claims, secret, "HS256"), 401)]
+    if row.signed:  # no token opens it, not even a valid admin's
+        return tries + [("a valid token", _bearer(secret, "admin-1", "admin", [j.project_id]), 401)]
     staff_roles = [r for r in row.allowed if r != "admin"]
     if staff_roles and row.other_project is not None:
         role = "manager" if "manager" in staff_roles else staff_roles[0]
@@ -160,6 +174,12 @@ def test_each_route_refuses_whom_it_must(row: Row, urls: Urls, journey: Journey,
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.path}" for r in ROWS])
 def test_the_allowed_role_is_not_refused(row: Row, urls: Urls, journey: Journey, settings) -> None:
+    if row.signed:  # the property company signs with its endpoint's secret
+        body = orjson.dumps(row.body(journey) if row.body else {})
+        answer = httpx.post(getattr(urls, row.service) + _path(row, journey), content=body, timeout=15,
+                            headers=signed_headers(journey.webhook["secret"], body))
+        assert answer.status_code == 200, answer.text
+        return
     role = "manager" if "manager" in row.allowed else row.allowed[0]
     sub = "consultant-1" if role == "consultant" else f"{role}-1"  # consultant-1 owns the journey's customer
     answer = _call(urls, row, journey, _bearer(settings.jwt_secret, sub, role, [journey.project_id]))

@@ -23,6 +23,15 @@ def _auth(project_id: str, role: str, sub: str | None = None, secret: str = SECR
     return {"Authorization": f"Bearer {token}"}
 
 
+async def test_the_property_company_gets_the_handoff_by_signed_webhook_and_acknowledges_it(journey: Journey) -> None:
+    """Issue 12 over four processes: the reference receiver verified the signature (standardwebhooks) and its
+    acknowledgement reached leads' timeline (the demo waits for it)."""
+    [event] = journey.webhook["received"]
+    assert event["id"] == journey.handoff["id"] and event["data"]["handoff_id"] == journey.handoff["data"]["handoff_id"]
+    assert journey.webhook["acknowledged"] == [journey.handoff["data"]["handoff_id"]]
+    assert any("acknowledged" in step for step in journey.steps)
+
+
 async def test_the_journey_ends_with_the_property_handoff(journey: Journey) -> None:
     data = journey.handoff["data"]
     assert journey.handoff["type"] == "handoff"

@@ -135,7 +135,7 @@ def test_alerts_cover_what_operators_need() -> None:
     names = {r["alert"] for g in yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
              for r in g["rules"]}
     assert names == {"OutboxStalled", "ConsumerLagHigh", "DeadLettersGrowing", "HoldSweeperStalled", "HighErrorRate",
-                     "ServiceDown"}
+                     "ServiceDown", "WebhookEndpointFailing"}
     operations = (ROOT / "docs/operations.md").read_text()
     for name in names:
         assert f"### {name}" in operations

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -262,3 +262,16 @@ async def test_unsafe_urls_are_refused_when_private_targets_are_not_allowed(sett
         r = await svc.client.post("/v1/webhooks", headers=manager(settings, pid), json={
             "project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]})
     assert r.status_code == 422 and r.json()["error"]["code"] == code
+
+
+async def test_a_handoff_unacknowledged_for_three_days_is_reported_to_the_manager_once(notifications) -> None:
+    pid, data = str(uuid.uuid4()), _handoff(str(uuid.uuid4()))
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
+    later = datetime.now(timezone.utc) + timedelta(days=3, minutes=1)
+    async with notifications.pool.acquire() as conn:
+        assert await webhooks.report_unacknowledged(conn, now=later - timedelta(minutes=2)) == 0  # not yet 3 days
+        assert await webhooks.report_unacknowledged(conn, now=later) >= 1
+        assert await webhooks.report_unacknowledged(conn, now=later) == 0
+        row = await conn.fetchrow("SELECT recipient, kind FROM reminders WHERE source_event = $1",
+                                  f"handoff:{data['handoff_id']}")
+    assert (row["recipient"], row["kind"]) == (f"role:manager:{pid}", "handoff_unacknowledged")
