@@ -275,3 +275,18 @@ async def test_a_handoff_unacknowledged_for_three_days_is_reported_to_the_manage
         row = await conn.fetchrow("SELECT recipient, kind FROM reminders WHERE source_event = $1",
                                   f"handoff:{data['handoff_id']}")
     assert (row["recipient"], row["kind"]) == (f"role:manager:{pid}", "handoff_unacknowledged")
+
+
+async def test_two_workers_never_claim_the_same_delivery(notifications, settings) -> None:
+    pid = str(uuid.uuid4())
+    async with notifications.pool.acquire() as conn:
+        hook = await webhooks.register_endpoint(conn, uuid.UUID(pid), "http://127.0.0.1:9/none",
+                                                [PROPERTY_HANDOFF.name], None, "m-1", allow_private=True)
+        await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id <> $1", uuid.UUID(hook["id"]))
+    for _ in range(12):
+        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    later = datetime.now(timezone.utc) + timedelta(minutes=10)  # past any lease or first retry of the running worker
+    async with notifications.pool.acquire() as one, notifications.pool.acquire() as two:
+        claims = await asyncio.gather(webhooks.claim(one, 8, now=later), webhooks.claim(two, 8, now=later))
+    seqs = [r["seq"] for batch in claims for r in batch]
+    assert len(seqs) == len(set(seqs)) == 12
