@@ -91,7 +91,10 @@ def service_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
                ESTATE_OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
                ESTATE_CONSUMER_RETRY_BACKOFF_SECONDS=str(settings.consumer_retry_backoff_seconds),
                ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(), PYTHONPATH=str(ROOT),
-               ESTATE_WEBHOOK_ALLOW_PRIVATE="true", **extra)  # the test receivers listen on the loopback
+               # The test receivers listen on the loopback. The services' webhook workers share the test databases
+               # with the in-process ones of the integration tests: a short timeout for all, so a slow receiver
+               # times out whichever worker takes its delivery.
+               ESTATE_WEBHOOK_ALLOW_PRIVATE="true", ESTATE_WEBHOOK_TIMEOUT_SECONDS="2", **extra)
     return env
 
 
