@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.domain import DomainError
 from shared.errors import ApiError
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
@@ -46,8 +47,28 @@ def validation_code(errors: Any) -> str:
     return "invalid_request"
 
 
+# The one mapping of domain refusals to HTTP: a code's status is the same in every service.
+CODE_STATUS = {
+    "not_found": 404, "not_an_escort": 403, "invalid_signature": 401,
+    "invalid_transition": 409, "unit_not_available": 409, "hold_not_live": 409, "project_code_taken": 409,
+    "registration_busy": 409, "customer_protected": 409, "deposit_exists": 409, "hold_not_current": 409,
+    "same_verifier": 409, "not_pending": 409, "not_refundable": 409, "sale_subscribed": 409, "not_bankable": 409,
+    "not_verified": 409,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status of a domain refusal: the class's own, else the code's, else 422 (bad input)."""
+    return exc.status or CODE_STATUS.get(exc.code, 422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves in the contract's shape; bad input is never a 500 (crashes: shared.middleware)."""
+
+    @app.exception_handler(DomainError)
+    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
+        body = {"code": exc.code, "message": str(exc), **exc.extra()}
+        return JSONResponse({"error": body}, status_code=domain_status(exc))
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

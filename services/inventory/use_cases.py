@@ -42,6 +42,10 @@ class BadRows(DomainError):
         super().__init__("; ".join(f"row {p.row} {p.field}: {p.message}" for p in problems[:50]))
         self.problems = problems
 
+    def extra(self) -> dict[str, Any]:
+        """Each bad row and field, so the file can be fixed in one go."""
+        return {"details": [p.as_json() for p in self.problems]}
+
 
 @dataclass(frozen=True)
 class HoldUnit:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any, Iterator
+from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -15,15 +13,15 @@ from pydantic import BaseModel, Field
 
 from services.leads import store, use_cases
 from services.leads.domain import (
-    DomainError, Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
+    Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see, normalise_phone, sees_all,
 )
 from services.leads.schemas import (
     Assigned, CallLogged, CallStats, CustomerRecord, CustomerSummary, FollowupRecorded, GradeSet, Timeline,
 )
 from shared.pii import Vault
-from services.leads.use_cases import CustomerProtected, LogCall, RegisterCustomer, now_utc
+from services.leads.use_cases import LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
-from shared.errors import ApiError, NotFound
+from shared.errors import NotFound
 from shared.fields import Day, JsonObject, Long, Name, Time, bounded_list, text
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
@@ -42,21 +40,6 @@ async def remember_name(request: Request) -> None:
 
 
 router = APIRouter(dependencies=[Depends(remember_name)])
-STATUS_OF = {"not_found": 404, "registration_busy": 409, "customer_protected": 409}
-
-
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    """A rule's refusal becomes the contract's error body: 404, 409, or 422 for bad input."""
-    try:
-        yield
-    except CustomerProtected as exc:  # who and until when, never the customer's id (contract v1.1)
-        raise ApiError(exc.code, str(exc), 409, extra={
-            "owner_name": exc.owner_name, "protected_until": exc.protected_until.isoformat()}) from exc
-    except DomainError as exc:
-        raise ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422)) from exc
-
-
 def _pool(request: Request):
     return request.app.state.runtime.pool
 
@@ -98,8 +81,7 @@ async def register(body: NewCustomer, request: Request, who: Principal = Depends
     cmd = RegisterCustomer(pid, who.sub, body.name, body.phone or None, body.source, body.visitor_type, body.profile,
                            tuple(body.tags), body.grade, body.consent_share, body.referred_by)
     async with _pool(request).acquire() as conn:
-        with domain_errors():
-            answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
+        answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
     return JSONResponse(answer, status_code=201 if created else 200)
 
 
@@ -118,8 +100,7 @@ async def lookup(project_id: text(64), phone: text(40), request: Request,
     who.require_role("consultant", "manager")
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))
-    with domain_errors():
-        phone_hash = _vault(request).phone_hash(normalise_phone(phone))
+    phone_hash = _vault(request).phone_hash(normalise_phone(phone))
     async with _pool(request).acquire() as conn:
         row = await store.customer_by_phone(conn, pid, phone_hash)
         if row is None:
@@ -231,9 +212,8 @@ async def followup(customer_id: str, body: Followup, request: Request,
         row = await _visible(conn, customer_id, who)
         if row["owner_id"] != who.sub:
             raise NotFound("not_found", "no such customer of yours")
-        with domain_errors():
-            return await use_cases.record_followup(conn, _vault(request), row["id"], who.sub, body.channel,
-                                                   body.content, body.next_contact_at, body.feedback)
+        return await use_cases.record_followup(conn, _vault(request), row["id"], who.sub, body.channel,
+                                               body.content, body.next_contact_at, body.feedback)
 
 
 class GradeBody(BaseModel):
@@ -247,8 +227,7 @@ async def grade(customer_id: str, body: GradeBody, request: Request,
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-        with domain_errors():
-            return await use_cases.set_grade(conn, row["id"], body.grade, who.sub)
+        return await use_cases.set_grade(conn, row["id"], body.grade, who.sub)
 
 
 class Assign(BaseModel):
@@ -262,8 +241,7 @@ async def assign(customer_id: str, body: Assign, request: Request, who: Principa
     who.require_role("manager")
     async with _pool(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
-        with domain_errors():
-            return await use_cases.assign(conn, row["id"], body.consultant_id, body.reason, who.sub)
+        return await use_cases.assign(conn, row["id"], body.consultant_id, body.reason, who.sub)
 
 
 @router.get("/v1/customers/{customer_id}/timeline", response_model=Timeline)
@@ -295,8 +273,7 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
     cmd = LogCall(pid, who.sub, body.rang_at, body.answered_at, body.rings, body.caller_phone or None,
                   body.caller_name, body.asked)
     async with _pool(request).acquire() as conn:
-        with domain_errors():
-            return await use_cases.log_call(conn, _vault(request), cmd)
+        return await use_cases.log_call(conn, _vault(request), cmd)
 
 
 @router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)

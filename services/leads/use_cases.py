@@ -38,10 +38,15 @@ class CustomerProtected(DomainError):
     """R4, R10: the phone belongs to another consultant's protected customer: who and until when, never the id."""
 
     code = "customer_protected"
+    status = 409
 
     def __init__(self, owner_name: str | None, until: datetime) -> None:
         super().__init__("this customer is protected for another consultant (R10)")
         self.owner_name, self.protected_until = owner_name, until
+
+    def extra(self) -> dict[str, Any]:
+        """Who and until when (contract v1.1), never the customer's id."""
+        return {"owner_name": self.owner_name, "protected_until": self.protected_until.isoformat()}
 
 
 class _LostRace(Exception):

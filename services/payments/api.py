@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
-from services.payments.domain import Conflict, DepositRequest, DomainError, Payer
+from services.payments.domain import DepositRequest, Payer
 from shared import ownership
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
@@ -24,12 +24,6 @@ from shared.web import parse_uuid
 
 router = APIRouter()
 Id = text(64, 1)
-
-
-def api_error(exc: DomainError) -> ApiError:
-    status = getattr(exc, "status", None) or (404 if exc.code == "not_found" else 409 if isinstance(exc, Conflict)
-                                              else 403 if exc.code == "not_an_escort" else 422)
-    return ApiError(exc.code, str(exc), status)
 
 
 def _pool(request: Request):
@@ -71,12 +65,9 @@ async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depe
     hold_id, unit_id = parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id")
     customer_id = parse_uuid(body.customer_id, "customer_id")
     vault = Vault(request.app.state.settings.pii_key)
-    try:
-        async with _pool(request).acquire() as conn:
-            return await use_cases.take_deposit(conn, hold_id, unit_id, customer_id, req, who.sub,
-                                                who.require_project, vault)
-    except DomainError as exc:
-        raise api_error(exc) from exc
+    async with _pool(request).acquire() as conn:
+        return await use_cases.take_deposit(conn, hold_id, unit_id, customer_id, req, who.sub,
+                                            who.require_project, vault)
 
 
 async def _deposit(conn, deposit_id: str, who: Principal) -> Any:
@@ -101,10 +92,7 @@ async def verify(deposit_id: str, request: Request, who: Principal = Depends(cur
     who.require_role("finance", "manager")
     async with _pool(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
-        try:
-            return await use_cases.verify_deposit(conn, dep["id"], who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.verify_deposit(conn, dep["id"], who.sub)
 
 
 class Receipt(BaseModel):
@@ -126,10 +114,7 @@ async def receipt(deposit_id: str, request: Request, who: Principal = Depends(cu
     async with _pool(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
         await ownership.require_own_customer(conn, who, dep["customer_id"])  # R8: a colleague's customer → 404
-        try:
-            return (await use_cases.receipt(conn, dep["id"]))[1]
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return (await use_cases.receipt(conn, dep["id"]))[1]
 
 
 class Banking(BaseModel):
@@ -149,10 +134,7 @@ async def bank(deposit_id: str, body: Banking, request: Request, who: Principal 
     who.require_role("finance")
     async with _pool(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
-        try:
-            return await use_cases.bank_cash(conn, dep["id"], body.bank_ref, body.escorts, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.bank_cash(conn, dep["id"], body.bank_ref, body.escorts, who.sub)
 
 
 class Refund(BaseModel):
@@ -169,10 +151,7 @@ async def refund(deposit_id: str, body: Refund, request: Request, who: Principal
     who.require_role("manager")
     async with _pool(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
-        try:
-            return await use_cases.refund(conn, dep["id"], body.reason, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.refund(conn, dep["id"], body.reason, who.sub)
 
 
 class DepositRow(BaseModel):
@@ -239,11 +218,8 @@ async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal =
         raise ApiError("invalid_amount", "a payment is a positive amount", 422)
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
-        try:
-            return await use_cases.record_payment(conn, sale["sale_id"], body.kind, body.amount, body.method,
-                                                  body.reference, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.record_payment(conn, sale["sale_id"], body.kind, body.amount, body.method,
+                                              body.reference, who.sub)
 
 
 class Appointment(BaseModel):
@@ -267,11 +243,8 @@ async def appointment(sale_id: str, body: Appointment, request: Request,
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
-        try:
-            return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], body.at, body.place,
-                                                             body.documents, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], body.at, body.place,
+                                                         body.documents, who.sub)
 
 
 class LedgerEntry(BaseModel):

@@ -21,6 +21,8 @@ class Refused(DomainError):
 class Conflict(DomainError):
     """The state does not allow it: 409."""
 
+    status = 409
+
 
 @dataclass(frozen=True)
 class Payer:
@@ -84,6 +86,7 @@ class NotAnEscort(DomainError):
     """R24: the banking is recorded by one of the two who carried the cash: 403."""
 
     code = "not_an_escort"
+    status = 403
 
 
 def check_bankable(status: str, method: str, banked: bool, escorts: list[str], recorder: str) -> None:

@@ -9,7 +9,6 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
-import pytest
 
 from shared.auth_tokens import make_token
 from shared.demo import Journey, Urls

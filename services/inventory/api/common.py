@@ -8,23 +8,9 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from services.inventory import store
-from services.inventory.domain import DomainError
-from services.inventory.use_cases import BadRows
 from shared.auth import Principal
-from shared.errors import ApiError, NotFound
+from shared.errors import NotFound
 from shared.web import parse_uuid
-
-STATUS_OF = {"not_found": 404, "unknown_customer": 422, "unit_not_available": 409, "invalid_transition": 409,
-             "unknown_quote": 422, "date_out_of_range": 422,
-             "hold_not_live": 409, "price_below_filed": 422, "poa_not_notarized": 422, "project_code_taken": 409,
-             "not_holder": 403, "id_copy_required": 422, "buyer_signature_required": 422}
-
-
-def api_error(exc: DomainError) -> ApiError:
-    """A domain refusal in the contract's words."""
-    details = [p.as_json() for p in exc.problems] if isinstance(exc, BadRows) else None
-    return ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422), details=details)
-
 
 def pool(request: Request):
     """The service's connection pool."""

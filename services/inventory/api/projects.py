@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from services.inventory import store, use_cases
 from services.inventory.api.board_page import BOARD_HTML
-from services.inventory.api.common import UnitOut, _require_project, _unit_json, api_error, pool
-from services.inventory.domain import DomainError, UnitStatus, parse_settings, parse_unit_rows
+from services.inventory.api.common import UnitOut, _require_project, _unit_json, pool
+from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
 from shared.fields import JsonObject, text
@@ -74,12 +74,9 @@ class ConflictOut(BaseModel):
 @router.post("/v1/projects", status_code=201, response_model=ProjectOut)
 async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("admin")
-    try:
-        settings = parse_settings(body.settings)
-        async with pool(request).acquire() as conn:
-            return await use_cases.create_project(conn, body.code, body.name, body.city, settings)
-    except DomainError as exc:
-        raise api_error(exc) from exc
+    settings = parse_settings(body.settings)
+    async with pool(request).acquire() as conn:
+        return await use_cases.create_project(conn, body.code, body.name, body.city, settings)
 
 
 class Imported(BaseModel):
@@ -97,14 +94,11 @@ _IMPORT_BODY = {"requestBody": {"required": True, "content": {
 async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
-    try:
-        async with pool(request).acquire() as conn:
-            project = await _require_project(conn, project_id, who)
-            rows = _read_rows(await request.body(), request.headers.get("content-type", ""))
-            units, problems = parse_unit_rows(rows)
-            created = await use_cases.import_units(conn, project["id"], units, problems)
-    except DomainError as exc:
-        raise api_error(exc) from exc
+    async with pool(request).acquire() as conn:
+        project = await _require_project(conn, project_id, who)
+        rows = _read_rows(await request.body(), request.headers.get("content-type", ""))
+        units, problems = parse_unit_rows(rows)
+        created = await use_cases.import_units(conn, project["id"], units, problems)
     return {"created": created}
 
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.inventory import deals, store, use_cases
-from services.inventory.api.common import api_error, pool
-from services.inventory.domain import ContractSigning, DomainError, SubscriptionTerms
+from services.inventory.api.common import pool
+from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.auth import Principal, current_principal
 from shared.errors import NotFound
 from shared.fields import Day, Time, text
@@ -96,11 +96,8 @@ async def subscription(sale_id: str, body: Subscription, request: Request,
     quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        try:
-            return await use_cases.sign_subscription(conn, sid, terms, who.sub,
-                                                     lambda unit_id: deals.quoted_price(conn, quote_id, unit_id))
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.sign_subscription(conn, sid, terms, who.sub,
+                                                 lambda unit_id: deals.quoted_price(conn, quote_id, unit_id))
 
 
 @router.post("/v1/sales/{sale_id}/cancellation", response_model=Cancelled)
@@ -110,10 +107,7 @@ async def cancellation(sale_id: str, body: Cancellation, request: Request,
     who.require_role("manager")
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        try:
-            return await deals.cancel_sale(conn, sid, body.reason, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await deals.cancel_sale(conn, sid, body.reason, who.sub)
 
 
 @router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
@@ -122,10 +116,7 @@ async def contract(sale_id: str, body: Contract, request: Request, who: Principa
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        try:
-            return await use_cases.sign_contract(conn, sid, signing, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.sign_contract(conn, sid, signing, who.sub)
 
 
 @router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
@@ -133,8 +124,5 @@ async def handover(sale_id: str, body: Handover, request: Request, who: Principa
     who.require_role("manager", "service")
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        try:
-            return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)
 

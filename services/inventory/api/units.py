@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.inventory import deals, store, use_cases
-from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json, api_error, pool
-from services.inventory.domain import DomainError, QuoteRequest
+from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json, pool
+from services.inventory.domain import QuoteRequest
 from services.inventory.use_cases import HoldUnit
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
@@ -81,10 +81,7 @@ async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principa
         raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
     command = HoldUnit(uid, customer, who.sub, sees_whole_project=who.role in WHOLE_PROJECT_ROLES)
     async with pool(request).acquire() as conn:
-        try:
-            hold = await use_cases.hold_unit(conn, command, who.require_project)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        hold = await use_cases.hold_unit(conn, command, who.require_project)
     return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}
 
 
@@ -100,11 +97,8 @@ async def release_hold(unit_id: str, hold_id: str, request: Request,
     hid = parse_uuid(hold_id, "hold id")
     async with pool(request).acquire() as conn:
         await _project_of_unit(conn, unit_id, who)
-        try:
-            await use_cases.release_hold(conn, uuid.UUID(unit_id), hid, who.sub,
-                                         may_release_any=who.role in WHOLE_PROJECT_ROLES)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        await use_cases.release_hold(conn, uuid.UUID(unit_id), hid, who.sub,
+                                     may_release_any=who.role in WHOLE_PROJECT_ROLES)
     return {"hold_id": hold_id, "released": True}
 
 
@@ -180,8 +174,5 @@ async def quote(unit_id: str, body: QuoteBody, request: Request, who: Principal 
         row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
         req = _quote_request(body)
         settings = store.project_settings(await store.project(conn, row["project_id"]))
-        try:
-            return await deals.make_quote(conn, row, settings, req, who.sub)
-        except DomainError as exc:
-            raise api_error(exc) from exc
+        return await deals.make_quote(conn, row, settings, req, who.sub)
 

@@ -11,20 +11,12 @@ from pydantic import BaseModel, Field
 
 from services.notifications.webhooks import store, use_cases
 from shared.auth import Principal, current_principal
-from shared.domain import DomainError
 from shared.errors import ApiError
 from shared.fields import Short, bounded_list, text
 from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
 router = APIRouter()
-STATUS_OF = {"not_found": 404, "invalid_signature": 401, "unsafe_url": 422, "unknown_event": 422}
-
-
-def _error(exc: DomainError) -> ApiError:
-    return ApiError(exc.code, str(exc), STATUS_OF.get(exc.code, 422))
-
-
 class NewEndpoint(BaseModel):
     project_id: text(64, 1)
     url: text(2000, 1)
@@ -81,12 +73,9 @@ async def register(body: NewEndpoint, request: Request, who: Principal = Depends
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     allow_private = request.app.state.settings.webhook_allow_private
-    try:
-        async with _pool(request).acquire() as conn:
-            return await use_cases.register_endpoint(conn, pid, body.url, body.events, body.description, who.sub,
-                                                     allow_private)
-    except DomainError as exc:
-        raise _error(exc) from exc
+    async with _pool(request).acquire() as conn:
+        return await use_cases.register_endpoint(conn, pid, body.url, body.events, body.description, who.sub,
+                                                 allow_private)
 
 
 async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
@@ -129,10 +118,7 @@ async def retry(endpoint_id: str, event_id: str, request: Request, who: Principa
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
     async with _pool(request).acquire() as conn:
         eid = await _endpoint(conn, endpoint_id, who)
-        try:
-            return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
-        except DomainError as exc:
-            raise _error(exc) from exc
+        return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
 
 
 @router.post("/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated)
@@ -150,8 +136,5 @@ async def acknowledge(handoff_id: text(100, 1), body: Acknowledgement, request: 
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
-    try:
-        async with _pool(request).acquire() as conn:
-            return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
-    except DomainError as exc:
-        raise _error(exc) from exc
+    async with _pool(request).acquire() as conn:
+        return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)

@@ -38,6 +38,7 @@ class NotFound(DomainError):
 
 class BadSignature(DomainError):
     code = "invalid_signature"
+    status = 401
 
 
 def now_utc() -> datetime:

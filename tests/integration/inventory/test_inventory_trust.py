@@ -4,7 +4,6 @@ project checked first, strict money and rows, sane dates, and the unit list page
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import orjson
 import pytest

@@ -4,7 +4,7 @@ unbounded input is a 422 (never a 500), and the customer list pages with the ove
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
