@@ -253,16 +253,3 @@ EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDUL
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
 ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))
-
-_BY_NAME = {t.name: t for t in TOPICS}
-_BY_TYPE = {t.event_type: t for t in TOPICS}
-
-
-def by_name(name: str) -> Topic:
-    """The topic called `name`; KeyError if the catalogue has none."""
-    return _BY_NAME[name]
-
-
-def by_type(event_type: str) -> Topic:
-    """The topic that carries events of `event_type`."""
-    return _BY_TYPE[event_type]

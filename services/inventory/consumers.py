@@ -22,7 +22,7 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data) 
 
 async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data) -> None:
     """The deposit counts (R23): reserve the unit and open the sale."""
-    outcome = await use_cases.open_sale(conn, data, env.project_id)
+    outcome = await use_cases.open_sale(conn, data)
     log("deposit_verified_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)
 
 

@@ -159,10 +159,6 @@ async def update_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, status: str,
     await conn.execute(f"UPDATE sales SET {', '.join(sets)} WHERE id = $1", *args)
 
 
-async def open_sale_for_unit(conn: asyncpg.Connection, unit_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM sales WHERE unit_id = $1 AND closed_at IS NULL", unit_id)
-
-
 async def remember_customer(conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     await conn.execute("INSERT INTO customers (project_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                        project_id, customer_id)

@@ -137,7 +137,7 @@ async def expire_holds(conn: asyncpg.Connection, batch: int = 200) -> int:
     return len(ended)
 
 
-async def open_sale(conn: asyncpg.Connection, data: Any, project_id: str | None = None) -> str:
+async def open_sale(conn: asyncpg.Connection, data: Any) -> str:
     """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction); never two sales."""
     hold_id, unit_id = uuid.UUID(data.hold_id), uuid.UUID(data.unit_id)
     hold_row = await store.hold(conn, hold_id, lock=True)  # the refund consumer locks it too: one at a time

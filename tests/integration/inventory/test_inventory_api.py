@@ -152,7 +152,7 @@ async def test_sale_moves_along_the_chain_and_nowhere_else(inventory, settings) 
                                         headers=auth(settings, "consultant", pid))).json()
     async with inventory.pool.acquire() as conn, conn.transaction():
         data = SimpleNamespace(hold_id=hold["hold_id"], unit_id=uid, customer_id=customer, deposit_id="d-1")
-        assert await use_cases.open_sale(conn, data, pid) == "reserved"
+        assert await use_cases.open_sale(conn, data) == "reserved"
     unit = (await inventory.client.get(f"/v1/units/{uid}", headers=auth(settings, "manager", pid))).json()
     assert unit["status"] == "reserved" and unit["sale_id"]
     sale = unit["sale_id"]
