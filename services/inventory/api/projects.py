@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,7 +14,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from services.inventory import store, use_cases
-from services.inventory.api.board_page import BOARD_HTML
 from services.inventory.api.common import UnitOut, _require_project, _unit_json, pool
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
@@ -22,6 +22,7 @@ from shared.fields import JsonObject, text
 from shared.paging import Page, page_params, paged
 
 router = APIRouter()
+BOARD_HTML = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
 
 
 class NewProject(BaseModel):
@@ -185,4 +186,5 @@ async def conflicts(project_id: str, request: Request, page: Page = Depends(page
 
 @router.get("/board", include_in_schema=False)
 async def board_page() -> HTMLResponse:
+    """The sales-control board (销控板): a static file next to this module, no build step."""
     return HTMLResponse(BOARD_HTML)
