@@ -49,9 +49,17 @@ def text(max_length: int = 200, min_length: int = 0) -> Any:
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
 
 
-Name = text(100, 1)  # names, codes, numbers, buildings, references
-Short = text(200)  # one-line free text: reasons, places, layouts
-Long = text(4000)  # notes and follow-up content
+_NoNul = AfterValidator(_no_nul)
+# Written out (not through text()) so type checkers see plain `str` aliases.
+Id = Annotated[str, Field(max_length=64), _NoNul]  # ids in bodies and queries (then parsed as UUIDs)
+Code = Annotated[str, Field(max_length=40), _NoNul]  # methods, kinds, channels, grades, statuses
+Name = Annotated[str, Field(min_length=1, max_length=200), _NoNul]  # names, codes, numbers, buildings
+Word = Annotated[str, Field(min_length=1, max_length=40), _NoNul]  # a required code: a source, a method
+Reason = Annotated[str, Field(min_length=1, max_length=2000), _NoNul]  # why: a decision's or a cancellation's
+Label = Annotated[str, Field(max_length=100), _NoNul]  # optional short names: a city, a tag, a referrer
+Short = Annotated[str, Field(max_length=200), _NoNul]  # one-line free text: reasons, places, layouts
+Long = Annotated[str, Field(max_length=4000), _NoNul]  # notes and follow-up content
+Url = Annotated[str, Field(min_length=1, max_length=2000), _NoNul]
 Time = Annotated[datetime, AfterValidator(_aware_in_range)]
 Day = Annotated[date, AfterValidator(_date_in_range)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Literal, overload
 
 import orjson
 from fastapi import FastAPI, Request
@@ -113,6 +113,14 @@ def document_errors(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+@overload
+def parse_uuid(value: str | None, what: str, optional: Literal[False] = False) -> uuid.UUID: ...
+
+
+@overload
+def parse_uuid(value: str | None, what: str, optional: Literal[True]) -> uuid.UUID | None: ...
 
 
 def parse_uuid(value: str | None, what: str, optional: bool = False) -> uuid.UUID | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -22,7 +22,7 @@ from shared.pii import Vault
 from services.leads.use_cases import LogCall, RegisterCustomer, now_utc
 from shared.auth import Principal, current_principal
 from shared.errors import NotFound
-from shared.fields import Day, JsonObject, Long, Name, Time, bounded_list, text
+from shared.fields import Code, Day, Id, JsonObject, Label, Long, Name, Reason, Time, Word
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
 
@@ -52,16 +52,16 @@ def _vault(request: Request) -> Vault:
 
 
 class NewCustomer(BaseModel):
-    project_id: text(64, 1)
+    project_id: Id
     name: Name
-    phone: text(40) | None = None
-    source: text(40, 1)
-    visitor_type: text(40) = "customer"
+    phone: Code | None = None
+    source: Word
+    visitor_type: Code = "customer"
     profile: JsonObject = Field(default_factory=dict)
-    tags: bounded_list(text(50, 1), 30) = Field(default_factory=list)
-    grade: text(2) | None = None
+    tags: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
+    grade: Code | None = None
     consent_share: bool = False
-    referred_by: text(100) | None = None
+    referred_by: Label | None = None
 
 
 class Registered(BaseModel):
@@ -94,7 +94,7 @@ class Lookup(BaseModel):
 
 
 @router.get("/v1/customers/lookup", response_model=Lookup)
-async def lookup(project_id: text(64), phone: text(40), request: Request,
+async def lookup(project_id: Id, phone: Code, request: Request,
                  who: Principal = Depends(current_principal)) -> dict:
     """R4: "who served you before?" — the owner, never the customer's personal data."""
     who.require_role("consultant", "manager")
@@ -142,7 +142,7 @@ def _profile(row, vault: Vault) -> dict[str, Any]:
 
 
 @router.get("/v1/customers", response_model=list[CustomerSummary])
-async def list_customers(project_id: text(64), request: Request, overdue: bool = False,
+async def list_customers(project_id: Id, request: Request, overdue: bool = False,
                          page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
     """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18), newest
     first. `overdue=true` keeps those whose follow-up is due and not done (R13), before the page is cut."""
@@ -197,7 +197,7 @@ def _followup_view(row, vault: Vault) -> dict[str, Any]:
 
 
 class Followup(BaseModel):
-    channel: text(20, 1)
+    channel: Code
     content: Long
     next_contact_at: Time
     feedback: JsonObject | None = None
@@ -217,7 +217,7 @@ async def followup(customer_id: str, body: Followup, request: Request,
 
 
 class GradeBody(BaseModel):
-    grade: text(2)
+    grade: Code
 
 
 @router.put("/v1/customers/{customer_id}/grade", response_model=GradeSet)
@@ -231,8 +231,8 @@ async def grade(customer_id: str, body: GradeBody, request: Request,
 
 
 class Assign(BaseModel):
-    consultant_id: text(100, 1)
-    reason: text(2000, 1)
+    consultant_id: Name
+    reason: Reason
 
 
 @router.post("/v1/customers/{customer_id}/assign", response_model=Assigned)
@@ -255,13 +255,13 @@ async def timeline(customer_id: str, request: Request, who: Principal = Depends(
 
 
 class Call(BaseModel):
-    project_id: text(64, 1)
+    project_id: Id
     rang_at: Time
     answered_at: Time | None = None
     rings: int | None = Field(default=None, ge=1, le=50)
-    caller_phone: text(40) | None = None
-    caller_name: text(100) | None = None
-    asked: text(2000) | None = None
+    caller_phone: Code | None = None
+    caller_name: Label | None = None
+    asked: Long | None = None
 
 
 @router.post("/v1/calls", status_code=201, response_model=CallLogged)

@@ -12,7 +12,7 @@ from services.notifications import store
 from shared import ownership
 from shared.auth import Principal, current_principal
 from shared.errors import NotFound
-from shared.fields import text
+from shared.fields import Id, Short
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import parse_uuid
 
@@ -74,7 +74,7 @@ async def _check_customer(conn, who: Principal, customer_id: uuid.UUID | None) -
 
 
 @router.get("/v1/reminders", response_model=list[Reminder])
-async def reminders(request: Request, customer_id: text(64) | None = None, sale_id: text(64) | None = None,
+async def reminders(request: Request, customer_id: Id | None = None, sale_id: Id | None = None,
                     page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
     """Scheduled, sent and cancelled reminders in due order, filtered before the page is cut."""
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
@@ -87,7 +87,7 @@ async def reminders(request: Request, customer_id: text(64) | None = None, sale_
 
 
 @router.get("/v1/notifications", response_model=list[Message])
-async def notifications(request: Request, recipient: text(200) | None = None, page: Page = Depends(page_params),
+async def notifications(request: Request, recipient: Short | None = None, page: Page = Depends(page_params),
                         who: Principal = Depends(current_principal)) -> Response:
     """Messages sent, newest first."""
     async with request.app.state.runtime.pool.acquire() as conn:

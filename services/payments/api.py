@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -16,14 +16,14 @@ from services.payments.domain import DepositRequest, Payer
 from shared import ownership
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
-from shared.fields import Name, Short, Time, bounded_list, text
+from shared.fields import Code, Id, Name, Short, Time
 from shared.money import Money
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.pii import Vault
 from shared.web import parse_uuid
 
 router = APIRouter()
-Id = text(64, 1)
+Id = Id
 
 
 def _pool(request: Request):
@@ -40,11 +40,11 @@ class NewDeposit(BaseModel):
     hold_id: Id
     customer_id: Id
     amount: Money
-    method: text(32, 1)
+    method: Code
     source_of_funds: Short
     reference: Short | None = None
-    cheque_no: text(64) | None = None
-    note_serials: bounded_list(text(64), 200) = Field(default_factory=list)
+    cheque_no: Id | None = None
+    note_serials: Annotated[list[Id], Field(max_length=200)] = Field(default_factory=list)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     payer: PayerBody | Name | None = None
 
@@ -118,8 +118,8 @@ async def receipt(deposit_id: str, request: Request, who: Principal = Depends(cu
 
 
 class Banking(BaseModel):
-    bank_ref: text(100, 1)
-    escorts: bounded_list(Name, 5)
+    bank_ref: Name
+    escorts: Annotated[list[Name], Field(max_length=5)]
 
 
 class Banked(BaseModel):
@@ -167,7 +167,7 @@ class DepositRow(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/deposits", response_model=list[DepositRow])
-async def list_deposits(project_id: str, request: Request, banking: text(20) | None = None,
+async def list_deposits(project_id: str, request: Request, banking: Code | None = None,
                         page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     who.require_role("finance", "manager")
@@ -198,9 +198,9 @@ async def _sale(conn, sale_id: str, who: Principal) -> Any:
 
 
 class NewPayment(BaseModel):
-    kind: text(32, 1)
+    kind: Code
     amount: Money
-    method: text(32, 1)
+    method: Code
     reference: Short | None = None
 
 
@@ -225,7 +225,7 @@ async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal =
 class Appointment(BaseModel):
     at: Time
     place: Short
-    documents: bounded_list(Short, 30)
+    documents: Annotated[list[Short], Field(max_length=30)]
 
 
 class AppointmentBooked(BaseModel):

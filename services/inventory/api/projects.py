@@ -18,7 +18,7 @@ from services.inventory.api.common import UnitOut, _require_project, _unit_json,
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
-from shared.fields import JsonObject, text
+from shared.fields import Code, JsonObject, Label, Name, Word
 from shared.paging import Page, page_params, paged
 
 router = APIRouter()
@@ -26,9 +26,9 @@ BOARD_HTML = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
 
 
 class NewProject(BaseModel):
-    code: text(40, 1)
-    name: text(200, 1)
-    city: text(100) | None = None
+    code: Word
+    name: Name
+    city: Label | None = None
     settings: JsonObject | None = None
 
 
@@ -124,8 +124,8 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
 
 
 @router.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
-async def list_units(project_id: str, request: Request, status: text(20) | None = None,
-                     building: text(100) | None = None, page: Page = Depends(page_params),
+async def list_units(project_id: str, request: Request, status: Code | None = None,
+                     building: Label | None = None, page: Page = Depends(page_params),
                      who: Principal = Depends(current_principal)) -> Response:
     """Units in board order, filtered by status and building before the page is cut (contract "Lists")."""
     if status is not None and status not in {s.value for s in UnitStatus}:

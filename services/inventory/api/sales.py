@@ -13,7 +13,7 @@ from services.inventory.api.common import pool
 from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.auth import Principal, current_principal
 from shared.errors import NotFound
-from shared.fields import Day, Time, text
+from shared.fields import Day, Id, Name, Reason, Time
 from shared.money import Money
 from shared.web import parse_uuid
 
@@ -28,11 +28,11 @@ class DownPayment(BaseModel):
 class Subscription(BaseModel):
     buyer_signed: bool
     down_payment: DownPayment
-    quote_id: text(64) | None = None  # R21: a live quote of this unit sets the sale's price
+    quote_id: Id | None = None  # R21: a live quote of this unit sets the sale's price
 
 
 class Contract(BaseModel):
-    contract_no: text(80, 1)
+    contract_no: Name
     signatory: Literal["buyer", "attorney"]
     poa_notarized: bool = False
     id_copy_kept: bool
@@ -43,7 +43,7 @@ class Handover(BaseModel):
 
 
 class Cancellation(BaseModel):
-    reason: text(500, 1)
+    reason: Reason
 
 
 class DownPaymentOut(BaseModel):

@@ -16,7 +16,7 @@ from services.inventory.domain import QuoteRequest
 from services.inventory.use_cases import HoldUnit
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
-from shared.fields import text
+from shared.fields import Code, Id
 from shared.money import InvalidAmount, Money, parse_money
 from shared.ownership import WHOLE_PROJECT_ROLES
 from shared.web import parse_uuid
@@ -60,7 +60,7 @@ async def get_unit(unit_id: str, request: Request, who: Principal = Depends(curr
 
 
 class NewHold(BaseModel):
-    customer_id: text(64, 1)
+    customer_id: Id
 
 
 class Hold(BaseModel):
@@ -122,7 +122,7 @@ class QuoteBody(BaseModel):
     """`discount` is {amount} or {percent}, an amount string ("50000.00") or a percent string ("5%");
     `plan` holds the mortgage and instalment terms. The flat fields are the same terms, spelled out."""
 
-    discount: QuoteDiscount | text(20) | None = None
+    discount: QuoteDiscount | Code | None = None
     discount_amount: Money | None = None
     discount_percent: Percent | None = None
     first_home: bool = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -12,15 +12,15 @@ from pydantic import BaseModel, Field
 from services.notifications.webhooks import store, use_cases
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
-from shared.fields import Short, bounded_list, text
+from shared.fields import Id, Name, Short, Url
 from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
 router = APIRouter()
 class NewEndpoint(BaseModel):
-    project_id: text(64, 1)
-    url: text(2000, 1)
-    events: bounded_list(text(100, 1), 5)
+    project_id: Id
+    url: Url
+    events: Annotated[list[Name], Field(max_length=5)]
     description: Short | None = None
 
 
@@ -54,7 +54,7 @@ class Retried(BaseModel):
 
 
 class Acknowledgement(BaseModel):
-    resident_account_id: text(200) | None = None
+    resident_account_id: Short | None = None
 
 
 class Acknowledged(BaseModel):
@@ -132,7 +132,7 @@ async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(cu
              openapi_extra={"security": [], "description": "Signed like a delivery (Standard Webhooks headers "
                                                            "webhook-id, webhook-timestamp, webhook-signature) with "
                                                            "the endpoint's secret; no bearer token."})
-async def acknowledge(handoff_id: text(100, 1), body: Acknowledgement, request: Request) -> dict:
+async def acknowledge(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
