@@ -17,7 +17,8 @@ from typing import Iterator
 import httpx
 import psutil
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, create_topics, free_port
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, free_port
+from shared.kafka import create_topics
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

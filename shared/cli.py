@@ -89,7 +89,7 @@ def migrate(service: list[str] = typer.Option(list(SERVICES), help="service to m
 @app.command()
 def topics() -> None:
     """Create every contract topic and its .dlq twin on the configured broker."""
-    from shared.embedded import create_topics
+    from shared.kafka import create_topics
 
     settings = get_settings()
     made = asyncio.run(create_topics(settings.kafka_bootstrap(), settings.partitions, settings.replication_factor))
@@ -194,7 +194,8 @@ class Supervisor:
 
     def _start_infrastructure(self) -> None:
         from shared.db import migrate_all
-        from shared.embedded import EmbeddedKafka, EmbeddedPostgres, create_topics, port_open
+        from shared.embedded import EmbeddedKafka, EmbeddedPostgres, port_open
+        from shared.kafka import create_topics
 
         if self.settings.jwt_secret == DEV_JWT_SECRET:
             typer.secho("warning: ESTATE_JWT_SECRET is the development default; set your own outside development",

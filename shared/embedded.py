@@ -6,7 +6,6 @@ crash leaves an orphan. PostgreSQL refuses to run as root, so as root it runs as
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import importlib.util
 import os
@@ -204,25 +203,3 @@ def _make_readable(root: Path) -> None:
         mode = parent.stat().st_mode
         if mode & 0o011 != 0o011:
             os.chmod(parent, mode | 0o011)
-
-
-async def create_topics(bootstrap: str, partitions: int, replication_factor: int = 1) -> list[str]:
-    """Create every catalogue topic and its `.dlq` twin; existing ones are left alone."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    from shared.catalogue import ALL_TOPIC_NAMES
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [n for n in ALL_TOPIC_NAMES if n not in existing]
-        if missing:
-            await admin.create_topics([NewTopic(n, partitions, replication_factor) for n in missing])
-        return missing
-    finally:
-        await admin.close()
-
-
-def create_topics_sync(bootstrap: str, partitions: int, replication_factor: int = 1) -> list[str]:
-    return asyncio.run(create_topics(bootstrap, partitions, replication_factor))

@@ -1,4 +1,4 @@
-"""Producers and the health probe of the Kafka-protocol broker."""
+"""Producers, the broker health probe, topic creation (`estate topics`, production and embedded alike)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.catalogue import ALL_TOPIC_NAMES
 
 from shared.settings import Settings
 
@@ -57,3 +60,22 @@ async def start_broker(broker: Any) -> None:
     for publisher in broker.publishers:
         await publisher.start()
     broker.running = True
+
+
+async def create_topics(bootstrap: str, partitions: int, replication_factor: int = 1) -> list[str]:
+    """Create every catalogue topic and its `.dlq` twin; existing ones are left alone."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in ALL_TOPIC_NAMES if n not in existing]
+        if missing:
+            await admin.create_topics([NewTopic(n, partitions, replication_factor) for n in missing])
+        return missing
+    finally:
+        await admin.close()
+
+
+def create_topics_sync(bootstrap: str, partitions: int, replication_factor: int = 1) -> list[str]:
+    """`create_topics` for callers without an event loop (test fixtures)."""
+    return asyncio.run(create_topics(bootstrap, partitions, replication_factor))

@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres, create_topics_sync, free_port
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres, free_port
+from shared.kafka import create_topics_sync
 from shared.settings import Settings
 from tests.infra import wait_for
 

@@ -14,7 +14,8 @@ import uuid
 import httpx
 
 from shared.db import migrate_service, service_dsn
-from shared.embedded import EmbeddedKafka, create_topics, free_port
+from shared.embedded import EmbeddedKafka, free_port
+from shared.kafka import create_topics
 from shared.runtime import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
