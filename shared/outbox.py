@@ -79,6 +79,14 @@ def unseal(payload: bytes) -> bytes:
 class OutboxRelay:
     """Publishes one service's outbox to Kafka: leader-locked, woken by NOTIFY, polling as fallback."""
 
+    @classmethod
+    def for_service(cls, settings: Any, service: str, producer: AIOKafkaProducer) -> "OutboxRelay":
+        """The relay of `service` as its settings say: the one place a relay is built."""
+        from shared.db import service_dsn
+
+        return cls(service, service_dsn(settings, service), producer, poll_seconds=settings.outbox_poll_seconds,
+                   batch_size=settings.outbox_batch_size, retention_hours=settings.outbox_retention_hours)
+
     def __init__(self, service: str, dsn: str, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0,
                  batch_size: int = 500, retention_hours: float = 168.0) -> None:
         self.service, self.dsn, self.producer = service, dsn, producer

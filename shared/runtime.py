@@ -73,9 +73,7 @@ class Runtime:
         self.pool = await create_pool(self.dsn)
         self.inbox = Inbox(self.spec.name, self.pool, self.producer, max_retries=self.settings.consumer_max_retries,
                            backoff_seconds=self.settings.consumer_retry_backoff_seconds)
-        self.relay = OutboxRelay(self.spec.name, self.dsn, self.producer, poll_seconds=self.settings.outbox_poll_seconds,
-                                 batch_size=self.settings.outbox_batch_size,
-                                 retention_hours=self.settings.outbox_retention_hours)
+        self.relay = OutboxRelay.for_service(self.settings, self.spec.name, self.producer)
         self._spawn(self._start_messaging())
         ttl = self.settings.idempotency_ttl_hours
         self._spawn(periodic("idempotency_purge", 600.0, lambda conn: purge_expired(conn, ttl))(self))

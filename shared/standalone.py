@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from shared.db import migrate_service, service_dsn
 from shared.kafka import make_producer
 from shared.logs import log
 from shared.outbox import OutboxRelay
@@ -20,8 +19,7 @@ async def run_relay(settings: Settings, service: str) -> None:
     """Publish `service`'s outbox until SIGTERM/SIGINT."""
     producer = make_producer(settings)
     await producer.start()
-    relay = OutboxRelay(service, service_dsn(settings, service), producer, poll_seconds=settings.outbox_poll_seconds,
-                        batch_size=settings.outbox_batch_size, retention_hours=settings.outbox_retention_hours)
+    relay = OutboxRelay.for_service(settings, service, producer)
     task = asyncio.ensure_future(relay.run())
     try:
         await _until_signalled()
@@ -32,8 +30,7 @@ async def run_relay(settings: Settings, service: str) -> None:
 
 
 async def run_consumers(spec: ServiceSpec, settings: Settings) -> None:
-    """Run a service's relay, consumers and jobs (no HTTP) until SIGTERM/SIGINT."""
-    await migrate_service(settings, spec.name, spec.migrations)
+    """Run a service's relay, consumers and jobs (no HTTP) until SIGTERM/SIGINT (Runtime.start migrates, once)."""
     runtime = Runtime(spec, settings)
     await runtime.start()
     log("consumers_started", service=spec.name)
