@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from shared.auth import Principal
+from shared.catalogue import CustomerRegisteredData, OwnershipChangedData
 from shared.envelope import Envelope
 from shared.errors import NotFound
 
@@ -41,13 +41,13 @@ async def record_owner(conn: asyncpg.Connection, customer_id: str, project_id: s
         uuid.UUID(customer_id), uuid.UUID(project_id), owner_id, changed_at)
 
 
-async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: CustomerRegisteredData) -> None:
     """Inbox handler: a registration names the first owner."""
     if env.project_id:
         await record_owner(conn, data.customer_id, env.project_id, data.owner_id, env.occurred_at)
 
 
-async def on_ownership_changed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_ownership_changed(conn: asyncpg.Connection, env: Envelope, data: OwnershipChangedData) -> None:
     """Inbox handler: a claim decided, a manager's assignment or a lapse moves the customer."""
     await record_owner(conn, data.customer_id, data.project_id, data.to_consultant_id, env.occurred_at)
 

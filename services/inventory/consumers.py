@@ -8,11 +8,12 @@ import asyncpg
 
 from services.inventory import store, use_cases
 from shared import ownership
+from shared.catalogue import CustomerRegisteredData, DepositRefundedData, DepositVerifiedData
 from shared.envelope import Envelope
 from shared.logs import log
 
 
-async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data) -> None:
+async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: CustomerRegisteredData) -> None:
     """Read model: a hold needs a customer registered in the unit's project."""
     if env.project_id is None:
         raise ValueError("customer-registered without a project_id")
@@ -20,13 +21,13 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data) 
     await ownership.on_customer_registered(conn, env, data)  # R8: who may hold for them
 
 
-async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data) -> None:
+async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: DepositVerifiedData) -> None:
     """The deposit counts (R23): reserve the unit and open the sale."""
     outcome = await use_cases.open_sale(conn, data)
     log("deposit_verified_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)
 
 
-async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data) -> None:
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: DepositRefundedData) -> None:
     """A refund frees the unit (reason refunded)."""
     outcome = await use_cases.close_sale_on_refund(conn, data)
     log("deposit_refunded_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)

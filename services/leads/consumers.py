@@ -10,17 +10,31 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
-from shared.pii import Vault
 from shared import catalogue as topics
+from shared.catalogue import (
+    ContractSignedData,
+    DepositRefundedData,
+    DepositVerifiedData,
+    HandoffAcknowledgedData,
+    HandoverCompletedData,
+    MortgageAppointmentScheduledData,
+    PaymentOverdueData,
+    PaymentReceivedData,
+    ProjectCreatedData,
+    SubscriptionSignedData,
+    UnitLockedData,
+    UnitReleasedData,
+)
 from shared.envelope import Envelope
 from shared.logs import log
 from shared.outbox import add_event
+from shared.pii import Vault
 
 PRODUCER = "leads"
 HANDOFF_NAMESPACE = uuid.UUID("5b0c3a52-9c55-4a38-9f0e-2f6f1f3e7a11")  # one hand-off id per sale, on any replay
 
 
-async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: ProjectCreatedData) -> None:
     """Read model: protection period (R10), time zone, and code and name for the hand-off."""
     settings = data.settings or {}
     await store.upsert_project(conn, uuid.UUID(data.project_id), data.code, data.name,
@@ -51,7 +65,7 @@ async def _on_timeline(conn: asyncpg.Connection, env: Envelope, customer_id: uui
         log("timeline_event_without_customer", event_type=env.type, event_id=str(env.id))
 
 
-async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: UnitLockedData) -> None:
     """Read model of holds (hold → consultant, customer, unit) and the customer's timeline."""
     await store.remember_hold(conn, uuid.UUID(data.hold_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id),
                               data.consultant_id, data.building, data.number, env.occurred_at)
@@ -60,24 +74,24 @@ async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: Any) -> 
         "hold_id": data.hold_id, "expires_at": data.expires_at, "list_price": str(data.list_price)})
 
 
-async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: UnitReleasedData) -> None:
     customer = await _customer_of(conn, hold_id=data.hold_id, unit_id=data.unit_id)
     await _on_timeline(conn, env, customer, "unit_released",
                        {"unit_id": data.unit_id, "hold_id": data.hold_id, "reason": data.reason})
 
 
-async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: DepositVerifiedData) -> None:
     await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_verified", {
         "unit_id": data.unit_id, "deposit_id": data.deposit_id, "amount": str(data.amount),
         "receipt_no": data.receipt_no})
 
 
-async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: DepositRefundedData) -> None:
     await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_refunded",
                        {"unit_id": data.unit_id, "deposit_id": data.deposit_id, "amount": str(data.amount)})
 
 
-async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:
     """R10: credit the deal — the owner while protected when it closed, else the consultant who closed it."""
     customer_id = uuid.UUID(data.customer_id)
     await store.remember_sale(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id)
@@ -116,25 +130,25 @@ async def _closer_from_holds(conn: asyncpg.Connection, data: Any, customer_id: u
     return row["consultant_id"] if row else None
 
 
-async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: ContractSignedData) -> None:
     await store.set_contract_no(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id),
                               data.contract_no)
     await _on_timeline(conn, env, uuid.UUID(data.customer_id), "contract_signed",
                        {"sale_id": data.sale_id, "contract_no": data.contract_no, "signed_at": data.signed_at})
 
 
-async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: PaymentReceivedData) -> None:
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
     await _on_timeline(conn, env, customer, "payment_received", {
         "sale_id": data.sale_id, "payment_id": data.payment_id, "kind": data.kind, "amount": str(data.amount)})
 
 
-async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: PaymentOverdueData) -> None:
     await _on_timeline(conn, env, uuid.UUID(data.customer_id), "payment_overdue",
                        {"sale_id": data.sale_id, "amount": str(data.amount), "due_date": str(data.due_date)})
 
 
-async def on_mortgage_appointment(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_mortgage_appointment(conn: asyncpg.Connection, env: Envelope, data: MortgageAppointmentScheduledData) -> None:
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
     await _on_timeline(conn, env, customer, "mortgage_appointment", {
         "sale_id": data.sale_id, "at": data.at, "place": data.place, "documents": list(data.documents)})
@@ -143,7 +157,7 @@ async def on_mortgage_appointment(conn: asyncpg.Connection, env: Envelope, data:
 def handoff_builder(vault: Vault):
     """R18, R32: the property company gets the resident's name, and the phone only with consent."""
 
-    async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: HandoverCompletedData) -> None:
         customer_id = uuid.UUID(data.customer_id)
         row = await store.customer(conn, customer_id)
         if row is None:  # retried, then dead-lettered: a hand-off without its resident is no hand-off
@@ -193,7 +207,7 @@ async def _contract_no(conn: asyncpg.Connection, sale_id: str) -> str | None:
     return row["contract_no"] if row else None
 
 
-async def on_handoff_acknowledged(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_handoff_acknowledged(conn: asyncpg.Connection, env: Envelope, data: HandoffAcknowledgedData) -> None:
     """The property company confirmed the new resident (issue 12): it shows on the customer's timeline."""
     customer_id = await store.customer_of_handoff(conn, data.handoff_id)
     if customer_id is None:  # retried, then dead-lettered with the reason: never dropped silently

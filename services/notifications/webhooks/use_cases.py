@@ -18,11 +18,19 @@ from standardwebhooks import Webhook
 
 from services.notifications.webhooks import store
 from services.notifications.webhooks.domain import (
-    ROTATION_OVERLAP, SECRET_PREFIX, check_addresses, check_events, check_url, live_secrets, next_attempt, outcome,
+    ROTATION_OVERLAP,
+    SECRET_PREFIX,
+    check_addresses,
+    check_events,
+    check_url,
+    live_secrets,
+    next_attempt,
+    outcome,
     signature,
 )
 from shared import catalogue as topics
 from shared import metrics
+from shared.catalogue import HandoffData
 from shared.domain import DomainError
 from shared.envelope import Envelope
 from shared.outbox import add_event
@@ -93,7 +101,7 @@ async def record_deliveries(conn: asyncpg.Connection, env: Envelope, topic: topi
     return len(endpoints)
 
 
-async def on_handoff(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+async def on_handoff(conn: asyncpg.Connection, env: Envelope, data: HandoffData) -> None:
     """A hand-off to deliver, and to expect an acknowledgement for."""
     if env.project_id:
         await store.remember_handoff(conn, data.handoff_id, uuid.UUID(env.project_id), data.unit_id)
