@@ -1,0 +1,54 @@
+"""docs/benchmarks.md is what bench/report.py renders from bench/results: no hand edits, no figures of its own."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from bench.report import DOC, RESULTS, render
+
+ROOT = Path(__file__).resolve().parents[2]
+HISTORY_FIELDS = {"change", "hold_attempts_per_s", "ratio", "p99_201_ms_64", "pipeline_max_events_per_s",
+                  "p99_ms_at_1000"}
+
+
+def test_benchmarks_doc_is_rendered_from_the_results_files() -> None:
+    assert DOC.read_text(encoding="utf-8") == render(RESULTS), (
+        "docs/benchmarks.md differs from bench/report.py's rendering of bench/results: "
+        "run `python -m bench.report` and commit the result")
+
+
+def test_benchmarks_doc_prints_no_python_reprs() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "{'" not in text and '{"' not in text
+
+
+def test_the_figures_follow_the_results(tmp_path: Path) -> None:
+    """Change one result and the document's figures change with it, prose and targets included."""
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    pipe = json.loads((results / "pipeline.json").read_text())
+    pipe["max_events_per_s"], pipe["p99_ms_at_1000"] = 1234.4, 321.06
+    (results / "pipeline.json").write_text(json.dumps(pipe))
+    hold = json.loads((results / "hold_storm.json").read_text())
+    hold["runs"]["200"]["cpu_ms_per_attempt"]["service"] = 0.123
+    (results / "hold_storm.json").write_text(json.dumps(hold))
+    text = render(results)
+    assert "| pipeline ≥ 2,000 events/s | 1,234 | **not met** |" in text
+    assert "| pipeline p99 < 250.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
+    assert "which spends 0.12 ms" in text
+    assert "| last run (the tables above; 2 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
+
+
+def test_history_is_a_results_file_with_the_table_columns() -> None:
+    assert not (ROOT / "bench" / "history.md").exists()
+    history = json.loads((RESULTS / "history.json").read_text())
+    assert history and all(set(row) == HISTORY_FIELDS for row in history)
+
+
+def test_operations_guide_quotes_no_benchmark_figure() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "docs/benchmarks.md" in text
+    assert not re.search(r"\d[\d,.]*\s*(hold )?(attempts|events)/s", text)
