@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -q -ra
+
+# ruff (lint and format check) and mypy (strict for the domain modules), as configured in pyproject.toml
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services shared tests bench
+	$(VENV)/bin/ruff format --check services shared tests bench
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

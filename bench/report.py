@@ -38,7 +38,7 @@ def _workload() -> dict[str, Any]:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple):
             names = [t.id for t in node.targets[0].elts if isinstance(t, ast.Name)]
             if "UNITS" in names:
-                return dict(zip(names, ast.literal_eval(node.value)))
+                return dict(zip(names, ast.literal_eval(node.value), strict=True))
     raise LookupError(f"no UNITS, BUYERS, ... assignment in {HOLD_STORM}")
 
 
@@ -108,46 +108,97 @@ def _share(run: dict) -> Decimal | None:
 
 def _hold(hold: dict) -> list[str]:
     runs, w = _runs_by_clients(hold), _workload()
-    lines = ["", "## Opening-day hold storm (bench/hold_storm.py)", "",
-             f"{rate(w['UNITS'])} units, {rate(w['BUYERS'])} buyers ({w['CONSULTANTS']} consultants' tokens), up to "
-             f"{w['ATTEMPTS_PER_BUYER']} Zipf(s={w['ZIPF_S']}) picks each until a 201; "
-             f"inventory with {hold.get('workers')} worker process(es). Load generator: {hold.get('load_generator')}.",
-             ""]
-    lines += _table(["clients", "attempts/s", "holds/s", "201 p50/p95/p99 ms", "409 p50/p95/p99 ms", "5xx",
-                     "double holds", "events per 201"],
-                    [[str(c), rate(r["attempts_per_s"]), rate(r["holds_per_s"]),
-                      f"{ms(r['p50_ms'])} / {ms(r['p95_ms'])} / {ms(r['p99_ms'])}",
-                      f"{ms(r['p50_ms_409'])} / {ms(r['p95_ms_409'])} / {ms(r['p99_ms_409'])}",
-                      rate(r["errors_5xx"]), rate(r["double_holds"]), cpu_ms(r["events_per_201"])] for c, r in runs])
+    lines = [
+        "",
+        "## Opening-day hold storm (bench/hold_storm.py)",
+        "",
+        f"{rate(w['UNITS'])} units, {rate(w['BUYERS'])} buyers ({w['CONSULTANTS']} consultants' tokens), up to "
+        f"{w['ATTEMPTS_PER_BUYER']} Zipf(s={w['ZIPF_S']}) picks each until a 201; "
+        f"inventory with {hold.get('workers')} worker process(es). Load generator: {hold.get('load_generator')}.",
+        "",
+    ]
+    lines += _table(
+        [
+            "clients",
+            "attempts/s",
+            "holds/s",
+            "201 p50/p95/p99 ms",
+            "409 p50/p95/p99 ms",
+            "5xx",
+            "double holds",
+            "events per 201",
+        ],
+        [
+            [
+                str(c),
+                rate(r["attempts_per_s"]),
+                rate(r["holds_per_s"]),
+                f"{ms(r['p50_ms'])} / {ms(r['p95_ms'])} / {ms(r['p99_ms'])}",
+                f"{ms(r['p50_ms_409'])} / {ms(r['p95_ms_409'])} / {ms(r['p99_ms_409'])}",
+                rate(r["errors_5xx"]),
+                rate(r["double_holds"]),
+                cpu_ms(r["events_per_201"]),
+            ]
+            for c, r in runs
+        ],
+    )
     lines += ["", "CPU per attempt (ms) and share of the machine's cores during the storm:", ""]
     rows = []
     for c, r in runs:
         cpu = r.get("cpu_ms_per_attempt", {})
         total = sum((_dec(v) for v in cpu.values()), Decimal(0)) if cpu else None
-        rows.append([str(c), cpu_ms(cpu.get("service")), cpu_ms(cpu.get("postgresql")),
-                     cpu_ms(cpu.get("load_generator")), cpu_ms(total), pct(_share(r))])
+        rows.append(
+            [
+                str(c),
+                cpu_ms(cpu.get("service")),
+                cpu_ms(cpu.get("postgresql")),
+                cpu_ms(cpu.get("load_generator")),
+                cpu_ms(total),
+                pct(_share(r)),
+            ]
+        )
     lines += _table(["clients", "service", "PostgreSQL", "load generator", "all three", "share used (all three)"], rows)
     ceiling = hold.get("ceiling", {})
     by_clients = sorted((int(c), tps) for c, tps in ceiling.get("pgbench_tps_by_clients", {}).items())
-    lines += ["", "Ceiling: pgbench running the hold path's SQL (conditional update + hold + history + outbox insert "
-              "with its key lock) on the same server, by client count:", ""]
-    lines += _table(["pgbench clients", "tps"],
-                    [[str(c), rate(tps) + (" (best)" if c == ceiling.get("best_clients") else "")]
-                     for c, tps in by_clients])
+    lines += [
+        "",
+        "Ceiling: pgbench running the hold path's SQL (conditional update + hold + history + outbox insert "
+        "with its key lock) on the same server, by client count:",
+        "",
+    ]
+    lines += _table(
+        ["pgbench clients", "tps"],
+        [[str(c), rate(tps) + (" (best)" if c == ceiling.get("best_clients") else "")] for c, tps in by_clients],
+    )
     top = runs[0][0] if runs else NONE
-    lines += ["", f"**ratio = {ratio(hold['ratio'])}** (attempts/s at {top} clients ÷ best pgbench tps, "
-              f"{rate(hold['attempts_per_s'])} ÷ {rate(hold['ceiling_tps'])})."]
+    lines += [
+        "",
+        f"**ratio = {ratio(hold['ratio'])}** (attempts/s at {top} clients ÷ best pgbench tps, "
+        f"{rate(hold['attempts_per_s'])} ÷ {rate(hold['ceiling_tps'])}).",
+    ]
     return lines
 
 
 def _pipeline(pipe: dict) -> list[str]:
-    lines = ["", "## Event pipeline (bench/pipeline.py)", "",
-             "Commit → outbox → relay → Tansu → consumer (batched inbox) → applied in the consumer's database.", ""]
-    lines += _table(["run", "events", "events/s", "p50 ms", "p99 ms"],
-                    [[name, rate(r["events"]), rate(r["events_per_s"]), ms(r["p50_ms"]), ms(r["p99_ms"])]
-                     for name, r in pipe.get("runs", {}).items()])
-    lines += ["", f"Ceiling: raw aiokafka produce → consume on the same broker, {rate(pipe['ceiling_events_per_s'])} "
-              f"messages/s. **ratio = {ratio(pipe['ratio'])}** (max events/s ÷ ceiling)."]
+    lines = [
+        "",
+        "## Event pipeline (bench/pipeline.py)",
+        "",
+        "Commit → outbox → relay → Tansu → consumer (batched inbox) → applied in the consumer's database.",
+        "",
+    ]
+    lines += _table(
+        ["run", "events", "events/s", "p50 ms", "p99 ms"],
+        [
+            [name, rate(r["events"]), rate(r["events_per_s"]), ms(r["p50_ms"]), ms(r["p99_ms"])]
+            for name, r in pipe.get("runs", {}).items()
+        ],
+    )
+    lines += [
+        "",
+        f"Ceiling: raw aiokafka produce → consume on the same broker, {rate(pipe['ceiling_events_per_s'])} "
+        f"messages/s. **ratio = {ratio(pipe['ratio'])}** (max events/s ÷ ceiling).",
+    ]
     return lines
 
 
@@ -169,28 +220,51 @@ def _targets(hold: dict, pipe: dict, targets: dict) -> list[str]:
         per_201 = [r["events_per_201"] for _, r in runs]
         want = targets["hold_events_per_201"]
         rows += [
-            [f"{_at_most('5xx', targets['hold_errors_5xx_max'])} (all client counts)", rate(errors),
-             _yes(errors <= targets["hold_errors_5xx_max"])],
-            [f"{_at_most('double holds', targets['hold_double_holds_max'])} (all client counts)", rate(doubles),
-             _yes(doubles <= targets["hold_double_holds_max"])],
-            [f"unit-locked events per 201 = {cpu_ms(want)} (each client count)", " / ".join(cpu_ms(x) for x in per_201),
-             _yes(all(x == want for x in per_201))],
-            [f"hold-storm ratio ≥ {ratio(targets['hold_ratio_min'])}", ratio(hold["ratio"]),
-             _yes(hold["ratio"] >= targets["hold_ratio_min"])],
-            [f"201 p99 < {ms(targets['hold_p99_201_ms_at_64_below'])} ms at {low[0]} clients",
-             f"{ms(hold['p99_ms_at_64'])} ms (201 p50 {ms(low[1]['p50_ms'])} ms)",
-             _yes(hold["p99_ms_at_64"] < targets["hold_p99_201_ms_at_64_below"])],
+            [
+                f"{_at_most('5xx', targets['hold_errors_5xx_max'])} (all client counts)",
+                rate(errors),
+                _yes(errors <= targets["hold_errors_5xx_max"]),
+            ],
+            [
+                f"{_at_most('double holds', targets['hold_double_holds_max'])} (all client counts)",
+                rate(doubles),
+                _yes(doubles <= targets["hold_double_holds_max"]),
+            ],
+            [
+                f"unit-locked events per 201 = {cpu_ms(want)} (each client count)",
+                " / ".join(cpu_ms(x) for x in per_201),
+                _yes(all(x == want for x in per_201)),
+            ],
+            [
+                f"hold-storm ratio ≥ {ratio(targets['hold_ratio_min'])}",
+                ratio(hold["ratio"]),
+                _yes(hold["ratio"] >= targets["hold_ratio_min"]),
+            ],
+            [
+                f"201 p99 < {ms(targets['hold_p99_201_ms_at_64_below'])} ms at {low[0]} clients",
+                f"{ms(hold['p99_ms_at_64'])} ms (201 p50 {ms(low[1]['p50_ms'])} ms)",
+                _yes(hold["p99_ms_at_64"] < targets["hold_p99_201_ms_at_64_below"]),
+            ],
         ]
     if pipe:
         rows += [
-            [f"pipeline ≥ {rate(targets['pipeline_max_events_per_s_min'])} events/s", rate(pipe["max_events_per_s"]),
-             _yes(pipe["max_events_per_s"] >= targets["pipeline_max_events_per_s_min"])],
-            [f"pipeline p99 < {ms(targets['pipeline_p99_ms_at_1000_below'])} ms at 1,000 events/s",
-             f"{ms(pipe['p99_ms_at_1000'])} ms",
-             _yes(pipe["p99_ms_at_1000"] < targets["pipeline_p99_ms_at_1000_below"])],
+            [
+                f"pipeline ≥ {rate(targets['pipeline_max_events_per_s_min'])} events/s",
+                rate(pipe["max_events_per_s"]),
+                _yes(pipe["max_events_per_s"] >= targets["pipeline_max_events_per_s_min"]),
+            ],
+            [
+                f"pipeline p99 < {ms(targets['pipeline_p99_ms_at_1000_below'])} ms at 1,000 events/s",
+                f"{ms(pipe['p99_ms_at_1000'])} ms",
+                _yes(pipe["p99_ms_at_1000"] < targets["pipeline_p99_ms_at_1000_below"]),
+            ],
         ]
-    return ["", "## Targets (bench/results/targets.json) against the last run", "",
-            *_table(["target", "last run", "verdict"], rows)]
+    return [
+        "",
+        "## Targets (bench/results/targets.json) against the last run",
+        "",
+        *_table(["target", "last run", "verdict"], rows),
+    ]
 
 
 def _why(hold: dict, machine: dict, targets: dict, profile: dict) -> list[str]:
@@ -203,44 +277,86 @@ def _why(hold: dict, machine: dict, targets: dict, profile: dict) -> list[str]:
     need = _dec(targets["hold_ratio_min"]) * _dec(hold["ceiling_tps"])
     budget = cpus * 1000 / need
     left = max(budget - pg - lg, Decimal(0))
-    lines = ["", "## Why the hold storm stays far from its ceiling here", "",
-             "The run measures CPU time per attempt for each process (psutil, before and after the storm). "
-             f"At {clients} clients with {hold.get('workers')} worker(s) the three take {cpu_ms(svc)} ms (service) + "
-             f"{cpu_ms(pg)} ms (PostgreSQL) + {cpu_ms(lg)} ms (load generator) = {cpu_ms(total)} ms per attempt and "
-             f"use {pct(_share(run))} of the machine's {machine['cpus']} cores: at that cost the machine saturates at "
-             f"about {about(saturation)} attempts/s. A ratio of {ratio(targets['hold_ratio_min'])} needs about "
-             f"{about(need)} attempts/s, i.e. at most {cpu_ms(budget)} ms of CPU per attempt in total, while "
-             f"PostgreSQL and the load generator alone spend {cpu_ms(pg + lg)} ms; that leaves {cpu_ms(left)} ms "
-             f"for the service, which spends {cpu_ms(svc)} ms."]
+    lines = [
+        "",
+        "## Why the hold storm stays far from its ceiling here",
+        "",
+        "The run measures CPU time per attempt for each process (psutil, before and after the storm). "
+        f"At {clients} clients with {hold.get('workers')} worker(s) the three take {cpu_ms(svc)} ms (service) + "
+        f"{cpu_ms(pg)} ms (PostgreSQL) + {cpu_ms(lg)} ms (load generator) = {cpu_ms(total)} ms per attempt and "
+        f"use {pct(_share(run))} of the machine's {machine['cpus']} cores: at that cost the machine saturates at "
+        f"about {about(saturation)} attempts/s. A ratio of {ratio(targets['hold_ratio_min'])} needs about "
+        f"{about(need)} attempts/s, i.e. at most {cpu_ms(budget)} ms of CPU per attempt in total, while "
+        f"PostgreSQL and the load generator alone spend {cpu_ms(pg + lg)} ms; that leaves {cpu_ms(left)} ms "
+        f"for the service, which spends {cpu_ms(svc)} ms.",
+    ]
     if svc > left:
-        lines[-1] += (f" So while the service shares these {machine['cpus']} cores with PostgreSQL and the load "
-                      "generator the target is out of reach whatever the HTTP tier does; it needs cores of its own.")
+        lines[-1] += (
+            f" So while the service shares these {machine['cpus']} cores with PostgreSQL and the load "
+            "generator the target is out of reach whatever the HTTP tier does; it needs cores of its own."
+        )
     else:
         lines[-1] += " So the CPU budget is not what keeps the ratio from the target on this machine."
     if profile:
         parts = [f"about {pct(v)} {k}" for k, v in profile["share_of_busy_samples"].items()]
-        lines += ["", f"py-spy on the {profile['process']} process during the storm (`{profile['command']}`, "
-                  f"{profile['workers']} worker): about {pct(profile['busy_share_of_samples'])} of the samples are "
-                  f"busy; of the busy ones {', '.join(parts)}; the rest {profile['rest']}."]
-    lines += ["", "pgbench runs the same SQL from C with no HTTP, JSON or Python in the path; the load generator takes "
-              f"{cpu_ms(_dec(run['cpu_share']['load_generator']) * cpus)} of a core. The remaining levers are more "
-              "cores for the HTTP tier (the hold path is stateless and scales by process) and a leaner HTTP stack "
-              "for the hot path."]
+        lines += [
+            "",
+            f"py-spy on the {profile['process']} process during the storm (`{profile['command']}`, "
+            f"{profile['workers']} worker): about {pct(profile['busy_share_of_samples'])} of the samples are "
+            f"busy; of the busy ones {', '.join(parts)}; the rest {profile['rest']}.",
+        ]
+    lines += [
+        "",
+        "pgbench runs the same SQL from C with no HTTP, JSON or Python in the path; the load generator takes "
+        f"{cpu_ms(_dec(run['cpu_share']['load_generator']) * cpus)} of a core. The remaining levers are more "
+        "cores for the HTTP tier (the hold path is stateless and scales by process) and a leaner HTTP stack "
+        "for the hot path.",
+    ]
     return lines
 
 
 def _history(history: list[dict], hold: dict, pipe: dict) -> list[str]:
-    rows = [[h["change"], rate(h["hold_attempts_per_s"]), ratio(h["ratio"]), ms(h["p99_201_ms_64"]),
-             rate(h["pipeline_max_events_per_s"]), ms(h["p99_ms_at_1000"])] for h in history]
+    rows = [
+        [
+            h["change"],
+            rate(h["hold_attempts_per_s"]),
+            ratio(h["ratio"]),
+            ms(h["p99_201_ms_64"]),
+            rate(h["pipeline_max_events_per_s"]),
+            ms(h["p99_ms_at_1000"]),
+        ]
+        for h in history
+    ]
     if hold or pipe:
-        rows.append([f"last run (the tables above; {hold.get('workers', NONE)} worker(s))",
-                     rate(hold.get("attempts_per_s")), ratio(hold.get("ratio")), ms(hold.get("p99_ms_at_64")),
-                     rate(pipe.get("max_events_per_s")), ms(pipe.get("p99_ms_at_1000"))])
-    return ["", "## Before and after", "",
-            "Earlier runs on the same machine, one change at a time (bench/results/history.json); the last row is the "
-            "run above.", "",
-            *_table(["change", "hold storm attempts/s (most clients)", "ratio", "201 p99 ms at 64 clients",
-                     "pipeline max events/s", "p99 ms at 1,000 events/s"], rows)]
+        rows.append(
+            [
+                f"last run (the tables above; {hold.get('workers', NONE)} worker(s))",
+                rate(hold.get("attempts_per_s")),
+                ratio(hold.get("ratio")),
+                ms(hold.get("p99_ms_at_64")),
+                rate(pipe.get("max_events_per_s")),
+                ms(pipe.get("p99_ms_at_1000")),
+            ]
+        )
+    return [
+        "",
+        "## Before and after",
+        "",
+        "Earlier runs on the same machine, one change at a time (bench/results/history.json); the last row is the "
+        "run above.",
+        "",
+        *_table(
+            [
+                "change",
+                "hold storm attempts/s (most clients)",
+                "ratio",
+                "201 p99 ms at 64 clients",
+                "pipeline max events/s",
+                "p99 ms at 1,000 events/s",
+            ],
+            rows,
+        ),
+    ]
 
 
 def render(results: Path = RESULTS) -> str:
@@ -248,10 +364,13 @@ def render(results: Path = RESULTS) -> str:
     hold, pipe = _load(results, "hold_storm.json"), _load(results, "pipeline.json")
     machine, targets = _load(results, "machine.json"), _load(results, "targets.json")
     history, profile = _load(results, "history.json") or [], _load(results, "profile.json")
-    lines = ["# Benchmarks", "",
-             "Rendered by bench/report.py from bench/results/*.json; do not edit by hand. `make bench` reruns the "
-             "benchmarks and rewrites the results and this file; `python -m bench.report` re-renders it from the "
-             "committed results."]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Rendered by bench/report.py from bench/results/*.json; do not edit by hand. `make bench` reruns the "
+        "benchmarks and rewrites the results and this file; `python -m bench.report` re-renders it from the "
+        "committed results.",
+    ]
     if machine:
         lines += _machine(machine)
     if hold:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shared.runtime import asyncapi_document, load_spec
+from shared.serving import asyncapi_document, load_spec
 from shared.settings import SERVICES
 
 DOCS_DIR = Path(__file__).parent.parent / "docs" / "asyncapi"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import time
 import warnings
+from dataclasses import dataclass, field
 
 import jwt
 from fastapi import Request
@@ -68,8 +67,9 @@ def _verify(token: str, secret: str) -> tuple[Principal, float]:
     role, projects = claims.get("role"), claims.get("projects", [])
     if role not in ROLES or not isinstance(projects, list):
         raise Unauthorized("invalid_token", "token lacks a valid role or projects claim")
-    principal = Principal(sub=str(claims["sub"]), role=role, projects=frozenset(map(str, projects)),
-                          name=claims.get("name"))
+    principal = Principal(
+        sub=str(claims["sub"]), role=role, projects=frozenset(map(str, projects)), name=claims.get("name")
+    )
     return principal, float(claims["exp"])
 
 

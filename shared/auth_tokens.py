@@ -9,12 +9,19 @@ import jwt
 from shared.auth import ROLES  # importing it also quiets the short-key warning
 
 
-def make_token(secret: str, sub: str, role: str, projects: list[str] | tuple[str, ...], name: str | None = None,
-               hours: float = 12) -> str:
+def make_token(
+    secret: str, sub: str, role: str, projects: list[str] | tuple[str, ...], name: str | None = None, hours: float = 12
+) -> str:
     """A signed token for `sub` with `role` on `projects`, valid for `hours`."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = int(time.time())
-    claims = {"sub": sub, "name": name or sub, "role": role, "projects": list(projects), "iat": now,
-              "exp": now + int(hours * 3600)}
+    claims = {
+        "sub": sub,
+        "name": name or sub,
+        "role": role,
+        "projects": list(projects),
+        "iat": now,
+        "exp": now + int(hours * 3600),
+    }
     return jwt.encode(claims, secret, algorithm="HS256")

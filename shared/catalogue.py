@@ -234,20 +234,40 @@ PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentRece
 PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
 OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", "customer_id", OwnershipChangedData)  # v1.1
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", "unit_id", SaleCancelledData)  # v1.1
-HANDOFF_ACKNOWLEDGED = Topic("estate.property.handoff-acknowledged.v1", "handoff-acknowledged", "unit_id",
-                             "notifications", HandoffAcknowledgedData)  # v1.1
+HANDOFF_ACKNOWLEDGED = Topic(
+    "estate.property.handoff-acknowledged.v1",
+    "handoff-acknowledged",
+    "unit_id",
+    "notifications",
+    HandoffAcknowledgedData,
+)  # v1.1
 # Additions to the contract's table (new topics, nothing existing changed).
-PROJECT_CREATED = Topic("estate.inventory.project-created.v1", "project-created", "project_id", "inventory",
-                        ProjectCreatedData)
-MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", "unit_id",
-                                        MortgageAppointmentScheduledData)
+PROJECT_CREATED = Topic(
+    "estate.inventory.project-created.v1", "project-created", "project_id", "inventory", ProjectCreatedData
+)
+MORTGAGE_APPOINTMENT_SCHEDULED = _topic(
+    "payments", "mortgage-appointment-scheduled", "unit_id", MortgageAppointmentScheduledData
+)
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
 
 CONTRACT_TOPICS: tuple[Topic, ...] = (
-    UNIT_LOCKED, UNIT_RELEASED, DEPOSIT_VERIFIED, SUBSCRIPTION_SIGNED, CONTRACT_SIGNED,
-    HANDOVER_COMPLETED, PROPERTY_HANDOFF, CUSTOMER_REGISTERED, FOLLOWUP_RECORDED, DEAL_CREDITED,
-    DEPOSIT_REFUNDED, PAYMENT_RECEIVED, PAYMENT_OVERDUE, OWNERSHIP_CHANGED, SALE_CANCELLED, HANDOFF_ACKNOWLEDGED,
+    UNIT_LOCKED,
+    UNIT_RELEASED,
+    DEPOSIT_VERIFIED,
+    SUBSCRIPTION_SIGNED,
+    CONTRACT_SIGNED,
+    HANDOVER_COMPLETED,
+    PROPERTY_HANDOFF,
+    CUSTOMER_REGISTERED,
+    FOLLOWUP_RECORDED,
+    DEAL_CREDITED,
+    DEPOSIT_REFUNDED,
+    PAYMENT_RECEIVED,
+    PAYMENT_OVERDUE,
+    OWNERSHIP_CHANGED,
+    SALE_CANCELLED,
+    HANDOFF_ACKNOWLEDGED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED)
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)

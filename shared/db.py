@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import orjson
 
 from shared.logs import log
 from shared.settings import SERVICES, Settings
@@ -49,8 +51,20 @@ async def ensure_database(settings: Settings, service: str) -> None:
 
 
 async def create_pool(dsn: str, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
-    """An asyncpg pool; statement cache on (prepared statements are reused)."""
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+    """An asyncpg pool; statement cache on (prepared statements are reused); JSON columns in and out as Python
+    values (see `json_codecs`)."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30, init=json_codecs)
+
+
+async def json_codecs(conn: asyncpg.Connection) -> None:
+    """json and jsonb columns read as dicts and lists and take them as parameters (Decimals and times as
+    strings), so no store decodes or encodes JSON by hand."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, schema="pg_catalog", encoder=_json_text, decoder=orjson.loads)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
 
 
 def migration_files(service_dir: Path | None) -> list[tuple[str, Path]]:
@@ -71,7 +85,8 @@ async def migrate(conn: asyncpg.Connection, service_dir: Path | None) -> list[st
     await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
     try:
         await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         applied = []

@@ -20,3 +20,17 @@ class DomainError(Exception):
     def extra(self) -> dict[str, Any]:
         """More fields for the error body (e.g. who protects a customer); none by default."""
         return {}
+
+
+class NotFound(DomainError):
+    """No such thing, or not yours to see (the same answer, so existence does not leak): 404."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    """The current state does not allow it: 409; the code names which state."""
+
+    code = "conflict"
+    status = 409

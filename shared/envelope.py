@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def utcnow() -> datetime:
-    """Now, timezone-aware (UTC)."""
-    return datetime.now(timezone.utc)
+from shared.clock import now_utc
 
 
 class Envelope(BaseModel):
@@ -35,7 +32,7 @@ class Envelope(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "Envelope":
+    def from_bytes(cls, raw: bytes) -> Envelope:
         """Parse a Kafka value; raises ValueError (pydantic ValidationError or JSON error)."""
         return cls.model_validate(orjson.loads(raw))
 
@@ -52,6 +49,13 @@ def new_envelope(
 ) -> Envelope:
     """A fresh envelope with a new id, stamped now."""
     return Envelope(
-        id=uuid.uuid4(), type=event_type, version=version, occurred_at=utcnow(), producer=producer,
-        project_id=project_id, correlation_id=correlation_id, causation_id=causation_id, data=data,
+        id=uuid.uuid4(),
+        type=event_type,
+        version=version,
+        occurred_at=now_utc(),
+        producer=producer,
+        project_id=project_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        data=data,
     )

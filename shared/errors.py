@@ -8,8 +8,9 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, status: int | None = None, details: list | None = None,
-                 extra: dict | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, status: int | None = None, details: list | None = None, extra: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.details, self.extra = code, message, details, extra
         if status is not None:
@@ -32,14 +33,6 @@ class Unauthorized(ApiError):
 
 class Forbidden(ApiError):
     status = 403
-
-
-class NotFound(ApiError):
-    status = 404
-
-
-class Conflict(ApiError):
-    status = 409
 
 
 class Unprocessable(ApiError):

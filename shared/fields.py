@@ -66,7 +66,7 @@ Day = Annotated[date, AfterValidator(_date_in_range)]
 
 def bounded_list(item: Any, max_length: int = 50) -> Any:
     """A list of at most `max_length` items."""
-    return Annotated[list[item], Field(max_length=max_length)]  # type: ignore[valid-type]
+    return Annotated[list[item], Field(max_length=max_length)]
 
 
 def check_json_value(value: Any, depth: int = 0) -> Any:

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi.responses import Response
 
@@ -20,7 +21,6 @@ from shared.errors import ApiError
 from shared.web import NOT_RUN, ASGIApp, error_response, header
 
 MAX_KEY_LENGTH = 255
-
 
 
 class IdempotentPosts:
@@ -36,8 +36,9 @@ class IdempotentPosts:
         if not key or scope["method"] not in self.METHODS:
             return await self.app(scope, receive, send)
         if len(key) > MAX_KEY_LENGTH or "\x00" in key:
-            return await error_response(422, "invalid_idempotency_key",
-                                        f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters")(scope, receive, send)
+            return await error_response(
+                422, "invalid_idempotency_key", f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters"
+            )(scope, receive, send)
         sub = self._sub(scope)
         if sub is None:  # no valid token: the route answers 401 and nothing is kept
             return await self.app(scope, receive, send)
@@ -55,12 +56,22 @@ class IdempotentPosts:
     async def _claim(self, sub: str, key: str, scope: dict, request_hash: str) -> bool:
         """Record the key as running; False when it is already known (and not expired)."""
         pool = self.get_pool()
-        await pool.execute("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2"
-                           " AND created_at < now() - make_interval(secs => $3)", sub, key, self.ttl_hours * 3600)
+        await pool.execute(
+            "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2"
+            " AND created_at < now() - make_interval(secs => $3)",
+            sub,
+            key,
+            self.ttl_hours * 3600,
+        )
         first = await pool.fetchrow(
             "INSERT INTO idempotency_keys (key, principal, method, path, status, body, request_hash)"
             " VALUES ($1, $2, $3, $4, 0, '', $5) ON CONFLICT DO NOTHING RETURNING key",
-            key, sub, scope["method"], scope["path"], request_hash)
+            key,
+            sub,
+            scope["method"],
+            scope["path"],
+            request_hash,
+        )
         return first is not None
 
     async def _run_and_keep(self, sub: str, key: str, scope: dict, receive: Callable, send: Callable) -> None:
@@ -86,27 +97,41 @@ class IdempotentPosts:
         if captured is None:
             await pool.execute("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2", sub, key)
         else:
-            await pool.execute("UPDATE idempotency_keys SET status = $3, body = $4 WHERE principal = $1 AND key = $2",
-                               sub, key, captured["status"], bytes(captured["body"]))
+            await pool.execute(
+                "UPDATE idempotency_keys SET status = $3, body = $4 WHERE principal = $1 AND key = $2",
+                sub,
+                key,
+                captured["status"],
+                bytes(captured["body"]),
+            )
 
     async def _replay(self, sub: str, key: str, scope: dict, request_hash: str, send: Callable) -> None:
         row = await self.get_pool().fetchrow(
             "SELECT method, path, status, body, request_hash FROM idempotency_keys WHERE principal = $1 AND key = $2",
-            sub, key)
+            sub,
+            key,
+        )
         if row is None or row["status"] == 0:
-            response: Response = error_response(409, "idempotency_in_progress",
-                                                "a request with this Idempotency-Key is still running")
+            response: Response = error_response(
+                409, "idempotency_in_progress", "a request with this Idempotency-Key is still running"
+            )
         elif (row["method"], row["path"], row["request_hash"]) != (scope["method"], scope["path"], request_hash):
-            response = error_response(422, "idempotency_key_reused",
-                                      "this Idempotency-Key was used for a different request")
+            response = error_response(
+                422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+            )
         else:
-            response = Response(bytes(row["body"]), status_code=row["status"], media_type="application/json",
-                                headers={"idempotent-replay": "true"})
+            response = Response(
+                bytes(row["body"]),
+                status_code=row["status"],
+                media_type="application/json",
+                headers={"idempotent-replay": "true"},
+            )
         await response(scope, None, send)  # type: ignore[arg-type]
 
 
 async def purge_expired(conn: Any, ttl_hours: float) -> int:
     """Delete keys older than the time-to-live; the number deleted (a periodic job calls this)."""
-    done = await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
-                              ttl_hours * 3600)
+    done = await conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)", ttl_hours * 3600
+    )
     return int(done.split()[-1])

@@ -11,8 +11,10 @@ Outcomes of one message:
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -20,7 +22,8 @@ from pydantic import ValidationError
 
 from shared import metrics
 from shared.catalogue import EventData, Topic
-from shared.envelope import Envelope, utcnow
+from shared.clock import now_utc
+from shared.envelope import Envelope
 from shared.logs import correlation_id, log
 
 Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
@@ -47,24 +50,23 @@ class Delivery:
     offset: int | None = None
 
 
+Readable = tuple[Delivery, Envelope, EventData]  # a record that parsed as its topic's event
+
+
 class Inbox:
     """Runs handlers for one service with dedupe, bounded retries and dead-lettering."""
 
-    def __init__(self, service: str, pool: asyncpg.Pool, producer: AIOKafkaProducer, *,
-                 max_retries: int = 3, backoff_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        service: str,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        max_retries: int = 3,
+        backoff_seconds: float = 0.2,
+    ) -> None:
         self.service, self.pool, self.producer = service, pool, producer
         self.max_retries, self.backoff_seconds = max_retries, backoff_seconds
-
-    async def process(self, delivery: Delivery, handler: Handler) -> str:
-        """Apply one record; returns applied | duplicate | dead_lettered (raises on infrastructure failure)."""
-        try:
-            env = Envelope.from_bytes(delivery.value)
-            data = delivery.topic.data_model.model_validate(env.data)
-        except (ValueError, ValidationError) as exc:
-            await self.dead_letter(delivery, "invalid_message", _short(exc))
-            return "dead_lettered"
-        correlation_id.set(env.correlation_id)
-        return await self._apply_with_retries(delivery, env, data, handler)
 
     async def _apply_with_retries(self, delivery: Delivery, env: Envelope, data: EventData, handler: Handler) -> str:
         for attempt in range(self.max_retries + 1):
@@ -74,8 +76,13 @@ class Inbox:
                 await asyncio.sleep(self.backoff_seconds * 5)  # don't spin while the database is away
                 raise
             except Exception as exc:  # a handler error: bounded retries, then the DLQ
-                log("event_handler_failed", topic=delivery.topic.name, event_id=str(env.id), attempt=attempt + 1,
-                    error=repr(exc))
+                log(
+                    "event_handler_failed",
+                    topic=delivery.topic.name,
+                    event_id=str(env.id),
+                    attempt=attempt + 1,
+                    error=repr(exc),
+                )
                 if attempt == self.max_retries:
                     await self.dead_letter(delivery, "handler_failed", _short(exc))
                     return "dead_lettered"
@@ -84,78 +91,97 @@ class Inbox:
         raise AssertionError("unreachable")
 
     async def _apply(self, delivery: Delivery, env: Envelope, data: EventData, handler: Handler) -> str:
+        topic = delivery.topic.name
         async with self.pool.acquire() as conn, conn.transaction():
-            fresh = await conn.fetchval(
-                "INSERT INTO inbox (event_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-                env.id, delivery.topic.name,
-            )
+            fresh = bool(await self._record_ids(conn, [env.id], topic))
             if fresh:
                 await handler(conn, env, data)
         outcome = "applied" if fresh else "duplicate"
-        metrics.EVENTS_CONSUMED.labels(self.service, delivery.topic.name, outcome).inc()
-        if fresh:
-            lag = (utcnow() - env.occurred_at).total_seconds()
-            metrics.COMMIT_TO_APPLY.labels(self.service, delivery.topic.name).observe(max(lag, 0.0))
+        self._observe(topic, [(env, outcome)])
         return outcome
 
     async def process_batch(self, deliveries: list[Delivery], handler: Handler) -> list[str]:
         """Apply a batch in one transaction (one commit, one offset commit); on a handler error fall back
-        to one record at a time, so retries and dead-lettering stay per event."""
-        readable: list[tuple[Delivery, Envelope, EventData]] = []
-        outcomes: dict[int, str] = {}
-        for index, delivery in enumerate(deliveries):
-            try:
-                env = Envelope.from_bytes(delivery.value)
-                readable.append((delivery, env, delivery.topic.data_model.model_validate(env.data)))
-            except (ValueError, ValidationError) as exc:
-                await self.dead_letter(delivery, "invalid_message", _short(exc))
-                outcomes[index] = "dead_lettered"
+        to one record at a time, so retries and dead-lettering stay per event. Unreadable records go to the
+        DLQ first. Returns the outcome of each readable record: applied | duplicate | dead_lettered."""
+        readable = await self._readable(deliveries)
         try:
-            applied = await self._apply_batch(readable, handler)
+            return await self._apply_batch(readable, handler)
         except INFRASTRUCTURE_ERRORS:
             await asyncio.sleep(self.backoff_seconds * 5)
             raise
         except Exception as exc:  # one bad event: redo the batch one by one (dedupe makes that safe)
             log("event_batch_failed", size=len(readable), error=repr(exc))
             return [await self._apply_with_retries(d, env, data, handler) for d, env, data in readable]
-        return applied
 
-    async def _apply_batch(self, readable: list[tuple[Delivery, Envelope, EventData]], handler: Handler) -> list[str]:
+    async def _readable(self, deliveries: list[Delivery]) -> list[Readable]:
+        """The records that parse as an envelope of their topic's model; the rest are dead-lettered."""
+        readable: list[Readable] = []
+        for delivery in deliveries:
+            try:
+                env = Envelope.from_bytes(delivery.value)
+                readable.append((delivery, env, delivery.topic.data_model.model_validate(env.data)))
+            except (ValueError, ValidationError) as exc:
+                await self.dead_letter(delivery, "invalid_message", _short(exc))
+        return readable
+
+    async def _apply_batch(self, readable: list[Readable], handler: Handler) -> list[str]:
         if not readable:
             return []
         topic = readable[0][0].topic.name
+        outcomes = []
         async with self.pool.acquire() as conn, conn.transaction():
-            fresh = {r["event_id"] for r in await conn.fetch(
-                "INSERT INTO inbox (event_id, topic) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING"
-                " RETURNING event_id", [env.id for _, env, _ in readable], topic)}
-            outcomes = []
-            for delivery, env, data in readable:
+            fresh = await self._record_ids(conn, [env.id for _, env, _ in readable], topic)
+            for _delivery, env, data in readable:
+                outcomes.append("applied" if env.id in fresh else "duplicate")
                 if env.id in fresh:
                     fresh.discard(env.id)  # a duplicate inside the batch applies once
                     correlation_id.set(env.correlation_id)
                     await handler(conn, env, data)
-                    outcomes.append("applied")
-                else:
-                    outcomes.append("duplicate")
-        now = utcnow()
-        for (delivery, env, _), outcome in zip(readable, outcomes):
+        self._observe(topic, [(env, outcome) for (_, env, _), outcome in zip(readable, outcomes, strict=True)])
+        return outcomes
+
+    @staticmethod
+    async def _record_ids(conn: asyncpg.Connection, event_ids: list[uuid.UUID], topic: str) -> set[uuid.UUID]:
+        """Record the batch's event ids in the inbox; returns those not seen before."""
+        rows = await conn.fetch(
+            "INSERT INTO inbox (event_id, topic) SELECT unnest($1::uuid[]), $2"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            event_ids,
+            topic,
+        )
+        return {r["event_id"] for r in rows}
+
+    def _observe(self, topic: str, outcomes: list[tuple[Envelope, str]]) -> None:
+        """Consumed counts by outcome, and commit-to-apply time of what was applied."""
+        now = now_utc()
+        for env, outcome in outcomes:
             metrics.EVENTS_CONSUMED.labels(self.service, topic, outcome).inc()
             if outcome == "applied":
-                metrics.COMMIT_TO_APPLY.labels(self.service, topic).observe(max((now - env.occurred_at).total_seconds(), 0))
-        return outcomes
+                metrics.COMMIT_TO_APPLY.labels(self.service, topic).observe(
+                    max((now - env.occurred_at).total_seconds(), 0)
+                )
 
     async def dead_letter(self, delivery: Delivery, reason: str, detail: str) -> None:
         """Send the original bytes to `<topic>.dlq` with why, where from and who gave up."""
         headers = [
-            ("x-dlq-reason", reason.encode()), ("x-dlq-detail", detail.encode()),
-            ("x-dlq-service", self.service.encode()), ("x-original-topic", delivery.topic.name.encode()),
+            ("x-dlq-reason", reason.encode()),
+            ("x-dlq-detail", detail.encode()),
+            ("x-dlq-service", self.service.encode()),
+            ("x-original-topic", delivery.topic.name.encode()),
             ("x-original-partition", str(delivery.partition).encode()),
             ("x-original-offset", str(delivery.offset).encode()),
         ]
         await self.producer.send_and_wait(delivery.topic.dlq, delivery.value, key=delivery.key, headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, delivery.topic.name, reason).inc()
-        log("event_dead_lettered", topic=delivery.topic.name, reason=reason, detail=detail,
-            partition=delivery.partition, offset=delivery.offset)
+        log(
+            "event_dead_lettered",
+            topic=delivery.topic.name,
+            reason=reason,
+            detail=detail,
+            partition=delivery.partition,
+            offset=delivery.offset,
+        )
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:

@@ -9,7 +9,6 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.catalogue import ALL_TOPIC_NAMES
-
 from shared.settings import Settings
 
 
@@ -44,7 +43,7 @@ async def broker_reachable(settings: Settings, timeout: float = 1.0) -> bool:
     host, _, port = settings.kafka_bootstrap().split(",")[0].rpartition(":")
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     return True

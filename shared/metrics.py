@@ -13,7 +13,9 @@ HTTP_LATENCY = Histogram(
     ["service", "method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
-EVENTS_PUBLISHED = Counter("estate_events_published_total", "Events published by the outbox relay", ["service", "topic"])
+EVENTS_PUBLISHED = Counter(
+    "estate_events_published_total", "Events published by the outbox relay", ["service", "topic"]
+)
 EVENTS_CONSUMED = Counter(
     "estate_events_consumed_total", "Events consumed, by outcome (applied, duplicate)", ["service", "topic", "outcome"]
 )
@@ -42,12 +44,19 @@ SWEEPER_LAST_RUN = Gauge(
     "estate_hold_sweeper_last_run_timestamp_seconds", "When the hold-expiry sweeper last finished a pass", ["service"]
 )
 HOLDS_EXPIRED = Counter("estate_holds_expired_total", "Holds released by the expiry sweeper", ["service"])
-DEPENDENCY_UP = Gauge("estate_dependency_up", "1 while a dependency (database, broker) is reachable", ["service", "dependency"])
+DEPENDENCY_UP = Gauge(
+    "estate_dependency_up", "1 while a dependency (database, broker) is reachable", ["service", "dependency"]
+)
 
 # Webhooks to property companies (notifications, issue 12)
-WEBHOOK_DELIVERIES = Counter("estate_webhook_deliveries_total", "Webhook delivery attempts by outcome",
-                             ["endpoint_id", "outcome"])
-WEBHOOK_ATTEMPT_SECONDS = Histogram("estate_webhook_attempt_seconds", "Time of one webhook delivery attempt",
-                                    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30))
-WEBHOOK_OLDEST_PENDING = Gauge("estate_webhook_oldest_pending_seconds",
-                               "Age of the oldest undelivered event per webhook endpoint", ["endpoint_id"])
+WEBHOOK_DELIVERIES = Counter(
+    "estate_webhook_deliveries_total", "Webhook delivery attempts by outcome", ["endpoint_id", "outcome"]
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "estate_webhook_attempt_seconds",
+    "Time of one webhook delivery attempt",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
+)
+WEBHOOK_OLDEST_PENDING = Gauge(
+    "estate_webhook_oldest_pending_seconds", "Age of the oldest undelivered event per webhook endpoint", ["endpoint_id"]
+)

@@ -13,8 +13,8 @@ import logging
 import re
 import time
 import uuid
-from typing import Any, Callable
-
+from collections.abc import Callable
+from typing import Any
 
 from shared import metrics
 from shared.logs import correlation_id, log
@@ -45,15 +45,21 @@ class ObservedApp:
 
         try:
             await self.app(scope, receive, observed_send)
-        except Exception as exc:  # noqa: BLE001 — the one place a crash becomes an answer
+        except Exception as exc:
             await self._crashed(exc, scope, receive, observed_send, bool(state["started"]))
         finally:
             self._observe(scope, int(state["status"]), time.perf_counter() - began)
             correlation_id.reset(token)
 
     async def _crashed(self, exc: Exception, scope: dict, receive: Callable, send: Callable, started: bool) -> None:
-        log("unhandled_error", level=logging.ERROR, exc_info=True, error=repr(exc)[:500],
-            method=scope.get("method"), path=scope.get("path"))
+        log(
+            "unhandled_error",
+            level=logging.ERROR,
+            exc_info=True,
+            error=repr(exc)[:500],
+            method=scope.get("method"),
+            path=scope.get("path"),
+        )
         scope[NOT_RUN] = True
         if started:  # the answer is half sent: nothing sensible can follow on this connection
             raise exc
@@ -89,7 +95,8 @@ class InputGuard:
 
     async def _read(self, receive: Callable) -> tuple[bytes, bool]:
         """The whole body, or (partial, True) once it passes the limit."""
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
@@ -103,8 +110,9 @@ class InputGuard:
                 return b"".join(chunks), False
 
     async def _too_large(self, scope: dict, receive: Callable, send: Callable) -> None:
-        await self._refuse(scope, receive, send, 413, "body_too_large",
-                           f"the body may be at most {self.max_body_bytes} bytes")
+        await self._refuse(
+            scope, receive, send, 413, "body_too_large", f"the body may be at most {self.max_body_bytes} bytes"
+        )
 
     @staticmethod
     async def _refuse(scope: dict, receive: Callable, send: Callable, status: int, code: str, message: str) -> None:
@@ -128,5 +136,3 @@ def _replay(body: bytes, receive: Callable) -> Callable:
         return await receive()
 
     return replayed
-
-

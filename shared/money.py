@@ -31,8 +31,9 @@ def parse_money(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise InvalidAmount('money is a decimal string such as "20000.00", never a JSON number')
     if len(value) > 16 or not _SHAPE.fullmatch(value.strip()):
-        raise InvalidAmount(f"{value[:20]!r} is not an amount: digits with at most two decimal places,"
-                            f" 0.00 … {MAX_AMOUNT}")
+        raise InvalidAmount(
+            f"{value[:20]!r} is not an amount: digits with at most two decimal places, 0.00 … {MAX_AMOUNT}"
+        )
     return Decimal(value.strip()).quantize(CENT)
 
 

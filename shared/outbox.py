@@ -26,13 +26,17 @@ from shared.pii import Vault
 from shared.settings import get_settings
 
 _INSERT = """
-INSERT INTO outbox (event_id, topic, key, payload, headers)
-SELECT $1, $2, $3, $4, $5::jsonb FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, 7311))) AS key_lock
+INSERT INTO outbox (event_id, topic, key, payload)
+SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, 7311))) AS key_lock
 """
 _LEADER_LOCK = 7_311_002  # one publishing relay per service database
 FUNNEL_STAGES = {
-    "customer-registered": "registered", "unit-locked": "held", "deposit-verified": "deposit_verified",
-    "subscription-signed": "subscribed", "contract-signed": "contracted", "handover-completed": "handed_over",
+    "customer-registered": "registered",
+    "unit-locked": "held",
+    "deposit-verified": "deposit_verified",
+    "subscription-signed": "subscribed",
+    "contract-signed": "contracted",
+    "handover-completed": "handed_over",
     "handoff": "handed_off",
 }
 
@@ -42,18 +46,22 @@ async def add_event(
     topic: Topic,
     data: dict[str, Any],
     *,
-    producer: str,
     project_id: str | None,
     causation_id: str | None = None,
 ) -> Envelope:
-    """Record an event in the caller's transaction; it is published after the commit."""
+    """Record an event in the caller's transaction; it is published after the commit. The producer is the
+    topic's own (the catalogue names it once)."""
     payload = topic.data_model.model_validate(data).model_dump(mode="json", exclude_none=False)
     env = new_envelope(
-        topic.event_type, payload, producer=producer, project_id=project_id,
-        correlation_id=correlation_id.get(), causation_id=causation_id,
+        topic.event_type,
+        payload,
+        producer=topic.producer,
+        project_id=project_id,
+        correlation_id=correlation_id.get(),
+        causation_id=causation_id,
     )
     body = seal(env.to_bytes()) if topic.personal else env.to_bytes()
-    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), body, "{}")
+    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), body)
     return env
 
 
@@ -73,22 +81,36 @@ def seal(payload: bytes) -> bytes:
 def unseal(payload: bytes) -> bytes:
     """The payload as it is published."""
     payload = bytes(payload)
-    return _vault().decrypt(payload[len(_SEALED):]).encode() if payload.startswith(_SEALED) else payload
+    return _vault().decrypt(payload[len(_SEALED) :]).encode() if payload.startswith(_SEALED) else payload
 
 
 class OutboxRelay:
     """Publishes one service's outbox to Kafka: leader-locked, woken by NOTIFY, polling as fallback."""
 
     @classmethod
-    def for_service(cls, settings: Any, service: str, producer: AIOKafkaProducer) -> "OutboxRelay":
+    def for_service(cls, settings: Any, service: str, producer: AIOKafkaProducer) -> OutboxRelay:
         """The relay of `service` as its settings say: the one place a relay is built."""
         from shared.db import service_dsn
 
-        return cls(service, service_dsn(settings, service), producer, poll_seconds=settings.outbox_poll_seconds,
-                   batch_size=settings.outbox_batch_size, retention_hours=settings.outbox_retention_hours)
+        return cls(
+            service,
+            service_dsn(settings, service),
+            producer,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+            retention_hours=settings.outbox_retention_hours,
+        )
 
-    def __init__(self, service: str, dsn: str, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0,
-                 batch_size: int = 500, retention_hours: float = 168.0) -> None:
+    def __init__(
+        self,
+        service: str,
+        dsn: str,
+        producer: AIOKafkaProducer,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        retention_hours: float = 168.0,
+    ) -> None:
         self.service, self.dsn, self.producer = service, dsn, producer
         self.poll_seconds, self.batch_size, self.retention_hours = poll_seconds, batch_size, retention_hours
         self._wake = asyncio.Event()
@@ -128,7 +150,7 @@ class OutboxRelay:
         if published < self.batch_size:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def drain_once(self, conn: asyncpg.Connection) -> int:
@@ -151,7 +173,7 @@ class OutboxRelay:
         """Ids of the longest prefix the broker acknowledged; anything after a failure is sent again."""
         results = await asyncio.gather(*futures, return_exceptions=True)
         done: list[int] = []
-        for row, result in zip(rows, results):
+        for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
                 log("outbox_publish_failed", service=self.service, topic=row["topic"], error=repr(result))
                 break
@@ -162,7 +184,8 @@ class OutboxRelay:
 
     async def _observe(self, conn: asyncpg.Connection) -> None:
         backlog, oldest = await conn.fetchrow(
-            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at)) FROM outbox WHERE published_at IS NULL"
+            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at))"
+            " FROM outbox WHERE published_at IS NULL"
         )
         metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest or 0))

@@ -24,21 +24,26 @@ import asyncpg
 
 from shared.auth import Principal
 from shared.catalogue import CustomerRegisteredData, OwnershipChangedData
+from shared.domain import NotFound
 from shared.envelope import Envelope
-from shared.errors import NotFound
 
 # Roles that see the whole project (contract: managers, sales control, finance and service staff).
 WHOLE_PROJECT_ROLES = frozenset({"manager", "sales_control", "finance", "service", "admin"})
 
 
-async def record_owner(conn: asyncpg.Connection, customer_id: str, project_id: str, owner_id: str,
-                       changed_at: datetime) -> None:
+async def record_owner(
+    conn: asyncpg.Connection, customer_id: str, project_id: str, owner_id: str, changed_at: datetime
+) -> None:
     """Remember `owner_id` for the customer unless a later change is already known."""
     await conn.execute(
         "INSERT INTO customer_owners (customer_id, project_id, owner_id, changed_at) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (customer_id) DO UPDATE SET owner_id = EXCLUDED.owner_id, changed_at = EXCLUDED.changed_at"
         " WHERE customer_owners.changed_at <= EXCLUDED.changed_at",
-        uuid.UUID(customer_id), uuid.UUID(project_id), owner_id, changed_at)
+        uuid.UUID(customer_id),
+        uuid.UUID(project_id),
+        owner_id,
+        changed_at,
+    )
 
 
 async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: CustomerRegisteredData) -> None:
@@ -62,10 +67,9 @@ def may_act_for(who: Principal, owner_id: str | None) -> bool:
     return who.role in WHOLE_PROJECT_ROLES or (owner_id is not None and owner_id == who.sub)
 
 
-async def require_own_customer(conn: asyncpg.Connection | asyncpg.Pool, who: Principal,
-                               customer_id: uuid.UUID) -> None:
+async def require_own_customer(conn: asyncpg.Connection | asyncpg.Pool, who: Principal, customer_id: uuid.UUID) -> None:
     """404 `not_found` unless `who` may act for this customer (a consultant's own customers only)."""
     if who.role in WHOLE_PROJECT_ROLES:
         return
     if not may_act_for(who, await owner_of(conn, customer_id)):
-        raise NotFound("not_found", "no such customer")
+        raise NotFound("no such customer")

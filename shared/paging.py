@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import orjson
 from fastapi import Query, Request
@@ -48,22 +49,29 @@ def decode_cursor(cursor: str) -> tuple[str, ...]:
     return tuple(key)
 
 
-def page_params(limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-                cursor: str | None = Query(None, max_length=512)) -> Page:
+def page_params(
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), cursor: str | None = Query(None, max_length=512)
+) -> Page:
     """FastAPI dependency: the page a list request asks for."""
     return Page(limit, decode_cursor(cursor) if cursor else None)
 
 
-def paged(request: Request, page: Page, items: list[Any], key_of: Callable[[Any], Sequence[Any]],
-          render: Callable[[Any], Any] = lambda x: x) -> Response:
+def paged(
+    request: Request,
+    page: Page,
+    items: list[Any],
+    key_of: Callable[[Any], Sequence[Any]],
+    render: Callable[[Any], Any] = lambda x: x,
+) -> Response:
     """A bare JSON list of at most `page.limit` items, with `Link: rel="next"` when the store had more."""
     shown = items[: page.limit]
     headers = {}
     if len(items) > page.limit:
         url = request.url.include_query_params(limit=page.limit, cursor=encode_cursor(key_of(shown[-1])))
         headers["Link"] = f'<{url}>; rel="next"'
-    return Response(orjson.dumps([render(i) for i in shown], default=str), media_type="application/json",
-                    headers=headers)
+    return Response(
+        orjson.dumps([render(i) for i in shown], default=str), media_type="application/json", headers=headers
+    )
 
 
 def after_time_and_id(page: Page) -> tuple[datetime, uuid.UUID] | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import orjson
@@ -20,15 +20,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shared.clock import now_utc
+
 HANDOFF = "handoff"
 
 
 def signed_headers(secret: str, body: bytes) -> dict[str, str]:
     """Standard Webhooks headers for a request this receiver sends back (the acknowledgement)."""
-    msg_id, now = f"ack_{uuid.uuid4()}", datetime.now(timezone.utc)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
-            "content-type": "application/json"}
+    msg_id, now = f"ack_{uuid.uuid4()}", now_utc()
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        "content-type": "application/json",
+    }
 
 
 class PropertyReceiver:
@@ -45,7 +50,7 @@ class PropertyReceiver:
         body = await request.body()
         try:
             event = self.webhook.verify(body, dict(request.headers))
-        except Exception as exc:  # noqa: BLE001 — anything that does not verify is refused
+        except Exception as exc:
             self.say(f"refused an unsigned or wrongly signed request: {exc}")
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         msg_id = request.headers["webhook-id"]

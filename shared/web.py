@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Awaitable, Callable, Literal, overload
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, overload
 
 import orjson
 from fastapi import FastAPI, Request
@@ -17,8 +18,17 @@ from shared.errors import ApiError
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 NOT_RUN = "estate.not_run"  # set in the scope when a request was refused before its handler ran
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_request"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
 
 
 class ErrorDetail(BaseModel):
@@ -49,10 +59,22 @@ def validation_code(errors: Any) -> str:
 
 # The one mapping of domain refusals to HTTP: a code's status is the same in every service.
 CODE_STATUS = {
-    "not_found": 404, "not_an_escort": 403, "invalid_signature": 401,
-    "invalid_transition": 409, "unit_not_available": 409, "hold_not_live": 409, "project_code_taken": 409,
-    "registration_busy": 409, "customer_protected": 409, "deposit_exists": 409, "hold_not_current": 409,
-    "same_verifier": 409, "not_pending": 409, "not_refundable": 409, "sale_subscribed": 409, "not_bankable": 409,
+    "not_found": 404,
+    "not_an_escort": 403,
+    "invalid_signature": 401,
+    "invalid_transition": 409,
+    "unit_not_available": 409,
+    "hold_not_live": 409,
+    "project_code_taken": 409,
+    "registration_busy": 409,
+    "customer_protected": 409,
+    "deposit_exists": 409,
+    "hold_not_current": 409,
+    "same_verifier": 409,
+    "not_pending": 409,
+    "not_refundable": 409,
+    "sale_subscribed": 409,
+    "not_bankable": 409,
     "not_verified": 409,
 }
 
@@ -88,10 +110,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
 # The error answers every route may give, documented once with the contract's body (client SDKs read these).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text} for status, text in (
-        (401, "no token, or a bad, expired or exp-less one"), (403, "wrong role or project"),
-        (404, "not found, or not yours to see"), (409, "conflict with the current state"),
-        (413, "body too large"), (422, "invalid input: the code names what"))
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "no token, or a bad, expired or exp-less one"),
+        (403, "wrong role or project"),
+        (404, "not found, or not yours to see"),
+        (409, "conflict with the current state"),
+        (413, "body too large"),
+        (422, "invalid input: the code names what"),
+    )
 }
 
 
@@ -107,7 +134,9 @@ def document_errors(app: FastAPI) -> None:
             for operation in path.values():
                 for status, response in operation.get("responses", {}).items():
                     if status[:1] == "4" and "content" in response:
-                        response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+                        response["content"] = {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                        }
         schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
         schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
         return schema

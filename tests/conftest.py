@@ -12,9 +12,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -79,23 +79,37 @@ def kafka_bootstrap(infra_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(pg_dsn: str, kafka_bootstrap: str) -> Settings:
     """Settings pointing at the test infrastructure, with a database prefix unique to this session."""
-    return Settings(database_url=pg_dsn, kafka=kafka_bootstrap, db_prefix=f"t{uuid.uuid4().hex[:6]}_",
-                    jwt_secret=TEST_SECRET, outbox_poll_seconds=0.2, consumer_retry_backoff_seconds=0.05,
-                    kafka_idempotence=bool(_docker_wanted()))
+    return Settings(
+        database_url=pg_dsn,
+        kafka=kafka_bootstrap,
+        db_prefix=f"t{uuid.uuid4().hex[:6]}_",
+        jwt_secret=TEST_SECRET,
+        outbox_poll_seconds=0.2,
+        consumer_retry_backoff_seconds=0.05,
+        kafka_idempotence=bool(_docker_wanted()),
+    )
 
 
 def service_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
     """Environment for a service subprocess using the test infrastructure."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
-    env.update(ESTATE_DATABASE_URL=settings.server_dsn(), ESTATE_KAFKA=settings.kafka_bootstrap(),
-               ESTATE_DB_PREFIX=settings.db_prefix, ESTATE_JWT_SECRET=settings.jwt_secret, ESTATE_PORT=str(port),
-               ESTATE_OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
-               ESTATE_CONSUMER_RETRY_BACKOFF_SECONDS=str(settings.consumer_retry_backoff_seconds),
-               ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(), PYTHONPATH=str(ROOT),
-               # The test receivers listen on the loopback. The services' webhook workers share the test databases
-               # with the in-process ones of the integration tests: a short timeout for all, so a slow receiver
-               # times out whichever worker takes its delivery.
-               ESTATE_WEBHOOK_ALLOW_PRIVATE="true", ESTATE_WEBHOOK_TIMEOUT_SECONDS="2", **extra)
+    env.update(
+        ESTATE_DATABASE_URL=settings.server_dsn(),
+        ESTATE_KAFKA=settings.kafka_bootstrap(),
+        ESTATE_DB_PREFIX=settings.db_prefix,
+        ESTATE_JWT_SECRET=settings.jwt_secret,
+        ESTATE_PORT=str(port),
+        ESTATE_OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
+        ESTATE_CONSUMER_RETRY_BACKOFF_SECONDS=str(settings.consumer_retry_backoff_seconds),
+        ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(),
+        PYTHONPATH=str(ROOT),
+        # The test receivers listen on the loopback. The services' webhook workers share the test databases
+        # with the in-process ones of the integration tests: a short timeout for all, so a slow receiver
+        # times out whichever worker takes its delivery.
+        ESTATE_WEBHOOK_ALLOW_PRIVATE="true",
+        ESTATE_WEBHOOK_TIMEOUT_SECONDS="2",
+        **extra,
+    )
     return env
 
 
@@ -117,10 +131,15 @@ class ServiceProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def start(self, timeout: float = 90.0) -> "ServiceProcess":
+    def start(self, timeout: float = 90.0) -> ServiceProcess:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", self.name], cwd=ROOT,
-                                        env=service_env(self.settings, self.port), stdout=log, stderr=log)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", self.name],
+            cwd=ROOT,
+            env=service_env(self.settings, self.port),
+            stdout=log,
+            stderr=log,
+        )
         wait_for(self._healthy, timeout=timeout, interval=0.2, what=f"{self.name} healthy (log: {self.log_path})")
         return self
 
@@ -137,7 +156,7 @@ class ServiceProcess:
             self.process.send_signal(sig)
             self.process.wait(20)
 
-    def restart(self) -> "ServiceProcess":
+    def restart(self) -> ServiceProcess:
         self.kill(signal.SIGTERM)
         return self.start()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 
 class ConditionNotMet(AssertionError):
@@ -24,8 +25,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: floa
         time.sleep(interval)
 
 
-async def async_wait_for(predicate: Callable[[], Any | Awaitable[Any]], timeout: float = 30.0,
-                         interval: float = 0.05, what: str = "") -> Any:
+async def async_wait_for(
+    predicate: Callable[[], Any | Awaitable[Any]], timeout: float = 30.0, interval: float = 0.05, what: str = ""
+) -> Any:
     """Await `predicate` (sync or async) until truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -31,7 +31,14 @@ def build_spec() -> ServiceSpec:
             topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
             topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
-        publishes=(topics.PROJECT_CREATED, topics.UNIT_LOCKED, topics.UNIT_RELEASED, topics.SUBSCRIPTION_SIGNED,
-                   topics.CONTRACT_SIGNED, topics.HANDOVER_COMPLETED, topics.SALE_CANCELLED),
+        publishes=(
+            topics.PROJECT_CREATED,
+            topics.UNIT_LOCKED,
+            topics.UNIT_RELEASED,
+            topics.SUBSCRIPTION_SIGNED,
+            topics.CONTRACT_SIGNED,
+            topics.HANDOVER_COMPLETED,
+            topics.SALE_CANCELLED,
+        ),
         jobs=[hold_sweeper],
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.leads import api, consumers, use_cases
-from shared.pii import Vault
 from shared import catalogue as topics
+from shared.pii import Vault
 from shared.runtime import Runtime, ServiceSpec, periodic
 from shared.settings import get_settings
 
@@ -36,7 +36,12 @@ def build_spec() -> ServiceSpec:
             topics.MORTGAGE_APPOINTMENT_SCHEDULED: consumers.on_mortgage_appointment,
             topics.HANDOFF_ACKNOWLEDGED: consumers.on_handoff_acknowledged,
         },
-        publishes=(topics.CUSTOMER_REGISTERED, topics.FOLLOWUP_RECORDED, topics.DEAL_CREDITED,
-                   topics.PROPERTY_HANDOFF, topics.OWNERSHIP_CHANGED),
+        publishes=(
+            topics.CUSTOMER_REGISTERED,
+            topics.FOLLOWUP_RECORDED,
+            topics.DEAL_CREDITED,
+            topics.PROPERTY_HANDOFF,
+            topics.OWNERSHIP_CHANGED,
+        ),
         jobs=[pii_sealer],
     )

@@ -8,7 +8,7 @@ from enum import Enum
 
 import phonenumbers
 
-from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
+from shared.domain import DomainError
 
 
 class InvalidPhone(DomainError):
@@ -111,8 +111,9 @@ class Registration:
     owner_id: str
 
 
-def decide_registration(existing_owner: str | None, until: datetime | None, consultant: str,
-                        now: datetime) -> Registration:
+def decide_registration(
+    existing_owner: str | None, until: datetime | None, consultant: str, now: datetime
+) -> Registration:
     """A new phone is the registering consultant's; a protected one stays; a lapsed one passes over."""
     if existing_owner is None or until is None:
         return Registration("new", consultant)
@@ -139,8 +140,9 @@ def standing_at(touches: list[Touch], protection_days: int, moment: datetime) ->
     return last.owner, protected_until(last.at, protection_days)
 
 
-def credited_consultant(owner: str, owner_protected_until: datetime, closer: str | None,
-                        closed_at: datetime) -> tuple[str, str]:
+def credited_consultant(
+    owner: str, owner_protected_until: datetime, closer: str | None, closed_at: datetime
+) -> tuple[str, str]:
     """R10: the owner keeps the credit while protected; after it lapses the consultant who closed gets it."""
     if is_protected(owner_protected_until, closed_at):
         return owner, "owner_protected"

@@ -1,10 +1,12 @@
-"""What leads answers: the response bodies its OpenAPI document describes."""
+"""What leads takes and answers: the request and response bodies its OpenAPI document describes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+
+from shared.fields import Code, Id, JsonObject, Label, Long, Name, Reason, Time, Word
 
 
 class CustomerSummary(BaseModel):
@@ -119,3 +121,59 @@ class CallStats(CallFigures):
     timezone: str
     by_consultant: list[ConsultantCalls]
 
+
+# -- requests ---------------------------------------------------------------------------------------
+
+
+class NewCustomer(BaseModel):
+    project_id: Id
+    name: Name
+    phone: Code | None = None
+    source: Word
+    visitor_type: Code = "customer"
+    profile: JsonObject = Field(default_factory=dict)
+    tags: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
+    grade: Code | None = None
+    consent_share: bool = False
+    referred_by: Label | None = None
+
+
+class Registered(BaseModel):
+    id: str
+    owner_id: str
+    protected_until: str
+    existing: bool
+
+
+class Lookup(BaseModel):
+    exists: bool
+    owner_id: str | None
+    owner_name: str | None
+    protected_until: str | None
+    protected: bool
+
+
+class Followup(BaseModel):
+    channel: Code
+    content: Long
+    next_contact_at: Time
+    feedback: JsonObject | None = None
+
+
+class GradeBody(BaseModel):
+    grade: Code
+
+
+class Assign(BaseModel):
+    consultant_id: Name
+    reason: Reason
+
+
+class Call(BaseModel):
+    project_id: Id
+    rang_at: Time
+    answered_at: Time | None = None
+    rings: int | None = Field(default=None, ge=1, le=50)
+    caller_phone: Code | None = None
+    caller_name: Label | None = None
+    asked: Long | None = None

@@ -6,10 +6,10 @@ import asyncpg
 
 from services.notifications import api, consumers, use_cases
 from services.notifications.channels import development_channels
-from shared import catalogue as topics
 from services.notifications.webhooks import api as webhook_api
 from services.notifications.webhooks import use_cases as webhook_cases
 from services.notifications.webhooks.worker import unacknowledged_watch, webhook_worker
+from shared import catalogue as topics
 from shared import ownership
 from shared.runtime import ServiceSpec, periodic
 

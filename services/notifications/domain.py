@@ -48,8 +48,9 @@ def at_local(day: date, timezone: str) -> datetime:
     return datetime.combine(day, REMIND_AT, tzinfo=ZoneInfo(timezone))
 
 
-def down_payment_reminders(customer: str, consultant: str | None, amount: str, due: date,
-                           timezone: str) -> list[Planned]:
+def down_payment_reminders(
+    customer: str, consultant: str | None, amount: str, due: date, timezone: str
+) -> list[Planned]:
     """R28: the customer (and the consultant) are reminded 5 and 2 days before the down payment is due."""
     plans = []
     for days in (5, 2):
@@ -57,8 +58,16 @@ def down_payment_reminders(customer: str, consultant: str | None, amount: str, d
         body = f"【首付提醒】您的首期款 ¥{amount} 将于 {due.isoformat()} 到期，还有 {days} 天，请按时缴纳。"
         plans.append(Planned("down_payment_due", f"{days}d", when, f"customer:{customer}", "sms", body))
         if consultant:
-            plans.append(Planned("down_payment_due", f"{days}d-consultant", when, f"staff:{consultant}", "in_app",
-                                 f"客户首期款 ¥{amount} 将于 {due.isoformat()} 到期（{days} 天后）。"))
+            plans.append(
+                Planned(
+                    "down_payment_due",
+                    f"{days}d-consultant",
+                    when,
+                    f"staff:{consultant}",
+                    "in_app",
+                    f"客户首期款 ¥{amount} 将于 {due.isoformat()} 到期（{days} 天后）。",
+                )
+            )
     return plans
 
 
@@ -66,21 +75,41 @@ def mortgage_reminders(customer: str, at: datetime, place: str, documents: list[
     """R30: 7, 3 and 1 days before the bank appointment, naming the documents, the place and the time."""
     local = at.astimezone(ZoneInfo(timezone))
     docs = "、".join(documents)
-    return [Planned("mortgage_appointment", f"{days}d", at - timedelta(days=days), f"customer:{customer}", "sms",
-                    f"【按揭提醒】{days} 天后（{local:%Y-%m-%d %H:%M}）请到 {place} 办理按揭，请携带：{docs}。")
-            for days in (7, 3, 1)]
+    return [
+        Planned(
+            "mortgage_appointment",
+            f"{days}d",
+            at - timedelta(days=days),
+            f"customer:{customer}",
+            "sms",
+            f"【按揭提醒】{days} 天后（{local:%Y-%m-%d %H:%M}）请到 {place} 办理按揭，请携带：{docs}。",
+        )
+        for days in (7, 3, 1)
+    ]
 
 
 def overdue_notice(project_id: str, sale_id: str, amount: str, due: date, now: datetime) -> Planned:
     """R28: a customer who has not paid on time is reported to the project manager at once."""
-    return Planned("payment_overdue", "now", now, f"role:manager:{project_id}", "in_app",
-                   f"【逾期】销售 {sale_id} 的首期款 ¥{amount} 已于 {due.isoformat()} 到期未付清，请跟进。")
+    return Planned(
+        "payment_overdue",
+        "now",
+        now,
+        f"role:manager:{project_id}",
+        "in_app",
+        f"【逾期】销售 {sale_id} 的首期款 ¥{amount} 已于 {due.isoformat()} 到期未付清，请跟进。",
+    )
 
 
 def congratulations(customer: str, unit: str, now: datetime) -> Planned:
     """R32: the buyer is congratulated at handover."""
-    return Planned("handover_congratulations", "now", now, f"customer:{customer}", "wechat",
-                   f"恭喜您喜提新居 {unit}！欢迎回家，祝您生活美满。")
+    return Planned(
+        "handover_congratulations",
+        "now",
+        now,
+        f"customer:{customer}",
+        "wechat",
+        f"恭喜您喜提新居 {unit}！欢迎回家，祝您生活美满。",
+    )
 
 
 MAX_ATTEMPTS = 5
@@ -90,7 +119,8 @@ LONGEST_RETRY = timedelta(hours=1)
 
 def retry_delay(attempts: int) -> timedelta:
     """A failed send waits 30 s, 1 min, 2 min, … (doubling, at most an hour) — never every second."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+    delay: timedelta = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+    return delay
 
 
 def settled(amount: object, paid: object) -> bool:

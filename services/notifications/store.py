@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from services.notifications.domain import Planned
+from shared.defaults import DEFAULTS
 
 _U = uuid.UUID
 
@@ -19,64 +20,108 @@ def _id(value: str | None) -> uuid.UUID | None:
 
 
 async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT timezone, quiet_hours FROM projects WHERE project_id = $1",
-                               _U(project_id)) if project_id else None
+    return (
+        await conn.fetchrow("SELECT timezone, quiet_hours FROM projects WHERE project_id = $1", _U(project_id))
+        if project_id
+        else None
+    )
 
 
 async def save_project(conn: asyncpg.Connection, project_id: str, tz: str, quiet: str) -> None:
-    await conn.execute("INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
-                       " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3", _U(project_id), tz, quiet)
+    await conn.execute(
+        "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
+        " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3",
+        _U(project_id),
+        tz,
+        quiet,
+    )
 
 
-async def insert_reminder(conn: asyncpg.Connection, plan: Planned, ids: dict[str, str | None], source_event: str,
-                          send_at: datetime) -> bool:
+async def insert_reminder(
+    conn: asyncpg.Connection, plan: Planned, ids: dict[str, str | None], source_event: str, send_at: datetime
+) -> bool:
     """True when stored; a redelivered event finds its reminders there already."""
     status = await conn.execute(
         "INSERT INTO reminders (id, project_id, customer_id, sale_id, unit_id, kind, offset_label, source_event,"
         " recipient, channel, body, due_at, send_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-        " ON CONFLICT (source_event, kind, offset_label) DO NOTHING", uuid.uuid4(), _id(ids.get("project_id")),
-        _id(ids.get("customer_id")), _id(ids.get("sale_id")), _id(ids.get("unit_id")), plan.kind, plan.offset,
-        source_event, plan.recipient, plan.channel, plan.body, plan.due_at, send_at)
+        " ON CONFLICT (source_event, kind, offset_label) DO NOTHING",
+        uuid.uuid4(),
+        _id(ids.get("project_id")),
+        _id(ids.get("customer_id")),
+        _id(ids.get("sale_id")),
+        _id(ids.get("unit_id")),
+        plan.kind,
+        plan.offset,
+        source_event,
+        plan.recipient,
+        plan.channel,
+        plan.body,
+        plan.due_at,
+        send_at,
+    )
     return status.endswith("1")
 
 
-async def cancel_reminders(conn: asyncpg.Connection, reason: str, *, sale_id: str | None = None,
-                           unit_id: str | None = None, customer_id: str | None = None, kind: str | None = None,
-                           except_source: str | None = None) -> int:
+async def cancel_reminders(
+    conn: asyncpg.Connection,
+    reason: str,
+    *,
+    sale_id: str | None = None,
+    unit_id: str | None = None,
+    customer_id: str | None = None,
+    kind: str | None = None,
+    except_source: str | None = None,
+) -> int:
     """Scheduled reminders of a sale (or of a unit and customer), of one kind if named, are cancelled."""
     done = await conn.execute(
         "UPDATE reminders SET status = 'cancelled', cancelled_reason = $1 WHERE status = 'scheduled'"
         " AND ($2::uuid IS NULL OR sale_id = $2) AND ($3::uuid IS NULL OR (unit_id = $3 AND customer_id = $4))"
         " AND ($5::text IS NULL OR kind = $5) AND ($6::text IS NULL OR source_event <> $6)"
         " AND ($2::uuid IS NOT NULL OR $3::uuid IS NOT NULL)",
-        reason, _id(sale_id), _id(unit_id), _id(customer_id), kind, except_source)
+        reason,
+        _id(sale_id),
+        _id(unit_id),
+        _id(customer_id),
+        kind,
+        except_source,
+    )
     return int(done.split()[-1])
 
 
 async def remember_cancelled_sale(conn: asyncpg.Connection, sale_id: str, reason: str) -> None:
-    await conn.execute("INSERT INTO cancelled_sales (sale_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                       _U(sale_id), reason)
+    await conn.execute(
+        "INSERT INTO cancelled_sales (sale_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING", _U(sale_id), reason
+    )
 
 
 async def sale_cancelled(conn: asyncpg.Connection, sale_id: str | None) -> bool:
     return bool(sale_id) and bool(await conn.fetchval("SELECT 1 FROM cancelled_sales WHERE sale_id = $1", _U(sale_id)))
 
 
-async def down_payment(conn: asyncpg.Connection, sale_id: str, *, amount: Decimal | None = None,
-                       paid: Decimal = Decimal("0.00")) -> asyncpg.Record:
+async def down_payment(
+    conn: asyncpg.Connection, sale_id: str, *, amount: Decimal | None = None, paid: Decimal = Decimal("0.00")
+) -> asyncpg.Record:
     """Record what is due and add what was paid (either may come first); the row as it now stands."""
     return await conn.fetchrow(
         "INSERT INTO down_payments (sale_id, amount, paid) VALUES ($1, $2, $3) ON CONFLICT (sale_id) DO UPDATE"
         " SET amount = coalesce($2, down_payments.amount), paid = down_payments.paid + $3 RETURNING amount, paid",
-        _U(sale_id), amount, paid)
+        _U(sale_id),
+        amount,
+        paid,
+    )
 
 
 async def due_reminders(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:
     """Due reminders with their project's clock, locked so two dispatchers never take the same one."""
     return await conn.fetch(
-        "SELECT r.*, coalesce(p.timezone, 'Asia/Shanghai') AS tz, coalesce(p.quiet_hours, '21:00-09:00') AS quiet"
+        "SELECT r.*, coalesce(p.timezone, $3) AS tz, coalesce(p.quiet_hours, $4) AS quiet"
         " FROM reminders r LEFT JOIN projects p ON p.project_id = r.project_id WHERE r.status = 'scheduled'"
-        " AND r.send_at <= $1 ORDER BY r.send_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED", now, batch)
+        " AND r.send_at <= $1 ORDER BY r.send_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
+        now,
+        batch,
+        DEFAULTS.timezone,
+        DEFAULTS.quiet_hours,
+    )
 
 
 async def postpone(conn: asyncpg.Connection, reminder_id: uuid.UUID, send_at: datetime) -> None:
@@ -84,29 +129,52 @@ async def postpone(conn: asyncpg.Connection, reminder_id: uuid.UUID, send_at: da
 
 
 async def mark_sent(conn: asyncpg.Connection, reminder_id: uuid.UUID, attempts: int) -> None:
-    await conn.execute("UPDATE reminders SET status = 'sent', attempts = $2, sent_at = now() WHERE id = $1",
-                       reminder_id, attempts)
+    await conn.execute(
+        "UPDATE reminders SET status = 'sent', attempts = $2, sent_at = now() WHERE id = $1", reminder_id, attempts
+    )
 
 
-async def mark_failed_attempt(conn: asyncpg.Connection, reminder_id: uuid.UUID, attempts: int, final: bool,
-                              retry_at: datetime) -> None:
-    await conn.execute("UPDATE reminders SET attempts = $2, status = CASE WHEN $3 THEN 'failed' ELSE 'scheduled' END,"
-                       " send_at = $4 WHERE id = $1", reminder_id, attempts, final, retry_at)
+async def mark_failed_attempt(
+    conn: asyncpg.Connection, reminder_id: uuid.UUID, attempts: int, final: bool, retry_at: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE reminders SET attempts = $2, status = CASE WHEN $3 THEN 'failed' ELSE 'scheduled' END,"
+        " send_at = $4 WHERE id = $1",
+        reminder_id,
+        attempts,
+        final,
+        retry_at,
+    )
 
 
 async def record_message(conn: asyncpg.Connection, row: asyncpg.Record, outcome: str, error: str | None) -> None:
-    await conn.execute("INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error)"
-                       " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", uuid.uuid4(), row["id"], row["project_id"],
-                       row["recipient"], row["channel"], row["body"], outcome, error)
+    await conn.execute(
+        "INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        uuid.uuid4(),
+        row["id"],
+        row["project_id"],
+        row["recipient"],
+        row["channel"],
+        row["body"],
+        outcome,
+        error,
+    )
 
 
 async def customer_project(conn: asyncpg.Connection, customer_id: uuid.UUID) -> uuid.UUID | None:
     return await conn.fetchval("SELECT project_id FROM customer_owners WHERE customer_id = $1", customer_id)
 
 
-async def reminders_page(conn: asyncpg.Connection, projects: list[uuid.UUID] | None, customer_id: uuid.UUID | None,
-                         sale_id: uuid.UUID | None, consultant: str | None, after: tuple[datetime, uuid.UUID] | None,
-                         limit: int) -> list[asyncpg.Record]:
+async def reminders_page(
+    conn: asyncpg.Connection,
+    projects: list[uuid.UUID] | None,
+    customer_id: uuid.UUID | None,
+    sale_id: uuid.UUID | None,
+    consultant: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
     """Reminders in due order; a consultant's only of their own customers or addressed to them (R8)."""
     at, ident = after or (None, None)
     return await conn.fetch(
@@ -114,12 +182,24 @@ async def reminders_page(conn: asyncpg.Connection, projects: list[uuid.UUID] | N
         " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) AND ($4::text IS NULL OR recipient = 'staff:' || $4"
         " OR customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $4))"
         " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid)) ORDER BY due_at, id LIMIT $7",
-        projects, customer_id, sale_id, consultant, at, ident, limit)
+        projects,
+        customer_id,
+        sale_id,
+        consultant,
+        at,
+        ident,
+        limit,
+    )
 
 
-async def notifications_page(conn: asyncpg.Connection, projects: list[uuid.UUID] | None, recipient: str | None,
-                             consultant: str | None, after: tuple[datetime, uuid.UUID] | None,
-                             limit: int) -> list[asyncpg.Record]:
+async def notifications_page(
+    conn: asyncpg.Connection,
+    projects: list[uuid.UUID] | None,
+    recipient: str | None,
+    consultant: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
     """Messages, newest first; a consultant's only about their own customers or addressed to them (R8)."""
     at, ident = after or (None, None)
     return await conn.fetch(
@@ -128,12 +208,26 @@ async def notifications_page(conn: asyncpg.Connection, projects: list[uuid.UUID]
         " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
         " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
         " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6",
-        projects, recipient, consultant, at, ident, limit)
+        projects,
+        recipient,
+        consultant,
+        at,
+        ident,
+        limit,
+    )
 
 
 def reminder_json(row: Any) -> dict[str, Any]:
-    return {"id": str(row["id"]), "kind": row["kind"], "offset": row["offset_label"],
-            "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
-            "sale_id": str(row["sale_id"]) if row["sale_id"] else None, "recipient": row["recipient"],
-            "channel": row["channel"], "due_at": row["due_at"].isoformat(), "send_at": row["send_at"].isoformat(),
-            "status": row["status"], "body": row["body"]}
+    return {
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "offset": row["offset_label"],
+        "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
+        "sale_id": str(row["sale_id"]) if row["sale_id"] else None,
+        "recipient": row["recipient"],
+        "channel": row["channel"],
+        "due_at": row["due_at"].isoformat(),
+        "send_at": row["send_at"].isoformat(),
+        "status": row["status"],
+        "body": row["body"],
+    }

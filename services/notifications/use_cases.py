@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
 from services.notifications import store
 from services.notifications.channels import Channel
 from services.notifications.domain import MAX_ATTEMPTS, Planned, out_of_quiet_hours, retry_delay, settled
+from shared import ownership
+from shared.auth import Principal
+from shared.clock import now_utc
+from shared.defaults import DEFAULTS
+from shared.domain import NotFound
 
-DEFAULT_CLOCK = ("Asia/Shanghai", "21:00-09:00")  # until inventory's project-created arrives
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+DEFAULT_CLOCK = (DEFAULTS.timezone, DEFAULTS.quiet_hours)  # until inventory's project-created arrives
 
 
 async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> tuple[str, str]:
@@ -24,9 +27,17 @@ async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> tup
     return (row["timezone"], row["quiet_hours"]) if row else DEFAULT_CLOCK
 
 
-async def schedule(conn: asyncpg.Connection, plans: list[Planned], *, project_id: str | None, customer_id: str | None,
-                   sale_id: str | None, source_event: str, unit_id: str | None = None,
-                   now: datetime | None = None) -> int:
+async def schedule(
+    conn: asyncpg.Connection,
+    plans: list[Planned],
+    *,
+    project_id: str | None,
+    customer_id: str | None,
+    sale_id: str | None,
+    source_event: str,
+    unit_id: str | None = None,
+    now: datetime | None = None,
+) -> int:
     """Store reminders; one already past is sent at once; none is sent in quiet hours (R15). What is already
     settled (a sale cancelled, a down payment paid: events of other topics may come first) is cancelled at once."""
     now = now or now_utc()
@@ -34,8 +45,9 @@ async def schedule(conn: asyncpg.Connection, plans: list[Planned], *, project_id
     ids = {"project_id": project_id, "customer_id": customer_id, "sale_id": sale_id, "unit_id": unit_id}
     created = 0
     for plan in plans:
-        created += await store.insert_reminder(conn, plan, ids, source_event,
-                                               out_of_quiet_hours(max(plan.due_at, now), tz, quiet))
+        created += await store.insert_reminder(
+            conn, plan, ids, source_event, out_of_quiet_hours(max(plan.due_at, now), tz, quiet)
+        )
     if await store.sale_cancelled(conn, sale_id):
         await store.cancel_reminders(conn, "sale_cancelled", sale_id=sale_id)
     return created
@@ -70,12 +82,14 @@ async def deposit_refunded(conn: asyncpg.Connection, unit_id: str, customer_id: 
 
 async def appointment_moved(conn: asyncpg.Connection, sale_id: str, source_event: str) -> None:
     """R30: a new bank appointment replaces the old one's reminders."""
-    await store.cancel_reminders(conn, "appointment_moved", sale_id=sale_id, kind="mortgage_appointment",
-                                 except_source=source_event)
+    await store.cancel_reminders(
+        conn, "appointment_moved", sale_id=sale_id, kind="mortgage_appointment", except_source=source_event
+    )
 
 
-async def dispatch_due(conn: asyncpg.Connection, channels: dict[str, Channel], batch: int = 100,
-                       now: datetime | None = None) -> int:
+async def dispatch_due(
+    conn: asyncpg.Connection, channels: dict[str, Channel], batch: int = 100, now: datetime | None = None
+) -> int:
     """Send what is due, once (SKIP LOCKED); quiet hours checked again at send time (R15), failures backed off."""
     now = now or now_utc()
     sent = 0
@@ -89,8 +103,7 @@ async def dispatch_due(conn: asyncpg.Connection, channels: dict[str, Channel], b
     return sent
 
 
-async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record,
-                    now: datetime) -> bool:
+async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row: asyncpg.Record, now: datetime) -> bool:
     try:
         outcome, error = await channels[row["channel"]].send(row["recipient"], row["body"]), None
     except Exception as exc:  # a channel failure: bounded retries with backoff, then failed
@@ -99,10 +112,67 @@ async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row:
     if error is None:
         await store.mark_sent(conn, row["id"], attempts)
     else:
-        await store.mark_failed_attempt(conn, row["id"], attempts, attempts >= MAX_ATTEMPTS,
-                                        now + retry_delay(attempts))
+        await store.mark_failed_attempt(
+            conn, row["id"], attempts, attempts >= MAX_ATTEMPTS, now + retry_delay(attempts)
+        )
     await store.record_message(conn, row, outcome, error)
     return error is None
+
+
+reminder_json = store.reminder_json
+
+
+# -- what the API shows: limited to the caller's projects and, for a consultant, their own customers (R8) --
+
+
+def _projects(who: Principal) -> list[uuid.UUID] | None:
+    """None: every project (admin); otherwise the projects in the token."""
+    if who.role == "admin":
+        return None
+    return [uuid.UUID(p) for p in who.projects if _is_uuid(p)]
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _consultant(who: Principal) -> str | None:
+    """The consultant whose view is narrowed to their own customers; None for staff who see the project."""
+    return None if who.role in ownership.WHOLE_PROJECT_ROLES else who.sub
+
+
+async def _check_customer(conn: asyncpg.Connection, who: Principal, customer_id: uuid.UUID | None) -> None:
+    """Asked for one customer: another project's, or (for a consultant) a colleague's, is not found."""
+    if customer_id is None:
+        return
+    project = await store.customer_project(conn, customer_id)
+    if project is not None and not who.works_on(str(project)):
+        raise NotFound("no such customer")
+    await ownership.require_own_customer(conn, who, customer_id)
+
+
+async def reminders_page(
+    conn: asyncpg.Connection,
+    who: Principal,
+    customer_id: uuid.UUID | None,
+    sale_id: uuid.UUID | None,
+    after: tuple[Any, Any] | None,
+    limit: int,
+) -> list[Any]:
+    """Scheduled, sent and cancelled reminders in due order, as far as this person may see."""
+    await _check_customer(conn, who, customer_id)
+    return list(await store.reminders_page(conn, _projects(who), customer_id, sale_id, _consultant(who), after, limit))
+
+
+async def notifications_page(
+    conn: asyncpg.Connection, who: Principal, recipient: str | None, after: tuple[Any, Any] | None, limit: int
+) -> list[Any]:
+    """Messages sent, newest first, as far as this person may see."""
+    return list(await store.notifications_page(conn, _projects(who), recipient, _consultant(who), after, limit))
 
 
 reminder_json = store.reminder_json

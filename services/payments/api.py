@@ -58,26 +58,32 @@ class DepositTaken(BaseModel):
 @router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
 async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    payer = Payer(body.payer) if isinstance(body.payer, str) else (
-        Payer(body.payer.name, body.payer.statement_ref) if body.payer else None)
-    req = DepositRequest(body.amount, body.method, body.source_of_funds, body.currency, body.reference,
-                         body.cheque_no, tuple(body.note_serials), payer)
+    payer = (
+        Payer(body.payer)
+        if isinstance(body.payer, str)
+        else (Payer(body.payer.name, body.payer.statement_ref) if body.payer else None)
+    )
+    req = DepositRequest(
+        body.amount,
+        body.method,
+        body.source_of_funds,
+        body.currency,
+        body.reference,
+        body.cheque_no,
+        tuple(body.note_serials),
+        payer,
+    )
     hold_id, unit_id = parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id")
     customer_id = parse_uuid(body.customer_id, "customer_id")
     vault = Vault(request.app.state.settings.pii_key)
     async with _pool(request).acquire() as conn:
-        return await use_cases.take_deposit(conn, hold_id, unit_id, customer_id, req, who.sub,
-                                            who.require_project, vault)
+        return await use_cases.take_deposit(
+            conn, hold_id, unit_id, customer_id, req, who.sub, who.require_project, vault
+        )
 
 
-async def _deposit(conn, deposit_id: str, who: Principal) -> Any:
-    """The deposit's project is checked before anything is said about the deposit itself."""
-    did = parse_uuid(deposit_id, "deposit id")
-    row = await conn.fetchrow("SELECT id, project_id, customer_id FROM deposits WHERE id = $1", did)
-    if row is None:
-        raise ApiError("not_found", "no such deposit", 404)
-    who.require_project(str(row["project_id"]))
-    return row
+async def _deposit(conn: Any, deposit_id: str, who: Principal) -> Any:
+    return await use_cases.find_deposit(conn, parse_uuid(deposit_id, "deposit id"), who.require_project)
 
 
 class Verification(BaseModel):
@@ -167,34 +173,30 @@ class DepositRow(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/deposits", response_model=list[DepositRow])
-async def list_deposits(project_id: str, request: Request, banking: Code | None = None,
-                        page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+async def list_deposits(
+    project_id: str,
+    request: Request,
+    banking: Code | None = None,
+    page: Page = Depends(page_params),
+    who: Principal = Depends(current_principal),
+) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     who.require_role("finance", "manager")
     pid = parse_uuid(project_id, "project id")
     who.require_project(str(pid))
-    after_at, after_id = after_time_and_id(page) or (None, None)
     async with _pool(request).acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
-            " taken_at FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
-            " AND ($3::timestamptz IS NULL OR (taken_at, id) > ($3, $4::uuid)) ORDER BY taken_at, id LIMIT $5",
-            pid, banking != "overdue", after_at, after_id, page.fetch_size())
-    return paged(request, page, [dict(r) for r in rows], key_of=lambda r: (r["taken_at"].isoformat(), r["id"]),
-                 render=_deposit_row)
+        rows = await use_cases.list_deposits(
+            conn, pid, banking == "overdue", after_time_and_id(page), page.fetch_size()
+        )
+    return paged(request, page, rows, key_of=lambda r: (r["taken_at"].isoformat(), r["id"]), render=_deposit_row)
 
 
 def _deposit_row(row: dict) -> dict:
     return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
 
 
-async def _sale(conn, sale_id: str, who: Principal) -> Any:
-    sid = parse_uuid(sale_id, "sale id")
-    sale = await conn.fetchrow("SELECT sale_id, project_id, customer_id FROM sales WHERE sale_id = $1", sid)
-    if sale is None:
-        raise ApiError("not_found", "no such sale (yet): payments learns of a sale from its subscription", 404)
-    who.require_project(str(sale["project_id"]))
-    return sale
+async def _sale(conn: Any, sale_id: str, who: Principal) -> Any:
+    return await use_cases.find_sale(conn, parse_uuid(sale_id, "sale id"), who.require_project)
 
 
 class NewPayment(BaseModel):
@@ -218,8 +220,9 @@ async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal =
         raise ApiError("invalid_amount", "a payment is a positive amount", 422)
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
-        return await use_cases.record_payment(conn, sale["sale_id"], body.kind, body.amount, body.method,
-                                              body.reference, who.sub)
+        return await use_cases.record_payment(
+            conn, sale["sale_id"], body.kind, body.amount, body.method, body.reference, who.sub
+        )
 
 
 class Appointment(BaseModel):
@@ -237,14 +240,16 @@ class AppointmentBooked(BaseModel):
 
 
 @router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201, response_model=AppointmentBooked)
-async def appointment(sale_id: str, body: Appointment, request: Request,
-                      who: Principal = Depends(current_principal)) -> dict:
+async def appointment(
+    sale_id: str, body: Appointment, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
-        return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], body.at, body.place,
-                                                         body.documents, who.sub)
+        return await use_cases.book_mortgage_appointment(
+            conn, sale["sale_id"], body.at, body.place, body.documents, who.sub
+        )
 
 
 class LedgerEntry(BaseModel):

@@ -37,7 +37,12 @@ def build_spec() -> ServiceSpec:
             topics.CUSTOMER_REGISTERED: ownership.on_customer_registered,
             topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
         },
-        publishes=(topics.DEPOSIT_VERIFIED, topics.DEPOSIT_REFUNDED, topics.PAYMENT_RECEIVED, topics.PAYMENT_OVERDUE,
-                   topics.MORTGAGE_APPOINTMENT_SCHEDULED),
+        publishes=(
+            topics.DEPOSIT_VERIFIED,
+            topics.DEPOSIT_REFUNDED,
+            topics.PAYMENT_RECEIVED,
+            topics.PAYMENT_OVERDUE,
+            topics.MORTGAGE_APPOINTMENT_SCHEDULED,
+        ),
         jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
     )

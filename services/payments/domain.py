@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from shared.domain import DomainError  # noqa: F401  (re-exported for this service)
+from shared.domain import Conflict, DomainError
 
 CENT = Decimal("0.01")
 METHODS = frozenset({"cash", "bank_transfer", "card", "cheque", "wechat_pay", "alipay"})
@@ -16,12 +16,6 @@ PAYMENT_KINDS = frozenset({"down_payment", "instalment", "balance"})
 
 class Refused(DomainError):
     """Bad input by the rules: 422."""
-
-
-class Conflict(DomainError):
-    """The state does not allow it: 409."""
-
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -54,8 +48,9 @@ def check_deposit(req: DepositRequest, cash_limit: Decimal, cash_on_hold: Decima
     if not req.source_of_funds.strip():
         raise Refused("the source of funds is recorded on the receipt (R26)", "source_of_funds_required")
     if req.method == "cash" and req.amount + cash_on_hold >= cash_limit:
-        raise Refused(f"from {cash_limit} up the money is paid into the company account, not in cash (R25)",
-                      "cash_over_limit")
+        raise Refused(
+            f"from {cash_limit} up the money is paid into the company account, not in cash (R25)", "cash_over_limit"
+        )
     if req.method == "cheque" and not (req.cheque_no or "").strip():
         raise Refused("a cheque's number is recorded (R26)", "cheque_no_required")
     if req.method == "cash" and req.currency != "CNY" and not [s for s in req.note_serials if s.strip()]:
@@ -93,8 +88,11 @@ def check_bankable(status: str, method: str, banked: bool, escorts: list[str], r
     """R24: only verified cash not yet banked goes to the bank, recorded by one of its two escorts."""
     check_escorts(escorts)
     if method != "cash" or status != "verified" or banked:
-        raise Conflict(f"only verified cash not yet banked can be banked (this is {method}, {status}"
-                       f"{', banked' if banked else ''})", "not_bankable")
+        raise Conflict(
+            f"only verified cash not yet banked can be banked (this is {method}, {status}"
+            f"{', banked' if banked else ''})",
+            "not_bankable",
+        )
     if recorder not in {e.strip() for e in escorts}:
         raise NotAnEscort("the banking is recorded by one of the two escorts (R24)")
 
@@ -104,8 +102,9 @@ def check_refundable(status: str, sale_subscribed: bool) -> None:
     if status not in ("pending_verification", "verified"):
         raise Conflict(f"the deposit is {status}", "not_refundable")
     if sale_subscribed:
-        raise Conflict("the sale is subscribed: cancel the sale first (退订), which refunds the deposit",
-                       "sale_subscribed")
+        raise Conflict(
+            "the sale is subscribed: cancel the sale first (退订), which refunds the deposit", "sale_subscribed"
+        )
 
 
 def banking_due(verified_at: datetime, days: int) -> datetime:
@@ -123,7 +122,8 @@ def amount_in_words(amount: Decimal) -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cn2an.an2cn(f"{amount.quantize(CENT)}", "rmb")
+        words: str = cn2an.an2cn(f"{amount.quantize(CENT)}", "rmb")
+    return words
 
 
 def is_overdue(due: date, paid: Decimal, amount: Decimal, today: date) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -21,8 +22,8 @@ import pytest
 
 from shared.auth_tokens import make_token
 from shared.catalogue import PROPERTY_HANDOFF
-from shared.pm_receiver import signed_headers
 from shared.demo import Journey, Urls
+from shared.pm_receiver import signed_headers
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")
@@ -45,79 +46,209 @@ class Row:
 
 
 def _later(days: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 ROWS = (
-    Row("leads", "POST", "/v1/customers", ("consultant",),
-        lambda j: {"project_id": j.project_id, "name": "Matrix", "phone": "13900000001", "source": "walk_in"}),
-    Row("leads", "GET", "/v1/customers/lookup", ("consultant", "manager"),
-        query=lambda j: {"project_id": j.project_id, "phone": "13900000002"}),
+    Row(
+        "leads",
+        "POST",
+        "/v1/customers",
+        ("consultant",),
+        lambda j: {"project_id": j.project_id, "name": "Matrix", "phone": "13900000001", "source": "walk_in"},
+    ),
+    Row(
+        "leads",
+        "GET",
+        "/v1/customers/lookup",
+        ("consultant", "manager"),
+        query=lambda j: {"project_id": j.project_id, "phone": "13900000002"},
+    ),
     Row("leads", "GET", "/v1/customers", ("consultant", "manager"), query=lambda j: {"project_id": j.project_id}),
     Row("leads", "GET", "/v1/customers/{customer_id}", ("consultant", "manager"), for_customer=True),
-    Row("leads", "POST", "/v1/customers/{customer_id}/followups", ("consultant",),
-        lambda j: {"channel": "phone", "content": "called", "next_contact_at": _later(2)}, for_customer=True),
-    Row("leads", "PUT", "/v1/customers/{customer_id}/grade", ("consultant", "manager"), lambda j: {"grade": "A"},
-        for_customer=True),
-    Row("leads", "POST", "/v1/customers/{customer_id}/assign", ("manager",),
-        lambda j: {"consultant_id": "consultant-1", "reason": "matrix"}),
+    Row(
+        "leads",
+        "POST",
+        "/v1/customers/{customer_id}/followups",
+        ("consultant",),
+        lambda j: {"channel": "phone", "content": "called", "next_contact_at": _later(2)},
+        for_customer=True,
+    ),
+    Row(
+        "leads",
+        "PUT",
+        "/v1/customers/{customer_id}/grade",
+        ("consultant", "manager"),
+        lambda j: {"grade": "A"},
+        for_customer=True,
+    ),
+    Row(
+        "leads",
+        "POST",
+        "/v1/customers/{customer_id}/assign",
+        ("manager",),
+        lambda j: {"consultant_id": "consultant-1", "reason": "matrix"},
+    ),
     Row("leads", "GET", "/v1/customers/{customer_id}/timeline", ("consultant", "manager"), for_customer=True),
-    Row("leads", "POST", "/v1/calls", ("consultant",),
-        lambda j: {"project_id": j.project_id, "phone": "13900000003", "rang_at": _later(0), "answered_at": _later(0)}),
-    Row("leads", "GET", "/v1/projects/{project_id}/calls/stats", ("manager", "consultant"),
-        query=lambda j: {"date": datetime.now(timezone.utc).date().isoformat()}),
+    Row(
+        "leads",
+        "POST",
+        "/v1/calls",
+        ("consultant",),
+        lambda j: {"project_id": j.project_id, "phone": "13900000003", "rang_at": _later(0), "answered_at": _later(0)},
+    ),
+    Row(
+        "leads",
+        "GET",
+        "/v1/projects/{project_id}/calls/stats",
+        ("manager", "consultant"),
+        query=lambda j: {"date": datetime.now(UTC).date().isoformat()},
+    ),
     Row("inventory", "POST", "/v1/projects", ("admin",), lambda j: {"code": "MX", "name": "Matrix", "city": "X"}),
-    Row("inventory", "POST", "/v1/projects/{project_id}/units", ("admin", "sales_control"),
-        lambda j: [{"building": "MX", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",
-                    "list_price": "100000.00", "floor_price": "90000.00"}]),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/projects/{project_id}/units",
+        ("admin", "sales_control"),
+        lambda j: [
+            {
+                "building": "MX",
+                "number": "1",
+                "floor": 1,
+                "layout": "1BR",
+                "area_m2": "50.00",
+                "list_price": "100000.00",
+                "floor_price": "90000.00",
+            }
+        ],
+    ),
     Row("inventory", "GET", "/v1/projects/{project_id}/units", STAFF),
     Row("inventory", "GET", "/v1/projects/{project_id}/board", STAFF),
     Row("inventory", "GET", "/v1/projects/{project_id}/conflicts", ("manager", "sales_control")),
     Row("inventory", "GET", "/v1/units/{unit_id}", STAFF),
-    Row("inventory", "POST", "/v1/units/{unit_id}/holds", ("consultant", "sales_control"),
-        lambda j: {"customer_id": j.customer_id}, for_customer=True),
-    Row("inventory", "DELETE", "/v1/units/{unit_id}/holds/{hold_id}", ("consultant", "manager", "sales_control"),
-        for_customer=True),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/units/{unit_id}/holds",
+        ("consultant", "sales_control"),
+        lambda j: {"customer_id": j.customer_id},
+        for_customer=True,
+    ),
+    Row(
+        "inventory",
+        "DELETE",
+        "/v1/units/{unit_id}/holds/{hold_id}",
+        ("consultant", "manager", "sales_control"),
+        for_customer=True,
+    ),
     Row("inventory", "POST", "/v1/units/{unit_id}/quote", STAFF, lambda j: {"first_home": True}),
-    Row("inventory", "POST", "/v1/sales/{sale_id}/subscription", ("manager",),
-        lambda j: {"buyer_signed": True, "down_payment": {"amount": "1.00", "due_date": _later(5)[:10]}}),
-    Row("inventory", "POST", "/v1/sales/{sale_id}/contract", ("manager",),
-        lambda j: {"contract_no": "HT-MX", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True}),
-    Row("inventory", "POST", "/v1/sales/{sale_id}/handover", ("manager", "service"),
-        lambda j: {"handed_over_at": _later(0)}),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/sales/{sale_id}/subscription",
+        ("manager",),
+        lambda j: {"buyer_signed": True, "down_payment": {"amount": "1.00", "due_date": _later(5)[:10]}},
+    ),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/sales/{sale_id}/contract",
+        ("manager",),
+        lambda j: {"contract_no": "HT-MX", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True},
+    ),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/sales/{sale_id}/handover",
+        ("manager", "service"),
+        lambda j: {"handed_over_at": _later(0)},
+    ),
     Row("inventory", "POST", "/v1/sales/{sale_id}/cancellation", ("manager",), lambda j: {"reason": "matrix"}),
-    Row("payments", "POST", "/v1/deposits", ("finance", "manager"),
-        lambda j: {"unit_id": j.unit_id, "hold_id": j.hold_id, "customer_id": j.customer_id, "amount": "100.00",
-                   "method": "bank_transfer", "source_of_funds": "savings"}),
+    Row(
+        "payments",
+        "POST",
+        "/v1/deposits",
+        ("finance", "manager"),
+        lambda j: {
+            "unit_id": j.unit_id,
+            "hold_id": j.hold_id,
+            "customer_id": j.customer_id,
+            "amount": "100.00",
+            "method": "bank_transfer",
+            "source_of_funds": "savings",
+        },
+    ),
     Row("payments", "POST", "/v1/deposits/{deposit_id}/verifications", ("finance", "manager")),
     Row("payments", "GET", "/v1/deposits/{deposit_id}/receipt", STAFF, for_customer=True),
-    Row("payments", "POST", "/v1/deposits/{deposit_id}/banking", ("finance",),
-        lambda j: {"bank_ref": "B-1", "escorts": ["finance-1", "finance-2"]}),
+    Row(
+        "payments",
+        "POST",
+        "/v1/deposits/{deposit_id}/banking",
+        ("finance",),
+        lambda j: {"bank_ref": "B-1", "escorts": ["finance-1", "finance-2"]},
+    ),
     Row("payments", "POST", "/v1/deposits/{deposit_id}/refund", ("manager",), lambda j: {"reason": "matrix"}),
     Row("payments", "GET", "/v1/projects/{project_id}/deposits", ("finance", "manager")),
-    Row("payments", "POST", "/v1/sales/{sale_id}/payments", ("finance",),
-        lambda j: {"kind": "balance", "amount": "1.00", "method": "bank_transfer"}),
-    Row("payments", "POST", "/v1/sales/{sale_id}/mortgage-appointment", ("consultant", "manager"),
-        lambda j: {"at": _later(10), "place": "Bank", "documents": ["ID"]}, for_customer=True),
+    Row(
+        "payments",
+        "POST",
+        "/v1/sales/{sale_id}/payments",
+        ("finance",),
+        lambda j: {"kind": "balance", "amount": "1.00", "method": "bank_transfer"},
+    ),
+    Row(
+        "payments",
+        "POST",
+        "/v1/sales/{sale_id}/mortgage-appointment",
+        ("consultant", "manager"),
+        lambda j: {"at": _later(10), "place": "Bank", "documents": ["ID"]},
+        for_customer=True,
+    ),
     Row("payments", "GET", "/v1/sales/{sale_id}/ledger", ("finance", "manager")),
     # Asked for a customer of a project not theirs, staff learn nothing: the customer is not found for them.
-    Row("notifications", "GET", "/v1/reminders", STAFF, query=lambda j: {"customer_id": j.customer_id},
-        for_customer=True, other_project=404),
+    Row(
+        "notifications",
+        "GET",
+        "/v1/reminders",
+        STAFF,
+        query=lambda j: {"customer_id": j.customer_id},
+        for_customer=True,
+        other_project=404,
+    ),
     Row("notifications", "GET", "/v1/notifications", STAFF, other_project=None),  # lists the caller's projects only
-    Row("notifications", "POST", "/v1/webhooks", ("manager",),
-        lambda j: {"project_id": j.project_id, "url": "http://127.0.0.1:9/matrix", "events": [PROPERTY_HANDOFF.name]}),
+    Row(
+        "notifications",
+        "POST",
+        "/v1/webhooks",
+        ("manager",),
+        lambda j: {"project_id": j.project_id, "url": "http://127.0.0.1:9/matrix", "events": [PROPERTY_HANDOFF.name]},
+    ),
     Row("notifications", "GET", "/v1/webhooks/{endpoint_id}/deliveries", ("manager",)),
     Row("notifications", "POST", "/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", ("manager",)),
     Row("notifications", "POST", "/v1/webhooks/{endpoint_id}/rotate-secret", ("manager",)),
-    Row("notifications", "POST", "/v1/handoffs/{handoff_id}/acknowledgement", ("property_company",),
-        lambda j: {"resident_account_id": "PM-matrix"}, signed=True),
+    Row(
+        "notifications",
+        "POST",
+        "/v1/handoffs/{handoff_id}/acknowledgement",
+        ("property_company",),
+        lambda j: {"resident_account_id": "PM-matrix"},
+        signed=True,
+    ),
 )
 
 
 def _path(row: Row, j: Journey) -> str:
-    return row.path.format(project_id=j.project_id, customer_id=j.customer_id, unit_id=j.unit_id, hold_id=j.hold_id,
-                           sale_id=j.sale_id, deposit_id=j.deposit_id, endpoint_id=j.webhook["endpoint_id"],
-                           event_id=j.handoff["id"], handoff_id=j.handoff["data"]["handoff_id"])
+    return row.path.format(
+        project_id=j.project_id,
+        customer_id=j.customer_id,
+        unit_id=j.unit_id,
+        hold_id=j.hold_id,
+        sale_id=j.sale_id,
+        deposit_id=j.deposit_id,
+        endpoint_id=j.webhook["endpoint_id"],
+        event_id=j.handoff["id"],
+        handoff_id=j.handoff["data"]["handoff_id"],
+    )
 
 
 def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.Response:
@@ -136,9 +267,11 @@ def _refusals(secret: str, row: Row, j: Journey) -> list[tuple[str, str | None, 
     """(what, Authorization header, expected status) for each way this route must refuse."""
     now = int(time.time())
     claims = {"sub": "x", "role": "admin", "projects": [j.project_id]}
-    tries = [("no token", None, 401),
-             ("expired", "Bearer " + jwt.encode(claims | {"exp": now - 60}, secret, "HS256"), 401),
-             ("no exp", "Bearer " + jwt.encode(claims, secret, "HS256"), 401)]
+    tries = [
+        ("no token", None, 401),
+        ("expired", "Bearer " + jwt.encode(claims | {"exp": now - 60}, secret, "HS256"), 401),
+        ("no exp", "Bearer " + jwt.encode(claims, secret, "HS256"), 401),
+    ]
     if row.signed:  # no token opens it, not even a valid admin's
         return tries + [("a valid token", _bearer(secret, "admin-1", "admin", [j.project_id]), 401)]
     staff_roles = [r for r in row.allowed if r != "admin"]
@@ -154,9 +287,12 @@ def _refusals(secret: str, row: Row, j: Journey) -> list[tuple[str, str | None, 
 
 
 def test_every_route_has_a_row(urls: Urls) -> None:
-    listed = {(s, m.upper(), p) for s in SERVICES
-              for p, ops in httpx.get(f"{getattr(urls, s)}/openapi.json", timeout=10).json()["paths"].items()
-              for m in ops}
+    listed = {
+        (s, m.upper(), p)
+        for s in SERVICES
+        for p, ops in httpx.get(f"{getattr(urls, s)}/openapi.json", timeout=10).json()["paths"].items()
+        for m in ops
+    }
     assert listed == {(r.service, r.method, r.path) for r in ROWS}
 
 
@@ -176,8 +312,12 @@ def test_each_route_refuses_whom_it_must(row: Row, urls: Urls, journey: Journey,
 def test_the_allowed_role_is_not_refused(row: Row, urls: Urls, journey: Journey, settings) -> None:
     if row.signed:  # the property company signs with its endpoint's secret
         body = orjson.dumps(row.body(journey) if row.body else {})
-        answer = httpx.post(getattr(urls, row.service) + _path(row, journey), content=body, timeout=15,
-                            headers=signed_headers(journey.webhook["secret"], body))
+        answer = httpx.post(
+            getattr(urls, row.service) + _path(row, journey),
+            content=body,
+            timeout=15,
+            headers=signed_headers(journey.webhook["secret"], body),
+        )
         assert answer.status_code == 200, answer.text
         return
     role = "manager" if "manager" in row.allowed else row.allowed[0]

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings as hsettings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -24,9 +25,17 @@ EXAMPLES_PER_OPERATION = 50
 
 
 def _real_ids(journey: Journey) -> dict[str, str]:
-    return {"project_id": journey.project_id, "pid": journey.project_id, "unit_id": journey.unit_id,
-            "uid": journey.unit_id, "customer_id": journey.customer_id, "sale_id": journey.sale_id,
-            "deposit_id": journey.deposit_id, "hold_id": journey.hold_id, "id": journey.customer_id}
+    return {
+        "project_id": journey.project_id,
+        "pid": journey.project_id,
+        "unit_id": journey.unit_id,
+        "uid": journey.unit_id,
+        "customer_id": journey.customer_id,
+        "sale_id": journey.sale_id,
+        "deposit_id": journey.deposit_id,
+        "hold_id": journey.hold_id,
+        "id": journey.customer_id,
+    }
 
 
 def _check_answer(case: Any, response: Any) -> None:
@@ -54,8 +63,14 @@ def _fuzz(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str,
 
 
 def _run_cases(strategy: Any, base_url: str, headers: dict[str, str], ids: dict[str, str]) -> None:
-    @hsettings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @hsettings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy, real_ids_in_body=st.booleans())
     def run(case: Any, real_ids_in_body: bool) -> None:
         if isinstance(case.body, dict) and real_ids_in_body:  # real ids get past the id checks to the rest

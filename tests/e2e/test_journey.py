@@ -43,16 +43,27 @@ async def test_the_journey_ends_with_the_property_handoff(journey: Journey) -> N
 
 async def test_the_unit_ends_handed_over_and_the_timeline_tells_the_story(journey: Journey, urls: Urls) -> None:
     async with httpx.AsyncClient() as http:
-        unit = (await http.get(f"{urls.inventory}/v1/units/{journey.unit_id}",
-                               headers=_auth(journey.project_id, "manager"))).json()
+        unit = (
+            await http.get(f"{urls.inventory}/v1/units/{journey.unit_id}", headers=_auth(journey.project_id, "manager"))
+        ).json()
         assert unit["status"] == "handed_over"
 
-        wanted = {"registered", "unit_held", "deposit_verified", "subscription_signed", "payment_received",
-                  "contract_signed", "mortgage_appointment", "handed_over"}
+        wanted = {
+            "registered",
+            "unit_held",
+            "deposit_verified",
+            "subscription_signed",
+            "payment_received",
+            "contract_signed",
+            "mortgage_appointment",
+            "handed_over",
+        }
 
         async def timeline_complete() -> set[str]:
-            r = await http.get(f"{urls.leads}/v1/customers/{journey.customer_id}/timeline",
-                               headers=_auth(journey.project_id, "manager"))
+            r = await http.get(
+                f"{urls.leads}/v1/customers/{journey.customer_id}/timeline",
+                headers=_auth(journey.project_id, "manager"),
+            )
             kinds = {e["kind"] for e in r.json()["timeline"]} if r.status_code == 200 else set()
             return kinds if wanted <= kinds else set()
 
@@ -61,9 +72,13 @@ async def test_the_unit_ends_handed_over_and_the_timeline_tells_the_story(journe
 
 async def test_reminders_were_scheduled_for_down_payment_and_mortgage(journey: Journey, urls: Urls) -> None:
     async with httpx.AsyncClient() as http:
+
         async def reminders() -> list:
-            r = await http.get(f"{urls.notifications}/v1/reminders", params={"sale_id": journey.sale_id},
-                               headers=_auth(journey.project_id, "manager"))
+            r = await http.get(
+                f"{urls.notifications}/v1/reminders",
+                params={"sale_id": journey.sale_id},
+                headers=_auth(journey.project_id, "manager"),
+            )
             body = r.json() if r.status_code == 200 else []
             items = body.get("reminders", body) if isinstance(body, dict) else body
             return items if len(items) >= 5 else []
@@ -74,6 +89,7 @@ async def test_reminders_were_scheduled_for_down_payment_and_mortgage(journey: J
 
 async def _until(http: httpx.AsyncClient, method: str, url: str, headers: dict, status: int, **kw) -> httpx.Response:
     """Retry while another service's event is still on its way; return the first answer with `status`."""
+
     async def attempt():
         r = await http.request(method, url, headers=headers, **kw)
         return r if r.status_code == status else None
@@ -87,12 +103,15 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
     finance, manager = _auth(pid, "finance", "f-err"), _auth(pid, "manager", "m-err")
     async with httpx.AsyncClient(timeout=15) as http:
         assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units")).status_code == 401
-        assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units",
-                               headers={"Authorization": "Bearer nonsense"})).status_code == 401
-        assert (await http.post(f"{urls.inventory}/v1/projects", json={"code": "X", "name": "X"},
-                                headers=consultant)).status_code == 403
-        assert (await http.get(f"{urls.inventory}/v1/projects/{pid}/units",
-                               headers=_auth(str(uuid.uuid4()), "manager"))).status_code == 403
+        assert (
+            await http.get(f"{urls.inventory}/v1/projects/{pid}/units", headers={"Authorization": "Bearer nonsense"})
+        ).status_code == 401
+        assert (
+            await http.post(f"{urls.inventory}/v1/projects", json={"code": "X", "name": "X"}, headers=consultant)
+        ).status_code == 403
+        assert (
+            await http.get(f"{urls.inventory}/v1/projects/{pid}/units", headers=_auth(str(uuid.uuid4()), "manager"))
+        ).status_code == 403
 
         def customer(name: str, phone: str) -> dict:
             return {"project_id": pid, "name": name, "phone": phone, "source": "walk_in"}
@@ -104,25 +123,41 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
         assert (await http.get(f"{urls.leads}/v1/customers/{first.json()['id']}", headers=other)).status_code == 404
         bad_phone = await http.post(f"{urls.leads}/v1/customers", json=customer("B", "123"), headers=consultant)
         assert bad_phone.json()["error"]["code"] == "invalid_phone"
-        second = (await http.post(f"{urls.leads}/v1/customers", json=customer("C", "13700000002"), headers=other)).json()
+        second = (
+            await http.post(f"{urls.leads}/v1/customers", json=customer("C", "13700000002"), headers=other)
+        ).json()
         a_id, c_id = first.json()["id"], second["id"]
 
-        units = (await http.get(f"{urls.inventory}/v1/projects/{pid}/units", params={"building": "B2"},
-                                headers=consultant)).json()
+        units = (
+            await http.get(f"{urls.inventory}/v1/projects/{pid}/units", params={"building": "B2"}, headers=consultant)
+        ).json()
         unit = units[0]["id"]
-        r = await http.post(f"{urls.inventory}/v1/units/{unit}/holds", json={"customer_id": str(uuid.uuid4())},
-                            headers=consultant)
+        r = await http.post(
+            f"{urls.inventory}/v1/units/{unit}/holds", json={"customer_id": str(uuid.uuid4())}, headers=consultant
+        )
         assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_customer"
-        hold = (await _until(http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", consultant, 201,
-                             json={"customer_id": a_id})).json()
-        taken = await _until(http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", other, 409,
-                             json={"customer_id": c_id})
+        hold = (
+            await _until(
+                http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", consultant, 201, json={"customer_id": a_id}
+            )
+        ).json()
+        taken = await _until(
+            http, "POST", f"{urls.inventory}/v1/units/{unit}/holds", other, 409, json={"customer_id": c_id}
+        )
         assert taken.json()["error"]["code"] == "unit_not_available"
-        r = await http.post(f"{urls.inventory}/v1/units/{unit}/quote", json={"discount_percent": "50"}, headers=consultant)
+        r = await http.post(
+            f"{urls.inventory}/v1/units/{unit}/quote", json={"discount_percent": "50"}, headers=consultant
+        )
         assert r.status_code == 422 and r.json()["error"]["code"] == "price_below_filed"
 
-        base = {"unit_id": unit, "hold_id": hold["hold_id"], "customer_id": a_id, "amount": "20000.00",
-                "method": "bank_transfer", "source_of_funds": "savings"}
+        base = {
+            "unit_id": unit,
+            "hold_id": hold["hold_id"],
+            "customer_id": a_id,
+            "amount": "20000.00",
+            "method": "bank_transfer",
+            "source_of_funds": "savings",
+        }
         deposit = (await _until(http, "POST", f"{urls.payments}/v1/deposits", finance, 201, json=base)).json()
         for over, status, code in (
             ({"customer_id": c_id}, 409, "hold_not_current"),
@@ -149,7 +184,13 @@ async def test_every_error_code_of_the_journey_calls(journey: Journey, urls: Url
         contract = {"contract_no": "HT-E", "signatory": "attorney", "poa_notarized": False, "id_copy_kept": True}
         r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
         assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
-        await http.post(f"{urls.inventory}/v1/sales/{sale}/subscription", headers=manager, json={
-            "buyer_signed": True, "down_payment": {"amount": "100.00", "due_date": (date.today() + timedelta(days=30)).isoformat()}})
+        await http.post(
+            f"{urls.inventory}/v1/sales/{sale}/subscription",
+            headers=manager,
+            json={
+                "buyer_signed": True,
+                "down_payment": {"amount": "100.00", "due_date": (date.today() + timedelta(days=30)).isoformat()},
+            },
+        )
         r = await http.post(f"{urls.inventory}/v1/sales/{sale}/contract", json=contract, headers=manager)
         assert r.status_code == 422 and r.json()["error"]["code"] == "poa_not_notarized"

@@ -16,14 +16,16 @@ import httpx
 from shared.db import migrate_service, service_dsn
 from shared.embedded import EmbeddedKafka, free_port
 from shared.kafka import create_topics
-from shared.runtime import create_app
+from shared.serving import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
 from tests.support.delivery import applied, applied_count, out_of_order, write_events
 from tests.support.platform import MIGRATIONS, sink_spec, source_spec
 
 
-async def test_broker_down_for_10s_then_everything_is_delivered_and_health_said_503(settings: Settings, tmp_path) -> None:
+async def test_broker_down_for_10s_then_everything_is_delivered_and_health_said_503(
+    settings: Settings, tmp_path
+) -> None:
     tag = uuid.uuid4().hex[:8]
     source, sink, prefix = f"src_{tag}", f"sink_{tag}", f"p{tag}"
     broker = EmbeddedKafka(free_port(), tmp_path / "tansu.log")

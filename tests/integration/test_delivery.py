@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -61,14 +61,25 @@ async def running_relay(settings: Settings, source: str) -> AsyncIterator[Outbox
 
 def _process_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(ESTATE_DATABASE_URL=settings.server_dsn(), ESTATE_KAFKA=settings.kafka_bootstrap(),
-               ESTATE_DB_PREFIX=settings.db_prefix, ESTATE_OUTBOX_POLL_SECONDS="0.2", PYTHONPATH=ROOT, **extra)
+    env.update(
+        ESTATE_DATABASE_URL=settings.server_dsn(),
+        ESTATE_KAFKA=settings.kafka_bootstrap(),
+        ESTATE_DB_PREFIX=settings.db_prefix,
+        ESTATE_OUTBOX_POLL_SECONDS="0.2",
+        PYTHONPATH=ROOT,
+        **extra,
+    )
     return env
 
 
 def _spawn(settings: Settings, role: str, **extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.support.platform", role], cwd=ROOT,
-                            env=_process_env(settings, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.platform", role],
+        cwd=ROOT,
+        env=_process_env(settings, **extra),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def _published(settings: Settings, source: str) -> int:
@@ -132,8 +143,9 @@ async def _send_raw(settings: Settings, *values: bytes, key: bytes) -> None:
 
 
 def _event(prefix: str, seq: int, **extra: object) -> bytes:
-    return new_envelope(PLATFORM_TEST.event_type, {"key": f"{prefix}-0", "seq": seq, **extra},
-                        producer="platform", project_id=prefix).to_bytes()
+    return new_envelope(
+        PLATFORM_TEST.event_type, {"key": f"{prefix}-0", "seq": seq, **extra}, producer="platform", project_id=prefix
+    ).to_bytes()
 
 
 async def test_the_same_event_delivered_twice_is_applied_once(settings: Settings) -> None:
@@ -152,8 +164,13 @@ async def test_the_same_event_delivered_twice_is_applied_once(settings: Settings
 
 async def _dlq_messages(settings: Settings, wanted: set[bytes], timeout: float = 60) -> dict[bytes, dict[str, bytes]]:
     """Read `<topic>.dlq` from the start until every wanted value is found; value → headers."""
-    consumer = AIOKafkaConsumer(PLATFORM_TEST.dlq, bootstrap_servers=settings.kafka_bootstrap(),
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        PLATFORM_TEST.dlq,
+        bootstrap_servers=settings.kafka_bootstrap(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     found: dict[bytes, dict[str, bytes]] = {}
     try:
@@ -172,8 +189,9 @@ async def test_poison_message_goes_to_dlq_and_the_next_message_is_processed(sett
     _, sink, prefix = _names()
     await migrate_service(settings, sink, MIGRATIONS)
     garbage = f"not json at all {prefix}".encode()
-    invalid = new_envelope(PLATFORM_TEST.event_type, {"key": f"{prefix}-0"}, producer="platform",
-                           project_id=prefix).to_bytes()  # envelope fine, data lacks seq
+    invalid = new_envelope(
+        PLATFORM_TEST.event_type, {"key": f"{prefix}-0"}, producer="platform", project_id=prefix
+    ).to_bytes()  # envelope fine, data lacks seq
     failing = _event(prefix, 99, fail=True)
     async with running_sink(settings, sink):
         await _send_raw(settings, garbage, invalid, failing, _event(prefix, 0), key=prefix.encode())
@@ -189,10 +207,12 @@ async def test_poison_message_goes_to_dlq_and_the_next_message_is_processed(sett
 async def _stalled_in_handler(settings: Settings, sink: str) -> bool:
     conn = await asyncpg.connect(settings.server_dsn())
     try:
-        return bool(await conn.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'",
-            f"{settings.db_prefix}{sink}",
-        ))
+        return bool(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'",
+                f"{settings.db_prefix}{sink}",
+            )
+        )
     finally:
         await conn.close()
 
@@ -223,7 +243,7 @@ async def test_outbox_replay_publishes_again_and_consumers_apply_nothing_twice(s
     source, sink, prefix = _names()
     await migrate_service(settings, source, MIGRATIONS)
     await migrate_service(settings, sink, MIGRATIONS)
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    since = datetime.now(UTC) - timedelta(seconds=1)
     await write_events(service_dsn(settings, source), prefix, keys=5, per_key=10)
     duplicates = metrics.EVENTS_CONSUMED.labels(sink, PLATFORM_TEST.name, "duplicate")
     async with running_sink(settings, sink), running_relay(settings, source):
@@ -239,8 +259,14 @@ async def test_outbox_replay_command_checks_its_arguments(settings: Settings) ->
     await migrate_service(settings, "inventory")
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "shared.cli", "outbox", "replay", *args], cwd=ROOT,
-                              env=_process_env(settings), capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "shared.cli", "outbox", "replay", *args],
+            cwd=ROOT,
+            env=_process_env(settings),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     assert run("--service", "nope", "--since", "2026-11-23T08:00:00+08:00").returncode == 2
     assert run("--service", "inventory", "--since", "2026-11-23T08:00:00").returncode == 2  # no offset

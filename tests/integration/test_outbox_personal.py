@@ -30,11 +30,15 @@ class CapturingProducer:
 
 
 def _handoff() -> dict:
-    return {"handoff_id": str(uuid.uuid4()), "unit_id": str(uuid.uuid4()),
-            "project": {"id": str(uuid.uuid4()), "code": "P1", "name": "Garden"},
-            "unit": {"building": "1", "number": "1201", "floor": 12, "area_m2": "89.00"},
-            "resident": {"name": "王小明", "phone": "+8613812345678"}, "contract_no": "C-1",
-            "handed_over_at": "2026-05-01T10:00:00+08:00"}
+    return {
+        "handoff_id": str(uuid.uuid4()),
+        "unit_id": str(uuid.uuid4()),
+        "project": {"id": str(uuid.uuid4()), "code": "P1", "name": "Garden"},
+        "unit": {"building": "1", "number": "1201", "floor": 12, "area_m2": "89.00"},
+        "resident": {"name": "王小明", "phone": "+8613812345678"},
+        "contract_no": "C-1",
+        "handed_over_at": "2026-05-01T10:00:00+08:00",
+    }
 
 
 async def test_a_handoff_is_sealed_in_the_outbox_and_published_in_clear(settings: Settings) -> None:
@@ -43,7 +47,7 @@ async def test_a_handoff_is_sealed_in_the_outbox_and_published_in_clear(settings
     conn = await asyncpg.connect(service_dsn(settings, name))
     try:
         async with conn.transaction():
-            env = await add_event(conn, catalogue.PROPERTY_HANDOFF, _handoff(), producer="leads", project_id=None)
+            env = await add_event(conn, catalogue.PROPERTY_HANDOFF, _handoff(), project_id=None)
         raw = bytes(await conn.fetchval("SELECT payload FROM outbox WHERE event_id = $1", env.id))
         assert "王小明".encode() not in raw and b"13812345678" not in raw
         producer = CapturingProducer()

@@ -18,7 +18,8 @@ from shared.auth import Principal, current_principal
 from shared.auth_tokens import make_token
 from shared.db import migrate_service
 from shared.embedded import free_port
-from shared.runtime import ServiceSpec, create_app
+from shared.runtime import ServiceSpec
+from shared.serving import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
 
@@ -46,7 +47,9 @@ async def list_things(q: str = "", who: Principal = Depends(current_principal)) 
 
 
 def _spec(name: str) -> ServiceSpec:
-    return ServiceSpec(name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations")
+    return ServiceSpec(
+        name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations"
+    )
 
 
 async def _app(settings: Settings):
@@ -112,8 +115,9 @@ async def test_the_same_key_with_another_body_is_refused(svc, settings) -> None:
 
 async def test_keys_are_bounded_and_expire(svc, settings) -> None:
     app, client = svc
-    long_key = await client.post("/v1/things", json={"name": "x"},
-                                 headers=_auth(settings) | {"Idempotency-Key": "k" * 2700})
+    long_key = await client.post(
+        "/v1/things", json={"name": "x"}, headers=_auth(settings) | {"Idempotency-Key": "k" * 2700}
+    )
     assert long_key.status_code == 422 and long_key.json()["error"]["code"] == "invalid_idempotency_key"
     headers = _auth(settings) | {"Idempotency-Key": "k-old"}
     await client.post("/v1/things", json={"name": "old"}, headers=headers)
@@ -122,12 +126,16 @@ async def test_keys_are_bounded_and_expire(svc, settings) -> None:
     assert again.status_code == 201 and "idempotent-replay" not in again.headers and await _things(app) == 2
 
 
-@pytest.mark.parametrize("request_args", [
-    dict(method="POST", url="/v1/things", json={"name": "a\u0000b"}),
-    dict(method="POST", url="/v1/things", content=b'{"name": "a\x00b"}'),
-    dict(method="GET", url="/v1/things?q=a%00b"),
-    dict(method="GET", url="/v1/things%00"),
-], ids=["json-escape", "raw-byte", "query", "path"])
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        dict(method="POST", url="/v1/things", json={"name": "a\u0000b"}),
+        dict(method="POST", url="/v1/things", content=b'{"name": "a\x00b"}'),
+        dict(method="GET", url="/v1/things?q=a%00b"),
+        dict(method="GET", url="/v1/things%00"),
+    ],
+    ids=["json-escape", "raw-byte", "query", "path"],
+)
 async def test_nul_anywhere_is_a_422_in_one_place(svc, settings, request_args) -> None:
     app, client = svc
     answer = await client.request(**request_args, headers=_auth(settings) | {"content-type": "application/json"})
@@ -175,8 +183,10 @@ async def test_a_crash_is_logged_as_an_error_and_keeps_the_connection(settings, 
 
         def post(name: str) -> bytes:
             body = f'{{"name": "{name}"}}'.encode()
-            return (f"POST /v1/things HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nX-Correlation-ID: cid-{name}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+            return (
+                f"POST /v1/things HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nX-Correlation-ID: cid-{name}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
 
         with caplog.at_level(logging.INFO, logger="estate"):
             statuses = await _raw_exchange(port, [post("crash-conn"), post("after")])

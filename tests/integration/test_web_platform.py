@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from shared.auth import Principal, current_principal
 from shared.auth_tokens import make_token
 from shared.db import migrate_service
-from shared.runtime import ServiceSpec, create_app
+from shared.runtime import ServiceSpec
+from shared.serving import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
 
@@ -32,7 +33,9 @@ async def create_thing(body: NewThing, request: Request, who: Principal = Depend
 
 
 def _spec(name: str) -> ServiceSpec:
-    return ServiceSpec(name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations")
+    return ServiceSpec(
+        name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations"
+    )
 
 
 async def _client(settings: Settings):
@@ -59,10 +62,14 @@ async def test_idempotency_key_returns_the_first_answer_and_changes_nothing(sett
 
 async def test_concurrent_retries_with_one_key_create_one_thing(settings: Settings) -> None:
     app, client = await _client(settings)
-    auth = {"Authorization": f"Bearer {make_token(settings.jwt_secret, 'u1', 'manager', ['p1'])}",
-            "Idempotency-Key": "same"}
+    auth = {
+        "Authorization": f"Bearer {make_token(settings.jwt_secret, 'u1', 'manager', ['p1'])}",
+        "Idempotency-Key": "same",
+    }
     async with app.router.lifespan_context(app), client:
-        answers = await asyncio.gather(*(client.post("/v1/things", json={"name": "x"}, headers=auth) for _ in range(10)))
+        answers = await asyncio.gather(
+            *(client.post("/v1/things", json={"name": "x"}, headers=auth) for _ in range(10))
+        )
         count = await app.state.runtime.pool.fetchval("SELECT count(*) FROM things")
     assert count == 1
     assert {a.status_code for a in answers} <= {201, 409}
@@ -78,7 +85,7 @@ async def test_metrics_by_route_correlation_id_and_health(settings: Settings) ->
         metrics = (await client.get("/metrics")).text
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert health.headers["x-correlation-id"] == "abc-123"
-    assert 'route="/v1/things",service="web_' in metrics.replace("method=\"POST\",", "")
+    assert 'route="/v1/things",service="web_' in metrics.replace('method="POST",', "")
     assert 'status="401"' in metrics
     assert "estate_outbox_backlog" in metrics
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 
 from shared.catalogue import Topic
 from shared.envelope import Envelope, new_envelope
-from shared.runtime import ServiceSpec, create_app
+from shared.runtime import ServiceSpec
+from shared.serving import create_app
 from shared.settings import Settings
 
 
@@ -25,8 +27,12 @@ async def running_app(spec: ServiceSpec, settings: Settings) -> AsyncIterator[Si
 
 async def apply_event(svc: SimpleNamespace, handler: Any, topic: Topic, data: dict, project_id: str) -> Envelope:
     """Run a consumer handler on an event in one transaction, as the inbox would."""
-    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                       producer="test", project_id=project_id)
+    env = new_envelope(
+        topic.event_type,
+        topic.data_model.model_validate(data).model_dump(mode="json"),
+        producer="test",
+        project_id=project_id,
+    )
     async with svc.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
     return env

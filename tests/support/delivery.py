@@ -11,9 +11,11 @@ from shared.catalogue import PLATFORM_TEST
 from shared.outbox import add_event
 
 
-async def write_events(dsn: str, prefix: str, keys: int, per_key: int, writers: int = 8, batch: int = 50,
-                       **extra: object) -> int:
+async def write_events(
+    dsn: str, prefix: str, keys: int, per_key: int, writers: int = 8, batch: int = 50, **extra: object
+) -> int:
     """Commit `keys × per_key` events from concurrent writers; each key's seq rises in commit order."""
+
     async def writer(w: int) -> None:
         conn = await asyncpg.connect(dsn)
         try:
@@ -21,9 +23,8 @@ async def write_events(dsn: str, prefix: str, keys: int, per_key: int, writers: 
             pending = [(key, seq) for seq in range(per_key) for key in mine]
             for start in range(0, len(pending), batch):
                 async with conn.transaction():
-                    for key, seq in pending[start:start + batch]:
-                        await add_event(conn, PLATFORM_TEST, {"key": key, "seq": seq, **extra},
-                                        producer="platform", project_id=prefix)
+                    for key, seq in pending[start : start + batch]:
+                        await add_event(conn, PLATFORM_TEST, {"key": key, "seq": seq, **extra}, project_id=prefix)
         finally:
             await conn.close()
 

@@ -10,14 +10,21 @@ from pathlib import Path
 from bench.report import DOC, RESULTS, render
 
 ROOT = Path(__file__).resolve().parents[2]
-HISTORY_FIELDS = {"change", "hold_attempts_per_s", "ratio", "p99_201_ms_64", "pipeline_max_events_per_s",
-                  "p99_ms_at_1000"}
+HISTORY_FIELDS = {
+    "change",
+    "hold_attempts_per_s",
+    "ratio",
+    "p99_201_ms_64",
+    "pipeline_max_events_per_s",
+    "p99_ms_at_1000",
+}
 
 
 def test_benchmarks_doc_is_rendered_from_the_results_files() -> None:
     assert DOC.read_text(encoding="utf-8") == render(RESULTS), (
         "docs/benchmarks.md differs from bench/report.py's rendering of bench/results: "
-        "run `python -m bench.report` and commit the result")
+        "run `python -m bench.report` and commit the result"
+    )
 
 
 def test_benchmarks_doc_prints_no_python_reprs() -> None:

@@ -13,8 +13,23 @@ from shared.settings import DEFAULT_PORTS, SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_ENV = {"ESTATE_DATABASE_URL", "ESTATE_KAFKA", "ESTATE_JWT_SECRET"}
-PROM_FUNCTIONS = {"sum", "max", "min", "rate", "increase", "histogram_quantile", "time", "clamp_min", "by", "or",
-                  "and", "up", "label_values", "count", "avg"}
+PROM_FUNCTIONS = {
+    "sum",
+    "max",
+    "min",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "time",
+    "clamp_min",
+    "by",
+    "or",
+    "and",
+    "up",
+    "label_values",
+    "count",
+    "avg",
+}
 
 
 def compose() -> dict:
@@ -27,10 +42,10 @@ def test_compose_runs_every_service_on_its_contract_port_with_the_contract_env()
         api = services[name]
         assert api["command"] == ["serve", name]
         assert f"{DEFAULT_PORTS[name]}:{DEFAULT_PORTS[name]}" in api["ports"]
-        assert CONTRACT_ENV <= set(api["environment"])
+        assert set(api["environment"]) >= CONTRACT_ENV
         consumer = services[f"{name}-consumer"]
         assert consumer["command"] == ["consume", name] and consumer["deploy"]["replicas"] == 2
-        assert CONTRACT_ENV <= set(consumer["environment"])
+        assert set(consumer["environment"]) >= CONTRACT_ENV
 
 
 def test_compose_infrastructure_kafka_kraft_postgres_prometheus_grafana() -> None:
@@ -58,12 +73,21 @@ def test_three_broker_cluster_file() -> None:
 # The contract's topics, written out here rather than read from the catalogue, so a topic dropped from the
 # code or from the deployed files is noticed (v1.1 topics of features not built yet are added with them).
 CONTRACT_TOPIC_NAMES = {
-    "estate.inventory.unit-locked.v1", "estate.inventory.unit-released.v1", "estate.payments.deposit-verified.v1",
-    "estate.inventory.subscription-signed.v1", "estate.inventory.contract-signed.v1",
-    "estate.inventory.handover-completed.v1", "estate.property.handoff.v1", "estate.leads.customer-registered.v1",
-    "estate.leads.followup-recorded.v1", "estate.leads.deal-credited.v1", "estate.payments.deposit-refunded.v1",
-    "estate.payments.payment-received.v1", "estate.payments.payment-overdue.v1",
-    "estate.leads.ownership-changed.v1", "estate.inventory.sale-cancelled.v1",
+    "estate.inventory.unit-locked.v1",
+    "estate.inventory.unit-released.v1",
+    "estate.payments.deposit-verified.v1",
+    "estate.inventory.subscription-signed.v1",
+    "estate.inventory.contract-signed.v1",
+    "estate.inventory.handover-completed.v1",
+    "estate.property.handoff.v1",
+    "estate.leads.customer-registered.v1",
+    "estate.leads.followup-recorded.v1",
+    "estate.leads.deal-credited.v1",
+    "estate.payments.deposit-refunded.v1",
+    "estate.payments.payment-received.v1",
+    "estate.payments.payment-overdue.v1",
+    "estate.leads.ownership-changed.v1",
+    "estate.inventory.sale-cancelled.v1",
     "estate.property.handoff-acknowledged.v1",
 }
 
@@ -71,11 +95,13 @@ CONTRACT_TOPIC_NAMES = {
 def test_deployed_topics_are_the_contracts_and_the_catalogues() -> None:
     """The Kubernetes topics (and `estate topics`, which compose's init runs) hold every contract topic and its
     .dlq, and nothing the catalogue does not know."""
-    deployed = {d["spec"]["topicName"] if "topicName" in d.get("spec", {}) else d["metadata"]["name"]
-                for d in k8s("topics.yaml")}
+    deployed = {
+        d["spec"]["topicName"] if "topicName" in d.get("spec", {}) else d["metadata"]["name"]
+        for d in k8s("topics.yaml")
+    }
     assert CONTRACT_TOPIC_NAMES | {t + ".dlq" for t in CONTRACT_TOPIC_NAMES} <= deployed
     assert deployed == set(ALL_TOPIC_NAMES)
-    assert CONTRACT_TOPIC_NAMES <= set(TOPIC_NAMES)
+    assert set(TOPIC_NAMES) >= CONTRACT_TOPIC_NAMES
 
 
 def k8s(name: str) -> list[dict]:
@@ -99,7 +125,7 @@ def test_kubernetes_has_every_service_port_env_and_an_hpa() -> None:
         assert service["spec"]["ports"][0]["port"] == DEFAULT_PORTS[name]
     config = {d["kind"]: d for d in k8s("config.yaml")}
     provided = set(config["ConfigMap"]["data"]) | set(config["Secret"]["stringData"]) | {"ESTATE_DATABASE_URL"}
-    assert CONTRACT_ENV <= provided
+    assert provided >= CONTRACT_ENV
     api = next(d for d in docs if d["metadata"]["name"] == "inventory-api")
     env = {e["name"] for e in api["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "ESTATE_DATABASE_URL" in env
@@ -132,10 +158,20 @@ def dashboard_metric_names() -> set[str]:
 
 
 def test_alerts_cover_what_operators_need() -> None:
-    names = {r["alert"] for g in yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
-             for r in g["rules"]}
-    assert names == {"OutboxStalled", "ConsumerLagHigh", "DeadLettersGrowing", "HoldSweeperStalled", "HighErrorRate",
-                     "ServiceDown", "WebhookEndpointFailing"}
+    names = {
+        r["alert"]
+        for g in yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
+        for r in g["rules"]
+    }
+    assert names == {
+        "OutboxStalled",
+        "ConsumerLagHigh",
+        "DeadLettersGrowing",
+        "HoldSweeperStalled",
+        "HighErrorRate",
+        "ServiceDown",
+        "WebhookEndpointFailing",
+    }
     operations = (ROOT / "docs/operations.md").read_text()
     for name in names:
         assert f"### {name}" in operations
@@ -144,8 +180,12 @@ def test_alerts_cover_what_operators_need() -> None:
 def test_dashboard_has_the_funnel_and_operations() -> None:
     used = dashboard_metric_names()
     assert "estate_funnel_events_total" in used
-    assert {"estate_http_request_duration_seconds", "estate_consumer_lag", "estate_outbox_backlog",
-            "estate_events_dead_lettered_total"} <= used
+    assert {
+        "estate_http_request_duration_seconds",
+        "estate_consumer_lag",
+        "estate_outbox_backlog",
+        "estate_events_dead_lettered_total",
+    } <= used
 
 
 def test_dockerfile_is_one_non_root_image() -> None:

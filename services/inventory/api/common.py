@@ -7,31 +7,22 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel
 
-from services.inventory import store
+from services.inventory import use_cases
 from shared.auth import Principal
-from shared.errors import NotFound
 from shared.web import parse_uuid
+
 
 def pool(request: Request):
     """The service's connection pool."""
     return request.app.state.runtime.pool
 
 
-async def _project_of_unit(conn, unit_id: str, who: Principal):
-    row = await store.unit(conn, parse_uuid(unit_id, "unit id"))
-    if row is None:
-        raise NotFound("not_found", "no such unit")
-    who.require_project(str(row["project_id"]))
-    return row
+async def _project_of_unit(conn: Any, unit_id: str, who: Principal) -> Any:
+    return await use_cases.unit_in_reach(conn, parse_uuid(unit_id, "unit id"), who.require_project)
 
 
-async def _require_project(conn, project_id: str, who: Principal):
-    pid = parse_uuid(project_id, "project id")
-    who.require_project(str(pid))
-    row = await store.project(conn, pid)
-    if row is None:
-        raise NotFound("not_found", "no such project")
-    return row
+async def _require_project(conn: Any, project_id: str, who: Principal) -> Any:
+    return await use_cases.project_in_reach(conn, parse_uuid(project_id, "project id"), who.require_project)
 
 
 class UnitOut(BaseModel):
@@ -50,8 +41,15 @@ class UnitOut(BaseModel):
 
 
 def _unit_json(row) -> dict[str, Any]:
-    return {"id": str(row["id"]), "project_id": str(row["project_id"]), "building": row["building"],
-            "number": row["number"], "floor": row["floor"], "layout": row["layout"], "area_m2": str(row["area_m2"]),
-            "list_price": str(row["list_price"]), "status": row["status"],
-            "sale_id": str(row["sale_id"]) if row["sale_id"] else None}
-
+    return {
+        "id": str(row["id"]),
+        "project_id": str(row["project_id"]),
+        "building": row["building"],
+        "number": row["number"],
+        "floor": row["floor"],
+        "layout": row["layout"],
+        "area_m2": str(row["area_m2"]),
+        "list_price": str(row["list_price"]),
+        "status": row["status"],
+        "sale_id": str(row["sale_id"]) if row["sale_id"] else None,
+    }

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from services.inventory import store, use_cases
+from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, _require_project, _unit_json, pool
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from shared.auth import Principal, current_principal
@@ -84,11 +84,29 @@ class Imported(BaseModel):
     created: int
 
 
-_IMPORT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": {
-        f: {"type": "string"} for f in ("building", "number", "floor", "layout", "area_m2", "list_price",
-                                         "floor_price")}}}},
-    "text/csv": {"schema": {"type": "string", "description": "a header line naming the same fields, then rows"}}}}}
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            f: {"type": "string"}
+                            for f in ("building", "number", "floor", "layout", "area_m2", "list_price", "floor_price")
+                        },
+                    },
+                }
+            },
+            "text/csv": {
+                "schema": {"type": "string", "description": "a header line naming the same fields, then rows"}
+            },
+        },
+    }
+}
 
 
 @router.post("/v1/projects/{project_id}/units", status_code=201, response_model=Imported, openapi_extra=_IMPORT_BODY)
@@ -124,18 +142,23 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
 
 
 @router.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
-async def list_units(project_id: str, request: Request, status: Code | None = None,
-                     building: Label | None = None, page: Page = Depends(page_params),
-                     who: Principal = Depends(current_principal)) -> Response:
+async def list_units(
+    project_id: str,
+    request: Request,
+    status: Code | None = None,
+    building: Label | None = None,
+    page: Page = Depends(page_params),
+    who: Principal = Depends(current_principal),
+) -> Response:
     """Units in board order, filtered by status and building before the page is cut (contract "Lists")."""
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        rows = await store.list_units_page(conn, project["id"], status, building, _unit_cursor(page),
-                                           page.fetch_size())
-    return paged(request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]),
-                 render=_unit_json)
+        rows = await use_cases.units_page(conn, project["id"], status, building, _unit_cursor(page), page.fetch_size())
+    return paged(
+        request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=_unit_json
+    )
 
 
 def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
@@ -152,32 +175,53 @@ def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
 async def board(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        rows = await store.list_units(conn, project["id"], None, None)
+        rows = await use_cases.all_units(conn, project["id"])
     buildings: dict[str, dict[int, list]] = {}
     for row in rows:
         buildings.setdefault(row["building"], {}).setdefault(row["floor"], []).append(
-            {"id": str(row["id"]), "number": row["number"], "layout": row["layout"], "status": row["status"],
-             "list_price": str(row["list_price"])})
+            {
+                "id": str(row["id"]),
+                "number": row["number"],
+                "layout": row["layout"],
+                "status": row["status"],
+                "list_price": str(row["list_price"]),
+            }
+        )
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    return {"project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
-            "counts": counts,
-            "buildings": [{"building": b, "floors": [{"floor": f, "units": units}
-                                                       for f, units in sorted(floors.items(), reverse=True)]}
-                          for b, floors in sorted(buildings.items())]}
+    return {
+        "project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
+        "counts": counts,
+        "buildings": [
+            {
+                "building": b,
+                "floors": [{"floor": f, "units": units} for f, units in sorted(floors.items(), reverse=True)],
+            }
+            for b, floors in sorted(buildings.items())
+        ],
+    }
 
 
 @router.get("/v1/projects/{project_id}/conflicts", response_model=list[ConflictOut])
-async def conflicts(project_id: str, request: Request, page: Page = Depends(page_params),
-                    who: Principal = Depends(current_principal)) -> Response:
+async def conflicts(
+    project_id: str, request: Request, page: Page = Depends(page_params), who: Principal = Depends(current_principal)
+) -> Response:
     """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""
     who.require_role("manager", "sales_control", "admin")
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        rows = await store.open_conflicts(conn, project["id"])
-    items = [{"unit_id": str(r["unit_id"]), "hold_id": str(r["hold_id"]), "deposit_id": r["deposit_id"],
-              "customer_id": str(r["customer_id"]), "noted_at": r["noted_at"].isoformat()} for r in rows]
+        rows = await use_cases.open_conflicts(conn, project["id"])
+    items = [
+        {
+            "unit_id": str(r["unit_id"]),
+            "hold_id": str(r["hold_id"]),
+            "deposit_id": r["deposit_id"],
+            "customer_id": str(r["customer_id"]),
+            "noted_at": r["noted_at"].isoformat(),
+        }
+        for r in rows
+    ]
     items.sort(key=lambda i: (i["noted_at"], i["deposit_id"] or ""))  # conflicts are few: paged in memory
     after = page.after or ("", "")
     items = [i for i in items if (i["noted_at"], i["deposit_id"] or "") > after]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from services.inventory import deals, store, use_cases
+from services.inventory import use_cases
 from services.inventory.api.common import pool
 from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.auth import Principal, current_principal
-from shared.errors import NotFound
 from shared.fields import Day, Id, Name, Reason, Time
 from shared.money import Money
 from shared.web import parse_uuid
@@ -79,35 +78,33 @@ class Cancelled(BaseModel):
     reason: str
 
 
-async def _sale_project(conn, sale_id: str, who: Principal) -> uuid.UUID:
-    sid = parse_uuid(sale_id, "sale id")
-    row = await store.sale(conn, sid)
-    if row is None:
-        raise NotFound("not_found", "no such sale")
-    who.require_project(str(row["project_id"]))
-    return sid
+async def _sale_project(conn: Any, sale_id: str, who: Principal) -> uuid.UUID:
+    return await use_cases.sale_in_reach(conn, parse_uuid(sale_id, "sale id"), who.require_project)
 
 
 @router.post("/v1/sales/{sale_id}/subscription", response_model=Subscribed)
-async def subscription(sale_id: str, body: Subscription, request: Request,
-                       who: Principal = Depends(current_principal)) -> dict:
+async def subscription(
+    sale_id: str, body: Subscription, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("manager")
     terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
     quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        return await use_cases.sign_subscription(conn, sid, terms, who.sub,
-                                                 lambda unit_id: deals.quoted_price(conn, quote_id, unit_id))
+        return await use_cases.sign_subscription(
+            conn, sid, terms, who.sub, lambda unit_id: use_cases.quoted_price(conn, quote_id, unit_id)
+        )
 
 
 @router.post("/v1/sales/{sale_id}/cancellation", response_model=Cancelled)
-async def cancellation(sale_id: str, body: Cancellation, request: Request,
-                       who: Principal = Depends(current_principal)) -> dict:
+async def cancellation(
+    sale_id: str, body: Cancellation, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
     who.require_role("manager")
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
-        return await deals.cancel_sale(conn, sid, body.reason, who.sub)
+        return await use_cases.cancel_sale(conn, sid, body.reason, who.sub)
 
 
 @router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
@@ -125,4 +122,3 @@ async def handover(sale_id: str, body: Handover, request: Request, who: Principa
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)
-

@@ -6,11 +6,10 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.inventory import deals, store, use_cases
+from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json, pool
 from services.inventory.domain import QuoteRequest
 from services.inventory.use_cases import HoldUnit
@@ -25,20 +24,30 @@ router = APIRouter()
 
 
 def _hold_json(hold) -> dict:
-    return {"hold_id": str(hold["id"]), "customer_id": str(hold["customer_id"]), "consultant_id": hold["consultant_id"],
-            "created_at": hold["created_at"].isoformat(), "expires_at": hold["expires_at"].isoformat()}
+    return {
+        "hold_id": str(hold["id"]),
+        "customer_id": str(hold["customer_id"]),
+        "consultant_id": hold["consultant_id"],
+        "created_at": hold["created_at"].isoformat(),
+        "expires_at": hold["expires_at"].isoformat(),
+    }
 
 
 def _sale_json(sale) -> dict:
-    def doc(raw):
-        return (orjson.loads(raw) if isinstance(raw, str) else raw) or {}
-
-    subscription, contract = doc(sale["subscription"]), doc(sale["contract"])
-    return {"sale_id": str(sale["id"]), "status": sale["status"], "customer_id": str(sale["customer_id"]),
-            "consultant_id": sale["consultant_id"], "hold_id": str(sale["hold_id"]), "deposit_id": sale["deposit_id"],
-            "price": str(sale["price"]), "opened_at": sale["opened_at"].isoformat(),
-            "down_payment": subscription.get("down_payment"), "contract_no": contract.get("contract_no"),
-            "handed_over_at": sale["handed_over_at"].isoformat() if sale["handed_over_at"] else None}
+    subscription, contract = sale["subscription"] or {}, sale["contract"] or {}
+    return {
+        "sale_id": str(sale["id"]),
+        "status": sale["status"],
+        "customer_id": str(sale["customer_id"]),
+        "consultant_id": sale["consultant_id"],
+        "hold_id": str(sale["hold_id"]),
+        "deposit_id": sale["deposit_id"],
+        "price": str(sale["price"]),
+        "opened_at": sale["opened_at"].isoformat(),
+        "down_payment": subscription.get("down_payment"),
+        "contract_no": contract.get("contract_no"),
+        "handed_over_at": sale["handed_over_at"].isoformat() if sale["handed_over_at"] else None,
+    }
 
 
 class UnitDetail(UnitOut):
@@ -53,10 +62,13 @@ class UnitDetail(UnitOut):
 async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     async with pool(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)
-        hold = await store.hold(conn, row["hold_id"]) if row["hold_id"] and row["status"] == "held" else None
-        sale = await store.sale(conn, row["sale_id"]) if row["sale_id"] else None
-    return {**_unit_json(row), "floor_price": str(row["floor_price"]),
-            "hold": _hold_json(hold) if hold else None, "sale": _sale_json(sale) if sale else None}
+        hold, sale = await use_cases.unit_detail(conn, row)
+    return {
+        **_unit_json(row),
+        "floor_price": str(row["floor_price"]),
+        "hold": _hold_json(hold) if hold else None,
+        "sale": _sale_json(sale) if sale else None,
+    }
 
 
 class NewHold(BaseModel):
@@ -91,14 +103,16 @@ class Released(BaseModel):
 
 
 @router.delete("/v1/units/{unit_id}/holds/{hold_id}", response_model=Released)
-async def release_hold(unit_id: str, hold_id: str, request: Request,
-                       who: Principal = Depends(current_principal)) -> dict:
+async def release_hold(
+    unit_id: str, hold_id: str, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("consultant", "manager", "sales_control")
     hid = parse_uuid(hold_id, "hold id")
     async with pool(request).acquire() as conn:
         await _project_of_unit(conn, unit_id, who)
-        await use_cases.release_hold(conn, uuid.UUID(unit_id), hid, who.sub,
-                                     may_release_any=who.role in WHOLE_PROJECT_ROLES)
+        await use_cases.release_hold(
+            conn, uuid.UUID(unit_id), hid, who.sub, may_release_any=who.role in WHOLE_PROJECT_ROLES
+        )
     return {"hold_id": hold_id, "released": True}
 
 
@@ -138,14 +152,14 @@ def _decimal(value: object, name: str) -> Decimal:
         number = Decimal(str(value).strip())
     except ArithmeticError:
         raise ApiError("invalid_request", f"{name} is not a number: {value!r}", 422) from None
-    if not number.is_finite() or not Decimal("0") <= number < Decimal("100") or number.as_tuple().exponent < -4:
+    if not number.is_finite() or not Decimal("0") <= number < Decimal("100") or int(number.as_tuple().exponent) < -4:
         raise ApiError("invalid_request", f"{name} is a percent from 0 to 100 with at most 4 places", 422)
     return number
 
 
 def _quote_request(body: QuoteBody) -> QuoteRequest:
     """One QuoteRequest from either spelling of the body; unset terms keep the domain's defaults."""
-    terms: dict[str, object] = {"first_home": body.first_home}
+    terms: dict[str, Any] = {"first_home": body.first_home}
     for name in ("discount_amount", "discount_percent", "down_payment_ratio", "years", "annual_rate", "instalments"):
         if getattr(body, name) is not None:
             terms[name] = getattr(body, name)
@@ -173,6 +187,5 @@ async def quote(unit_id: str, body: QuoteBody, request: Request, who: Principal 
     async with pool(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
         req = _quote_request(body)
-        settings = store.project_settings(await store.project(conn, row["project_id"]))
-        return await deals.make_quote(conn, row, settings, req, who.sub)
-
+        settings = await use_cases.settings_of(conn, row["project_id"])
+        return await use_cases.make_quote(conn, row, settings, req, who.sub)

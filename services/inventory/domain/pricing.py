@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from services.inventory.domain.project_settings import ProjectSettings
 from services.inventory.domain.status import MAX_MONEY, InvalidInput, PriceBelowFiled, money
+from shared.defaults import ProjectSettings
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,21 @@ def quote(unit: dict[str, Any], req: QuoteRequest, s: ProjectSettings) -> dict[s
     other = {name: money(v) for name, v in s.other_fees.items()}
     fees = deed_tax + fund + sum(other.values(), Decimal("0.00"))
     return {
-        "list_price": str(money(unit["list_price"])), "discount": str(discount), "price": str(price),
-        "area_m2": str(area), "deed_tax_rate": str(rate), "deed_tax": str(deed_tax), "maintenance_fund": str(fund),
-        "other_fees": {k: str(v) for k, v in other.items()}, "taxes_and_fees": str(fees),
+        "list_price": str(money(unit["list_price"])),
+        "discount": str(discount),
+        "price": str(price),
+        "area_m2": str(area),
+        "deed_tax_rate": str(rate),
+        "deed_tax": str(deed_tax),
+        "maintenance_fund": str(fund),
+        "other_fees": {k: str(v) for k, v in other.items()},
+        "taxes_and_fees": str(fees),
         "total_cost": str(price + fees),
-        "plans": {"full": {"pay_now": str(price + fees)}, "mortgage": mortgage_plan(price, fees, req),
-                  "instalments": instalment_plan(price, fees, req.instalments)},
+        "plans": {
+            "full": {"pay_now": str(price + fees)},
+            "mortgage": mortgage_plan(price, fees, req),
+            "instalments": instalment_plan(price, fees, req.instalments),
+        },
     }
 
 
@@ -95,12 +104,19 @@ def mortgage_plan(price: Decimal, fees: Decimal, req: QuoteRequest) -> dict[str,
     monthly = equal_instalment(loan, req.annual_rate, months)
     principal = equal_principal(loan, req.annual_rate, months)
     return {
-        "down_payment": str(down), "pay_at_signing": str(down + fees), "loan": str(loan), "years": req.years,
-        "months": months, "annual_rate": str(req.annual_rate),
+        "down_payment": str(down),
+        "pay_at_signing": str(down + fees),
+        "loan": str(loan),
+        "years": req.years,
+        "months": months,
+        "annual_rate": str(req.annual_rate),
         "equal_instalment": {"monthly_payment": str(monthly), "total_interest": str(monthly * months - loan)},
-        "equal_principal": {"first_month": str(principal[0]), "last_month": str(principal[-1]),
-                            "monthly_decrease": str(money(loan / months * req.annual_rate / 12)),
-                            "total_interest": str(sum(principal, Decimal("0.00")) - loan)},
+        "equal_principal": {
+            "first_month": str(principal[0]),
+            "last_month": str(principal[-1]),
+            "monthly_decrease": str(money(loan / months * req.annual_rate / 12)),
+            "total_interest": str(sum(principal, Decimal("0.00")) - loan),
+        },
     }
 
 

@@ -3,47 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.inventory.domain.status import InvalidInput, money
-
-
-@dataclass(frozen=True)
-class ProjectSettings:
-    """Per-project numbers of the rules, with their documented defaults."""
-
-    hold_minutes: int = 30  # R19
-    protection_days: int = 20  # R10
-    cash_limit: Decimal = Decimal("10000.00")  # R25
-    cash_banking_days: int = 2  # R24
-    quiet_hours: str = "21:00-09:00"  # R15
-    timezone: str = "Asia/Shanghai"
-    max_calls_per_day: int = 1  # R15
-    deed_tax_first_home_small: Decimal = Decimal("0.01")  # R20 契税: first home up to the area threshold
-    deed_tax_first_home_large: Decimal = Decimal("0.015")
-    deed_tax_other: Decimal = Decimal("0.03")
-    deed_tax_area_threshold_m2: Decimal = Decimal("90")
-    maintenance_fund_per_m2: Decimal = Decimal("80.00")  # 维修基金
-    other_fees: dict[str, Decimal] = field(default_factory=dict)  # e.g. {"registration": "80.00"}
-
-    def as_json(self) -> dict[str, Any]:
-        """Decimals as strings, so other services read them without floats."""
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if isinstance(value, dict):
-                out[name] = {k: str(v) for k, v in value.items()}
-            else:
-                out[name] = str(value) if isinstance(value, Decimal) else value
-        return out
-
+from shared.defaults import ProjectSettings
 
 # name → (lowest, highest) allowed
-_INT_SETTINGS = {"hold_minutes": (1, 7 * 24 * 60), "protection_days": (1, 365), "cash_banking_days": (1, 30),
-                 "max_calls_per_day": (1, 20)}
+_INT_SETTINGS = {
+    "hold_minutes": (1, 7 * 24 * 60),
+    "protection_days": (1, 365),
+    "cash_banking_days": (1, 30),
+    "max_calls_per_day": (1, 20),
+}
 _RATE_SETTINGS = ("deed_tax_first_home_small", "deed_tax_first_home_large", "deed_tax_other")
 _MONEY_SETTINGS = ("cash_limit", "maintenance_fund_per_m2")
 _QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
@@ -90,7 +63,7 @@ def _area(name: str, value: Any) -> Decimal:
 
 def _money(name: str, value: Any) -> Decimal:
     if isinstance(value, (bool, float)):
-        raise ValueError(f"{name} is a decimal string such as \"10000.00\"")
+        raise ValueError(f'{name} is a decimal string such as "10000.00"')
     amount = money(value)
     if amount < 0:
         raise ValueError(f"{name} cannot be negative")
@@ -126,7 +99,11 @@ def _decimal(value: Any) -> Decimal:
 
 
 _SETTING_PARSERS = {
-    **{name: _int for name in _INT_SETTINGS}, **{name: _rate for name in _RATE_SETTINGS},
-    **{name: _money for name in _MONEY_SETTINGS}, "deed_tax_area_threshold_m2": _area, "quiet_hours": _quiet,
-    "timezone": _zone, "other_fees": _fees,
+    **{name: _int for name in _INT_SETTINGS},
+    **{name: _rate for name in _RATE_SETTINGS},
+    **{name: _money for name in _MONEY_SETTINGS},
+    "deed_tax_area_threshold_m2": _area,
+    "quiet_hours": _quiet,
+    "timezone": _zone,
+    "other_fees": _fees,
 }

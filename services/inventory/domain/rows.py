@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from shared.money import parse_money
 from services.inventory.domain.status import money
+from shared.money import parse_money
 
 UNIT_FIELDS = ("building", "number", "floor", "layout", "area_m2", "list_price", "floor_price")
 _TEXT_MAX = 40

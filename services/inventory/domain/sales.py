@@ -7,9 +7,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from services.inventory.domain.status import (
-    BuyerSignatureRequired, IdCopyRequired, InvalidInput, PoaNotNotarized, UnitStatus, check_transition,
+    BuyerSignatureRequired,
+    IdCopyRequired,
+    InvalidInput,
+    PoaNotNotarized,
+    UnitStatus,
+    check_transition,
 )
-
 
 MAX_DOWN_PAYMENT_DAYS = 366  # a down payment due further out than a year is a typing error, not a plan
 
@@ -34,8 +38,9 @@ def check_subscription(status: UnitStatus, terms: SubscriptionTerms, price: Deci
     if terms.due_date < today:
         raise InvalidInput(f"the down payment cannot fall due before today ({today})", "invalid_down_payment")
     if terms.due_date > today + timedelta(days=MAX_DOWN_PAYMENT_DAYS):
-        raise InvalidInput(f"the down payment falls due within {MAX_DOWN_PAYMENT_DAYS} days of today ({today})",
-                           "date_out_of_range")
+        raise InvalidInput(
+            f"the down payment falls due within {MAX_DOWN_PAYMENT_DAYS} days of today ({today})", "date_out_of_range"
+        )
 
 
 SIGNATORIES = ("buyer", "attorney")
@@ -66,8 +71,9 @@ def check_contract(status: UnitStatus, signing: ContractSigning) -> None:
         raise IdCopyRequired("a copy of the signatory's ID is kept with the contract (R29)")
 
 
-def check_handover(status: UnitStatus, handed_over_at: datetime, contract_signed_at: datetime | None,
-                   now: datetime) -> None:
+def check_handover(
+    status: UnitStatus, handed_over_at: datetime, contract_signed_at: datetime | None, now: datetime
+) -> None:
     """R32: keys only after the contract, at a time with an offset, not before the contract was signed and not
     in the future (a day's grace for clocks): the hand-off tells the property company when it happened."""
     check_transition(status, UnitStatus.HANDED_OVER)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from services.notifications.webhooks import store, use_cases
+from services.notifications.webhooks import use_cases
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
 from shared.fields import Id, Name, Short, Url
@@ -17,6 +17,8 @@ from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
 router = APIRouter()
+
+
 class NewEndpoint(BaseModel):
     project_id: Id
     url: Url
@@ -74,29 +76,30 @@ async def register(body: NewEndpoint, request: Request, who: Principal = Depends
     who.require_project(str(pid))
     allow_private = request.app.state.settings.webhook_allow_private
     async with _pool(request).acquire() as conn:
-        return await use_cases.register_endpoint(conn, pid, body.url, body.events, body.description, who.sub,
-                                                 allow_private)
+        return await use_cases.register_endpoint(
+            conn, pid, body.url, body.events, body.description, who.sub, allow_private
+        )
 
 
 async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
     who.require_role("admin", "manager")
-    row = await store.endpoint(conn, parse_uuid(endpoint_id, "webhook id"))
-    if row is None:
-        raise ApiError("not_found", "no such webhook", 404)
-    who.require_project(str(row["project_id"]))
-    return row["id"]
+    return await use_cases.endpoint_in_reach(conn, parse_uuid(endpoint_id, "webhook id"), who.require_project)
 
 
 @router.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
-async def deliveries(endpoint_id: str, request: Request,
-                     status: Literal["pending", "delivered", "failed"] | None = None,
-                     page: Page = Depends(page_params), who: Principal = Depends(current_principal)) -> Response:
+async def deliveries(
+    endpoint_id: str,
+    request: Request,
+    status: Literal["pending", "delivered", "failed"] | None = None,
+    page: Page = Depends(page_params),
+    who: Principal = Depends(current_principal),
+) -> Response:
     """The delivery log: every attempt with its event id, time, status code, duration and error."""
     after = _attempt_cursor(page)
     async with _pool(request).acquire() as conn:
         eid = await _endpoint(conn, endpoint_id, who)
-        rows = await store.attempts_page(conn, eid, status, after, page.fetch_size())
-    return paged(request, page, list(rows), key_of=lambda r: (str(r["id"]),), render=_attempt)
+        rows = await use_cases.attempts_page(conn, eid, status, after, page.fetch_size())
+    return paged(request, page, rows, key_of=lambda r: (str(r["id"]),), render=_attempt)
 
 
 def _attempt_cursor(page: Page) -> int | None:
@@ -108,9 +111,15 @@ def _attempt_cursor(page: Page) -> int | None:
 
 
 def _attempt(row: Any) -> dict:
-    return {"event_id": str(row["event_id"]), "topic": row["topic"], "at": row["at"].isoformat(),
-            "status_code": row["status_code"], "duration_ms": row["duration_ms"], "error": row["error"],
-            "status": row["status"]}
+    return {
+        "event_id": str(row["event_id"]),
+        "topic": row["topic"],
+        "at": row["at"].isoformat(),
+        "status_code": row["status_code"],
+        "duration_ms": row["duration_ms"],
+        "error": row["error"],
+        "status": row["status"],
+    }
 
 
 @router.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
@@ -128,10 +137,16 @@ async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(cu
         return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
 
 
-@router.post("/v1/handoffs/{handoff_id}/acknowledgement", response_model=Acknowledged,
-             openapi_extra={"security": [], "description": "Signed like a delivery (Standard Webhooks headers "
-                                                           "webhook-id, webhook-timestamp, webhook-signature) with "
-                                                           "the endpoint's secret; no bearer token."})
+@router.post(
+    "/v1/handoffs/{handoff_id}/acknowledgement",
+    response_model=Acknowledged,
+    openapi_extra={
+        "security": [],
+        "description": "Signed like a delivery (Standard Webhooks headers "
+        "webhook-id, webhook-timestamp, webhook-signature) with "
+        "the endpoint's secret; no bearer token.",
+    },
+)
 async def acknowledge(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")

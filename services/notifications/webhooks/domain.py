@@ -12,8 +12,15 @@ from standardwebhooks import Webhook
 from shared.domain import DomainError
 
 # Contract v1.1: retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then failed.
-RETRY_SCHEDULE = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
-                  timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
 JITTER = 0.1  # ±10 %, so endpoints that failed together are not retried in lockstep
 ROTATION_OVERLAP = timedelta(hours=24)
 SECRET_PREFIX = "whsec_"
@@ -49,8 +56,10 @@ def check_events(events: list[str], allowed: frozenset[str]) -> list[str]:
     """`events` chosen from the hand-off topics."""
     unknown = sorted(set(events) - allowed)
     if not events or unknown:
-        raise UnknownEvent(f"events are chosen from {', '.join(sorted(allowed))}" +
-                           (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        raise UnknownEvent(
+            f"events are chosen from {', '.join(sorted(allowed))}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
     return sorted(set(events))
 
 

@@ -11,10 +11,27 @@ import asyncpg
 _ENDPOINT_COLUMNS = "id, project_id, url, events, description, secret, previous_secret, previous_until, disabled_at"
 
 
-async def insert_endpoint(conn: asyncpg.Connection, endpoint_id: uuid.UUID, project_id: uuid.UUID, url: str,
-                          events: list[str], description: str | None, secret: str, by: str) -> None:
-    await conn.execute("INSERT INTO webhook_endpoints (id, project_id, url, events, description, secret, created_by)"
-                       " VALUES ($1,$2,$3,$4,$5,$6,$7)", endpoint_id, project_id, url, events, description, secret, by)
+async def insert_endpoint(
+    conn: asyncpg.Connection,
+    endpoint_id: uuid.UUID,
+    project_id: uuid.UUID,
+    url: str,
+    events: list[str],
+    description: str | None,
+    secret: str,
+    by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO webhook_endpoints (id, project_id, url, events, description, secret, created_by)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        endpoint_id,
+        project_id,
+        url,
+        events,
+        description,
+        secret,
+        by,
+    )
 
 
 async def endpoint(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
@@ -22,8 +39,12 @@ async def endpoint(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> asyncpg.
 
 
 async def subscribed(conn: asyncpg.Connection, project_id: uuid.UUID, topic: str) -> list[asyncpg.Record]:
-    return await conn.fetch(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE project_id = $1"
-                            " AND $2 = ANY(events) AND disabled_at IS NULL", project_id, topic)
+    return await conn.fetch(
+        f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE project_id = $1"
+        " AND $2 = ANY(events) AND disabled_at IS NULL",
+        project_id,
+        topic,
+    )
 
 
 async def endpoints_of_project(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -31,15 +52,33 @@ async def endpoints_of_project(conn: asyncpg.Connection, project_id: uuid.UUID) 
 
 
 async def rotate(conn: asyncpg.Connection, endpoint_id: uuid.UUID, secret: str, until: datetime) -> None:
-    await conn.execute("UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2"
-                       " WHERE id = $1", endpoint_id, secret, until)
+    await conn.execute(
+        "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2 WHERE id = $1",
+        endpoint_id,
+        secret,
+        until,
+    )
 
 
-async def insert_delivery(conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid.UUID, topic: str,
-                          order_key: str, occurred_at: datetime, body: bytes) -> None:
-    await conn.execute("INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body)"
-                       " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-                       endpoint_id, event_id, topic, order_key, occurred_at, body)
+async def insert_delivery(
+    conn: asyncpg.Connection,
+    endpoint_id: uuid.UUID,
+    event_id: uuid.UUID,
+    topic: str,
+    order_key: str,
+    occurred_at: datetime,
+    body: bytes,
+) -> None:
+    await conn.execute(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body)"
+        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+        endpoint_id,
+        event_id,
+        topic,
+        order_key,
+        occurred_at,
+        body,
+    )
 
 
 # A delivery goes when it is due, nobody else holds it, and no event of its unit that comes before it is still
@@ -66,66 +105,102 @@ RETURNING d.seq, d.endpoint_id, d.event_id, d.topic, d.body, d.attempts, e.url, 
 """
 
 
-async def claim_due(conn: asyncpg.Connection, now: datetime, batch: int, lease_seconds: float, handoff_topic: str,
-                    handover_topic: str) -> list[asyncpg.Record]:
+async def claim_due(
+    conn: asyncpg.Connection, now: datetime, batch: int, lease_seconds: float, handoff_topic: str, handover_topic: str
+) -> list[asyncpg.Record]:
     """Take up to `batch` deliveries for `lease_seconds` (several workers never take the same one)."""
     return await conn.fetch(_CLAIM, now, batch, lease_seconds, handoff_topic, handover_topic)
 
 
-async def record_attempt(conn: asyncpg.Connection, row: Any, status_code: int | None, ms: int,
-                         error: str | None) -> None:
-    await conn.execute("INSERT INTO webhook_attempts (endpoint_id, event_id, status_code, duration_ms, error)"
-                       " VALUES ($1,$2,$3,$4,$5)", row["endpoint_id"], row["event_id"], status_code, ms, error)
+async def record_attempt(
+    conn: asyncpg.Connection, row: Any, status_code: int | None, ms: int, error: str | None
+) -> None:
+    await conn.execute(
+        "INSERT INTO webhook_attempts (endpoint_id, event_id, status_code, duration_ms, error) VALUES ($1,$2,$3,$4,$5)",
+        row["endpoint_id"],
+        row["event_id"],
+        status_code,
+        ms,
+        error,
+    )
 
 
-async def settle(conn: asyncpg.Connection, seq: int, status: str, attempts: int,
-                 next_attempt_at: datetime | None) -> None:
+async def settle(
+    conn: asyncpg.Connection, seq: int, status: str, attempts: int, next_attempt_at: datetime | None
+) -> None:
     await conn.execute(
         "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = coalesce($4, next_attempt_at),"
         " claimed_until = NULL, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE seq = $1",
-        seq, status, attempts, next_attempt_at)
+        seq,
+        status,
+        attempts,
+        next_attempt_at,
+    )
 
 
 async def disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL",
-                       endpoint_id)
+    await conn.execute(
+        "UPDATE webhook_endpoints SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL", endpoint_id
+    )
 
 
 async def retry_now(conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid.UUID) -> bool:
-    done = await conn.execute("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(),"
-                              " claimed_until = NULL WHERE endpoint_id = $1 AND event_id = $2", endpoint_id, event_id)
+    done = await conn.execute(
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(),"
+        " claimed_until = NULL WHERE endpoint_id = $1 AND event_id = $2",
+        endpoint_id,
+        event_id,
+    )
     return done.endswith("1")
 
 
-async def attempts_page(conn: asyncpg.Connection, endpoint_id: uuid.UUID, status: str | None, after: int | None,
-                        limit: int) -> list[asyncpg.Record]:
+async def attempts_page(
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, status: str | None, after: int | None, limit: int
+) -> list[asyncpg.Record]:
     """The delivery log: every attempt, oldest first, with the delivery's present status."""
     return await conn.fetch(
         "SELECT a.id, a.event_id, a.at, a.status_code, a.duration_ms, a.error, d.status, d.topic"
-        " FROM webhook_attempts a JOIN webhook_deliveries d ON d.endpoint_id = a.endpoint_id AND d.event_id = a.event_id"
+        " FROM webhook_attempts a"
+        " JOIN webhook_deliveries d ON d.endpoint_id = a.endpoint_id AND d.event_id = a.event_id"
         " WHERE a.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::bigint IS NULL OR a.id > $3)"
-        " ORDER BY a.id LIMIT $4", endpoint_id, status, after, limit)
+        " ORDER BY a.id LIMIT $4",
+        endpoint_id,
+        status,
+        after,
+        limit,
+    )
 
 
 async def remember_handoff(conn: asyncpg.Connection, handoff_id: str, project_id: uuid.UUID, unit_id: str) -> None:
-    await conn.execute("INSERT INTO handoffs (handoff_id, project_id, unit_id) VALUES ($1,$2,$3)"
-                       " ON CONFLICT DO NOTHING", handoff_id, project_id, unit_id)
+    await conn.execute(
+        "INSERT INTO handoffs (handoff_id, project_id, unit_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+        handoff_id,
+        project_id,
+        unit_id,
+    )
 
 
 async def handoff(conn: asyncpg.Connection, handoff_id: str, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM handoffs WHERE handoff_id = $1" + (" FOR UPDATE" if lock else ""),
-                               handoff_id)
+    return await conn.fetchrow(
+        "SELECT * FROM handoffs WHERE handoff_id = $1" + (" FOR UPDATE" if lock else ""), handoff_id
+    )
 
 
 async def acknowledge(conn: asyncpg.Connection, handoff_id: str, account: str | None) -> None:
-    await conn.execute("UPDATE handoffs SET acknowledged_at = now(), resident_account_id = $2 WHERE handoff_id = $1",
-                       handoff_id, account)
+    await conn.execute(
+        "UPDATE handoffs SET acknowledged_at = now(), resident_account_id = $2 WHERE handoff_id = $1",
+        handoff_id,
+        account,
+    )
 
 
 async def unacknowledged(conn: asyncpg.Connection, older_than: datetime, batch: int) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM handoffs WHERE acknowledged_at IS NULL AND NOT reported_unacked"
-                            " AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                            older_than, batch)
+    return await conn.fetch(
+        "SELECT * FROM handoffs WHERE acknowledged_at IS NULL AND NOT reported_unacked"
+        " AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        older_than,
+        batch,
+    )
 
 
 async def mark_reported(conn: asyncpg.Connection, handoff_id: str) -> None:
@@ -134,5 +209,7 @@ async def mark_reported(conn: asyncpg.Connection, handoff_id: str) -> None:
 
 async def oldest_pending_age(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Per endpoint, how long its oldest undelivered event has waited (seconds)."""
-    return await conn.fetch("SELECT endpoint_id, extract(epoch FROM now() - min(occurred_at)) AS age"
-                            " FROM webhook_deliveries WHERE status = 'pending' GROUP BY endpoint_id")
+    return await conn.fetch(
+        "SELECT endpoint_id, extract(epoch FROM now() - min(occurred_at)) AS age"
+        " FROM webhook_deliveries WHERE status = 'pending' GROUP BY endpoint_id"
+    )

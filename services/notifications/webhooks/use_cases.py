@@ -8,7 +8,8 @@ import secrets as random_secrets
 import socket
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -31,7 +32,8 @@ from services.notifications.webhooks.domain import (
 from shared import catalogue as topics
 from shared import metrics
 from shared.catalogue import HandoffData
-from shared.domain import DomainError
+from shared.clock import now_utc
+from shared.domain import DomainError, NotFound
 from shared.envelope import Envelope
 from shared.outbox import add_event
 
@@ -40,17 +42,9 @@ UNACKNOWLEDGED_AFTER = timedelta(days=3)
 LEASE_SECONDS = 60.0
 
 
-class NotFound(DomainError):
-    code = "not_found"
-
-
 class BadSignature(DomainError):
     code = "invalid_signature"
     status = 401
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_secret() -> str:
@@ -63,11 +57,18 @@ async def resolve(host: str) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise DomainError(f"{host} does not resolve", "unsafe_url") from None
-    return sorted({info[4][0] for info in infos})
+    return sorted({str(info[4][0]) for info in infos})
 
 
-async def register_endpoint(conn: asyncpg.Connection, project_id: uuid.UUID, url: str, events: list[str],
-                            description: str | None, by: str, allow_private: bool) -> dict[str, Any]:
+async def register_endpoint(
+    conn: asyncpg.Connection,
+    project_id: uuid.UUID,
+    url: str,
+    events: list[str],
+    description: str | None,
+    by: str,
+    allow_private: bool,
+) -> dict[str, Any]:
     """A property company's endpoint; the secret is shown once."""
     check_addresses(await resolve(check_url(url)), allow_private)
     chosen = check_events(events, HANDOFF_TOPICS)
@@ -110,17 +111,22 @@ async def on_handoff(conn: asyncpg.Connection, env: Envelope, data: HandoffData)
 
 async def claim(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> list[asyncpg.Record]:
     """Due deliveries, in order per unit, leased to this worker."""
-    return await store.claim_due(conn, now or now_utc(), batch, LEASE_SECONDS, topics.PROPERTY_HANDOFF.name,
-                                 topics.HANDOVER_COMPLETED.name)
+    return await store.claim_due(
+        conn, now or now_utc(), batch, LEASE_SECONDS, topics.PROPERTY_HANDOFF.name, topics.HANDOVER_COMPLETED.name
+    )
 
 
 async def send(client: httpx.AsyncClient, row: Any, now: datetime) -> tuple[int | None, int, str | None]:
     """POST the envelope, signed per Standard Webhooks; (status code, milliseconds, error)."""
     body = bytes(row["body"]).decode()
     secrets = live_secrets(row["secret"], row["previous_secret"], row["previous_until"], now)
-    headers = {"webhook-id": str(row["event_id"]), "webhook-timestamp": str(int(now.timestamp())),
-               "webhook-signature": signature(secrets, str(row["event_id"]), now, body),
-               "content-type": "application/json", "user-agent": "estate-webhooks/1"}
+    headers = {
+        "webhook-id": str(row["event_id"]),
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature(secrets, str(row["event_id"]), now, body),
+        "content-type": "application/json",
+        "user-agent": "estate-webhooks/1",
+    }
     began = time.perf_counter()
     try:
         answer = await client.post(row["url"], content=body, headers=headers)
@@ -132,8 +138,9 @@ async def send(client: httpx.AsyncClient, row: Any, now: datetime) -> tuple[int 
     return status, int(seconds * 1000), error
 
 
-async def settle(conn: asyncpg.Connection, row: Any, status: int | None, ms: int, error: str | None,
-                 now: datetime) -> str:
+async def settle(
+    conn: asyncpg.Connection, row: Any, status: int | None, ms: int, error: str | None, now: datetime
+) -> str:
     """Record the attempt and decide: delivered, retry later, failed, or the endpoint disabled (410)."""
     result, attempts = outcome(status), row["attempts"] + 1
     async with conn.transaction():
@@ -151,8 +158,9 @@ async def settle(conn: asyncpg.Connection, row: Any, status: int | None, ms: int
     return result
 
 
-async def acknowledge(conn: asyncpg.Connection, handoff_id: str, raw_body: bytes, headers: dict[str, str],
-                      account: str | None) -> dict[str, Any]:
+async def acknowledge(
+    conn: asyncpg.Connection, handoff_id: str, raw_body: bytes, headers: dict[str, str], account: str | None
+) -> dict[str, Any]:
     """The property company says "received", signed with its endpoint's secret; handoff-acknowledged follows."""
     async with conn.transaction():
         row = await store.handoff(conn, handoff_id, lock=True)
@@ -161,9 +169,12 @@ async def acknowledge(conn: asyncpg.Connection, handoff_id: str, raw_body: bytes
         _verify(await store.endpoints_of_project(conn, row["project_id"]), raw_body, headers)
         if row["acknowledged_at"] is None:
             await store.acknowledge(conn, handoff_id, account)
-            await add_event(conn, topics.HANDOFF_ACKNOWLEDGED, {
-                "handoff_id": handoff_id, "unit_id": row["unit_id"], "resident_account_id": account},
-                producer="notifications", project_id=str(row["project_id"]))
+            await add_event(
+                conn,
+                topics.HANDOFF_ACKNOWLEDGED,
+                {"handoff_id": handoff_id, "unit_id": row["unit_id"], "resident_account_id": account},
+                project_id=str(row["project_id"]),
+            )
     return {"handoff_id": handoff_id, "acknowledged": True}
 
 
@@ -175,7 +186,7 @@ def _verify(endpoints: list[Any], raw_body: bytes, headers: dict[str, str]) -> N
             try:
                 Webhook(secret).verify(raw_body, headers, json_parse=False)
                 return
-            except Exception:  # noqa: BLE001 — a malformed header is as wrong as a wrong signature
+            except Exception:
                 continue
     raise BadSignature("the acknowledgement is not signed with this project's webhook secret")
 
@@ -189,13 +200,44 @@ async def report_unacknowledged(conn: asyncpg.Connection, now: datetime | None =
     async with conn.transaction():
         rows = await store.unacknowledged(conn, now - UNACKNOWLEDGED_AFTER, 100)
         for row in rows:
-            plan = Planned("handoff_unacknowledged", "3d", now, f"role:manager:{row['project_id']}", "in_app",
-                           f"【交付】交付单 {row['handoff_id']}（单元 {row['unit_id']}）三天未获物业确认，请跟进。")
-            await reminders.schedule(conn, [plan], project_id=str(row["project_id"]), customer_id=None,
-                                     sale_id=None, source_event=f"handoff:{row['handoff_id']}", now=now)
+            plan = Planned(
+                "handoff_unacknowledged",
+                "3d",
+                now,
+                f"role:manager:{row['project_id']}",
+                "in_app",
+                f"【交付】交付单 {row['handoff_id']}（单元 {row['unit_id']}）三天未获物业确认，请跟进。",
+            )
+            await reminders.schedule(
+                conn,
+                [plan],
+                project_id=str(row["project_id"]),
+                customer_id=None,
+                sale_id=None,
+                source_event=f"handoff:{row['handoff_id']}",
+                now=now,
+            )
             await store.mark_reported(conn, row["handoff_id"])
     return len(rows)
 
 
 def envelope_json(row: Any) -> dict[str, Any]:
     return orjson.loads(bytes(row["body"]))
+
+
+async def endpoint_in_reach(
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, may_work_on: Callable[[str], None]
+) -> uuid.UUID:
+    """The endpoint's id, once its project is checked."""
+    row = await store.endpoint(conn, endpoint_id)
+    if row is None:
+        raise NotFound("no such webhook")
+    may_work_on(str(row["project_id"]))
+    return row["id"]
+
+
+async def attempts_page(
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, status: str | None, after: int | None, limit: int
+) -> list[Any]:
+    """The delivery log of one endpoint: every attempt with its outcome."""
+    return list(await store.attempts_page(conn, endpoint_id, status, after, limit))

@@ -19,7 +19,7 @@ async def deliver_due(conn: asyncpg.Connection, client: httpx.AsyncClient, batch
     rows = await use_cases.claim(conn, batch)
     now = use_cases.now_utc()
     results = await asyncio.gather(*(use_cases.send(client, row, now) for row in rows))
-    for row, (status, ms, error) in zip(rows, results):
+    for row, (status, ms, error) in zip(rows, results, strict=False):
         await use_cases.settle(conn, row, status, ms, error, use_cases.now_utc())
     await _observe(conn)
     return len(rows)
@@ -38,5 +38,3 @@ async def webhook_worker(runtime: Runtime) -> None:
 
 async def unacknowledged_watch(runtime: Runtime) -> None:
     await periodic("handoff_ack_watch", 300.0, use_cases.report_unacknowledged)(runtime)
-
-

@@ -23,15 +23,23 @@ async def inventory(settings):
 
 
 async def hold(inventory, settings, pid: str, uid: str, customer: str, sub: str = "consultant-1") -> str:
-    r = await inventory.client.post(f"/v1/units/{uid}/holds", json={"customer_id": customer},
-                                    headers=auth(settings, "consultant", pid, sub))
+    r = await inventory.client.post(
+        f"/v1/units/{uid}/holds", json={"customer_id": customer}, headers=auth(settings, "consultant", pid, sub)
+    )
     assert r.status_code == 201, r.text
     return r.json()["hold_id"]
 
 
 def deposit(uid: str, hold_id: str, customer: str, deposit_id: str | None = None) -> dict:
-    return {"deposit_id": deposit_id or str(uuid.uuid4()), "hold_id": hold_id, "unit_id": uid,
-            "customer_id": customer, "amount": "20000.00", "receipt_no": "R-1", "verified_by": ["f-1", "f-2"]}
+    return {
+        "deposit_id": deposit_id or str(uuid.uuid4()),
+        "hold_id": hold_id,
+        "unit_id": uid,
+        "customer_id": customer,
+        "amount": "20000.00",
+        "receipt_no": "R-1",
+        "verified_by": ["f-1", "f-2"],
+    }
 
 
 async def verified(inventory, pid: str, data: dict) -> None:
@@ -50,15 +58,17 @@ async def unit_state(inventory, uid: str) -> asyncpg.Record:
 
 async def released_reasons(inventory, uid: str) -> list[str]:
     async with inventory.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id",
-                                topics.UNIT_RELEASED.name, uid)
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id", topics.UNIT_RELEASED.name, uid
+        )
     return [orjson.loads(bytes(r["payload"]))["data"]["reason"] for r in rows]
 
 
 async def expire_now(inventory, hold_id: str) -> None:
     async with inventory.pool.acquire() as conn:
-        await conn.execute("UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = $1",
-                           uuid.UUID(hold_id))
+        await conn.execute(
+            "UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(hold_id)
+        )
         while await use_cases.expire_holds(conn):
             pass
 
@@ -69,11 +79,21 @@ async def test_a_customer_registered_event_lets_the_customer_be_held_for(invento
     consultant = auth(settings, "consultant", pid)
     r = await inventory.client.post(url, json={"customer_id": customer}, headers=consultant)
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_customer"
-    await apply_event(inventory, consumers.on_customer_registered, topics.CUSTOMER_REGISTERED,
-                      {"customer_id": customer, "owner_id": "consultant-1", "grade": "A"}, pid)
+    await apply_event(
+        inventory,
+        consumers.on_customer_registered,
+        topics.CUSTOMER_REGISTERED,
+        {"customer_id": customer, "owner_id": "consultant-1", "grade": "A"},
+        pid,
+    )
     other_project = str(uuid.uuid4())
-    await apply_event(inventory, consumers.on_customer_registered, topics.CUSTOMER_REGISTERED,
-                      {"customer_id": str(uuid.uuid4()), "owner_id": "consultant-1"}, other_project)
+    await apply_event(
+        inventory,
+        consumers.on_customer_registered,
+        topics.CUSTOMER_REGISTERED,
+        {"customer_id": str(uuid.uuid4()), "owner_id": "consultant-1"},
+        other_project,
+    )
     r = await inventory.client.post(url, json={"customer_id": customer}, headers=consultant)
     assert r.status_code == 201 and r.json()["customer_id"] == customer and r.json()["consultant_id"] == "consultant-1"
 
@@ -110,7 +130,9 @@ async def test_a_deposit_verified_after_its_hold_lapsed_reserves_a_unit_still_fr
     assert [r["reason"] for r in reasons] == ["hold", "expired", "deposit_verified_late"]
 
 
-async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settled_by_refund(inventory, settings) -> None:
+async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settled_by_refund(
+    inventory, settings
+) -> None:
     pid, units = await new_project(inventory, settings, units=1)
     uid = units[0]["id"]
     first, second = await known_customer(inventory, pid), await known_customer(inventory, pid, "consultant-2")
@@ -170,9 +192,11 @@ async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventor
     data = deposit(uid, await hold(inventory, settings, pid, uid, customer), customer)
     await verified(inventory, pid, data)
     sale_id = (await unit_state(inventory, uid))["sale_id"]
-    r = await inventory.client.post(f"/v1/sales/{sale_id}/subscription", headers=auth(settings, "manager", pid),
-                                    json={"buyer_signed": True, "down_payment": {"amount": "300000.00",
-                                                                                 "due_date": _in_days(30)}})
+    r = await inventory.client.post(
+        f"/v1/sales/{sale_id}/subscription",
+        headers=auth(settings, "manager", pid),
+        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}},
+    )
     assert r.status_code == 200, r.text
     await refunded(inventory, pid, data)
     assert (await unit_state(inventory, uid))["status"] == "subscribed"
@@ -183,8 +207,10 @@ async def test_history_is_append_only_r35(inventory, settings) -> None:
     uid, customer = units[0]["id"], await known_customer(inventory, pid)
     await hold(inventory, settings, pid, uid, customer)
     async with inventory.pool.acquire() as conn:
-        for sql in ("UPDATE unit_history SET reason = 'edited' WHERE unit_id = $1",
-                    "DELETE FROM unit_history WHERE unit_id = $1"):
+        for sql in (
+            "UPDATE unit_history SET reason = 'edited' WHERE unit_id = $1",
+            "DELETE FROM unit_history WHERE unit_id = $1",
+        ):
             with pytest.raises(asyncpg.PostgresError, match="append-only"):
                 await conn.execute(sql, uuid.UUID(uid))
         with pytest.raises(asyncpg.PostgresError, match="append-only"):

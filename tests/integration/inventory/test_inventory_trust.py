@@ -44,14 +44,19 @@ async def _events(inventory, topic: topics.Topic, key: str) -> list[dict]:
 async def test_a_saved_quote_sets_the_price_of_the_subscription_r21(inventory, settings) -> None:
     pid, uid, sale, _ = await reserved_sale(inventory, settings)
     manager = auth(settings, "manager", pid)
-    quote = (await inventory.client.post(f"/v1/units/{uid}/quote", json={"discount": "50000.00"},
-                                         headers=auth(settings, "consultant", pid))).json()
+    quote = (
+        await inventory.client.post(
+            f"/v1/units/{uid}/quote", json={"discount": "50000.00"}, headers=auth(settings, "consultant", pid)
+        )
+    ).json()
     assert quote["quote_id"] and quote["price"] == "950000.00" and quote["expires_at"]
-    unknown = await inventory.client.post(f"/v1/sales/{sale}/subscription", headers=manager,
-                                          json=_subscription(quote_id=str(uuid.uuid4())))
+    unknown = await inventory.client.post(
+        f"/v1/sales/{sale}/subscription", headers=manager, json=_subscription(quote_id=str(uuid.uuid4()))
+    )
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_quote"
-    r = await inventory.client.post(f"/v1/sales/{sale}/subscription", json=_subscription(quote_id=quote["quote_id"]),
-                                    headers=manager)
+    r = await inventory.client.post(
+        f"/v1/sales/{sale}/subscription", json=_subscription(quote_id=quote["quote_id"]), headers=manager
+    )
     assert r.status_code == 200 and r.json()["price"] == "950000.00"
     assert [e["price"] for e in await _events(inventory, topics.SUBSCRIPTION_SIGNED, uid)] == ["950000.00"]
 
@@ -60,14 +65,19 @@ async def test_an_expired_quote_or_another_units_is_refused(inventory, settings)
     pid, uid, sale, _ = await reserved_sale(inventory, settings)
     units = (await inventory.client.get(f"/v1/projects/{pid}/units", headers=auth(settings, "manager", pid))).json()
     other = next(u["id"] for u in units if u["id"] != uid)
-    elsewhere = (await inventory.client.post(f"/v1/units/{other}/quote", json={}, headers=auth(settings, "manager", pid)))
-    mine = (await inventory.client.post(f"/v1/units/{uid}/quote", json={}, headers=auth(settings, "manager", pid)))
+    elsewhere = await inventory.client.post(f"/v1/units/{other}/quote", json={}, headers=auth(settings, "manager", pid))
+    mine = await inventory.client.post(f"/v1/units/{uid}/quote", json={}, headers=auth(settings, "manager", pid))
     async with inventory.pool.acquire() as conn:
-        await conn.execute("UPDATE quotes SET expires_at = now() - interval '1 second' WHERE id = $1",
-                           uuid.UUID(mine.json()["quote_id"]))
+        await conn.execute(
+            "UPDATE quotes SET expires_at = now() - interval '1 second' WHERE id = $1",
+            uuid.UUID(mine.json()["quote_id"]),
+        )
     for quote_id in (elsewhere.json()["quote_id"], mine.json()["quote_id"]):
-        r = await inventory.client.post(f"/v1/sales/{sale}/subscription", json=_subscription(quote_id=quote_id),
-                                        headers=auth(settings, "manager", pid))
+        r = await inventory.client.post(
+            f"/v1/sales/{sale}/subscription",
+            json=_subscription(quote_id=quote_id),
+            headers=auth(settings, "manager", pid),
+        )
         assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_quote"
 
 
@@ -76,14 +86,18 @@ async def test_a_cancelled_sale_frees_the_unit_and_says_so(inventory, settings, 
     pid, uid, sale, data = await reserved_sale(inventory, settings)
     manager = auth(settings, "manager", pid)
     if subscribed:
-        assert (await inventory.client.post(f"/v1/sales/{sale}/subscription", json=_subscription(),
-                                            headers=manager)).status_code == 200
-    r = await inventory.client.post(f"/v1/sales/{sale}/cancellation", json={"reason": "buyer withdrew"}, headers=manager)
+        assert (
+            await inventory.client.post(f"/v1/sales/{sale}/subscription", json=_subscription(), headers=manager)
+        ).status_code == 200
+    r = await inventory.client.post(
+        f"/v1/sales/{sale}/cancellation", json={"reason": "buyer withdrew"}, headers=manager
+    )
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     state = await unit_state(inventory, uid)
     assert state["status"] == "available" and state["sale_id"] is None
-    assert [(e["sale_id"], e["reason"]) for e in await _events(inventory, topics.SALE_CANCELLED, uid)] == \
-        [(sale, "buyer withdrew")]
+    assert [(e["sale_id"], e["reason"]) for e in await _events(inventory, topics.SALE_CANCELLED, uid)] == [
+        (sale, "buyer withdrew")
+    ]
     again = await inventory.client.post(f"/v1/sales/{sale}/cancellation", json={"reason": "x"}, headers=manager)
     assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
     # payments then refunds the deposit; the unit, held meanwhile by another buyer, stays theirs
@@ -98,7 +112,9 @@ async def test_a_contracted_sale_is_not_cancelled(inventory, settings) -> None:
     manager = auth(settings, "manager", pid)
     await inventory.client.post(f"/v1/sales/{sale}/subscription", json=_subscription(), headers=manager)
     contract = {"contract_no": "HT-9", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True}
-    assert (await inventory.client.post(f"/v1/sales/{sale}/contract", json=contract, headers=manager)).status_code == 200
+    assert (
+        await inventory.client.post(f"/v1/sales/{sale}/contract", json=contract, headers=manager)
+    ).status_code == 200
     r = await inventory.client.post(f"/v1/sales/{sale}/cancellation", json={"reason": "x"}, headers=manager)
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
     assert (await unit_state(inventory, uid))["status"] == "contracted"
@@ -108,7 +124,9 @@ async def test_a_consultant_holds_only_for_their_own_customers_r8(inventory, set
     pid, units = await new_project(inventory, settings, units=1)
     customer = await known_customer(inventory, pid, owner="consultant-1")
     url = f"/v1/units/{units[0]['id']}/holds"
-    r = await inventory.client.post(url, json={"customer_id": customer}, headers=auth(settings, "consultant", pid, "c-2"))
+    r = await inventory.client.post(
+        url, json={"customer_id": customer}, headers=auth(settings, "consultant", pid, "c-2")
+    )
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     r = await inventory.client.post(url, json={"customer_id": customer}, headers=auth(settings, "sales_control", pid))
     assert r.status_code == 201
@@ -123,18 +141,31 @@ async def test_another_projects_staff_hear_403_before_anything_about_their_rows(
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize("content, content_type", [
-    (b"building,number,floor,layout,area_m2,list_price,floor_price\n", "text/csv"),
-    (b"\x89PNG garbage", "text/csv"),
-    (b'[{"building": "B", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",'
-     b' "list_price": "1000000.005", "floor_price": "900000.00"}]', "application/json"),
-    (b'[{"building": "B", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",'
-     b' "list_price": 1000000, "floor_price": "900000.00"}]', "application/json"),
-], ids=["header-only", "garbage", "third-decimal", "json-number"])
+@pytest.mark.parametrize(
+    "content, content_type",
+    [
+        (b"building,number,floor,layout,area_m2,list_price,floor_price\n", "text/csv"),
+        (b"\x89PNG garbage", "text/csv"),
+        (
+            b'[{"building": "B", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",'
+            b' "list_price": "1000000.005", "floor_price": "900000.00"}]',
+            "application/json",
+        ),
+        (
+            b'[{"building": "B", "number": "1", "floor": 1, "layout": "1BR", "area_m2": "50.00",'
+            b' "list_price": 1000000, "floor_price": "900000.00"}]',
+            "application/json",
+        ),
+    ],
+    ids=["header-only", "garbage", "third-decimal", "json-number"],
+)
 async def test_an_import_with_nothing_sane_to_import_is_422(inventory, settings, content, content_type) -> None:
     pid, _ = await new_project(inventory, settings, units=1)
-    r = await inventory.client.post(f"/v1/projects/{pid}/units", content=content,
-                                    headers=auth(settings, "admin", "*") | {"content-type": content_type})
+    r = await inventory.client.post(
+        f"/v1/projects/{pid}/units",
+        content=content,
+        headers=auth(settings, "admin", "*") | {"content-type": content_type},
+    )
     assert r.status_code == 422, r.text
     listed = await inventory.client.get(f"/v1/projects/{pid}/units", headers=auth(settings, "manager", pid))
     assert len(listed.json()) == 1
@@ -146,9 +177,11 @@ async def test_dates_outside_sane_bounds_are_refused(inventory, settings) -> Non
     far = {"buyer_signed": True, "down_payment": {"amount": "1.00", "due_date": "9999-12-31"}}
     r = await inventory.client.post(f"/v1/sales/{sale}/subscription", json=far, headers=manager)
     assert r.status_code == 422
-    r = await inventory.client.post(f"/v1/sales/{sale}/subscription",
-                                    json=_subscription() | {"down_payment": {"amount": "1.00", "due_date": _in_days(400)}},
-                                    headers=manager)
+    r = await inventory.client.post(
+        f"/v1/sales/{sale}/subscription",
+        json=_subscription() | {"down_payment": {"amount": "1.00", "due_date": _in_days(400)}},
+        headers=manager,
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "date_out_of_range"
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 import orjson
 
-
 from shared.auth_tokens import make_token
 from shared.catalogue import Topic
 from shared.envelope import Envelope, new_envelope
@@ -27,15 +26,18 @@ def phone() -> str:
 
 async def register(leads, settings, pid: str, consultant: str = "c-a", **body: Any):
     payload = {"project_id": pid, "name": "Li Lei", "phone": phone(), "source": "walk_in"} | body
-    return await leads.client.post("/v1/customers", json=payload,
-                                   headers=auth(settings, "consultant", pid, consultant, name=consultant.upper()))
+    return await leads.client.post(
+        "/v1/customers", json=payload, headers=auth(settings, "consultant", pid, consultant, name=consultant.upper())
+    )
 
 
-async def apply(leads, handler, topic: Topic, data: dict, pid: str,
-                occurred_at: datetime | None = None) -> tuple[Envelope, list[dict]]:
+async def apply(
+    leads, handler, topic: Topic, data: dict, pid: str, occurred_at: datetime | None = None
+) -> tuple[Envelope, list[dict]]:
     """Run a handler as the inbox would (one transaction); return the envelope and the events it wrote."""
-    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                       producer="test", project_id=pid)
+    env = new_envelope(
+        topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"), producer="test", project_id=pid
+    )
     if occurred_at is not None:
         env = env.model_copy(update={"occurred_at": occurred_at})
     async with leads.pool.acquire() as conn, conn.transaction():
@@ -46,8 +48,9 @@ async def apply(leads, handler, topic: Topic, data: dict, pid: str,
 
 
 async def outbox_for(conn: asyncpg.Connection, topic: Topic, customer_id: str) -> list[dict]:
-    rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id",
-                            topic.name, customer_id)
+    rows = await conn.fetch(
+        "SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id", topic.name, customer_id
+    )
     return [orjson.loads(unseal(r["payload"])) for r in rows]  # a hand-off rests sealed (R18)
 
 
@@ -58,4 +61,6 @@ async def backdate(leads, customer_id: str, days: float) -> None:
             "UPDATE customers SET registered_at = registered_at - make_interval(secs => $2),"
             " last_touch_at = last_touch_at - make_interval(secs => $2),"
             " protected_until = protected_until - make_interval(secs => $2) WHERE id = $1",
-            uuid.UUID(customer_id), days * 86400)
+            uuid.UUID(customer_id),
+            days * 86400,
+        )

@@ -4,15 +4,15 @@ events, the deal credit (R10), the property hand-off with and without consent (R
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.leads import consumers
-from shared.pii import Vault
 from shared import catalogue as t
 from shared.envelope import new_envelope
 from shared.kafka import make_producer
+from shared.pii import Vault
 from tests.infra import async_wait_for
 from tests.integration.leads.helpers import apply, auth, backdate, outbox_for, phone, register
 
@@ -22,19 +22,35 @@ def _ids() -> dict[str, str]:
 
 
 def _locked(ids: dict, cid: str, consultant: str = "c-a") -> dict:
-    return {"hold_id": ids["hold_id"], "unit_id": ids["unit_id"], "building": "B1", "number": "1801",
-            "customer_id": cid, "consultant_id": consultant, "expires_at": "2026-11-23T10:30:00+08:00",
-            "list_price": "1000000.00"}
+    return {
+        "hold_id": ids["hold_id"],
+        "unit_id": ids["unit_id"],
+        "building": "B1",
+        "number": "1801",
+        "customer_id": cid,
+        "consultant_id": consultant,
+        "expires_at": "2026-11-23T10:30:00+08:00",
+        "list_price": "1000000.00",
+    }
 
 
 def _subscribed(ids: dict, cid: str, **extra) -> dict:
-    return {"sale_id": ids["sale_id"], "unit_id": ids["unit_id"], "customer_id": cid, "price": "980000.00",
-            "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"}} | extra
+    return {
+        "sale_id": ids["sale_id"],
+        "unit_id": ids["unit_id"],
+        "customer_id": cid,
+        "price": "980000.00",
+        "down_payment": {"amount": "300000.00", "due_date": "2026-12-31"},
+    } | extra
 
 
 def _handover(ids: dict, cid: str, pid: str, **extra) -> dict:
-    return {"sale_id": ids["sale_id"], "unit_id": ids["unit_id"], "customer_id": cid,
-            "handed_over_at": "2027-06-01T10:00:00+08:00"} | extra
+    return {
+        "sale_id": ids["sale_id"],
+        "unit_id": ids["unit_id"],
+        "customer_id": cid,
+        "handed_over_at": "2027-06-01T10:00:00+08:00",
+    } | extra
 
 
 async def test_the_timeline_gathers_every_services_events_in_order(leads, settings) -> None:
@@ -44,36 +60,100 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
     ids = _ids()
     steps = [
         (consumers.on_unit_locked, t.UNIT_LOCKED, _locked(ids, cid)),
-        (consumers.on_unit_released, t.UNIT_RELEASED, {"hold_id": ids["hold_id"], "unit_id": ids["unit_id"],
-                                                       "reason": "expired"}),  # no customer_id: through the hold
-        (consumers.on_deposit_verified, t.DEPOSIT_VERIFIED, {
-            "deposit_id": ids["deposit_id"], "hold_id": ids["hold_id"], "unit_id": ids["unit_id"], "customer_id": cid,
-            "amount": "20000.00", "receipt_no": "R-1", "verified_by": ["f-1", "f-2"]}),
+        (
+            consumers.on_unit_released,
+            t.UNIT_RELEASED,
+            {"hold_id": ids["hold_id"], "unit_id": ids["unit_id"], "reason": "expired"},
+        ),  # no customer_id: through the hold
+        (
+            consumers.on_deposit_verified,
+            t.DEPOSIT_VERIFIED,
+            {
+                "deposit_id": ids["deposit_id"],
+                "hold_id": ids["hold_id"],
+                "unit_id": ids["unit_id"],
+                "customer_id": cid,
+                "amount": "20000.00",
+                "receipt_no": "R-1",
+                "verified_by": ["f-1", "f-2"],
+            },
+        ),
         (consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED, _subscribed(ids, cid, consultant_id="c-a")),
-        (consumers.on_payment_received, t.PAYMENT_RECEIVED, {  # no customer_id: through the sale
-            "payment_id": ids["payment_id"], "sale_id": ids["sale_id"], "unit_id": ids["unit_id"],
-            "kind": "down_payment", "amount": "300000.00"}),
-        (consumers.on_payment_overdue, t.PAYMENT_OVERDUE, {"sale_id": ids["sale_id"], "unit_id": ids["unit_id"],
-                                                           "customer_id": cid, "amount": "10.00",
-                                                           "due_date": "2026-12-31"}),
-        (consumers.on_contract_signed, t.CONTRACT_SIGNED, {"sale_id": ids["sale_id"], "unit_id": ids["unit_id"],
-                                                           "customer_id": cid, "contract_no": "HT-1",
-                                                           "signed_at": "2027-01-05T10:00:00+08:00"}),
-        (consumers.on_mortgage_appointment, t.MORTGAGE_APPOINTMENT_SCHEDULED, {
-            "appointment_id": str(uuid.uuid4()), "sale_id": ids["sale_id"], "unit_id": ids["unit_id"],
-            "at": "2027-01-10T10:00:00+08:00", "place": "ICBC", "documents": ["ID card"]}),
+        (
+            consumers.on_payment_received,
+            t.PAYMENT_RECEIVED,
+            {  # no customer_id: through the sale
+                "payment_id": ids["payment_id"],
+                "sale_id": ids["sale_id"],
+                "unit_id": ids["unit_id"],
+                "kind": "down_payment",
+                "amount": "300000.00",
+            },
+        ),
+        (
+            consumers.on_payment_overdue,
+            t.PAYMENT_OVERDUE,
+            {
+                "sale_id": ids["sale_id"],
+                "unit_id": ids["unit_id"],
+                "customer_id": cid,
+                "amount": "10.00",
+                "due_date": "2026-12-31",
+            },
+        ),
+        (
+            consumers.on_contract_signed,
+            t.CONTRACT_SIGNED,
+            {
+                "sale_id": ids["sale_id"],
+                "unit_id": ids["unit_id"],
+                "customer_id": cid,
+                "contract_no": "HT-1",
+                "signed_at": "2027-01-05T10:00:00+08:00",
+            },
+        ),
+        (
+            consumers.on_mortgage_appointment,
+            t.MORTGAGE_APPOINTMENT_SCHEDULED,
+            {
+                "appointment_id": str(uuid.uuid4()),
+                "sale_id": ids["sale_id"],
+                "unit_id": ids["unit_id"],
+                "at": "2027-01-10T10:00:00+08:00",
+                "place": "ICBC",
+                "documents": ["ID card"],
+            },
+        ),
         (consumers.handoff_builder(Vault(settings.pii_key)), t.HANDOVER_COMPLETED, _handover(ids, cid, pid)),
-        (consumers.on_deposit_refunded, t.DEPOSIT_REFUNDED, {  # the last thing told; shown in order told
-            "deposit_id": ids["deposit_id"], "hold_id": ids["hold_id"], "unit_id": ids["unit_id"],
-            "customer_id": cid, "amount": "20000.00"}),
+        (
+            consumers.on_deposit_refunded,
+            t.DEPOSIT_REFUNDED,
+            {  # the last thing told; shown in order told
+                "deposit_id": ids["deposit_id"],
+                "hold_id": ids["hold_id"],
+                "unit_id": ids["unit_id"],
+                "customer_id": cid,
+                "amount": "20000.00",
+            },
+        ),
     ]
     for handler, topic, data in steps:
         await apply(leads, handler, topic, data, pid)
     r = await leads.client.get(f"/v1/customers/{cid}/timeline", headers=auth(settings, "consultant", pid, "c-a"))
     kinds = [e["kind"] for e in r.json()["timeline"]]
-    assert kinds == ["registered", "unit_held", "unit_released", "deposit_verified", "subscription_signed",
-                     "payment_received", "payment_overdue", "contract_signed", "mortgage_appointment", "handed_over",
-                     "deposit_refunded"]
+    assert kinds == [
+        "registered",
+        "unit_held",
+        "unit_released",
+        "deposit_verified",
+        "subscription_signed",
+        "payment_received",
+        "payment_overdue",
+        "contract_signed",
+        "mortgage_appointment",
+        "handed_over",
+        "deposit_refunded",
+    ]
     entries = {e["kind"]: e["detail"] for e in r.json()["timeline"]}
     assert entries["unit_held"]["unit"] == "B1-1801" and entries["unit_released"]["reason"] == "expired"
     assert entries["payment_received"]["amount"] == "300000.00"
@@ -92,9 +172,21 @@ async def test_an_event_applied_twice_appears_once_and_one_for_a_stranger_change
         async with leads.pool.acquire() as conn, conn.transaction():
             await consumers.on_unit_locked(conn, env, t.UnitLockedData.model_validate(env.data))
     stranger = str(uuid.uuid4())
-    await apply(leads, consumers.on_deposit_verified, t.DEPOSIT_VERIFIED, {
-        "deposit_id": ids["deposit_id"], "hold_id": ids["hold_id"], "unit_id": ids["unit_id"],
-        "customer_id": stranger, "amount": "1.00", "receipt_no": "R", "verified_by": ["a", "b"]}, pid)
+    await apply(
+        leads,
+        consumers.on_deposit_verified,
+        t.DEPOSIT_VERIFIED,
+        {
+            "deposit_id": ids["deposit_id"],
+            "hold_id": ids["hold_id"],
+            "unit_id": ids["unit_id"],
+            "customer_id": stranger,
+            "amount": "1.00",
+            "receipt_no": "R",
+            "verified_by": ["a", "b"],
+        },
+        pid,
+    )
     async with leads.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM timeline WHERE customer_id = $1", uuid.UUID(cid)) == 2
         assert await conn.fetchval("SELECT count(*) FROM timeline WHERE customer_id = $1", uuid.UUID(stranger)) == 0
@@ -103,14 +195,24 @@ async def test_an_event_applied_twice_appears_once_and_one_for_a_stranger_change
 async def test_deal_credit_goes_to_the_closer_after_protection_lapsed_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
-    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                            _subscribed(_ids(), cid, consultant_id="c-b"), pid)
+    _, events = await apply(
+        leads,
+        consumers.on_subscription_signed,
+        t.SUBSCRIPTION_SIGNED,
+        _subscribed(_ids(), cid, consultant_id="c-b"),
+        pid,
+    )
     assert [(e["topic"], e["key"]) for e in events] == [(t.DEAL_CREDITED.name, cid)]
     assert events[0]["data"]["consultant_id"] == "c-a" and events[0]["data"]["reason"] == "owner_protected"
     assert events[0]["project_id"] == pid
     await backdate(leads, cid, 21)  # registered 21 days ago, no follow-up since: open (R10)
-    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                            _subscribed(_ids(), cid, consultant_id="c-b"), pid)
+    _, events = await apply(
+        leads,
+        consumers.on_subscription_signed,
+        t.SUBSCRIPTION_SIGNED,
+        _subscribed(_ids(), cid, consultant_id="c-b"),
+        pid,
+    )
     assert events[0]["data"]["consultant_id"] == "c-b"
     assert events[0]["data"]["reason"] == "protection_lapsed_closer_credited"
 
@@ -119,18 +221,35 @@ async def test_deal_credit_judges_protection_as_it_stood_when_the_deal_closed_r1
     pid = str(uuid.uuid4())
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
     await backdate(leads, cid, 25)
-    closed_at = datetime.now(timezone.utc) - timedelta(hours=1)  # lapsed then, 5 days after the period ended
-    r = await leads.client.post(f"/v1/customers/{cid}/followups", json={  # a late follow-up, after the deal
-        "channel": "phone", "content": "congratulations",
-        "next_contact_at": (closed_at + timedelta(days=3)).isoformat()},
-        headers=auth(settings, "consultant", pid, "c-a"))
+    closed_at = datetime.now(UTC) - timedelta(hours=1)  # lapsed then, 5 days after the period ended
+    r = await leads.client.post(
+        f"/v1/customers/{cid}/followups",
+        json={  # a late follow-up, after the deal
+            "channel": "phone",
+            "content": "congratulations",
+            "next_contact_at": (closed_at + timedelta(days=3)).isoformat(),
+        },
+        headers=auth(settings, "consultant", pid, "c-a"),
+    )
     assert r.status_code == 201
-    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                            _subscribed(_ids(), cid, consultant_id="c-b"), pid, occurred_at=closed_at)
+    _, events = await apply(
+        leads,
+        consumers.on_subscription_signed,
+        t.SUBSCRIPTION_SIGNED,
+        _subscribed(_ids(), cid, consultant_id="c-b"),
+        pid,
+        occurred_at=closed_at,
+    )
     assert events[0]["data"]["consultant_id"] == "c-b"
-    early = datetime.now(timezone.utc) - timedelta(days=10)  # a deal closed while still protected stays c-a's
-    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                            _subscribed(_ids(), cid, consultant_id="c-b"), pid, occurred_at=early)
+    early = datetime.now(UTC) - timedelta(days=10)  # a deal closed while still protected stays c-a's
+    _, events = await apply(
+        leads,
+        consumers.on_subscription_signed,
+        t.SUBSCRIPTION_SIGNED,
+        _subscribed(_ids(), cid, consultant_id="c-b"),
+        pid,
+        occurred_at=early,
+    )
     assert events[0]["data"]["consultant_id"] == "c-a"
 
 
@@ -142,8 +261,9 @@ async def test_deal_credit_falls_back_on_the_hold_for_the_closer_r10(leads, sett
         ids = _ids()
         await apply(leads, consumers.on_unit_locked, t.UNIT_LOCKED, _locked(ids, cid, consultant="c-h"), pid)
         extra = {"hold_id": ids["hold_id"]} if with_hold_id else {}
-        _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                                _subscribed(ids, cid, **extra), pid)
+        _, events = await apply(
+            leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED, _subscribed(ids, cid, **extra), pid
+        )
         assert events[0]["data"]["consultant_id"] == "c-h", with_hold_id
     async with leads.pool.acquire() as conn:
         credited = await conn.fetch("SELECT credited_to FROM sales WHERE customer_id = $1", uuid.UUID(cid))
@@ -153,11 +273,19 @@ async def test_deal_credit_falls_back_on_the_hold_for_the_closer_r10(leads, sett
 async def test_deal_credit_follows_a_managers_reassignment_r9_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
-    r = await leads.client.post(f"/v1/customers/{cid}/assign", json={"consultant_id": "c-m", "reason": "register"},
-                                headers=auth(settings, "manager", pid))
+    r = await leads.client.post(
+        f"/v1/customers/{cid}/assign",
+        json={"consultant_id": "c-m", "reason": "register"},
+        headers=auth(settings, "manager", pid),
+    )
     assert r.status_code == 200
-    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED,
-                            _subscribed(_ids(), cid, consultant_id="c-b"), pid)
+    _, events = await apply(
+        leads,
+        consumers.on_subscription_signed,
+        t.SUBSCRIPTION_SIGNED,
+        _subscribed(_ids(), cid, consultant_id="c-b"),
+        pid,
+    )
     assert (events[0]["data"]["consultant_id"], events[0]["data"]["owner_id"]) == ("c-m", "c-m")
 
 
@@ -166,8 +294,14 @@ async def test_handoff_shares_the_phone_only_with_consent_r18_r32(leads, setting
     pid, number = str(uuid.uuid4()), phone()
     cid = (await register(leads, settings, pid, "c-a", phone=number, consent_share=consent)).json()["id"]
     ids = _ids()
-    data = _handover(ids, cid, pid, contract_no="HT-9", project={"id": pid, "code": "P", "name": "Garden"},
-                     unit={"building": "B1", "number": "1801", "floor": 18, "area_m2": "89.50"})
+    data = _handover(
+        ids,
+        cid,
+        pid,
+        contract_no="HT-9",
+        project={"id": pid, "code": "P", "name": "Garden"},
+        unit={"building": "B1", "number": "1801", "floor": 18, "area_m2": "89.50"},
+    )
     _, events = await apply(leads, consumers.handoff_builder(Vault(settings.pii_key)), t.HANDOVER_COMPLETED, data, pid)
     assert [(e["topic"], e["key"]) for e in events] == [("estate.property.handoff.v1", ids["unit_id"])]
     handoff = events[0]["data"]
@@ -180,14 +314,29 @@ async def test_handoff_shares_the_phone_only_with_consent_r18_r32(leads, setting
 
 async def test_handoff_fills_gaps_from_what_leads_saw_earlier_and_keeps_one_id_per_sale(leads, settings) -> None:
     pid = str(uuid.uuid4())
-    await apply(leads, consumers.on_project_created, t.PROJECT_CREATED,
-                {"project_id": pid, "code": "SZ-01", "name": "Bay Garden", "settings": {"protection_days": 20}}, pid)
+    await apply(
+        leads,
+        consumers.on_project_created,
+        t.PROJECT_CREATED,
+        {"project_id": pid, "code": "SZ-01", "name": "Bay Garden", "settings": {"protection_days": 20}},
+        pid,
+    )
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
     ids = _ids()
     await apply(leads, consumers.on_unit_locked, t.UNIT_LOCKED, _locked(ids, cid), pid)
-    await apply(leads, consumers.on_contract_signed, t.CONTRACT_SIGNED, {  # before any subscription was seen
-        "sale_id": ids["sale_id"], "unit_id": ids["unit_id"], "customer_id": cid, "contract_no": "HT-77",
-        "signed_at": "2027-01-05T10:00:00+08:00"}, pid)
+    await apply(
+        leads,
+        consumers.on_contract_signed,
+        t.CONTRACT_SIGNED,
+        {  # before any subscription was seen
+            "sale_id": ids["sale_id"],
+            "unit_id": ids["unit_id"],
+            "customer_id": cid,
+            "contract_no": "HT-77",
+            "signed_at": "2027-01-05T10:00:00+08:00",
+        },
+        pid,
+    )
     handler = consumers.handoff_builder(Vault(settings.pii_key))
     _, first = await apply(leads, handler, t.HANDOVER_COMPLETED, _handover(ids, cid, pid), pid)
     _, again = await apply(leads, handler, t.HANDOVER_COMPLETED, _handover(ids, cid, pid), pid)  # a replayed upstream
@@ -200,17 +349,27 @@ async def test_handoff_fills_gaps_from_what_leads_saw_earlier_and_keeps_one_id_p
 async def test_a_handover_for_an_unknown_customer_is_refused_for_retry(leads, settings) -> None:
     pid, ids = str(uuid.uuid4()), _ids()
     with pytest.raises(LookupError):
-        await apply(leads, consumers.handoff_builder(Vault(settings.pii_key)), t.HANDOVER_COMPLETED,
-                    _handover(ids, str(uuid.uuid4()), pid), pid)
+        await apply(
+            leads,
+            consumers.handoff_builder(Vault(settings.pii_key)),
+            t.HANDOVER_COMPLETED,
+            _handover(ids, str(uuid.uuid4()), pid),
+            pid,
+        )
 
 
 async def test_the_projects_protection_period_applies_once_its_event_arrives_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     before = (await register(leads, settings, pid)).json()
-    await apply(leads, consumers.on_project_created, t.PROJECT_CREATED,
-                {"project_id": pid, "code": "P5", "name": "Short", "settings": {"protection_days": 5}}, pid)
+    await apply(
+        leads,
+        consumers.on_project_created,
+        t.PROJECT_CREATED,
+        {"project_id": pid, "code": "P5", "name": "Short", "settings": {"protection_days": 5}},
+        pid,
+    )
     after = (await register(leads, settings, pid)).json()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert datetime.fromisoformat(before["protected_until"]) - now > timedelta(days=19)  # default 20 until then
     assert timedelta(days=4, hours=23) < datetime.fromisoformat(after["protected_until"]) - now <= timedelta(days=5)
 
@@ -223,8 +382,12 @@ async def test_events_arrive_through_the_broker_and_the_handoff_reaches_the_outb
     await producer.start()
     try:
         for topic, data in ((t.UNIT_LOCKED, _locked(ids, cid)), (t.HANDOVER_COMPLETED, _handover(ids, cid, pid))):
-            env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                               producer="inventory", project_id=pid)
+            env = new_envelope(
+                topic.event_type,
+                topic.data_model.model_validate(data).model_dump(mode="json"),
+                producer="inventory",
+                project_id=pid,
+            )
             await producer.send_and_wait(topic.name, env.to_bytes(), key=ids["unit_id"].encode())
     finally:
         await producer.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -28,8 +28,9 @@ async def notifications(settings):
 
 
 async def apply(notifications, handler, topic, data, pid):
-    env = new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                       producer="test", project_id=pid)
+    env = new_envelope(
+        topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"), producer="test", project_id=pid
+    )
     async with notifications.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
     return env
@@ -42,30 +43,69 @@ def auth(settings, pid):
 async def test_subscription_and_mortgage_create_reminders_once(notifications, settings) -> None:
     pid, sale, customer = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     due = date.today() + timedelta(days=30)
-    data = {"sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer, "price": "1000000.00",
-            "down_payment": {"amount": "300000.00", "due_date": due.isoformat()}, "consultant_id": "k-1"}
+    data = {
+        "sale_id": sale,
+        "unit_id": str(uuid.uuid4()),
+        "customer_id": customer,
+        "price": "1000000.00",
+        "down_payment": {"amount": "300000.00", "due_date": due.isoformat()},
+        "consultant_id": "k-1",
+    }
     env = await apply_event(notifications, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, data, pid)
     async with notifications.pool.acquire() as conn, conn.transaction():  # the same event again (a duplicate)
         await consumers.on_subscription_signed(conn, env, SUBSCRIPTION_SIGNED.data_model.model_validate(env.data))
-    at = (datetime.now(timezone.utc) + timedelta(days=20)).replace(microsecond=0)
-    await apply_event(notifications, consumers.on_mortgage_appointment, MORTGAGE_APPOINTMENT_SCHEDULED, {
-        "appointment_id": str(uuid.uuid4()), "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": customer,
-        "at": at.isoformat(), "place": "ICBC", "documents": ["ID card"]}, pid)
-    body = (await notifications.client.get("/v1/reminders", params={"sale_id": sale}, headers=auth(settings, pid))).json()
+    at = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
+    await apply_event(
+        notifications,
+        consumers.on_mortgage_appointment,
+        MORTGAGE_APPOINTMENT_SCHEDULED,
+        {
+            "appointment_id": str(uuid.uuid4()),
+            "sale_id": sale,
+            "unit_id": str(uuid.uuid4()),
+            "customer_id": customer,
+            "at": at.isoformat(),
+            "place": "ICBC",
+            "documents": ["ID card"],
+        },
+        pid,
+    )
+    body = (
+        await notifications.client.get("/v1/reminders", params={"sale_id": sale}, headers=auth(settings, pid))
+    ).json()
     kinds = sorted((r["kind"], r["offset"]) for r in body)
-    assert kinds == [("down_payment_due", "2d"), ("down_payment_due", "2d-consultant"), ("down_payment_due", "5d"),
-                     ("down_payment_due", "5d-consultant"), ("mortgage_appointment", "1d"),
-                     ("mortgage_appointment", "3d"), ("mortgage_appointment", "7d")]
-    other = (await notifications.client.get("/v1/reminders", params={"sale_id": sale},
-                                            headers=auth(settings, str(uuid.uuid4())))).json()
+    assert kinds == [
+        ("down_payment_due", "2d"),
+        ("down_payment_due", "2d-consultant"),
+        ("down_payment_due", "5d"),
+        ("down_payment_due", "5d-consultant"),
+        ("mortgage_appointment", "1d"),
+        ("mortgage_appointment", "3d"),
+        ("mortgage_appointment", "7d"),
+    ]
+    other = (
+        await notifications.client.get(
+            "/v1/reminders", params={"sale_id": sale}, headers=auth(settings, str(uuid.uuid4()))
+        )
+    ).json()
     assert other == []
 
 
 async def test_overdue_goes_to_the_manager_and_is_sent_out_of_quiet_hours(notifications, settings) -> None:
     pid, sale = str(uuid.uuid4()), str(uuid.uuid4())
-    await apply_event(notifications, consumers.on_payment_overdue, PAYMENT_OVERDUE, {
-        "sale_id": sale, "unit_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()), "amount": "300000.00",
-        "due_date": "2026-11-20"}, pid)
+    await apply_event(
+        notifications,
+        consumers.on_payment_overdue,
+        PAYMENT_OVERDUE,
+        {
+            "sale_id": sale,
+            "unit_id": str(uuid.uuid4()),
+            "customer_id": str(uuid.uuid4()),
+            "amount": "300000.00",
+            "due_date": "2026-11-20",
+        },
+        pid,
+    )
     async with notifications.pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM reminders WHERE sale_id = $1", uuid.UUID(sale))
     assert row["recipient"] == f"role:manager:{pid}"
@@ -75,12 +115,13 @@ async def test_overdue_goes_to_the_manager_and_is_sent_out_of_quiet_hours(notifi
 
 async def test_two_dispatchers_send_each_due_reminder_exactly_once(notifications, settings) -> None:
     pid = str(uuid.uuid4())
-    past = datetime(2030, 1, 7, 2, tzinfo=timezone.utc)  # 10:00 in Shanghai: a fixed clock, out of quiet hours
+    past = datetime(2030, 1, 7, 2, tzinfo=UTC)  # 10:00 in Shanghai: a fixed clock, out of quiet hours
     async with notifications.pool.acquire() as conn:
         await conn.execute("UPDATE reminders SET status = 'sent' WHERE status = 'scheduled'")  # isolate this test
         plans = [Planned("test", f"n{i}", past, f"customer:{i}", "sms", f"message {i}") for i in range(40)]
-        await use_cases.schedule(conn, plans, project_id=pid, customer_id=None, sale_id=None,
-                                 source_event=str(uuid.uuid4()), now=past)
+        await use_cases.schedule(
+            conn, plans, project_id=pid, customer_id=None, sale_id=None, source_event=str(uuid.uuid4()), now=past
+        )
     dsn = service_dsn(settings, "notifications")
     conns = [await asyncpg.connect(dsn) for _ in range(2)]
     try:
@@ -93,9 +134,15 @@ async def test_two_dispatchers_send_each_due_reminder_exactly_once(notifications
             await c.close()
     async with notifications.pool.acquire() as conn:
         sent = await conn.fetchval("SELECT count(*) FROM notifications WHERE project_id = $1", uuid.UUID(pid))
-        dupes = await conn.fetchval("SELECT count(*) FROM (SELECT reminder_id FROM notifications WHERE project_id = $1"
-                                    " GROUP BY reminder_id HAVING count(*) > 1) d", uuid.UUID(pid))
+        dupes = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT reminder_id FROM notifications WHERE project_id = $1"
+            " GROUP BY reminder_id HAVING count(*) > 1) d",
+            uuid.UUID(pid),
+        )
     assert sent == 40 and dupes == 0
-    listed = (await notifications.client.get("/v1/notifications", params={"recipient": "customer:3"},
-                                             headers=auth(settings, pid))).json()
+    listed = (
+        await notifications.client.get(
+            "/v1/notifications", params={"recipient": "customer:3"}, headers=auth(settings, pid)
+        )
+    ).json()
     assert listed[0]["channel"] == "sms" and listed[0]["status"] == "recorded" and listed[0]["body"] == "message 3"

@@ -4,7 +4,7 @@ order of events), quiet hours checked again at send time, failures backed off, w
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,12 +14,16 @@ from services.notifications.domain import Planned
 from shared import ownership
 from shared.auth_tokens import make_token
 from shared.catalogue import (
-    CUSTOMER_REGISTERED, DEPOSIT_REFUNDED, MORTGAGE_APPOINTMENT_SCHEDULED, PAYMENT_RECEIVED, SALE_CANCELLED,
+    CUSTOMER_REGISTERED,
+    DEPOSIT_REFUNDED,
+    MORTGAGE_APPOINTMENT_SCHEDULED,
+    PAYMENT_RECEIVED,
+    SALE_CANCELLED,
     SUBSCRIPTION_SIGNED,
 )
 from tests.support.apps import apply_event, running_app
 
-NOON = datetime(2030, 1, 7, 4, tzinfo=timezone.utc)  # 12:00 in Shanghai: fixed, so no test depends on the hour
+NOON = datetime(2030, 1, 7, 4, tzinfo=UTC)  # 12:00 in Shanghai: fixed, so no test depends on the hour
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +37,39 @@ def auth(settings, pid: str, role: str = "manager", sub: str = "m-1") -> dict[st
 
 
 async def subscribed(notifications, pid: str, **ids) -> dict:
-    data = {"sale_id": str(uuid.uuid4()), "unit_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()),
-            "price": "1000000.00", "consultant_id": "k-1",
-            "down_payment": {"amount": "300000.00",
-                             "due_date": (datetime.now(timezone.utc) + timedelta(days=30)).date().isoformat()}} | ids
+    data = {
+        "sale_id": str(uuid.uuid4()),
+        "unit_id": str(uuid.uuid4()),
+        "customer_id": str(uuid.uuid4()),
+        "price": "1000000.00",
+        "consultant_id": "k-1",
+        "down_payment": {
+            "amount": "300000.00",
+            "due_date": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+        },
+    } | ids
     await apply_event(notifications, consumers.on_subscription_signed, SUBSCRIPTION_SIGNED, data, pid)
     return data
 
 
 async def statuses(notifications, sale_id: str, kind: str | None = None) -> set[str]:
     async with notifications.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT status FROM reminders WHERE sale_id = $1 AND ($2::text IS NULL OR kind = $2)",
-                                uuid.UUID(sale_id), kind)
+        rows = await conn.fetch(
+            "SELECT status FROM reminders WHERE sale_id = $1 AND ($2::text IS NULL OR kind = $2)",
+            uuid.UUID(sale_id),
+            kind,
+        )
     return {r["status"] for r in rows}
 
 
 def payment(sale: dict, amount: str) -> dict:
-    return {"payment_id": str(uuid.uuid4()), "sale_id": sale["sale_id"], "unit_id": sale["unit_id"],
-            "kind": "down_payment", "amount": amount}
+    return {
+        "payment_id": str(uuid.uuid4()),
+        "sale_id": sale["sale_id"],
+        "unit_id": sale["unit_id"],
+        "kind": "down_payment",
+        "amount": amount,
+    }
 
 
 async def test_the_down_payment_paid_in_full_cancels_its_reminders_r28(notifications) -> None:
@@ -64,28 +83,46 @@ async def test_the_down_payment_paid_in_full_cancels_its_reminders_r28(notificat
 
 async def test_a_payment_seen_before_the_subscription_still_cancels(notifications) -> None:
     pid, sale_id, unit_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    early = {"payment_id": str(uuid.uuid4()), "sale_id": sale_id, "unit_id": unit_id, "kind": "down_payment",
-             "amount": "300000.00"}
+    early = {
+        "payment_id": str(uuid.uuid4()),
+        "sale_id": sale_id,
+        "unit_id": unit_id,
+        "kind": "down_payment",
+        "amount": "300000.00",
+    }
     await apply_event(notifications, consumers.on_payment_received, PAYMENT_RECEIVED, early, pid)
     await subscribed(notifications, pid, sale_id=sale_id, unit_id=unit_id)
     assert await statuses(notifications, sale_id) == {"cancelled"}
 
 
-async def test_a_cancelled_sale_or_refunded_deposit_cancels_and_a_late_schedule_is_born_cancelled(notifications) -> None:
+async def test_a_cancelled_sale_or_refunded_deposit_cancels_and_a_late_schedule_is_born_cancelled(
+    notifications,
+) -> None:
     pid = str(uuid.uuid4())
     sale = await subscribed(notifications, pid)
     cancelled = {k: sale[k] for k in ("sale_id", "unit_id", "customer_id")} | {"reason": "退订"}
     await apply_event(notifications, consumers.on_sale_cancelled, SALE_CANCELLED, cancelled, pid)
     assert await statuses(notifications, sale["sale_id"]) == {"cancelled"}
     late_sale = str(uuid.uuid4())  # the cancellation overtakes the subscription (other topic)
-    await apply_event(notifications, consumers.on_sale_cancelled, SALE_CANCELLED,
-                      cancelled | {"sale_id": late_sale}, pid)
+    await apply_event(
+        notifications, consumers.on_sale_cancelled, SALE_CANCELLED, cancelled | {"sale_id": late_sale}, pid
+    )
     await subscribed(notifications, pid, sale_id=late_sale)
     assert await statuses(notifications, late_sale) == {"cancelled"}
     refunded_sale = await subscribed(notifications, pid)
-    await apply_event(notifications, consumers.on_deposit_refunded, DEPOSIT_REFUNDED, {
-        "deposit_id": str(uuid.uuid4()), "hold_id": str(uuid.uuid4()), "unit_id": refunded_sale["unit_id"],
-        "customer_id": refunded_sale["customer_id"], "amount": "20000.00"}, pid)
+    await apply_event(
+        notifications,
+        consumers.on_deposit_refunded,
+        DEPOSIT_REFUNDED,
+        {
+            "deposit_id": str(uuid.uuid4()),
+            "hold_id": str(uuid.uuid4()),
+            "unit_id": refunded_sale["unit_id"],
+            "customer_id": refunded_sale["customer_id"],
+            "amount": "20000.00",
+        },
+        pid,
+    )
     assert await statuses(notifications, refunded_sale["sale_id"]) == {"cancelled"}
 
 
@@ -93,34 +130,55 @@ async def test_a_moved_appointment_replaces_the_old_reminders_r30(notifications)
     pid = str(uuid.uuid4())
     sale = await subscribed(notifications, pid)
     for days in (20, 25):
-        at = (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
-        await apply_event(notifications, consumers.on_mortgage_appointment, MORTGAGE_APPOINTMENT_SCHEDULED, {
-            "appointment_id": str(uuid.uuid4()), "sale_id": sale["sale_id"], "unit_id": sale["unit_id"],
-            "customer_id": sale["customer_id"], "at": at.isoformat(), "place": "ICBC", "documents": ["ID"]}, pid)
+        at = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+        await apply_event(
+            notifications,
+            consumers.on_mortgage_appointment,
+            MORTGAGE_APPOINTMENT_SCHEDULED,
+            {
+                "appointment_id": str(uuid.uuid4()),
+                "sale_id": sale["sale_id"],
+                "unit_id": sale["unit_id"],
+                "customer_id": sale["customer_id"],
+                "at": at.isoformat(),
+                "place": "ICBC",
+                "documents": ["ID"],
+            },
+            pid,
+        )
     async with notifications.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT status, due_at FROM reminders WHERE sale_id = $1 AND kind ="
-                                " 'mortgage_appointment'", uuid.UUID(sale["sale_id"]))
+        rows = await conn.fetch(
+            "SELECT status, due_at FROM reminders WHERE sale_id = $1 AND kind = 'mortgage_appointment'",
+            uuid.UUID(sale["sale_id"]),
+        )
     live = [r["due_at"] for r in rows if r["status"] == "scheduled"]
     assert len(rows) == 6 and len(live) == 3
-    assert min(live) > datetime.now(timezone.utc) + timedelta(days=17)  # the new appointment's, 7 days before
+    assert min(live) > datetime.now(UTC) + timedelta(days=17)  # the new appointment's, 7 days before
 
 
 async def _one_due(notifications, pid: str, due: datetime, channel: str = "sms") -> uuid.UUID:
     async with notifications.pool.acquire() as conn:
         await conn.execute("UPDATE reminders SET status = 'sent' WHERE status = 'scheduled'")  # isolate this test
-        await use_cases.schedule(conn, [Planned("test", "x", due, "customer:1", channel, "hello")], project_id=pid,
-                                 customer_id=None, sale_id=None, source_event=str(uuid.uuid4()), now=due)
+        await use_cases.schedule(
+            conn,
+            [Planned("test", "x", due, "customer:1", channel, "hello")],
+            project_id=pid,
+            customer_id=None,
+            sale_id=None,
+            source_event=str(uuid.uuid4()),
+            now=due,
+        )
         return await conn.fetchval("SELECT id FROM reminders WHERE project_id = $1", uuid.UUID(pid))
 
 
 async def test_a_backlog_inside_quiet_hours_waits_for_their_end_r15(notifications) -> None:
     pid = str(uuid.uuid4())
     reminder = await _one_due(notifications, pid, NOON)
-    night = datetime(2030, 1, 7, 15, tzinfo=timezone.utc)  # 23:00 in Shanghai: the dispatcher was away till now
+    night = datetime(2030, 1, 7, 15, tzinfo=UTC)  # 23:00 in Shanghai: the dispatcher was away till now
     async with notifications.pool.acquire() as conn:
         assert await use_cases.dispatch_due(conn, {}, now=night) == 0
         row = await conn.fetchrow("SELECT status, send_at FROM reminders WHERE id = $1", reminder)
-    assert row["status"] == "scheduled" and row["send_at"] == datetime(2030, 1, 8, 1, tzinfo=timezone.utc)  # 09:00
+    assert row["status"] == "scheduled" and row["send_at"] == datetime(2030, 1, 8, 1, tzinfo=UTC)  # 09:00
 
 
 class Broken:
@@ -146,8 +204,13 @@ async def test_a_consultant_sees_only_their_own_customers_reminders_r8(notificat
     pid = str(uuid.uuid4())
     mine, theirs = await subscribed(notifications, pid), await subscribed(notifications, pid)
     for sale, owner in ((mine, "k-1"), (theirs, "k-2")):
-        await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED,
-                          {"customer_id": sale["customer_id"], "owner_id": owner}, pid)
+        await apply_event(
+            notifications,
+            ownership.on_customer_registered,
+            CUSTOMER_REGISTERED,
+            {"customer_id": sale["customer_id"], "owner_id": owner},
+            pid,
+        )
     k1 = auth(settings, pid, "consultant", "k-1")
     r = await notifications.client.get("/v1/reminders", params={"customer_id": theirs["customer_id"]}, headers=k1)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
@@ -162,8 +225,9 @@ async def test_a_consultant_sees_only_their_own_customers_reminders_r8(notificat
 async def test_reminders_page_with_link_next(notifications, settings) -> None:
     pid = str(uuid.uuid4())
     sale = await subscribed(notifications, pid)  # four reminders
-    first = await notifications.client.get("/v1/reminders", params={"sale_id": sale["sale_id"], "limit": 3},
-                                           headers=auth(settings, pid))
+    first = await notifications.client.get(
+        "/v1/reminders", params={"sale_id": sale["sale_id"], "limit": 3}, headers=auth(settings, pid)
+    )
     assert len(first.json()) == 3 and 'rel="next"' in first.headers["link"]
     rest = await notifications.client.get(first.headers["link"].split(">")[0].lstrip("<"), headers=auth(settings, pid))
     assert len(rest.json()) == 1 and "link" not in rest.headers

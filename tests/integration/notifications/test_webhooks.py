@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -46,9 +46,14 @@ class Receiver:
             self.slow_once = False
             await asyncio.sleep(3)
         verified = [s for s in self.secrets if _verifies(s, body, dict(request.headers))]
-        self.got.append({"id": request.headers["webhook-id"], "verified_with": verified,
-                         "signatures": request.headers["webhook-signature"].split(" "),
-                         "event": orjson.loads(body)})
+        self.got.append(
+            {
+                "id": request.headers["webhook-id"],
+                "verified_with": verified,
+                "signatures": request.headers["webhook-signature"].split(" "),
+                "event": orjson.loads(body),
+            }
+        )
         return Response(status_code=self.answers.pop(0) if self.answers else 200)
 
     async def start(self) -> None:
@@ -102,28 +107,45 @@ def manager(settings, pid: str) -> dict[str, str]:
 
 
 async def endpoint(notifications, settings, receiver: Receiver, pid: str, events: list[str] | None = None) -> dict:
-    r = await notifications.client.post("/v1/webhooks", headers=manager(settings, pid), json={
-        "project_id": pid, "url": receiver.url, "events": events or [PROPERTY_HANDOFF.name, HANDOVER_COMPLETED.name]})
+    r = await notifications.client.post(
+        "/v1/webhooks",
+        headers=manager(settings, pid),
+        json={
+            "project_id": pid,
+            "url": receiver.url,
+            "events": events or [PROPERTY_HANDOFF.name, HANDOVER_COMPLETED.name],
+        },
+    )
     assert r.status_code == 201, r.text
     receiver.secrets.append(r.json()["secret"])
     return r.json()
 
 
 def _handover(pid: str, unit_id: str) -> dict:
-    return {"sale_id": str(uuid.uuid4()), "unit_id": unit_id, "customer_id": str(uuid.uuid4()),
-            "handed_over_at": datetime.now(timezone.utc).isoformat()}
+    return {
+        "sale_id": str(uuid.uuid4()),
+        "unit_id": unit_id,
+        "customer_id": str(uuid.uuid4()),
+        "handed_over_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def _handoff(unit_id: str) -> dict:
-    return {"handoff_id": str(uuid.uuid4()), "unit_id": unit_id, "project": {"code": "P"},
-            "unit": {"building": "1", "number": "101"}, "resident": {"name": "Resident"},
-            "handed_over_at": datetime.now(timezone.utc).isoformat()}
+    return {
+        "handoff_id": str(uuid.uuid4()),
+        "unit_id": unit_id,
+        "project": {"code": "P"},
+        "unit": {"building": "1", "number": "101"},
+        "resident": {"name": "Resident"},
+        "handed_over_at": datetime.now(UTC).isoformat(),
+    }
 
 
 async def publish(notifications, handler, topic, data: dict, pid: str, env=None):
     """Hand the service an event as its inbox would (the same envelope again is a duplicate delivery)."""
-    env = env or new_envelope(topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"),
-                              producer="test", project_id=pid)
+    env = env or new_envelope(
+        topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"), producer="test", project_id=pid
+    )
     async with notifications.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
     return env
@@ -136,14 +158,16 @@ async def now_due(notifications) -> None:
 
 
 async def test_a_unit_arrives_signed_and_in_order_even_when_its_handoff_is_consumed_first(
-        notifications, settings, receiver) -> None:
+    notifications, settings, receiver
+) -> None:
     pid, unit = str(uuid.uuid4()), str(uuid.uuid4())
     await endpoint(notifications, settings, receiver, pid)
     handoff = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(unit), pid)
     await asyncio.sleep(1.5)  # the worker runs twice a second: the hand-off must wait for its handover
     assert receiver.got == []
-    handover = await publish(notifications, consumers.on_handover_completed, HANDOVER_COMPLETED,
-                             _handover(pid, unit), pid)
+    handover = await publish(
+        notifications, consumers.on_handover_completed, HANDOVER_COMPLETED, _handover(pid, unit), pid
+    )
     await async_wait_for(lambda: _true(len(receiver.got) == 2), timeout=15, what="both deliveries")
     assert [g["id"] for g in receiver.got] == [str(handover.id), str(handoff.id)]
     assert all(g["verified_with"] == receiver.secrets for g in receiver.got)
@@ -151,7 +175,8 @@ async def test_a_unit_arrives_signed_and_in_order_even_when_its_handoff_is_consu
 
 
 async def test_a_500_is_retried_with_the_same_id_and_a_duplicate_event_delivers_once(
-        notifications, settings, receiver) -> None:
+    notifications, settings, receiver
+) -> None:
     pid, unit = str(uuid.uuid4()), str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [HANDOVER_COMPLETED.name])
     receiver.answers = [500]
@@ -161,8 +186,9 @@ async def test_a_500_is_retried_with_the_same_id_and_a_duplicate_event_delivers_
     await now_due(notifications)
     await async_wait_for(lambda: _true(len(receiver.got) == 2), timeout=15, what="the retry")
     assert {g["id"] for g in receiver.got} == {str(env.id)}
-    log = (await notifications.client.get(f"/v1/webhooks/{hook['id']}/deliveries",
-                                          headers=manager(settings, pid))).json()
+    log = (
+        await notifications.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=manager(settings, pid))
+    ).json()
     assert [a["status_code"] for a in log] == [500, 200] and log[-1]["status"] == "delivered"
 
 
@@ -170,13 +196,19 @@ async def test_a_receiver_down_for_a_while_gets_every_handoff_once(notifications
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
     await receiver.stop()
-    events = [await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
-              for _ in range(3)]
+    events = [
+        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+        for _ in range(3)
+    ]
 
     async def all_failed_once():
         async with notifications.pool.acquire() as conn:
-            return await conn.fetchval("SELECT count(*) FROM webhook_attempts WHERE endpoint_id = $1",
-                                       uuid.UUID(hook["id"])) >= 3
+            return (
+                await conn.fetchval(
+                    "SELECT count(*) FROM webhook_attempts WHERE endpoint_id = $1", uuid.UUID(hook["id"])
+                )
+                >= 3
+            )
 
     await async_wait_for(all_failed_once, timeout=15, what="three failed attempts")
     await receiver.start()
@@ -207,23 +239,27 @@ async def test_a_slow_receiver_times_out_and_is_tried_again(notifications, setti
 
     async def attempts() -> list:
         async with notifications.pool.acquire() as conn:
-            return await conn.fetch("SELECT status_code, error FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id",
-                                    uuid.UUID(hook["id"]))
+            return await conn.fetch(
+                "SELECT status_code, error FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id",
+                uuid.UUID(hook["id"]),
+            )
 
     await async_wait_for(attempts, timeout=15, what="the timed-out attempt")
     first = (await attempts())[0]
     assert first["status_code"] is None and "Timeout" in first["error"]
     await asyncio.sleep(3)  # the slow answer finishes on the receiver's side
     await now_due(notifications)
-    await async_wait_for(lambda: _true(any(g["id"] == str(env.id) for g in receiver.got[1:])), timeout=15,
-                         what="the retry")
+    await async_wait_for(
+        lambda: _true(any(g["id"] == str(env.id) for g in receiver.got[1:])), timeout=15, what="the retry"
+    )
 
 
 async def test_after_a_rotation_deliveries_carry_both_signatures(notifications, settings, receiver) -> None:
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
-    rotated = await notifications.client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
-                                              headers=manager(settings, pid))
+    rotated = await notifications.client.post(
+        f"/v1/webhooks/{hook['id']}/rotate-secret", headers=manager(settings, pid)
+    )
     receiver.secrets.append(rotated.json()["secret"])
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
     await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the delivery")
@@ -231,9 +267,13 @@ async def test_after_a_rotation_deliveries_carry_both_signatures(notifications, 
 
 
 def _signed(secret: str, body: bytes) -> dict[str, str]:
-    msg_id, now = str(uuid.uuid4()), datetime.now(timezone.utc)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()), "content-type": "application/json"}
+    msg_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        "content-type": "application/json",
+    }
 
 
 async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notifications, settings, receiver) -> None:
@@ -249,43 +289,57 @@ async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notif
     ok = await notifications.client.post(url, content=body, headers=_signed(hook["secret"], body))
     assert ok.status_code == 200 and ok.json()["acknowledged"] is True
     async with notifications.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = 'estate.property.handoff-acknowledged.v1'"
-                                " AND key = $1", data["unit_id"])
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = 'estate.property.handoff-acknowledged.v1' AND key = $1",
+            data["unit_id"],
+        )
     assert [orjson.loads(bytes(r["payload"]))["data"]["resident_account_id"] for r in rows] == ["PM-7"]
 
 
-@pytest.mark.parametrize("url, code", [("ftp://example.com/x", "unsafe_url"), ("http://127.0.0.1:9/x", "unsafe_url"),
-                                        ("http://10.1.2.3/x", "unsafe_url"), ("http://169.254.169.254/x", "unsafe_url")])
+@pytest.mark.parametrize(
+    "url, code",
+    [
+        ("ftp://example.com/x", "unsafe_url"),
+        ("http://127.0.0.1:9/x", "unsafe_url"),
+        ("http://10.1.2.3/x", "unsafe_url"),
+        ("http://169.254.169.254/x", "unsafe_url"),
+    ],
+)
 async def test_unsafe_urls_are_refused_when_private_targets_are_not_allowed(settings, url, code) -> None:
     async with running_app(build_spec(), settings.model_copy(update={"webhook_allow_private": False})) as svc:
         pid = str(uuid.uuid4())
-        r = await svc.client.post("/v1/webhooks", headers=manager(settings, pid), json={
-            "project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]})
+        r = await svc.client.post(
+            "/v1/webhooks",
+            headers=manager(settings, pid),
+            json={"project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]},
+        )
     assert r.status_code == 422 and r.json()["error"]["code"] == code
 
 
 async def test_a_handoff_unacknowledged_for_three_days_is_reported_to_the_manager_once(notifications) -> None:
     pid, data = str(uuid.uuid4()), _handoff(str(uuid.uuid4()))
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
-    later = datetime.now(timezone.utc) + timedelta(days=3, minutes=1)
+    later = datetime.now(UTC) + timedelta(days=3, minutes=1)
     async with notifications.pool.acquire() as conn:
         assert await webhooks.report_unacknowledged(conn, now=later - timedelta(minutes=2)) == 0  # not yet 3 days
         assert await webhooks.report_unacknowledged(conn, now=later) >= 1
         assert await webhooks.report_unacknowledged(conn, now=later) == 0
-        row = await conn.fetchrow("SELECT recipient, kind FROM reminders WHERE source_event = $1",
-                                  f"handoff:{data['handoff_id']}")
+        row = await conn.fetchrow(
+            "SELECT recipient, kind FROM reminders WHERE source_event = $1", f"handoff:{data['handoff_id']}"
+        )
     assert (row["recipient"], row["kind"]) == (f"role:manager:{pid}", "handoff_unacknowledged")
 
 
 async def test_two_workers_never_claim_the_same_delivery(notifications, settings) -> None:
     pid = str(uuid.uuid4())
     async with notifications.pool.acquire() as conn:
-        hook = await webhooks.register_endpoint(conn, uuid.UUID(pid), "http://127.0.0.1:9/none",
-                                                [PROPERTY_HANDOFF.name], None, "m-1", allow_private=True)
+        hook = await webhooks.register_endpoint(
+            conn, uuid.UUID(pid), "http://127.0.0.1:9/none", [PROPERTY_HANDOFF.name], None, "m-1", allow_private=True
+        )
         await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id <> $1", uuid.UUID(hook["id"]))
     for _ in range(12):
         await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
-    later = datetime.now(timezone.utc) + timedelta(minutes=10)  # past any lease or first retry of the running worker
+    later = datetime.now(UTC) + timedelta(minutes=10)  # past any lease or first retry of the running worker
     async with notifications.pool.acquire() as one, notifications.pool.acquire() as two:
         claims = await asyncio.gather(webhooks.claim(one, 8, now=later), webhooks.claim(two, 8, now=later))
     seqs = [r["seq"] for batch in claims for r in batch]

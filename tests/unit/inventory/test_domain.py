@@ -8,16 +8,37 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.inventory.domain import (
-    TRANSITIONS, InvalidInput, InvalidTransition, PriceBelowFiled, ProjectSettings, QuoteRequest, UnitStatus,
-    check_transition, deed_tax_rate, discounted_price, equal_instalment, equal_principal, instalment_plan, money,
-    parse_settings, parse_unit_rows, quote,
+    TRANSITIONS,
+    InvalidInput,
+    InvalidTransition,
+    PriceBelowFiled,
+    ProjectSettings,
+    QuoteRequest,
+    UnitStatus,
+    check_transition,
+    deed_tax_rate,
+    discounted_price,
+    equal_instalment,
+    equal_principal,
+    instalment_plan,
+    money,
+    parse_settings,
+    parse_unit_rows,
+    quote,
 )
 
 S = UnitStatus
-ALLOWED = {(S.AVAILABLE, S.HELD), (S.AVAILABLE, S.RESERVED), (S.HELD, S.AVAILABLE), (S.HELD, S.RESERVED),
-           (S.RESERVED, S.SUBSCRIBED), (S.RESERVED, S.AVAILABLE), (S.SUBSCRIBED, S.CONTRACTED),
-           (S.SUBSCRIBED, S.AVAILABLE),  # 退订
-           (S.CONTRACTED, S.HANDED_OVER)}
+ALLOWED = {
+    (S.AVAILABLE, S.HELD),
+    (S.AVAILABLE, S.RESERVED),
+    (S.HELD, S.AVAILABLE),
+    (S.HELD, S.RESERVED),
+    (S.RESERVED, S.SUBSCRIBED),
+    (S.RESERVED, S.AVAILABLE),
+    (S.SUBSCRIBED, S.CONTRACTED),
+    (S.SUBSCRIBED, S.AVAILABLE),  # 退订
+    (S.CONTRACTED, S.HANDED_OVER),
+}
 
 
 @pytest.mark.parametrize("current", list(S))
@@ -41,24 +62,49 @@ def test_a_contract_needs_a_subscription_first_r29() -> None:
 def test_settings_defaults_and_validation() -> None:
     s = parse_settings(None)
     assert (s.hold_minutes, s.protection_days, s.cash_limit, s.cash_banking_days, s.quiet_hours) == (
-        30, 20, Decimal("10000.00"), 2, "21:00-09:00")
+        30,
+        20,
+        Decimal("10000.00"),
+        2,
+        "21:00-09:00",
+    )
     assert parse_settings({"hold_minutes": 15, "cash_limit": "5000.00"}).hold_minutes == 15
-    for bad in ({"hold_minutes": 0}, {"hold_minutes": "x"}, {"quiet_hours": "25:00-09:00"}, {"timezone": "Mars/Base"},
-                {"cash_limit": "-1"}, {"nonsense": 1}, {"hold_minutes": True}):
+    for bad in (
+        {"hold_minutes": 0},
+        {"hold_minutes": "x"},
+        {"quiet_hours": "25:00-09:00"},
+        {"timezone": "Mars/Base"},
+        {"cash_limit": "-1"},
+        {"nonsense": 1},
+        {"hold_minutes": True},
+    ):
         with pytest.raises(InvalidInput):
             parse_settings(bad)
 
 
 def _row(**over):
-    row = {"building": "B1", "number": "101", "floor": 1, "layout": "3BR", "area_m2": "89.50",
-           "list_price": "2000000.00", "floor_price": "1800000.00"}
+    row = {
+        "building": "B1",
+        "number": "101",
+        "floor": 1,
+        "layout": "3BR",
+        "area_m2": "89.50",
+        "list_price": "2000000.00",
+        "floor_price": "1800000.00",
+    }
     row.update(over)
     return row
 
 
 def test_unit_rows_report_every_bad_row_and_field() -> None:
-    rows = [_row(), _row(number="102", floor="x", area_m2="-3"), _row(number="101"), "nope",
-            _row(number="104", list_price=None), _row(number="105", floor_price="2100000")]
+    rows = [
+        _row(),
+        _row(number="102", floor="x", area_m2="-3"),
+        _row(number="101"),
+        "nope",
+        _row(number="104", list_price=None),
+        _row(number="105", floor_price="2100000"),
+    ]
     units, problems = parse_unit_rows(rows)
     found = {(p.row, p.field) for p in problems}
     assert found == {(2, "floor"), (2, "area_m2"), (3, "number"), (4, "*"), (5, "list_price"), (6, "floor_price")}
@@ -68,7 +114,9 @@ def test_unit_rows_report_every_bad_row_and_field() -> None:
 def test_discount_never_below_the_filed_floor_r21() -> None:
     req = QuoteRequest(discount_percent=Decimal("10"))
     assert discounted_price(Decimal("2000000.00"), Decimal("1800000.00"), req) == (
-        Decimal("200000.00"), Decimal("1800000.00"))
+        Decimal("200000.00"),
+        Decimal("1800000.00"),
+    )
     with pytest.raises(PriceBelowFiled):
         discounted_price(Decimal("2000000.00"), Decimal("1800000.00"), QuoteRequest(discount_percent=Decimal("10.01")))
 
@@ -112,7 +160,7 @@ def test_equal_instalment_repays_the_loan_to_within_rounding(loan, rate_bp, year
 def test_equal_principal_payments_fall_and_repay_exactly(loan, rate_bp, years) -> None:
     loan_d, rate, n = Decimal(loan), Decimal(rate_bp) / 10_000, years * 12
     months = equal_principal(loan_d, rate, n)
-    assert all(a >= b for a, b in zip(months, months[1:]))
+    assert all(a >= b for a, b in zip(months, months[1:], strict=False))
     interest = sum(months) - loan_d
     expected = loan_d * rate / 12 * (n + 1) / 2
     assert abs(interest - expected) <= Decimal("0.005") * n
@@ -132,7 +180,9 @@ def test_a_full_quote() -> None:
     assert q["total_cost"] == "1976660.00"
     mortgage = q["plans"]["mortgage"]
     assert mortgage["down_payment"] == "585000.00" and mortgage["loan"] == "1365000.00"
-    assert Decimal(mortgage["equal_principal"]["first_month"]) > Decimal(mortgage["equal_instalment"]["monthly_payment"])
+    assert Decimal(mortgage["equal_principal"]["first_month"]) > Decimal(
+        mortgage["equal_instalment"]["monthly_payment"]
+    )
     with pytest.raises(InvalidInput):
         quote(unit, QuoteRequest(down_payment_ratio=Decimal("0.1")), ProjectSettings())
 
@@ -153,8 +203,9 @@ def test_r20_equal_instalment_is_the_textbook_formula_to_the_fen(loan, rate_bp, 
     assert equal_instalment(Decimal(loan), Decimal(rate_bp) / 10_000, n) == _fen(exact)
 
 
-@given(loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(0, 900), years=st.integers(1, 30),
-       k=st.integers(1, 360))
+@given(
+    loan=st.integers(10_000, 5_000_000), rate_bp=st.integers(0, 900), years=st.integers(1, 30), k=st.integers(1, 360)
+)
 def test_r20_equal_principal_month_k_is_the_textbook_formula_to_the_fen(loan, rate_bp, years, k) -> None:
     r, n = Fraction(rate_bp, 10_000) / 12, years * 12
     k = min(k, n)
@@ -165,11 +216,25 @@ def test_r20_equal_principal_month_k_is_the_textbook_formula_to_the_fen(loan, ra
 def test_r20_quote_names_every_part_of_the_cost_and_every_plan() -> None:
     unit = {"list_price": Decimal("1000000.00"), "floor_price": Decimal("900000.00"), "area_m2": Decimal("120.00")}
     s = ProjectSettings(other_fees={"registration": Decimal("80.00")}, maintenance_fund_per_m2=Decimal("100.00"))
-    q = quote(unit, QuoteRequest(discount_percent=Decimal("2"), discount_amount=Decimal("1000"), first_home=True,
-                                 down_payment_ratio=Decimal("0.35"), years=20, annual_rate=Decimal("0.035"),
-                                 instalments=4), s)
-    assert (q["discount"], q["price"], q["deed_tax_rate"], q["deed_tax"]) == ("21000.00", "979000.00", "0.015",
-                                                                             "14685.00")
+    q = quote(
+        unit,
+        QuoteRequest(
+            discount_percent=Decimal("2"),
+            discount_amount=Decimal("1000"),
+            first_home=True,
+            down_payment_ratio=Decimal("0.35"),
+            years=20,
+            annual_rate=Decimal("0.035"),
+            instalments=4,
+        ),
+        s,
+    )
+    assert (q["discount"], q["price"], q["deed_tax_rate"], q["deed_tax"]) == (
+        "21000.00",
+        "979000.00",
+        "0.015",
+        "14685.00",
+    )
     assert q["maintenance_fund"] == "12000.00" and q["other_fees"] == {"registration": "80.00"}
     assert q["taxes_and_fees"] == "26765.00" and q["total_cost"] == "1005765.00"
     m = q["plans"]["mortgage"]
@@ -186,12 +251,23 @@ def _annuity(p: int, r: Fraction, n: int) -> Fraction:
     return p * r * (1 + r) ** n / ((1 + r) ** n - 1)
 
 
-@pytest.mark.parametrize("bad", [
-    {"hold_minutes": 10**9}, {"protection_days": 0}, {"cash_banking_days": 31}, {"deed_tax_other": "1.5"},
-    {"deed_tax_other": "NaN"}, {"maintenance_fund_per_m2": "1e400"}, {"cash_limit": 10000.5},
-    {"other_fees": {"registration": "-1"}}, {"other_fees": ["x"]}, {"timezone": ""}, {"quiet_hours": 2100},
-    {"deed_tax_area_threshold_m2": "0"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"hold_minutes": 10**9},
+        {"protection_days": 0},
+        {"cash_banking_days": 31},
+        {"deed_tax_other": "1.5"},
+        {"deed_tax_other": "NaN"},
+        {"maintenance_fund_per_m2": "1e400"},
+        {"cash_limit": 10000.5},
+        {"other_fees": {"registration": "-1"}},
+        {"other_fees": ["x"]},
+        {"timezone": ""},
+        {"quiet_hours": 2100},
+        {"deed_tax_area_threshold_m2": "0"},
+    ],
+)
 def test_settings_out_of_range_are_refused_with_the_setting_named(bad) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_settings(bad)
@@ -207,12 +283,24 @@ def test_settings_keep_money_to_the_fen_and_publish_strings() -> None:
 
 
 def test_unit_rows_refuse_what_the_tables_cannot_hold() -> None:
-    rows = [_row(area_m2="1e400"), _row(number="102", list_price="9999999999999.00"), _row(number="103", floor=True),
-            _row(number="104", list_price=2000000.5), _row(number="x" * 41), _row(number="106", building=["B"]),
-            _row(number="107", area_m2=89.5)]
+    rows = [
+        _row(area_m2="1e400"),
+        _row(number="102", list_price="9999999999999.00"),
+        _row(number="103", floor=True),
+        _row(number="104", list_price=2000000.5),
+        _row(number="x" * 41),
+        _row(number="106", building=["B"]),
+        _row(number="107", area_m2=89.5),
+    ]
     _, problems = parse_unit_rows(rows)
-    assert {(p.row, p.field) for p in problems} == {(1, "area_m2"), (2, "list_price"), (3, "floor"),
-                                                   (4, "list_price"), (5, "number"), (6, "building")}
+    assert {(p.row, p.field) for p in problems} == {
+        (1, "area_m2"),
+        (2, "list_price"),
+        (3, "floor"),
+        (4, "list_price"),
+        (5, "number"),
+        (6, "building"),
+    }
 
 
 def test_money_rounds_half_up_and_refuses_non_numbers() -> None:

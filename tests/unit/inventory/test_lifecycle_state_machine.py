@@ -4,7 +4,7 @@ or open sale per unit; a refunded deposit never holds a sale; the status says wh
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -20,7 +20,7 @@ CUSTOMERS = ("c1", "c2", "c3")
 class UnitLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
         self.units = {u: Unit(u) for u in UNITS}
         self.next_hold = 0
         self.deposits: list[tuple[str, str]] = []  # (unit, hold) of deposits payments took

@@ -11,17 +11,30 @@ from shared.errors import ApiError
 
 
 def test_the_briefs_shape_with_a_percent_and_a_plan() -> None:
-    body = QuoteBody.model_validate({"discount": {"percent": "5"}, "first_home": False,
-                                     "plan": {"down_payment_ratio": "0.4", "years": 25, "annual_rate": "0.035"}})
-    assert _quote_request(body) == QuoteRequest(discount_percent=Decimal("5"), first_home=False,
-                                                down_payment_ratio=Decimal("0.4"), years=25,
-                                                annual_rate=Decimal("0.035"))
+    body = QuoteBody.model_validate(
+        {
+            "discount": {"percent": "5"},
+            "first_home": False,
+            "plan": {"down_payment_ratio": "0.4", "years": 25, "annual_rate": "0.035"},
+        }
+    )
+    assert _quote_request(body) == QuoteRequest(
+        discount_percent=Decimal("5"),
+        first_home=False,
+        down_payment_ratio=Decimal("0.4"),
+        years=25,
+        annual_rate=Decimal("0.035"),
+    )
 
 
-@pytest.mark.parametrize("discount,expected", [
-    ("5%", QuoteRequest(discount_percent=Decimal("5"))), ("50000.00", QuoteRequest(discount_amount=Decimal("50000.00"))),
-    ({"amount": "100"}, QuoteRequest(discount_amount=Decimal("100"))),
-])
+@pytest.mark.parametrize(
+    "discount,expected",
+    [
+        ("5%", QuoteRequest(discount_percent=Decimal("5"))),
+        ("50000.00", QuoteRequest(discount_amount=Decimal("50000.00"))),
+        ({"amount": "100"}, QuoteRequest(discount_amount=Decimal("100"))),
+    ],
+)
 def test_a_discount_is_an_amount_or_a_percent(discount, expected) -> None:
     assert _quote_request(QuoteBody.model_validate({"discount": discount})) == expected
 
@@ -39,9 +52,18 @@ def test_an_unreadable_discount_is_a_422(discount) -> None:
     assert caught.value.status == 422
 
 
-@pytest.mark.parametrize("body", [{"discount": True}, {"discount": 30000}, {"discount": {"amount": 0.1}},
-                                  {"annual_rate": "1e-1000000"}, {"plan": {"annual_rate": "1e-1000000"}},
-                                  {"discount_amount": "1000000.005"}, {"years": 10**30}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"discount": True},
+        {"discount": 30000},
+        {"discount": {"amount": 0.1}},
+        {"annual_rate": "1e-1000000"},
+        {"plan": {"annual_rate": "1e-1000000"}},
+        {"discount_amount": "1000000.005"},
+        {"years": 10**30},
+    ],
+)
 def test_a_discount_or_term_that_is_not_one_is_refused(body) -> None:
     """Issue 8: {"discount": true} was 1 yuan off; a JSON number is not money; a rate of 1e-1000000 was a 500."""
     with pytest.raises(ValidationError):

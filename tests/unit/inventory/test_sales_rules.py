@@ -1,14 +1,23 @@
 """The deal's paperwork rules in the pure domain: subscription (R27), contract (R29), handover (R32)."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from services.inventory.domain import check_cancellation
 from services.inventory.domain import (
-    BuyerSignatureRequired, ContractSigning, IdCopyRequired, InvalidInput, InvalidTransition, PoaNotNotarized,
-    SubscriptionTerms, UnitStatus, check_contract, check_handover, check_subscription,
+    BuyerSignatureRequired,
+    ContractSigning,
+    IdCopyRequired,
+    InvalidInput,
+    InvalidTransition,
+    PoaNotNotarized,
+    SubscriptionTerms,
+    UnitStatus,
+    check_cancellation,
+    check_contract,
+    check_handover,
+    check_subscription,
 )
 
 S = UnitStatus
@@ -39,8 +48,15 @@ def test_r27_the_buyer_signs_in_person() -> None:
     assert caught.value.code == "buyer_signature_required"
 
 
-@pytest.mark.parametrize("down,due", [(Decimal("0.00"), TODAY), (Decimal("-1.00"), TODAY),
-                                      (PRICE + Decimal("0.01"), TODAY), (Decimal("1.00"), TODAY - timedelta(days=1))])
+@pytest.mark.parametrize(
+    "down,due",
+    [
+        (Decimal("0.00"), TODAY),
+        (Decimal("-1.00"), TODAY),
+        (PRICE + Decimal("0.01"), TODAY),
+        (Decimal("1.00"), TODAY - timedelta(days=1)),
+    ],
+)
 def test_r27_the_agreement_is_free_of_errors(down, due) -> None:
     with pytest.raises(InvalidInput) as caught:
         check_subscription(S.RESERVED, terms(down_payment=down, due_date=due), PRICE, TODAY)
@@ -87,7 +103,7 @@ def test_r29_a_contract_only_follows_a_subscription_even_with_bad_papers(status)
 
 
 def test_r32_handover_follows_the_contract_at_a_time_with_an_offset() -> None:
-    signed = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # a fixed clock: no test depends on today
+    signed = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a fixed clock: no test depends on today
     now = signed + timedelta(days=200)
     check_handover(S.CONTRACTED, signed + timedelta(days=200), signed, now)
     check_handover(S.CONTRACTED, signed, None, now)
@@ -98,20 +114,22 @@ def test_r32_handover_follows_the_contract_at_a_time_with_an_offset() -> None:
 
 
 def test_r32_a_handover_in_the_future_is_refused_so_the_handoff_never_carries_it() -> None:
-    now = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     check_handover(S.CONTRACTED, now + timedelta(hours=23), None, now)
     with pytest.raises(InvalidInput) as refused:
-        check_handover(S.CONTRACTED, datetime(2999, 1, 1, tzinfo=timezone.utc), None, now)
+        check_handover(S.CONTRACTED, datetime(2999, 1, 1, tzinfo=UTC), None, now)
     assert refused.value.code == "date_out_of_range"
 
 
 def test_r27_the_down_payment_falls_due_within_a_year() -> None:
     today = date(2026, 11, 23)
-    check_subscription(S.RESERVED, SubscriptionTerms(True, Decimal("1.00"), today + timedelta(days=366)),
-                       Decimal("100.00"), today)
+    check_subscription(
+        S.RESERVED, SubscriptionTerms(True, Decimal("1.00"), today + timedelta(days=366)), Decimal("100.00"), today
+    )
     with pytest.raises(InvalidInput) as refused:
-        check_subscription(S.RESERVED, SubscriptionTerms(True, Decimal("1.00"), date(9999, 12, 31)),
-                           Decimal("100.00"), today)
+        check_subscription(
+            S.RESERVED, SubscriptionTerms(True, Decimal("1.00"), date(9999, 12, 31)), Decimal("100.00"), today
+        )
     assert refused.value.code == "date_out_of_range"
 
 
@@ -126,4 +144,4 @@ def test_a_sale_is_cancelled_only_while_reserved_or_subscribed(status) -> None:
 @pytest.mark.parametrize("status", [s for s in S if s is not S.CONTRACTED])
 def test_r32_no_keys_before_the_contract(status) -> None:
     with pytest.raises(InvalidTransition):
-        check_handover(status, datetime(2027, 6, 1, tzinfo=timezone.utc), None, datetime(2027, 6, 1, tzinfo=timezone.utc))
+        check_handover(status, datetime(2027, 6, 1, tzinfo=UTC), None, datetime(2027, 6, 1, tzinfo=UTC))

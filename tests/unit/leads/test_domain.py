@@ -1,37 +1,76 @@
 """Leads rules, one group per rule: phones (R4, R6), key visitors (R5), visibility (R8), assignment (R9),
 protection and credit (R10), cadence (R12, R13), follow-ups (R14, R16), privacy (R18), calls (R1)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.leads.domain import (
-    CADENCE, CHANNELS, VISITOR_TYPES, Grade, InvalidInput, InvalidPhone, check_assignment, check_call, check_followup,
-    check_registration, credited_consultant, decide_registration, followup_due, is_key_visitor, is_overdue,
-    is_protected, mask_phone, may_see, normalise_phone, protected_until, resident_for_handoff, rings_of, sees_all,
-    standing_at, Touch,
+    CADENCE,
+    CHANNELS,
+    VISITOR_TYPES,
+    Grade,
+    InvalidInput,
+    InvalidPhone,
+    Touch,
+    check_assignment,
+    check_call,
+    check_followup,
+    check_registration,
+    credited_consultant,
+    decide_registration,
+    followup_due,
+    is_key_visitor,
+    is_overdue,
+    is_protected,
+    mask_phone,
+    may_see,
+    normalise_phone,
+    protected_until,
+    resident_for_handoff,
+    rings_of,
+    sees_all,
+    standing_at,
 )
 from shared.auth import ROLES
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc))
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 staff = st.sampled_from(["c-1", "c-2", "c-3"])
 
 
 # -- R4, R6: one phone, one form --------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138-1234-5678",
-                                 "0086 13812345678", "86 13812345678", "１３８１２３４５６７８",
-                                 " 13812345678 "])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138-1234-5678",
+        "0086 13812345678",
+        "86 13812345678",
+        "１３８１２３４５６７８",
+        " 13812345678 ",
+    ],
+)
 def test_chinese_mobiles_normalise_to_one_form_r4(raw: str) -> None:
     assert normalise_phone(raw) == "+8613812345678"
 
 
-@pytest.mark.parametrize("raw, e164", [("010-12345678", "+861012345678"), ("(010) 1234 5678", "+861012345678"),
-                                       ("021 6123 4567", "+862161234567"), ("+852 9123 4567", "+85291234567"),
-                                       ("+1 650 253 0000", "+16502530000")])
+@pytest.mark.parametrize(
+    "raw, e164",
+    [
+        ("010-12345678", "+861012345678"),
+        ("(010) 1234 5678", "+861012345678"),
+        ("021 6123 4567", "+862161234567"),
+        ("+852 9123 4567", "+85291234567"),
+        ("+1 650 253 0000", "+16502530000"),
+    ],
+)
 def test_landlines_and_foreign_numbers_keep_their_own_form(raw: str, e164: str) -> None:
     assert normalise_phone(raw) == e164
 
@@ -54,6 +93,7 @@ def test_every_valid_mobile_has_one_e164_form_and_masks_to_3_stars_4(mobile: str
 
 
 # -- R5, R6: registration ---------------------------------------------------------------------------
+
 
 def test_a_description_without_a_phone_is_enough_r6() -> None:
     check_registration("lady in the red coat", "customer", None)
@@ -82,6 +122,7 @@ def test_staff_and_peers_are_key_visitors_not_leads_r5() -> None:
 
 # -- R8: who sees whom -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_owner_and_managers_see_a_customer_r8(role: str) -> None:
     assert may_see("c-1", "c-1", role)  # one's own
@@ -89,6 +130,7 @@ def test_only_the_owner_and_managers_see_a_customer_r8(role: str) -> None:
 
 
 # -- R9: the manager's decision --------------------------------------------------------------------
+
 
 def test_an_assignment_names_the_consultant_and_the_reason_r9() -> None:
     check_assignment("c-1", "c-2", "c-2 first received them (visit register)")
@@ -100,8 +142,10 @@ def test_an_assignment_names_the_consultant_and_the_reason_r9() -> None:
 
 # -- R10: protection, re-registration, credit -------------------------------------------------------
 
-@given(last=moments, days=st.integers(1, 365),
-       delta=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+
+@given(
+    last=moments, days=st.integers(1, 365), delta=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400))
+)
 def test_protection_lasts_exactly_the_period_after_the_last_touch_r10(last, days, delta) -> None:
     until = protected_until(last, days)
     assert until - last == timedelta(days=days)
@@ -168,11 +212,14 @@ def test_deal_credit_examples_r10() -> None:
     assert credited_consultant("owner", NOW + timedelta(days=1), "closer", NOW)[0] == "owner"
     assert credited_consultant("owner", NOW, "closer", NOW)[0] == "owner"  # the last instant still counts
     assert credited_consultant("owner", NOW - timedelta(days=1), "closer", NOW) == (
-        "closer", "protection_lapsed_closer_credited")
+        "closer",
+        "protection_lapsed_closer_credited",
+    )
     assert credited_consultant("owner", NOW - timedelta(days=1), "owner", NOW) == ("owner", "owner_closed")
 
 
 # -- R12, R13, R14: cadence ------------------------------------------------------------------------
+
 
 def test_cadence_by_grade_r12_r13() -> None:
     assert followup_due(NOW, Grade.A) == NOW + timedelta(days=7)
@@ -181,8 +228,11 @@ def test_cadence_by_grade_r12_r13() -> None:
     assert followup_due(NOW, None) is None
 
 
-@given(last=moments, grade=st.sampled_from(list(Grade)) | st.none(),
-       ahead=st.none() | st.timedeltas(min_value=timedelta(hours=1), max_value=timedelta(days=90)))
+@given(
+    last=moments,
+    grade=st.sampled_from(list(Grade)) | st.none(),
+    ahead=st.none() | st.timedeltas(min_value=timedelta(hours=1), max_value=timedelta(days=90)),
+)
 def test_due_is_the_agreed_contact_or_the_cadence_whichever_is_first_r13_r14(last, grade, ahead) -> None:
     agreed = last + ahead if ahead is not None else None
     due = followup_due(last, grade, agreed)
@@ -200,9 +250,12 @@ def test_a_grade_moving_a_to_b_moves_the_due_date_later_r13() -> None:
 def test_followups_need_a_known_channel_content_and_a_later_next_contact_r8_r14_r16() -> None:
     for channel in CHANNELS:
         check_followup(channel, "asked about schools", NOW + timedelta(days=2), NOW)
-    cases = (("fax", "x", NOW + timedelta(1), "invalid_channel"),
-             ("phone", " ", NOW + timedelta(1), "content_required"),
-             ("phone", "x", NOW, "next_contact_in_past"), ("phone", "x", datetime(2027, 1, 1), "invalid_request"))
+    cases = (
+        ("fax", "x", NOW + timedelta(1), "invalid_channel"),
+        ("phone", " ", NOW + timedelta(1), "content_required"),
+        ("phone", "x", NOW, "next_contact_in_past"),
+        ("phone", "x", datetime(2027, 1, 1), "invalid_request"),
+    )
     for channel, content, when, code in cases:
         with pytest.raises(InvalidInput) as caught:
             check_followup(channel, content, when, NOW)
@@ -211,14 +264,18 @@ def test_followups_need_a_known_channel_content_and_a_later_next_contact_r8_r14_
 
 # -- R18: privacy ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("e164, masked", [("+8613812345678", "138****5678"), ("+861012345678", "10******78"),
-                                          ("+85291234567", "91****67")])
+
+@pytest.mark.parametrize(
+    "e164, masked", [("+8613812345678", "138****5678"), ("+861012345678", "10******78"), ("+85291234567", "91****67")]
+)
 def test_masks_hide_at_least_four_digits_r18(e164: str, masked: str) -> None:
     assert mask_phone(e164) == masked and masked.count("*") >= 4
 
 
-@pytest.mark.parametrize("consent, phone, shared", [(True, "+8613812345678", True), (False, "+8613812345678", False),
-                                                    (True, None, False), (False, None, False)])
+@pytest.mark.parametrize(
+    "consent, phone, shared",
+    [(True, "+8613812345678", True), (False, "+8613812345678", False), (True, None, False), (False, None, False)],
+)
 def test_the_handoff_carries_the_phone_only_with_consent_r18_r32(consent, phone, shared) -> None:
     resident = resident_for_handoff("Li Lei", phone, consent)
     assert resident["name"] == "Li Lei" and ("phone" in resident) is shared
@@ -226,6 +283,7 @@ def test_the_handoff_carries_the_phone_only_with_consent_r18_r32(consent, phone,
 
 
 # -- R1: rings --------------------------------------------------------------------------------------
+
 
 def test_rings_r1() -> None:
     assert [rings_of(s) for s in (0, 4.9, 5, 14.9, 15)] == [1, 1, 2, 3, 4]
@@ -239,7 +297,10 @@ def test_within_three_rings_means_under_fifteen_seconds_r1(seconds: float) -> No
 def test_a_call_needs_offsets_and_order_r1() -> None:
     check_call(NOW, NOW + timedelta(seconds=3))
     check_call(NOW, None)
-    for rang, answered in ((datetime(2026, 1, 1), None), (NOW, NOW - timedelta(seconds=1)),
-                           (NOW, datetime(2027, 1, 1))):
+    for rang, answered in (
+        (datetime(2026, 1, 1), None),
+        (NOW, NOW - timedelta(seconds=1)),
+        (NOW, datetime(2027, 1, 1)),
+    ):
         with pytest.raises(InvalidInput):
             check_call(rang, answered)

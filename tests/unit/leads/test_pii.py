@@ -34,8 +34,11 @@ def test_the_lookup_hash_is_stable_per_key_and_differs_across_keys() -> None:
 
 def test_profiles_round_trip_encrypted() -> None:
     vault = Vault("k1")
-    profile = {"occupation": "teacher", "household": {"people": 3, "children": ["primary school"]},
-               "budget": "3000000.00"}
+    profile = {
+        "occupation": "teacher",
+        "household": {"people": 3, "children": ["primary school"]},
+        "budget": "3000000.00",
+    }
     token = vault.encrypt_json(profile)
     assert b"teacher" not in token and vault.decrypt_json(token) == profile
     assert vault.decrypt_json(None, {}) == {}

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from shared.web import domain_status
-
 from services.leads import store, use_cases
 from services.leads.domain import InvalidInput, InvalidPhone
-from shared.pii import Vault
-from services.leads.use_cases import CustomerProtected
-from services.leads.use_cases import RegisterCustomer, RegistrationBusy
+from services.leads.use_cases import CustomerProtected, RegisterCustomer, RegistrationBusy, calls, registration
 from shared import catalogue as topics
+from shared.pii import Vault
+from shared.web import domain_status
 
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PID = uuid.UUID(int=7)
 VAULT = Vault("unit-test-key")
 
@@ -43,7 +41,7 @@ class FakeStore:
         self.rival = {"id": uuid.uuid4(), "owner_id": "c-rival", "protected_until": NOW + timedelta(days=20)}
         for name in ("protection_days", "customer_by_phone", "insert_customer", "add_timeline", "staff_name"):
             monkeypatch.setattr(store, name, getattr(self, name))
-        monkeypatch.setattr(use_cases, "add_event", self.add_event)
+        monkeypatch.setattr(registration, "add_event", self.add_event)
 
     async def protection_days(self, conn, project_id) -> int:
         return 20
@@ -65,14 +63,18 @@ class FakeStore:
     async def add_timeline(self, conn, customer_id, at, kind, detail, event_id=None) -> None:
         self.timeline.append((kind, detail))
 
-    async def add_event(self, conn, topic, data, *, producer, project_id, causation_id=None) -> None:
+    async def add_event(self, conn, topic, data, *, project_id, causation_id=None) -> None:
         self.events.append((topic.name, data, project_id))
 
 
 async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal_data(monkeypatch) -> None:
     fake = FakeStore(monkeypatch)
-    answer, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
-        PID, "c-a", "Li Lei", "138 1234 5678", grade="A", profile={"budget": "3000000.00"}), now=NOW)
+    answer, created = await use_cases.register_customer(
+        FakeConn(),
+        VAULT,
+        RegisterCustomer(PID, "c-a", "Li Lei", "138 1234 5678", grade="A", profile={"budget": "3000000.00"}),
+        now=NOW,
+    )
     assert created and answer["existing"] is False and answer["owner_id"] == "c-a"
     assert answer["protected_until"] == (NOW + timedelta(days=20)).isoformat()
     row = next(iter(fake.rows.values()))
@@ -88,8 +90,9 @@ async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal
 async def test_a_lost_race_looks_again_and_finds_the_winner_protected_r4(monkeypatch) -> None:
     fake = FakeStore(monkeypatch, lose=1)
     with pytest.raises(CustomerProtected) as caught:
-        await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "Li Lei", "13812345678"),
-                                          now=NOW)
+        await use_cases.register_customer(
+            FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "Li Lei", "13812345678"), now=NOW
+        )
     assert (caught.value.owner_name, caught.value.protected_until) == ("Name of c-rival", fake.rival["protected_until"])
     body = {"code": caught.value.code, **caught.value.extra()}  # what shared.web answers with
     assert domain_status(caught.value) == 409 and body["code"] == "customer_protected" and body["owner_name"]
@@ -105,9 +108,11 @@ async def test_a_race_lost_every_time_is_a_409_not_a_500(monkeypatch) -> None:
 
 async def test_bad_input_is_refused_before_anything_is_written(monkeypatch) -> None:
     fake = FakeStore(monkeypatch)
-    for cmd, error in ((RegisterCustomer(PID, "c-a", "x", "12345"), InvalidPhone),
-                       (RegisterCustomer(PID, "c-a", " ", "13812345678"), InvalidInput),
-                       (RegisterCustomer(PID, "c-a", "x", visitor_type="mystery"), InvalidInput)):
+    for cmd, error in (
+        (RegisterCustomer(PID, "c-a", "x", "12345"), InvalidPhone),
+        (RegisterCustomer(PID, "c-a", " ", "13812345678"), InvalidInput),
+        (RegisterCustomer(PID, "c-a", "x", visitor_type="mystery"), InvalidInput),
+    ):
         with pytest.raises(error):
             await use_cases.register_customer(FakeConn(), VAULT, cmd, now=NOW)
     assert fake.rows == {} and fake.events == []
@@ -117,14 +122,21 @@ async def test_bad_input_is_refused_before_anything_is_written(monkeypatch) -> N
 async def test_a_customer_without_a_phone_is_registered_every_time_r6(monkeypatch) -> None:
     fake = FakeStore(monkeypatch)
     for _ in range(2):
-        _, created = await use_cases.register_customer(FakeConn(), VAULT, RegisterCustomer(
-            PID, "c-a", "man with umbrella"), now=NOW)
+        _, created = await use_cases.register_customer(
+            FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "man with umbrella"), now=NOW
+        )
         assert created
     assert len(fake.events) == 2
 
 
 def test_call_figures_count_unanswered_calls_as_misses_r1() -> None:
-    figures = use_cases._call_figures(4, 3, 2, 7.25, {"consultant_id": "c-a"})
-    assert figures == {"consultant_id": "c-a", "calls": 4, "answered": 3, "within_3_rings": 2,
-                       "within_3_rings_rate": 0.5, "avg_answer_seconds": 7.2}
-    assert use_cases._call_figures(0, 0, 0, None, {})["within_3_rings_rate"] is None
+    figures = calls._call_figures(4, 3, 2, 7.25, {"consultant_id": "c-a"})
+    assert figures == {
+        "consultant_id": "c-a",
+        "calls": 4,
+        "answered": 3,
+        "within_3_rings": 2,
+        "within_3_rings_rate": 0.5,
+        "avg_answer_seconds": 7.2,
+    }
+    assert calls._call_figures(0, 0, 0, None, {})["within_3_rings_rate"] is None

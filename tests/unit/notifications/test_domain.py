@@ -1,13 +1,17 @@
 """Quiet hours (R15) and reminder offsets (R28, R30, R32)."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.notifications.domain import (
-    down_payment_reminders, in_quiet_hours, mortgage_reminders, out_of_quiet_hours, parse_quiet_hours,
+    down_payment_reminders,
+    in_quiet_hours,
+    mortgage_reminders,
+    out_of_quiet_hours,
+    parse_quiet_hours,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -28,9 +32,12 @@ def test_a_message_due_at_night_moves_to_nine_in_the_morning() -> None:
     assert out_of_quiet_hours(day, "Asia/Shanghai", "21:00-09:00") == day
 
 
-@given(moment=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
-                           timezones=st.just(timezone.utc)),
-       start=st.times(), end=st.times(), tz=st.sampled_from(["Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata"]))
+@given(
+    moment=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)),
+    start=st.times(),
+    end=st.times(),
+    tz=st.sampled_from(["Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata"]),
+)
 def test_never_inside_quiet_hours_and_never_earlier(moment, start, end, tz) -> None:
     start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
     quiet = f"{start:%H:%M}-{end:%H:%M}"

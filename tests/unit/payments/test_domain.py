@@ -1,16 +1,28 @@
 """Payments rules: R22–R26 deposits, R23 two counts, R24 banking, R26 capital numerals, R28 overdue."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from shared.money import InvalidAmount, parse_money
-
 from services.payments.domain import (
-    Conflict, DepositRequest, Payer, Refused, amount_in_words, banking_due, check_deposit, check_escorts, is_overdue,
-    DomainError, check_bankable, check_refundable, receipt_number, reminder_dates, verify,
+    Conflict,
+    DepositRequest,
+    DomainError,
+    Payer,
+    Refused,
+    amount_in_words,
+    banking_due,
+    check_bankable,
+    check_deposit,
+    check_escorts,
+    check_refundable,
+    is_overdue,
+    receipt_number,
+    reminder_dates,
+    verify,
 )
+from shared.money import InvalidAmount, parse_money
 
 LIMIT = Decimal("10000.00")
 
@@ -20,10 +32,17 @@ def req(**over) -> DepositRequest:
     return DepositRequest(**(base | over))
 
 
-@pytest.mark.parametrize("amount, words", [
-    ("10000.00", "壹万元整"), ("10005.00", "壹万零伍元整"), ("100000.50", "壹拾万元伍角"), ("0.05", "伍分"),
-    ("20000.00", "贰万元整"), ("1234567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
-])
+@pytest.mark.parametrize(
+    "amount, words",
+    [
+        ("10000.00", "壹万元整"),
+        ("10005.00", "壹万零伍元整"),
+        ("100000.50", "壹拾万元伍角"),
+        ("0.05", "伍分"),
+        ("20000.00", "贰万元整"),
+        ("1234567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+    ],
+)
 def test_amount_in_capital_numerals_r26(amount: str, words: str) -> None:
     assert amount_in_words(Decimal(amount)) == words
 
@@ -36,13 +55,16 @@ def test_cash_from_the_limit_up_is_refused_r25() -> None:
     check_deposit(req(method="bank_transfer", amount=Decimal("500000.00")), LIMIT)
 
 
-@pytest.mark.parametrize("over, code", [
-    ({"method": "cheque"}, "cheque_no_required"),
-    ({"method": "cash", "amount": Decimal("500"), "currency": "USD"}, "note_serials_required"),
-    ({"payer": Payer("Uncle Wang")}, "payer_statement_required"),
-    ({"method": "barter"}, "invalid_method"),
-    ({"source_of_funds": " "}, "source_of_funds_required"),
-])
+@pytest.mark.parametrize(
+    "over, code",
+    [
+        ({"method": "cheque"}, "cheque_no_required"),
+        ({"method": "cash", "amount": Decimal("500"), "currency": "USD"}, "note_serials_required"),
+        ({"payer": Payer("Uncle Wang")}, "payer_statement_required"),
+        ({"method": "barter"}, "invalid_method"),
+        ({"source_of_funds": " "}, "source_of_funds_required"),
+    ],
+)
 def test_what_a_deposit_must_carry_r26_r29(over, code) -> None:
     with pytest.raises(Refused) as err:
         check_deposit(req(**over), LIMIT)
@@ -70,7 +92,7 @@ def test_escorts_and_banking_window_r24() -> None:
     for bad in (["a"], ["a", "a"], ["a", " "], []):
         with pytest.raises(Refused):
             check_escorts(bad)
-    t = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 23, tzinfo=UTC)
     assert banking_due(t, 2) == t + timedelta(days=2)
 
 
@@ -91,14 +113,17 @@ def test_a_zero_deposit_and_split_cash_are_refused_r25() -> None:
     check_deposit(DepositRequest(Decimal("3000.00"), "cash", "savings"), Decimal("10000.00"), Decimal("6000.00"))
 
 
-@pytest.mark.parametrize("status, method, banked, escorts, recorder, code", [
-    ("pending_verification", "cash", False, ["a", "b"], "a", "not_bankable"),
-    ("refunded", "cash", False, ["a", "b"], "a", "not_bankable"),
-    ("verified", "card", False, ["a", "b"], "a", "not_bankable"),
-    ("verified", "cash", True, ["a", "b"], "a", "not_bankable"),
-    ("verified", "cash", False, ["a", "b"], "c", "not_an_escort"),
-    ("verified", "cash", False, ["a", "a"], "a", "two_escorts_required"),
-])
+@pytest.mark.parametrize(
+    "status, method, banked, escorts, recorder, code",
+    [
+        ("pending_verification", "cash", False, ["a", "b"], "a", "not_bankable"),
+        ("refunded", "cash", False, ["a", "b"], "a", "not_bankable"),
+        ("verified", "card", False, ["a", "b"], "a", "not_bankable"),
+        ("verified", "cash", True, ["a", "b"], "a", "not_bankable"),
+        ("verified", "cash", False, ["a", "b"], "c", "not_an_escort"),
+        ("verified", "cash", False, ["a", "a"], "a", "two_escorts_required"),
+    ],
+)
 def test_banking_rules_r24(status, method, banked, escorts, recorder, code) -> None:
     with pytest.raises(DomainError) as refused:
         check_bankable(status, method, banked, escorts, recorder)

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from shared.auth import Principal, current_principal, decode_token
-from shared.errors import ApiError, Conflict, Forbidden, Unauthorized
+from shared.errors import ApiError, Forbidden, Unauthorized
 from shared.settings import Settings
 from shared.web import install_error_handlers
 
@@ -28,14 +28,20 @@ def _without_exp() -> str:
     return jwt.encode({"sub": "s1", "role": "admin", "projects": []}, SECRET, algorithm="HS256")
 
 
-@pytest.mark.parametrize("token", [
-    _token(role="janitor"), _token(exp=int(time.time()) - 10), jwt.encode({"sub": "x", "role": "admin"}, "other", "HS256"),
-    "garbage",
-    _without_exp(),  # contract v1.1 "Tokens": a token that never expires is refused
-    jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, SECRET, "HS512"),
-    jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, None, "none"),
-    _token(exp="tomorrow"),
-], ids=["role", "expired", "other-secret", "garbage", "no-exp", "hs512", "alg-none", "exp-not-a-number"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token(role="janitor"),
+        _token(exp=int(time.time()) - 10),
+        jwt.encode({"sub": "x", "role": "admin"}, "other", "HS256"),
+        "garbage",
+        _without_exp(),  # contract v1.1 "Tokens": a token that never expires is refused
+        jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, SECRET, "HS512"),
+        jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, None, "none"),
+        _token(exp="tomorrow"),
+    ],
+    ids=["role", "expired", "other-secret", "garbage", "no-exp", "hs512", "alg-none", "exp-not-a-number"],
+)
 def test_bad_tokens_are_401(token: str) -> None:
     with pytest.raises(Unauthorized):
         decode_token(token, SECRET)
@@ -65,7 +71,7 @@ def _app() -> TestClient:
     @app.post("/things")
     async def create(body: Body, who: Principal = Depends(current_principal)) -> dict:
         if body.count > 5:
-            raise Conflict("too_many", "too many things")
+            raise ApiError("too_many", "too many things", 409)
         return {"ok": who.sub}
 
     return TestClient(app, raise_server_exceptions=False)
@@ -81,7 +87,9 @@ def test_error_bodies_follow_the_contract() -> None:
     wrong = client.post("/things", json={"amount": "1", "count": "many"}, headers=auth)
     assert wrong.status_code == 422 and "count" in wrong.json()["error"]["message"]
     conflict = client.post("/things", json={"amount": "1", "count": 9}, headers=auth)
-    assert conflict.status_code == 409 and conflict.json() == {"error": {"code": "too_many", "message": "too many things"}}
+    assert conflict.status_code == 409 and conflict.json() == {
+        "error": {"code": "too_many", "message": "too many things"}
+    }
     assert client.get("/nowhere").json()["error"]["code"] == "not_found"
     assert client.post("/things", json={"amount": "1", "count": 1}, headers=auth).json() == {"ok": "s1"}
 

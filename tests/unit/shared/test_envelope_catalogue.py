@@ -17,11 +17,19 @@ def test_every_contract_topic_is_versioned_keyed_and_has_a_dlq_twin() -> None:
 
 def test_the_contract_topics_are_all_in_the_catalogue() -> None:
     expected = {
-        "estate.inventory.unit-locked.v1", "estate.inventory.unit-released.v1", "estate.payments.deposit-verified.v1",
-        "estate.inventory.subscription-signed.v1", "estate.inventory.contract-signed.v1",
-        "estate.inventory.handover-completed.v1", "estate.property.handoff.v1", "estate.leads.customer-registered.v1",
-        "estate.leads.followup-recorded.v1", "estate.leads.deal-credited.v1", "estate.payments.deposit-refunded.v1",
-        "estate.payments.payment-received.v1", "estate.payments.payment-overdue.v1",
+        "estate.inventory.unit-locked.v1",
+        "estate.inventory.unit-released.v1",
+        "estate.payments.deposit-verified.v1",
+        "estate.inventory.subscription-signed.v1",
+        "estate.inventory.contract-signed.v1",
+        "estate.inventory.handover-completed.v1",
+        "estate.property.handoff.v1",
+        "estate.leads.customer-registered.v1",
+        "estate.leads.followup-recorded.v1",
+        "estate.leads.deal-credited.v1",
+        "estate.payments.deposit-refunded.v1",
+        "estate.payments.payment-received.v1",
+        "estate.payments.payment-overdue.v1",
     }
     assert expected <= set(catalogue.TOPIC_NAMES)
 
@@ -45,8 +53,15 @@ def test_envelope_rejects_unreadable_values() -> None:
 
 def test_money_in_event_data_serialises_as_a_two_place_string() -> None:
     data = catalogue.DEPOSIT_VERIFIED.data_model.model_validate(
-        {"deposit_id": "d", "hold_id": "h", "unit_id": "u", "customer_id": "c", "amount": Decimal("20000.00"),
-         "receipt_no": "R-1", "verified_by": ["a", "b"]}
+        {
+            "deposit_id": "d",
+            "hold_id": "h",
+            "unit_id": "u",
+            "customer_id": "c",
+            "amount": Decimal("20000.00"),
+            "receipt_no": "R-1",
+            "verified_by": ["a", "b"],
+        }
     ).model_dump(mode="json")
     assert data["amount"] == "20000.00"
     assert catalogue.DEPOSIT_VERIFIED.key_of(data) == "u"

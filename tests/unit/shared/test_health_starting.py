@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from shared.catalogue import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED
-from shared.runtime import Runtime, ServiceSpec, _Joined
+from shared.consuming import _Joined
+from shared.runtime import Runtime, ServiceSpec
 from shared.settings import Settings
 
 

@@ -15,11 +15,10 @@ class FakeConn:
     def __init__(self, seen: set) -> None:
         self.seen = seen
 
-    async def fetchval(self, sql: str, event_id, topic) -> bool | None:
-        if event_id in self.seen:
-            return None
-        self.seen.add(event_id)
-        return True
+    async def fetch(self, sql: str, event_ids, topic) -> list[dict]:
+        fresh = [e for e in dict.fromkeys(event_ids) if e not in self.seen]
+        self.seen.update(fresh)
+        return [{"event_id": e} for e in fresh]
 
     def transaction(self):
         return contextlib.nullcontext()
@@ -49,6 +48,7 @@ class _AsyncTx(FakeConn):
         @contextlib.asynccontextmanager
         async def tx():
             yield
+
         return tx()
 
 
@@ -78,8 +78,8 @@ async def test_an_event_is_applied_once_and_a_duplicate_changes_nothing() -> Non
         calls.append(data.seq)
 
     delivery = _delivery()
-    assert await inbox.process(delivery, handler) == "applied"
-    assert await inbox.process(delivery, handler) == "duplicate"
+    assert await inbox.process_batch([delivery], handler) == ["applied"]
+    assert await inbox.process_batch([delivery], handler) == ["duplicate"]
     assert calls == [1]
 
 
@@ -90,7 +90,7 @@ async def test_unreadable_message_goes_to_the_dlq_with_its_reason() -> None:
         raise AssertionError("never called")
 
     bad = Delivery(PLATFORM_TEST, b"\x00garbage", key=b"k", partition=3, offset=9)
-    assert await inbox.process(bad, handler) == "dead_lettered"
+    assert await inbox.process_batch([bad], handler) == []  # nothing readable to apply
     topic, value, headers = producer.sent[0]
     assert topic == PLATFORM_TEST.dlq and value == b"\x00garbage"
     assert headers["x-dlq-reason"] == b"invalid_message" and headers["x-original-offset"] == b"9"
@@ -104,8 +104,8 @@ async def test_handler_errors_are_retried_a_bounded_number_of_times_then_dead_le
         attempts.append(1)
         raise ValueError("boom")
 
-    assert await inbox.process(_delivery(), handler) == "dead_lettered"
-    assert len(attempts) == 3  # first try + max_retries
+    assert await inbox.process_batch([_delivery()], handler) == ["dead_lettered"]
+    assert len(attempts) == 4  # the batch, then alone: first try + max_retries
     assert producer.sent[0][2]["x-dlq-reason"] == b"handler_failed"
     assert pool.seen == set()  # nothing recorded as applied
 
@@ -119,7 +119,7 @@ async def test_a_transient_handler_error_then_success_applies_once() -> None:
         if len(attempts) == 1:
             raise RuntimeError("deadlock detected")
 
-    assert await inbox.process(_delivery(), handler) == "applied"
+    assert await inbox.process_batch([_delivery()], handler) == ["applied"]
     assert len(attempts) == 2 and producer.sent == []
 
 
@@ -130,5 +130,5 @@ async def test_database_unreachable_is_raised_not_dead_lettered() -> None:
         raise ConnectionRefusedError("database went away")
 
     with pytest.raises(ConnectionRefusedError):
-        await inbox.process(_delivery(), handler)
+        await inbox.process_batch([_delivery()], handler)
     assert producer.sent == []

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import DomainError, ProjectSettings, QuoteRequest, UnitStatus, check_cancellation
-from services.inventory.use_cases import NotFound, _publish, quote_unit
+from services.inventory.use_cases.sales import _publish, quote_unit
 from shared import catalogue as topics
+from shared.clock import now_utc
+from shared.domain import NotFound
 
 QUOTE_DAYS = 7  # contract v1.1: a quote is valid 7 days
 
@@ -20,8 +21,9 @@ class UnknownQuote(DomainError):
     code = "unknown_quote"
 
 
-async def make_quote(conn: asyncpg.Connection, unit_row: asyncpg.Record, settings: ProjectSettings,
-                     req: QuoteRequest, made_by: str) -> dict[str, Any]:
+async def make_quote(
+    conn: asyncpg.Connection, unit_row: asyncpg.Record, settings: ProjectSettings, req: QuoteRequest, made_by: str
+) -> dict[str, Any]:
     """R20, R21: the full cost and plans of a unit, kept as `quote_id` for a week so the agreed price holds."""
     body = quote_unit(unit_row, settings, req)
     quote_id = uuid.uuid4()
@@ -48,10 +50,20 @@ async def cancel_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, reason: str,
         if sale_row["closed_at"] is not None:
             raise DomainError(f"the sale is already {sale_row['status']}", "invalid_transition")
         check_cancellation(UnitStatus(sale_row["status"]))
-        await store.set_unit_status(conn, sale_row["unit_id"], sale_row["status"], "available", reason="sale_cancelled",
-                                    actor=actor, ref=reason, clear_hold=True, clear_sale=True)
-        at = datetime.now(timezone.utc)
-        await store.update_sale(conn, sale_id, "cancelled", closed_at=at,
-                                cancellation={"reason": reason, "by": actor, "at": at.isoformat()})
+        await store.set_unit_status(
+            conn,
+            sale_row["unit_id"],
+            sale_row["status"],
+            "available",
+            reason="sale_cancelled",
+            actor=actor,
+            ref=reason,
+            clear_hold=True,
+            clear_sale=True,
+        )
+        at = now_utc()
+        await store.update_sale(
+            conn, sale_id, "cancelled", closed_at=at, cancellation={"reason": reason, "by": actor, "at": at.isoformat()}
+        )
         await _publish(conn, topics.SALE_CANCELLED, sale_row, {"reason": reason, "hold_id": str(sale_row["hold_id"])})
     return {"sale_id": str(sale_id), "status": "cancelled", "unit_status": "available", "reason": reason}

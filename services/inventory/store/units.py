@@ -1,0 +1,229 @@
+"""Inventory SQL for projects, units and holds: the one statement that takes a unit (R19), and every status
+move with its history (R35)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from services.inventory.domain import ProjectSettings, UnitRow, parse_settings
+
+UNIT_COLUMNS = (
+    "id, project_id, building, number, floor, layout, area_m2, list_price, floor_price, status, hold_id, sale_id"
+)
+
+
+async def insert_project(
+    conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str, city: str | None, settings: ProjectSettings
+) -> bool:
+    """False when the code is taken."""
+    status = await conn.execute(
+        "INSERT INTO projects (id, code, name, city, settings) VALUES ($1, $2, $3, $4, $5::jsonb)"
+        " ON CONFLICT (code) DO NOTHING",
+        project_id,
+        code,
+        name,
+        city,
+        settings.as_json(),
+    )
+    return status.endswith("1")
+
+
+async def project(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, code, name, city, settings FROM projects WHERE id = $1", project_id)
+
+
+def project_settings(row: asyncpg.Record) -> ProjectSettings:
+    return parse_settings(row["settings"])
+
+
+async def insert_units(conn: asyncpg.Connection, project_id: uuid.UUID, rows: list[UnitRow]) -> list[tuple[str, str]]:
+    """Insert all; returns (building, number) pairs that already existed (then the caller rolls back)."""
+    existing = await conn.fetch(
+        "SELECT building, number FROM units WHERE project_id = $1 AND (building, number) IN "
+        "(SELECT * FROM unnest($2::text[], $3::text[]))",
+        project_id,
+        [r.building for r in rows],
+        [r.number for r in rows],
+    )
+    if existing:
+        return [(r["building"], r["number"]) for r in existing]
+    await conn.copy_records_to_table(
+        "units",
+        columns=["id", "project_id", "building", "number", "floor", "layout", "area_m2", "list_price", "floor_price"],
+        records=[
+            (uuid.uuid4(), project_id, r.building, r.number, r.floor, r.layout, r.area_m2, r.list_price, r.floor_price)
+            for r in rows
+        ],
+    )
+    return []
+
+
+async def list_units(
+    conn: asyncpg.Connection, project_id: uuid.UUID, status: str | None, building: str | None
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {UNIT_COLUMNS} FROM units WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
+        " AND ($3::text IS NULL OR building = $3) ORDER BY building, floor, number",
+        project_id,
+        status,
+        building,
+    )
+
+
+async def unit(conn: asyncpg.Connection, unit_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {UNIT_COLUMNS} FROM units WHERE id = $1" + (" FOR UPDATE" if lock else ""), unit_id
+    )
+
+
+async def hold_context(conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id: uuid.UUID) -> asyncpg.Record | None:
+    """What a hold needs to know first, in one round trip: the project, its hold minutes, the customer."""
+    return await conn.fetchrow(
+        "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
+        " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
+        " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
+        " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1",
+        unit_id,
+        customer_id,
+    )
+
+
+# R19: one statement takes the unit only if it is available, and records the hold in the same breath.
+_TAKE_UNIT = """
+WITH taken AS (
+    UPDATE units SET status = 'held', hold_id = $2 WHERE id = $1 AND status = 'available'
+    RETURNING id, project_id, building, number, list_price
+), hold AS (
+    INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, expires_at)
+    SELECT $2, taken.id, taken.project_id, $3, $4, now() + make_interval(mins => $5) FROM taken
+    RETURNING expires_at
+), history AS (
+    INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)
+    SELECT taken.id, taken.project_id, 'available', 'held', 'hold', $4, $2::text FROM taken
+)
+SELECT taken.*, hold.expires_at FROM taken, hold
+"""
+
+
+async def take_unit(
+    conn: asyncpg.Connection,
+    unit_id: uuid.UUID,
+    hold_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    consultant_id: str,
+    minutes: int,
+) -> asyncpg.Record | None:
+    """None when someone else has it."""
+    return await conn.fetchrow(_TAKE_UNIT, unit_id, hold_id, customer_id, consultant_id, minutes)
+
+
+async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM holds WHERE id = $1" + (" FOR UPDATE" if lock else ""), hold_id)
+
+
+async def end_hold(
+    conn: asyncpg.Connection, hold_id: uuid.UUID, state: str, actor: str | None
+) -> asyncpg.Record | None:
+    """Ends a live hold and frees its unit; None if the hold was not live."""
+    ended = await conn.fetchrow(
+        "UPDATE holds SET state = $2, ended_at = now(), ended_by = $3 WHERE id = $1 AND state = 'live'"
+        " RETURNING id, unit_id, project_id",
+        hold_id,
+        state,
+        actor,
+    )
+    if ended is not None:
+        await set_unit_status(
+            conn, ended["unit_id"], "held", "available", reason=state, actor=actor, ref=str(hold_id), clear_hold=True
+        )
+    return ended
+
+
+async def expire_due_holds(conn: asyncpg.Connection, batch: int) -> list[asyncpg.Record]:
+    """Lock and expire up to `batch` lapsed holds (SKIP LOCKED: sweepers on several replicas don't collide)."""
+    due = await conn.fetch(
+        "SELECT id FROM holds WHERE state = 'live' AND expires_at <= now() ORDER BY expires_at LIMIT $1"
+        " FOR UPDATE SKIP LOCKED",
+        batch,
+    )
+    ended = []
+    for row in due:
+        record = await end_hold(conn, row["id"], "expired", "sweeper")
+        if record is not None:
+            ended.append(record)
+    return ended
+
+
+_MOVE_UNIT = (
+    "UPDATE units SET status = $3, hold_id = CASE WHEN $4 THEN NULL ELSE hold_id END,"
+    " sale_id = CASE WHEN $6 THEN NULL WHEN $5::uuid IS NOT NULL THEN $5 ELSE sale_id END"
+    " WHERE id = $1 AND status = $2 RETURNING project_id"
+)
+
+
+_RECORD_MOVE = (
+    "INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+
+
+async def set_unit_status(
+    conn: asyncpg.Connection,
+    unit_id: uuid.UUID,
+    from_status: str,
+    to_status: str,
+    *,
+    reason: str,
+    actor: str | None,
+    ref: str | None,
+    clear_hold: bool = False,
+    sale_id: uuid.UUID | None = None,
+    clear_sale: bool = False,
+) -> bool:
+    """Move a unit only from `from_status` (compare-and-set) and record the move (R35)."""
+    moved = await conn.fetchrow(_MOVE_UNIT, unit_id, from_status, to_status, clear_hold, sale_id, clear_sale)
+    if moved is None:
+        return False
+    await conn.execute(_RECORD_MOVE, unit_id, moved["project_id"], from_status, to_status, reason, actor, ref)
+    return True
+
+
+async def remember_customer(conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    await conn.execute(
+        "INSERT INTO customers (project_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        project_id,
+        customer_id,
+    )
+
+
+async def list_units_page(
+    conn: asyncpg.Connection,
+    project_id: uuid.UUID,
+    status: str | None,
+    building: str | None,
+    after: tuple[str, int, str, uuid.UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Units in board order (building, floor, number), filtered before the page is cut (keyset paging)."""
+    b, f, n, i = after or (None, None, None, None)
+    return await conn.fetch(
+        f"SELECT {UNIT_COLUMNS} FROM units WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
+        " AND ($3::text IS NULL OR building = $3)"
+        " AND ($4::text IS NULL OR (building, floor, number, id) > ($4, $5::int, $6, $7::uuid))"
+        " ORDER BY building, floor, number, id LIMIT $8",
+        project_id,
+        status,
+        building,
+        b,
+        f,
+        n,
+        i,
+        limit,
+    )
+
+
+async def convert_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> None:
+    """The hold became a sale (deposit verified)."""
+    await conn.execute("UPDATE holds SET state = 'converted', ended_at = now() WHERE id = $1", hold_id)

@@ -1,0 +1,58 @@
+"""Inventory use cases: each loads, asks the domain, writes rows and outbox events in one transaction; never
+the broker. `holds` (projects, holds, what a deposit does to a hold), `sales` (subscription, contract, handover),
+`deals` (quotes, cancellation), `reads` (what the API shows)."""
+
+from services.inventory.use_cases.deals import cancel_sale, make_quote, quoted_price
+from services.inventory.use_cases.holds import (
+    BadRows,
+    DuplicateCode,
+    HoldUnit,
+    UnknownCustomer,
+    close_sale_on_refund,
+    create_project,
+    expire_holds,
+    hold_unit,
+    import_units,
+    open_sale,
+    release_hold,
+)
+from services.inventory.use_cases.reads import (
+    all_units,
+    open_conflicts,
+    project_in_reach,
+    sale_in_reach,
+    settings_of,
+    unit_detail,
+    unit_in_reach,
+    units_page,
+)
+from services.inventory.use_cases.sales import complete_handover, quote_unit, sign_contract, sign_subscription
+
+__all__ = [
+    "BadRows",
+    "DuplicateCode",
+    "HoldUnit",
+    "UnknownCustomer",
+    "all_units",
+    "cancel_sale",
+    "close_sale_on_refund",
+    "complete_handover",
+    "create_project",
+    "expire_holds",
+    "hold_unit",
+    "import_units",
+    "make_quote",
+    "open_conflicts",
+    "open_sale",
+    "project_in_reach",
+    "quote_unit",
+    "quoted_price",
+    "release_hold",
+    "sale_in_reach",
+    "settings_of",
+    "sign_contract",
+    "sign_subscription",
+    "unit_detail",
+    "unit_in_reach",
+    "units_page",
+]

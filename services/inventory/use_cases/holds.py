@@ -1,0 +1,245 @@
+"""Inventory use cases for projects and holds: import, hold, release, expiry, and what a deposit does to a hold
+(verified: a sale opens; refunded: it closes). Each writes rows and outbox events in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.inventory import store
+from services.inventory.domain import (
+    DomainError,
+    InvalidTransition,
+    ProjectSettings,
+    RowProblem,
+    UnitNotAvailable,
+    UnitRow,
+    UnitStatus,
+)
+from shared import catalogue as topics
+from shared.clock import now_utc
+from shared.defaults import DEFAULTS
+from shared.domain import NotFound
+from shared.logs import log
+from shared.outbox import add_event
+
+
+class UnknownCustomer(DomainError):
+    code = "unknown_customer"
+
+
+class DuplicateCode(DomainError):
+    code = "project_code_taken"
+
+
+class BadRows(DomainError):
+    code = "invalid_units"
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("; ".join(f"row {p.row} {p.field}: {p.message}" for p in problems[:50]))
+        self.problems = problems
+
+    def extra(self) -> dict[str, Any]:
+        """Each bad row and field, so the file can be fixed in one go."""
+        return {"details": [p.as_json() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class HoldUnit:
+    unit_id: uuid.UUID
+    customer_id: uuid.UUID
+    consultant_id: str
+    sees_whole_project: bool = True  # sales control may hold for anyone; a consultant only for their own (R8)
+
+
+async def create_project(
+    conn: asyncpg.Connection, code: str, name: str, city: str | None, settings: ProjectSettings
+) -> dict[str, Any]:
+    """Create a project and announce it (its settings drive the other services' rules)."""
+    project_id = uuid.uuid4()
+    async with conn.transaction():
+        if not await store.insert_project(conn, project_id, code, name, city, settings):
+            raise DuplicateCode(f"a project with code {code} exists")
+        await add_event(
+            conn,
+            topics.PROJECT_CREATED,
+            {"project_id": str(project_id), "code": code, "name": name, "city": city, "settings": settings.as_json()},
+            project_id=str(project_id),
+        )
+    return {"id": str(project_id), "code": code, "name": name, "city": city, "settings": settings.as_json()}
+
+
+async def import_units(
+    conn: asyncpg.Connection, project_id: uuid.UUID, rows: list[UnitRow], problems: list[RowProblem]
+) -> int:
+    """All or nothing: any bad row (or a unit that exists already) and nothing is imported."""
+    if problems:
+        raise BadRows(problems)
+    async with conn.transaction():
+        clashes = await store.insert_units(conn, project_id, rows)
+        if clashes:
+            index = {(r.building, r.number): i for i, r in enumerate(rows, start=1)}
+            raise BadRows([RowProblem(index[c], "number", f"{c[0]}-{c[1]} exists already") for c in clashes])
+    return len(rows)
+
+
+async def hold_unit(
+    conn: asyncpg.Connection, cmd: HoldUnit, authorize: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
+    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins."""
+    context = await _hold_context(conn, cmd, authorize)
+    hold_id = uuid.uuid4()
+    async with conn.transaction():
+        minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
+        taken = await store.take_unit(conn, cmd.unit_id, hold_id, cmd.customer_id, cmd.consultant_id, minutes)
+        if taken is None:
+            raise UnitNotAvailable("someone else holds or bought the unit")
+        data = {
+            "hold_id": str(hold_id),
+            "unit_id": str(cmd.unit_id),
+            "customer_id": str(cmd.customer_id),
+            "consultant_id": cmd.consultant_id,
+        }
+        data |= {name: taken[name] for name in ("building", "number", "expires_at", "list_price")}
+        await add_event(conn, topics.UNIT_LOCKED, data, project_id=str(taken["project_id"]))
+    return {**data, "expires_at": taken["expires_at"].isoformat(), "list_price": str(taken["list_price"])}
+
+
+async def _hold_context(conn: asyncpg.Connection, cmd: HoldUnit, authorize: Callable[[str], None]) -> asyncpg.Record:
+    """The unit, its project's hold time and the customer's owner, checked in the order the contract answers."""
+    context = await store.hold_context(conn, cmd.unit_id, cmd.customer_id)
+    if context is None:
+        raise NotFound("no such unit")
+    authorize(str(context["project_id"]))
+    if not context["known"]:
+        raise UnknownCustomer("the customer is not registered in this project")
+    if not cmd.sees_whole_project and context["owner_id"] != cmd.consultant_id:
+        raise NotFound("no such customer")  # R8: a colleague's customer is not yours to see (as in leads)
+    if context["status"] != UnitStatus.AVAILABLE.value:
+        raise UnitNotAvailable(f"the unit is {context['status']}")
+    return context
+
+
+async def release_hold(
+    conn: asyncpg.Connection, unit_id: uuid.UUID, hold_id: uuid.UUID, actor: str, may_release_any: bool
+) -> None:
+    """Holder, manager or sales control ends a live hold; the unit is free again."""
+    async with conn.transaction():
+        row = await store.hold(conn, hold_id, lock=True)
+        if row is None or row["unit_id"] != unit_id:
+            raise NotFound("no such hold on this unit")
+        if not may_release_any and row["consultant_id"] != actor:
+            raise NotFound("no such hold on this unit")  # R8: another consultant's hold is not theirs to see
+        if row["state"] != "live":
+            raise InvalidTransition(f"the hold is {row['state']}", "hold_not_live")
+        await store.end_hold(conn, hold_id, "released", actor)
+        await _released(conn, row, "cancelled")
+
+
+async def _released(conn: asyncpg.Connection, hold_row: asyncpg.Record, reason: str) -> None:
+    await add_event(
+        conn,
+        topics.UNIT_RELEASED,
+        {"hold_id": str(hold_row["id"]), "unit_id": str(hold_row["unit_id"]), "reason": reason},
+        project_id=str(hold_row["project_id"]),
+    )
+
+
+async def expire_holds(conn: asyncpg.Connection, batch: int = 200) -> int:
+    """The sweeper's pass: lapsed holds end, units free, one `unit-released` (expired) each."""
+    async with conn.transaction():
+        ended = await store.expire_due_holds(conn, batch)
+        for row in ended:
+            await _released(conn, row, "expired")
+    return len(ended)
+
+
+async def open_sale(conn: asyncpg.Connection, data: Any) -> str:
+    """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction); never two sales."""
+    hold_id, unit_id, deposit_id = uuid.UUID(data.hold_id), uuid.UUID(data.unit_id), str(data.deposit_id)
+    hold_row = await store.hold(conn, hold_id, lock=True)  # the refund consumer locks it too: one at a time
+    if hold_row is None or hold_row["unit_id"] != unit_id:
+        raise ValueError(f"deposit-verified names hold {hold_id} that inventory never made for unit {unit_id}")
+    if await store.sale_of_hold(conn, hold_id):
+        return "already_open"
+    if await store.refund_seen(conn, deposit_id):
+        log("deposit_verified_after_refund", unit_id=str(unit_id), deposit_id=deposit_id)
+        return "refunded_already"
+    unit_row = await store.unit(conn, unit_id, lock=True)
+    assert unit_row is not None  # the hold's unit exists (foreign key)
+    sale_id = uuid.uuid4()
+    if not await _reserve(conn, hold_row, deposit_id, sale_id):
+        await store.note_conflict(conn, hold_row, deposit_id)
+        log(
+            "deposit_conflict",
+            unit_id=str(unit_id),
+            hold_id=str(hold_id),
+            deposit_id=deposit_id,
+            unit_status=unit_row["status"],
+            action="a manager must refund this deposit",
+        )
+        return "conflict"
+    await store.convert_hold(conn, hold_id)
+    await store.insert_sale(conn, sale_id, hold_row, deposit_id, unit_row["list_price"])
+    return "reserved"
+
+
+async def _reserve(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str, sale_id: uuid.UUID) -> bool:
+    """The unit moves to reserved from its hold; if the hold lapsed while the deposit was being counted, only
+    if nobody else has the unit meanwhile."""
+    live = hold_row["state"] == "live"
+    return await store.set_unit_status(
+        conn,
+        hold_row["unit_id"],
+        "held" if live else "available",
+        "reserved",
+        reason="deposit_verified" if live else "deposit_verified_late",
+        actor="payments",
+        ref=deposit_id,
+        sale_id=sale_id,
+    )
+
+
+async def close_sale_on_refund(conn: asyncpg.Connection, data: Any) -> str:
+    """deposit-refunded: the sale it opened closes and the unit is free (reason refunded); or the live hold it
+    was for ends; a recorded conflict is settled. Remembered, so a late deposit-verified opens nothing."""
+    hold_id, deposit_id = uuid.UUID(data.hold_id), str(data.deposit_id)
+    hold_row = await store.hold(conn, hold_id, lock=True)
+    if await store.refund_seen(conn, deposit_id):
+        return "already_refunded"
+    outcome = await _undo_deposit(conn, hold_row, deposit_id) if hold_row is not None else "unknown_hold"
+    if await store.settle_conflict(conn, deposit_id):
+        outcome = "conflict_settled"
+    await store.remember_refund(conn, deposit_id, hold_id, uuid.UUID(data.unit_id), outcome)
+    return outcome
+
+
+async def _undo_deposit(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str) -> str:
+    sale_row = await store.open_sale_of_hold(conn, hold_row["id"])
+    if sale_row is not None:
+        if sale_row["status"] != UnitStatus.RESERVED.value:
+            log("refund_after_subscription_ignored", sale_id=str(sale_row["id"]), status=sale_row["status"])
+            return "ignored_after_subscription"
+        await store.set_unit_status(
+            conn,
+            sale_row["unit_id"],
+            "reserved",
+            "available",
+            reason="deposit_refunded",
+            actor="payments",
+            ref=deposit_id,
+            clear_hold=True,
+            clear_sale=True,
+        )
+        await store.update_sale(conn, sale_row["id"], "refunded", closed_at=now_utc())
+        outcome = "sale_closed"
+    elif await store.end_hold(conn, hold_row["id"], "released", "refund") is not None:
+        outcome = "hold_released"
+    else:
+        return "nothing"
+    await _released(conn, hold_row, "refunded")
+    return outcome

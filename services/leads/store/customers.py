@@ -1,0 +1,206 @@
+"""Leads SQL for customers: registration, protection touches, grades, follow-ups, ownership changes, and the
+sealing of rows stored in plain before encryption (R18)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def customer(conn: asyncpg.Connection, customer_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM customers WHERE id = $1" + (" FOR UPDATE" if lock else ""), customer_id)
+
+
+async def customer_exists(conn: asyncpg.Connection, customer_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
+
+
+async def customer_by_phone(
+    conn: asyncpg.Connection, project_id: uuid.UUID, phone_hash: bytes, lock: bool = False
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM customers WHERE project_id = $1 AND phone_hash = $2" + (" FOR UPDATE" if lock else ""),
+        project_id,
+        phone_hash,
+    )
+
+
+async def customers_of_project(
+    conn: asyncpg.Connection,
+    project_id: uuid.UUID,
+    owner: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int | None,
+) -> list[asyncpg.Record]:
+    """R8: one owner's customers, or all of the project's when `owner` is None; newest first, after a cursor."""
+    at, ident = after or (None, None)
+    return await conn.fetch(
+        "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+        " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
+        " ORDER BY registered_at DESC, id DESC LIMIT $5",
+        project_id,
+        owner,
+        at,
+        ident,
+        limit,
+    )
+
+
+async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
+    """False when the phone is already registered in the project (the unique index decides races)."""
+    status = await conn.execute(
+        "INSERT INTO customers (id, project_id, owner_id, name_enc, phone_enc, phone_hash, phone_masked, source,"
+        " visitor_type, profile_enc, tags_enc, grade, consent_share, referred_by, registered_at, last_touch_at,"
+        " protected_until, next_contact_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17)"
+        " ON CONFLICT (project_id, phone_hash) WHERE phone_hash IS NOT NULL DO NOTHING",
+        row["id"],
+        row["project_id"],
+        row["owner_id"],
+        row["name_enc"],
+        row["phone_enc"],
+        row["phone_hash"],
+        row["phone_masked"],
+        row["source"],
+        row["visitor_type"],
+        row["profile_enc"],
+        row["tags_enc"],
+        row["grade"],
+        row["consent_share"],
+        row["referred_by"],
+        row["now"],
+        row["protected_until"],
+        row["next_contact_at"],
+    )
+    return status.endswith("1")
+
+
+async def touch(
+    conn: asyncpg.Connection,
+    customer_id: uuid.UUID,
+    now: datetime,
+    until: datetime,
+    next_contact: datetime | None = None,
+    owner: str | None = None,
+) -> None:
+    """A follow-up, a re-registration or an assignment starts a new protection period (R10)."""
+    await conn.execute(
+        "UPDATE customers SET last_touch_at = $2, protected_until = $3,"
+        " next_contact_at = COALESCE($4, next_contact_at), owner_id = COALESCE($5, owner_id) WHERE id = $1",
+        customer_id,
+        now,
+        until,
+        next_contact,
+        owner,
+    )
+
+
+async def set_grade(conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str) -> None:
+    await conn.execute("UPDATE customers SET grade = $2 WHERE id = $1", customer_id, grade)
+
+
+async def insert_followup(
+    conn: asyncpg.Connection,
+    followup_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    consultant: str,
+    channel: str,
+    content_enc: bytes,
+    feedback_enc: bytes | None,
+    next_contact_at: datetime,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO followups (id, customer_id, consultant_id, channel, content_enc, feedback_enc,"
+        " next_contact_at, at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        followup_id,
+        customer_id,
+        consultant,
+        channel,
+        content_enc,
+        feedback_enc,
+        next_contact_at,
+        at,
+    )
+
+
+async def followups_of(conn: asyncpg.Connection, customer_id: uuid.UUID, limit: int = 100) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM followups WHERE customer_id = $1 ORDER BY at DESC LIMIT $2", customer_id, limit
+    )
+
+
+async def owner_changes_of(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM ownership_changes WHERE customer_id = $1 ORDER BY at, id", customer_id)
+
+
+async def record_owner_change(
+    conn: asyncpg.Connection,
+    customer_id: uuid.UUID,
+    from_owner: str | None,
+    to_owner: str,
+    kind: str,
+    reason: str | None,
+    decided_by: str | None,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by, at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        customer_id,
+        from_owner,
+        to_owner,
+        kind,
+        reason,
+        decided_by,
+        at,
+    )
+
+
+async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tuple[datetime, str]]:
+    """Every touch that started a protection period (R10), with who owned the customer from then on."""
+    rows = await conn.fetch(
+        "SELECT registered_at AS at, COALESCE((SELECT from_owner FROM ownership_changes o WHERE o.customer_id = c.id"
+        " ORDER BY o.at, o.id LIMIT 1), c.owner_id) AS owner FROM customers c WHERE c.id = $1"
+        " UNION ALL SELECT at, consultant_id FROM followups WHERE customer_id = $1"
+        " UNION ALL SELECT at, to_owner FROM ownership_changes WHERE customer_id = $1",
+        customer_id,
+    )
+    return [(r["at"], r["owner"]) for r in rows]
+
+
+async def plain_profiles(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Customers from before migration 002 whose profile is still in the plain column."""
+    return await conn.fetch(
+        "SELECT id, profile FROM customers WHERE profile_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def seal_profile(conn: asyncpg.Connection, customer_id: uuid.UUID, profile_enc: bytes) -> None:
+    await conn.execute("UPDATE customers SET profile_enc = $2, profile = '{}' WHERE id = $1", customer_id, profile_enc)
+
+
+async def plain_feedback(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, feedback FROM followups WHERE feedback IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def seal_feedback(conn: asyncpg.Connection, followup_id: uuid.UUID, feedback_enc: bytes) -> None:
+    await conn.execute(
+        "UPDATE followups SET feedback_enc = $2, feedback = NULL WHERE id = $1", followup_id, feedback_enc
+    )
+
+
+async def plain_tags(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Customers whose tags rest in plain (before migration 003)."""
+    return await conn.fetch(
+        "SELECT id, tags FROM customers WHERE tags_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def seal_tags(conn: asyncpg.Connection, customer_id: uuid.UUID, sealed: bytes) -> None:
+    await conn.execute("UPDATE customers SET tags_enc = $2, tags = '{}' WHERE id = $1", customer_id, sealed)

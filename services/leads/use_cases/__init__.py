@@ -1,0 +1,50 @@
+"""Leads use cases: each loads, asks the domain, records events in the outbox and commits; never the broker.
+`registration`, `customers` (follow-ups, grades, ownership), `calls` (the call log), `reads` (what the API shows)."""
+
+from services.leads.use_cases.aftersale import HANDOFF_NAMESPACE, credit_deal, prepare_handoff
+from services.leads.use_cases.calls import LogCall, call_stats, log_call
+from services.leads.use_cases.customers import RecordFollowup, assign, record_followup, seal_legacy_pii, set_grade
+from services.leads.use_cases.reads import (
+    customer_history,
+    customers_page,
+    local_today,
+    lookup_owner,
+    own_customer,
+    remember_staff,
+    timeline,
+    visible_customer,
+)
+from services.leads.use_cases.registration import (
+    REGISTRATION_ATTEMPTS,
+    CustomerProtected,
+    RegisterCustomer,
+    RegistrationBusy,
+    register_customer,
+)
+
+__all__ = [
+    "HANDOFF_NAMESPACE",
+    "credit_deal",
+    "prepare_handoff",
+    "REGISTRATION_ATTEMPTS",
+    "CustomerProtected",
+    "LogCall",
+    "RegisterCustomer",
+    "RegistrationBusy",
+    "assign",
+    "call_stats",
+    "customer_history",
+    "customers_page",
+    "local_today",
+    "log_call",
+    "lookup_owner",
+    "own_customer",
+    "RecordFollowup",
+    "record_followup",
+    "register_customer",
+    "remember_staff",
+    "seal_legacy_pii",
+    "set_grade",
+    "timeline",
+    "visible_customer",
+]

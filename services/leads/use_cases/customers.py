@@ -1,0 +1,174 @@
+"""Leads use cases for a customer already registered: follow-ups (R8, R10, R14, R16), grades (R12, R13), the
+manager's ownership decision (R9), and sealing rows stored in plain before encryption (R18)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.leads import store
+from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
+from shared import catalogue as topics
+from shared.catalogue import Topic
+from shared.clock import now_utc
+from shared.domain import DomainError, NotFound
+from shared.logs import log
+from shared.outbox import add_event
+from shared.pii import Vault
+
+_OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign"}
+
+
+@dataclass(frozen=True)
+class RecordFollowup:
+    """What a consultant says happened when they contacted their customer (R8, R14, R16, R17)."""
+
+    customer_id: uuid.UUID
+    consultant_id: str
+    channel: str
+    content: str
+    next_contact_at: datetime
+    feedback: dict[str, Any] | None = None
+
+
+async def record_followup(
+    conn: asyncpg.Connection, vault: Vault, cmd: RecordFollowup, now: datetime | None = None
+) -> dict[str, Any]:
+    """R8, R10, R14, R16: the owner records what was said; protection renews from this touch."""
+    now = now or now_utc()
+    check_followup(cmd.channel, cmd.content, cmd.next_contact_at, now)
+    async with conn.transaction():
+        row = await _locked(conn, cmd.customer_id, owner=cmd.consultant_id)
+        until = protected_until(now, await store.protection_days(conn, row["project_id"]))
+        followup_id = uuid.uuid4()
+        feedback = None if cmd.feedback is None else vault.encrypt_json(cmd.feedback)
+        await store.insert_followup(
+            conn,
+            followup_id,
+            cmd.customer_id,
+            cmd.consultant_id,
+            cmd.channel,
+            vault.encrypt(cmd.content),
+            feedback,
+            cmd.next_contact_at,
+            now,
+        )
+        await store.touch(conn, cmd.customer_id, now, until, next_contact=cmd.next_contact_at)
+        said = {"channel": cmd.channel, "next_contact_at": cmd.next_contact_at}
+        await store.add_timeline(conn, cmd.customer_id, now, "followup", said | {"by": cmd.consultant_id})
+        data = said | {"followup_id": str(followup_id), "protected_until": until}
+        await _customer_event(conn, topics.FOLLOWUP_RECORDED, row, data)
+    answer = {"id": str(followup_id), "customer_id": str(cmd.customer_id), "protected_until": until.isoformat()}
+    return answer | {"next_contact_at": cmd.next_contact_at.isoformat()}
+
+
+async def _locked(conn: asyncpg.Connection, customer_id: uuid.UUID, owner: str | None = None) -> asyncpg.Record:
+    """The customer, locked for the change; not found unless `owner` (when named) owns them (R8)."""
+    row = await store.customer(conn, customer_id, lock=True)
+    if row is None or (owner is not None and row["owner_id"] != owner):
+        raise NotFound("no such customer of yours" if owner else "no such customer")
+    return row
+
+
+async def _customer_event(conn: asyncpg.Connection, topic: Topic, row: asyncpg.Record, data: dict[str, Any]) -> None:
+    """A customer's event: the customer, owner and grade (ids and codes only, R18), then the step's fields."""
+    ids = {"customer_id": str(row["id"]), "owner_id": row["owner_id"], "grade": row["grade"]}
+    await add_event(conn, topic, ids | data, project_id=str(row["project_id"]))
+
+
+async def set_grade(
+    conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str, by: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """R12, R13: the grade moves as the customer does, and the follow-up cadence follows it."""
+    now = now or now_utc()
+    if grade not in Grade.__members__:
+        raise DomainError("grade must be A, B or C", "invalid_grade")
+    async with conn.transaction():
+        row = await _locked(conn, customer_id)
+        await store.set_grade(conn, customer_id, grade)
+        if row["grade"] != grade:
+            detail = {"from": row["grade"], "to": grade, "by": by}
+            await store.add_timeline(conn, customer_id, now, "grade_changed", detail)
+    due = followup_due(row["last_touch_at"], Grade(grade), row["next_contact_at"])
+    return {
+        "id": str(customer_id),
+        "grade": grade,
+        "previous_grade": row["grade"],
+        "followup_due_at": due.isoformat() if due else None,
+    }
+
+
+async def assign(
+    conn: asyncpg.Connection, customer_id: uuid.UUID, to: str, reason: str, manager: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """R9: the manager decides who owns a disputed customer, and why; the decision is recorded."""
+    now = now or now_utc()
+    async with conn.transaction():
+        row = await _locked(conn, customer_id)
+        check_assignment(row["owner_id"], to, reason)
+        until = protected_until(now, await store.protection_days(conn, row["project_id"]))
+        await change_owner(conn, row, to, "manager_assignment", reason, manager, now, until)
+    log("customer_assigned", customer_id=str(customer_id), from_owner=row["owner_id"], to_owner=to, by=manager)
+    return {
+        "id": str(customer_id),
+        "owner_id": to,
+        "previous_owner_id": row["owner_id"],
+        "reason": reason,
+        "decided_by": manager,
+        "protected_until": until.isoformat(),
+    }
+
+
+async def change_owner(
+    conn: asyncpg.Connection,
+    row: asyncpg.Record,
+    to: str,
+    kind: str,
+    reason: str,
+    decided_by: str,
+    now: datetime,
+    until: datetime,
+) -> None:
+    """The one way a customer changes hands (R9, R10): a new protection period, the change kept with who and
+    why, a timeline line, and ownership-changed so other services follow at once (R8)."""
+    await store.touch(conn, row["id"], now, until, owner=to)
+    await store.record_owner_change(conn, row["id"], row["owner_id"], to, kind, reason, decided_by, now)
+    detail = {"from": row["owner_id"], "to": to, "reason": reason}
+    if kind == "manager_assignment":
+        detail["decided_by"] = decided_by
+    await store.add_timeline(conn, row["id"], now, "owner_changed", detail)
+    await add_event(
+        conn,
+        topics.OWNERSHIP_CHANGED,
+        {
+            "customer_id": str(row["id"]),
+            "project_id": str(row["project_id"]),
+            "from_consultant_id": row["owner_id"],
+            "to_consultant_id": to,
+            "reason": _OWNERSHIP_EVENT_REASON[kind],
+        },
+        project_id=str(row["project_id"]),
+    )
+
+
+async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 200) -> int:
+    """R18: encrypt profiles and follow-up feedback stored in plain before migration 002; returns rows sealed."""
+    sealed = 0
+    async with conn.transaction():
+        for row in await store.plain_profiles(conn, batch):
+            await store.seal_profile(conn, row["id"], vault.encrypt_json(row["profile"]))
+            sealed += 1
+        for row in await store.plain_feedback(conn, batch):
+            await store.seal_feedback(conn, row["id"], vault.encrypt_json(row["feedback"]))
+            sealed += 1
+        for row in await store.plain_tags(conn, batch):
+            await store.seal_tags(conn, row["id"], vault.encrypt_json(list(row["tags"])))
+            sealed += 1
+        for row in await store.plain_call_notes(conn, batch):
+            await store.seal_call_note(conn, row["id"], vault.encrypt(row["asked"]))
+            sealed += 1
+    return sealed

@@ -1,0 +1,195 @@
+"""Payments SQL for deposits: taking, counting, receipts, banking, refunds, and the ledger (R22-R26, R35)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from services.payments.domain import DepositRequest
+
+Row: TypeAlias = asyncpg.Record
+_LIVE = "('pending_verification', 'verified')"
+
+
+async def add_ledger_entry(
+    conn: asyncpg.Connection, project_id: uuid.UUID, kind: str, amount: Decimal, actor: str | None, refs: dict[str, Any]
+) -> None:
+    """R35: one append-only row per money movement; `refs` names sale_id, deposit_id, hold_id and ref."""
+    await conn.execute(
+        "INSERT INTO ledger (project_id, sale_id, deposit_id, hold_id, kind, amount, actor, ref)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        project_id,
+        refs.get("sale_id"),
+        refs.get("deposit_id"),
+        refs.get("hold_id"),
+        kind,
+        amount,
+        actor,
+        refs.get("ref"),
+    )
+
+
+async def ledger_entries(conn: asyncpg.Connection, sale_id: uuid.UUID, hold_id: uuid.UUID | None) -> list[Row]:
+    return await conn.fetch(
+        "SELECT * FROM ledger WHERE sale_id = $1 OR (hold_id = $2 AND $2 IS NOT NULL) ORDER BY id", sale_id, hold_id
+    )
+
+
+async def live_deposit_on(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(f"SELECT 1 FROM deposits WHERE hold_id = $1 AND status IN {_LIVE}", hold_id))
+
+
+async def cash_on_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Decimal:
+    """R25: cash already taken on this hold and not refunded."""
+    return await conn.fetchval(
+        "SELECT coalesce(sum(amount), 0) FROM deposits WHERE hold_id = $1 AND method = 'cash' AND status <> 'refunded'",
+        hold_id,
+    )
+
+
+async def insert_deposit(
+    conn: asyncpg.Connection,
+    deposit_id: uuid.UUID,
+    hold: Row,
+    customer_id: uuid.UUID,
+    req: DepositRequest,
+    payer_enc: bytes | None,
+    taken_by: str,
+) -> None:
+    """Raises UniqueViolationError when a concurrent deposit on the same hold won (one live per hold)."""
+    await conn.execute(
+        "INSERT INTO deposits (id, project_id, unit_id, hold_id, customer_id, amount, currency, method,"
+        " source_of_funds, reference, cheque_no, note_serials, payer_enc, taken_by)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        deposit_id,
+        hold["project_id"],
+        hold["unit_id"],
+        hold["hold_id"],
+        customer_id,
+        req.amount,
+        req.currency,
+        req.method,
+        req.source_of_funds,
+        req.reference,
+        req.cheque_no,
+        list(req.note_serials),
+        payer_enc,
+        taken_by,
+    )
+
+
+async def deposit_head(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
+    return await conn.fetchrow("SELECT id, project_id, customer_id FROM deposits WHERE id = $1", deposit_id)
+
+
+async def deposit_locked(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
+    return await conn.fetchrow("SELECT * FROM deposits WHERE id = $1 FOR UPDATE", deposit_id)
+
+
+async def deposit_with_unit(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
+    return await conn.fetchrow(
+        "SELECT d.*, h.unit_number FROM deposits d LEFT JOIN holds h ON h.hold_id = d.hold_id WHERE d.id = $1",
+        deposit_id,
+    )
+
+
+async def set_first_verifier(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifier: str) -> None:
+    await conn.execute("UPDATE deposits SET first_verifier = $2 WHERE id = $1", deposit_id, verifier)
+
+
+async def mark_verified(
+    conn: asyncpg.Connection,
+    deposit_id: uuid.UUID,
+    verifier: str,
+    at: datetime,
+    receipt_no: str,
+    banking_due_at: datetime | None,
+) -> None:
+    await conn.execute(
+        "UPDATE deposits SET status = 'verified', second_verifier = $2, verified_at = $3, receipt_no = $4,"
+        " banking_due_at = $5 WHERE id = $1",
+        deposit_id,
+        verifier,
+        at,
+        receipt_no,
+        banking_due_at,
+    )
+
+
+async def next_receipt_counter(conn: asyncpg.Connection, project_id: uuid.UUID) -> tuple[str, int]:
+    """No gaps: the counter moves in the caller's transaction (a rollback returns it)."""
+    code = await conn.fetchval("SELECT code FROM projects WHERE project_id = $1", project_id)
+    row = await conn.fetchrow(
+        "INSERT INTO receipt_counters (project_id, prefix, last) VALUES ($1, $2, 1)"
+        " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING prefix, last",
+        project_id,
+        code or str(project_id)[:8].upper(),
+    )
+    return row["prefix"], row["last"]
+
+
+async def plain_payers(conn: asyncpg.Connection, limit: int) -> list[Row]:
+    return await conn.fetch(
+        "SELECT id, payer FROM deposits WHERE payer IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def seal_payer(conn: asyncpg.Connection, deposit_id: uuid.UUID, payer_enc: bytes) -> None:
+    await conn.execute("UPDATE deposits SET payer_enc = $2, payer = NULL WHERE id = $1", deposit_id, payer_enc)
+
+
+async def mark_banked(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref: str, escorts: list[str]) -> None:
+    await conn.execute(
+        "UPDATE deposits SET banked_at = now(), bank_ref = $2, escorts = $3, banking_overdue = false WHERE id = $1",
+        deposit_id,
+        bank_ref,
+        escorts,
+    )
+
+
+async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
+    status = await conn.execute(
+        "UPDATE deposits SET banking_overdue = true WHERE method = 'cash' AND banked_at IS NULL"
+        " AND status = 'verified' AND banking_due_at < now() AND NOT banking_overdue"
+    )
+    return int(status.split()[-1])
+
+
+async def mark_refunded(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str) -> None:
+    await conn.execute(
+        "UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2 WHERE id = $1",
+        deposit_id,
+        reason,
+    )
+
+
+async def live_deposits_of_sale(
+    conn: asyncpg.Connection, hold_id: uuid.UUID | None, unit_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[Row]:
+    return await conn.fetch(
+        f"SELECT * FROM deposits WHERE status IN {_LIVE}"
+        " AND (hold_id = $1 OR (unit_id = $2 AND customer_id = $3)) FOR UPDATE",
+        hold_id,
+        unit_id,
+        customer_id,
+    )
+
+
+async def deposits_page(
+    conn: asyncpg.Connection, project_id: uuid.UUID, overdue_only: bool, after: tuple[Any, Any] | None, limit: int
+) -> list[Row]:
+    after_at, after_id = after or (None, None)
+    return await conn.fetch(
+        "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
+        " taken_at FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
+        " AND ($3::timestamptz IS NULL OR (taken_at, id) > ($3, $4::uuid)) ORDER BY taken_at, id LIMIT $5",
+        project_id,
+        not overdue_only,
+        after_at,
+        after_id,
+        limit,
+    )

@@ -1,0 +1,108 @@
+"""The demo's HTTP driver: staff tokens, calls that must answer as expected, calls retried until another
+service's event has arrived, and the numbered steps it prints."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+Printer = Callable[[str], None]
+Headers = dict[str, str]
+
+
+@dataclass
+class Urls:
+    leads: str = "http://127.0.0.1:8001"
+    inventory: str = "http://127.0.0.1:8002"
+    payments: str = "http://127.0.0.1:8003"
+    notifications: str = "http://127.0.0.1:8004"
+
+
+@dataclass
+class Journey:
+    """What the demo created, for the caller to inspect."""
+
+    project_id: str = ""
+    unit_id: str = ""
+    customer_id: str = ""
+    hold_id: str = ""
+    deposit_id: str = ""
+    sale_id: str = ""
+    receipt: dict[str, Any] = field(default_factory=dict)
+    handoff: dict[str, Any] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)  # what the property company's receiver got and said
+    steps: list[str] = field(default_factory=list)
+
+
+class StepFailed(RuntimeError):
+    """A step answered something other than what the journey needs."""
+
+
+# the demo's staff: (id, role, name)
+STAFF = {
+    "admin": ("admin-1", "admin", "Admin"),
+    "consultant": ("consultant-1", "consultant", "Wang Fang"),
+    "finance": ("finance-1", "finance", "Li Na"),
+    "manager": ("manager-1", "manager", "Chen Jie"),
+    "service": ("service-1", "service", "Customer Service"),
+}
+
+
+class Driver:
+    def __init__(self, urls: Urls, secret: str, kafka: str, say: Printer = print, timeout: float = 60.0) -> None:
+        self.urls, self.secret, self.kafka, self.say, self.timeout = urls, secret, kafka, say, timeout
+        self.http = httpx.AsyncClient(timeout=15.0)
+        self.j = Journey()
+
+    def token(self, sub: str, role: str, name: str) -> Headers:
+        from shared.auth_tokens import make_token
+
+        projects = [self.j.project_id] if self.j.project_id else []
+        return {"Authorization": f"Bearer {make_token(self.secret, sub, role, projects, name=name)}"}
+
+    def as_(self, who: str) -> Headers:
+        """The headers of one of the demo's staff (see STAFF), for the journey's project."""
+        return self.token(*STAFF[who])
+
+    def url(self, service: str, path: str) -> str:
+        return f"{getattr(self.urls, service)}{path}"
+
+    async def call(self, method: str, url: str, who: Headers, expect: tuple[int, ...], **kw: Any) -> Any:
+        response = await self._send(method, url, who, **kw)
+        if response.status_code not in expect:
+            raise StepFailed(f"{method} {url} → {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    async def eventually(
+        self,
+        method: str,
+        url: str,
+        who: Headers,
+        expect: tuple[int, ...],
+        waiting_for: str,
+        check: Callable[[Any], bool] = lambda _: True,
+        **kw: Any,
+    ) -> Any:
+        """Retry a call that depends on another service's event until it succeeds or the deadline passes."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            response = await self._send(method, url, who, **kw)
+            body = response.json() if response.content else None
+            if response.status_code in expect and check(body):
+                return body
+            if time.monotonic() > deadline:
+                raise StepFailed(f"gave up waiting for {waiting_for}: {response.status_code} {response.text[:300]}")
+            await asyncio.sleep(0.2)
+
+    async def _send(self, method: str, url: str, who: Headers, **kw: Any) -> httpx.Response:
+        return await self.http.request(method, url, headers={**who, "Idempotency-Key": str(uuid.uuid4())}, **kw)
+
+    def step(self, text: str) -> None:
+        self.j.steps.append(text)
+        self.say(f"[{len(self.j.steps):>2}] {text}")

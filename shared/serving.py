@@ -1,0 +1,121 @@
+"""A service as a web process: the FastAPI app with its lifespan (the runtime), the platform routes (/health,
+/metrics, /asyncapi) and uvicorn."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import logs
+from shared.consuming import build_broker
+from shared.idempotency import IdempotentPosts
+from shared.logs import log
+from shared.middleware import InputGuard, ObservedApp
+from shared.runtime import Runtime, ServiceSpec
+from shared.settings import Settings, get_settings
+from shared.web import ERROR_RESPONSES, document_errors, install_error_handlers
+
+
+def asyncapi_document(spec: ServiceSpec, settings: Settings | None = None) -> dict:
+    """The AsyncAPI document (FastStream-generated) of what the service publishes and consumes."""
+    broker = build_broker(spec, settings or Settings(kafka="localhost:9092"), runtime=None)  # type: ignore[arg-type]
+    doc = AsyncAPI(broker, title=f"estate {spec.name}", version="1.0.0", description=spec.description)
+    return doc.to_specification().to_jsonable()
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app of a service, with the runtime started in its lifespan."""
+    settings = settings or get_settings()
+    runtime = Runtime(spec, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        log("service_started", service=spec.name)
+        yield
+        await runtime.stop()
+
+    app = FastAPI(title=f"estate {spec.name}", version="1.0.0", lifespan=lifespan, description=spec.description)
+    app.state.settings, app.state.runtime = settings, runtime
+    install_error_handlers(app)
+    _add_platform_routes(app, spec, settings, runtime)
+    for router in spec.routers:
+        app.include_router(router, responses=ERROR_RESPONSES)
+    document_errors(app)
+    # Last added runs first: ObservedApp (outermost) → InputGuard → IdempotentPosts → routes.
+    app.add_middleware(
+        IdempotentPosts,
+        get_pool=lambda: runtime.pool,
+        secret=settings.jwt_secret,
+        ttl_hours=settings.idempotency_ttl_hours,
+    )
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservedApp, service=spec.name)
+    return app
+
+
+def _add_platform_routes(app: FastAPI, spec: ServiceSpec, settings: Settings, runtime: Runtime) -> None:
+    @app.get("/health", include_in_schema=False)
+    async def health() -> JSONResponse:
+        ok, checks = await runtime.health()
+        if not ok:
+            return JSONResponse({"status": "unavailable", "reason": checks}, status_code=503)
+        if not runtime.consumers_ready():
+            waiting = sorted({t.name for t in spec.handlers} - runtime.joined)
+            return JSONResponse({"status": "starting", "reason": {"consumers_joining": waiting}}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    document = asyncapi_document(spec, settings)
+
+    @app.get("/asyncapi", include_in_schema=False)
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(document)
+
+
+def load_spec(service: str) -> ServiceSpec:
+    """The ServiceSpec that `services/<service>/app.py` builds."""
+    return importlib.import_module(f"services.{service}.app").build_spec()
+
+
+def serve(service: str) -> None:
+    """`estate serve NAME`: run one service's HTTP server, relay and consumers until stopped."""
+    settings = get_settings()
+    logs.configure(service, settings.log_level)
+    if settings.jwt_secret == "dev-secret-change-me":
+        log("jwt_secret_is_development_default", level=30)
+    elif len(settings.jwt_secret.encode()) < 32:
+        log("jwt_secret_shorter_than_32_bytes", level=30)
+    options: dict[str, Any] = dict(
+        host=settings.host,
+        port=settings.service_port(service),
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+    )
+    if settings.workers > 1:  # several processes share the port; the relay lock keeps one publisher
+        os.environ["ESTATE_SERVICE"] = service
+        uvicorn.run("shared.serving:app_from_env", factory=True, workers=settings.workers, **options)
+        return
+    uvicorn.Server(uvicorn.Config(create_app(load_spec(service), settings), **options)).run()
+
+
+def app_from_env() -> FastAPI:
+    """The app of ESTATE_SERVICE, for uvicorn's worker processes."""
+    settings = get_settings()
+    logs.configure(os.environ["ESTATE_SERVICE"], settings.log_level)
+    return create_app(load_spec(os.environ["ESTATE_SERVICE"]), settings)
