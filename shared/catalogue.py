@@ -113,18 +113,20 @@ class HandoffData(EventData):
     handed_over_at: datetime
 
 
-class CustomerRegisteredData(EventData):
+class CustomerEventData(EventData):
+    """What every customer event carries: the customer, their owner and when to contact them next (R14)."""
+
     customer_id: str
     owner_id: str
+    next_contact_at: datetime | None = None
+
+
+class CustomerRegisteredData(CustomerEventData):
     grade: str | None = None
-    next_contact_at: datetime | None = None
 
 
-class FollowupRecordedData(EventData):
-    customer_id: str
+class FollowupRecordedData(CustomerEventData):
     followup_id: str
-    owner_id: str
-    next_contact_at: datetime | None = None
 
 
 class DealCreditedData(EventData):
@@ -215,25 +217,26 @@ class Topic:
         return str(data[self.key_field])
 
 
-def _topic(producer: str, event_type: str, key_field: str, model: type[EventData]) -> Topic:
-    return Topic(f"estate.{producer}.{event_type}.v1", event_type, key_field, producer, model)
+def _topic(producer: str, event_type: str, model: type[EventData], key: str = "unit_id") -> Topic:
+    """A topic of the contract's naming scheme; most are keyed by the unit, so one unit's events stay in order."""
+    return Topic(f"estate.{producer}.{event_type}.v1", event_type, key, producer, model)
 
 
-UNIT_LOCKED = _topic("inventory", "unit-locked", "unit_id", UnitLockedData)
-UNIT_RELEASED = _topic("inventory", "unit-released", "unit_id", UnitReleasedData)
-DEPOSIT_VERIFIED = _topic("payments", "deposit-verified", "unit_id", DepositVerifiedData)
-SUBSCRIPTION_SIGNED = _topic("inventory", "subscription-signed", "unit_id", SubscriptionSignedData)
-CONTRACT_SIGNED = _topic("inventory", "contract-signed", "unit_id", ContractSignedData)
-HANDOVER_COMPLETED = _topic("inventory", "handover-completed", "unit_id", HandoverCompletedData)
+UNIT_LOCKED = _topic("inventory", "unit-locked", UnitLockedData)
+UNIT_RELEASED = _topic("inventory", "unit-released", UnitReleasedData)
+DEPOSIT_VERIFIED = _topic("payments", "deposit-verified", DepositVerifiedData)
+SUBSCRIPTION_SIGNED = _topic("inventory", "subscription-signed", SubscriptionSignedData)
+CONTRACT_SIGNED = _topic("inventory", "contract-signed", ContractSignedData)
+HANDOVER_COMPLETED = _topic("inventory", "handover-completed", HandoverCompletedData)
 PROPERTY_HANDOFF = Topic("estate.property.handoff.v1", "handoff", "unit_id", "leads", HandoffData, personal=True)
-CUSTOMER_REGISTERED = _topic("leads", "customer-registered", "customer_id", CustomerRegisteredData)
-FOLLOWUP_RECORDED = _topic("leads", "followup-recorded", "customer_id", FollowupRecordedData)
-DEAL_CREDITED = _topic("leads", "deal-credited", "customer_id", DealCreditedData)
-DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", "unit_id", DepositRefundedData)
-PAYMENT_RECEIVED = _topic("payments", "payment-received", "unit_id", PaymentReceivedData)
-PAYMENT_OVERDUE = _topic("payments", "payment-overdue", "unit_id", PaymentOverdueData)
-OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", "customer_id", OwnershipChangedData)  # v1.1
-SALE_CANCELLED = _topic("inventory", "sale-cancelled", "unit_id", SaleCancelledData)  # v1.1
+CUSTOMER_REGISTERED = _topic("leads", "customer-registered", CustomerRegisteredData, key="customer_id")
+FOLLOWUP_RECORDED = _topic("leads", "followup-recorded", FollowupRecordedData, key="customer_id")
+DEAL_CREDITED = _topic("leads", "deal-credited", DealCreditedData, key="customer_id")
+DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", DepositRefundedData)
+PAYMENT_RECEIVED = _topic("payments", "payment-received", PaymentReceivedData)
+PAYMENT_OVERDUE = _topic("payments", "payment-overdue", PaymentOverdueData)
+OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", OwnershipChangedData, key="customer_id")  # v1.1
+SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 HANDOFF_ACKNOWLEDGED = Topic(
     "estate.property.handoff-acknowledged.v1",
     "handoff-acknowledged",
@@ -245,9 +248,7 @@ HANDOFF_ACKNOWLEDGED = Topic(
 PROJECT_CREATED = Topic(
     "estate.inventory.project-created.v1", "project-created", "project_id", "inventory", ProjectCreatedData
 )
-MORTGAGE_APPOINTMENT_SCHEDULED = _topic(
-    "payments", "mortgage-appointment-scheduled", "unit_id", MortgageAppointmentScheduledData
-)
+MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
 
@@ -273,3 +274,8 @@ EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDUL
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
 ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))
+
+
+def published_by(service: str) -> tuple[Topic, ...]:
+    """The topics a service writes to its outbox: the catalogue names each topic's producer once."""
+    return tuple(t for t in TOPICS if t.producer == service)

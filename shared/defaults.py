@@ -37,5 +37,18 @@ class ProjectSettings:
                 out[name] = str(value) if isinstance(value, Decimal) else value
         return out
 
+    @classmethod
+    def from_event(cls, raw: dict[str, Any] | None) -> ProjectSettings:
+        """A project's settings as project-created carries them (already validated by inventory): the named
+        scalar settings in their types, the rest at their defaults. Other services read theirs from this."""
+        known: dict[str, Any] = {}
+        for name, value in (raw or {}).items():
+            default = getattr(DEFAULTS, name, None)
+            if isinstance(default, int | str):
+                known[name] = type(default)(value)
+            elif isinstance(default, Decimal):
+                known[name] = Decimal(str(value))
+        return cls(**known)
+
 
 DEFAULTS = ProjectSettings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 
 class DomainError(Exception):
@@ -34,3 +34,25 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+class InvalidInput(DomainError):
+    """Input the rules cannot take: 422 `invalid_request`, the message says which."""
+
+    code = "invalid_request"
+
+
+RowT = TypeVar("RowT")
+
+
+def found(row: RowT | None, message: str) -> RowT:
+    """The row a use case looked up, or `NotFound(message)` (404) when there is none."""
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
+def refusal(name: str, code: str, doc: str, status: int | None = None) -> type[DomainError]:
+    """A named refusal of one rule, declared in a line: `UnitNotAvailable = refusal("UnitNotAvailable",
+    "unit_not_available", "R19: …")`. It is a class like any other (raise it, catch it, test for it)."""
+    return type(name, (DomainError,), {"code": code, "status": status, "__doc__": doc})

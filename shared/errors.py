@@ -23,17 +23,9 @@ class ApiError(Exception):
         return {"error": error}
 
 
-class BadRequest(ApiError):
-    status = 400
-
-
 class Unauthorized(ApiError):
     status = 401
 
 
 class Forbidden(ApiError):
     status = 403
-
-
-class Unprocessable(ApiError):
-    status = 422

@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -27,6 +27,21 @@ from shared.envelope import Envelope
 from shared.logs import correlation_id, log
 
 Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[None]])
+
+
+class Handlers(dict[Topic, Handler]):
+    """A service's handler per consumed topic, filled by `@HANDLERS.on(topic)` next to each handler."""
+
+    def on(self, topic: Topic) -> Callable[[HandlerT], HandlerT]:
+        def register(handler: HandlerT) -> HandlerT:
+            self[topic] = handler
+            return handler
+
+        return register
+
 
 # Errors that say "a dependency is down", not "this event is bad": never dead-letter on them.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (

@@ -23,15 +23,27 @@ from shared.web import NOT_RUN, ASGIApp, error_response, header
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # a JSON \u0000 not itself escaped
 
 
-class ObservedApp:
+class HttpOnly:
+    """An ASGI middleware that looks at HTTP requests only: lifespan and websocket scopes pass through."""
+
+    app: ASGIApp
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        return await self.http(scope, receive, send)
+
+    async def http(self, scope: dict, receive: Callable, send: Callable) -> None:
+        raise NotImplementedError
+
+
+class ObservedApp(HttpOnly):
     """Correlation id, route metrics, and crashes turned into a logged 500 that keeps the connection."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app, self.service = app, service
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    async def http(self, scope: dict, receive: Callable, send: Callable) -> None:
         cid = (header(scope, b"x-correlation-id") or "")[:100] or str(uuid.uuid4())
         token = correlation_id.set(cid)
         state = {"status": 500, "started": False}
@@ -71,15 +83,13 @@ class ObservedApp:
         metrics.HTTP_LATENCY.labels(self.service, scope["method"], route).observe(seconds)
 
 
-class InputGuard:
+class InputGuard(HttpOnly):
     """Body size limit and NUL refusal, before any route, for every service."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+    async def http(self, scope: dict, receive: Callable, send: Callable) -> None:
         if "\x00" in scope.get("path", "") or _has_nul_query(scope.get("query_string", b"")):
             return await self._refuse(scope, receive, send, 422, "invalid_text", "NUL is not allowed in a URL")
         declared = header(scope, b"content-length")

@@ -18,17 +18,22 @@ Each service's migrations create the table:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import asyncpg
 
 from shared.auth import Principal
-from shared.catalogue import CustomerRegisteredData, OwnershipChangedData
+from shared.catalogue import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED, CustomerRegisteredData, OwnershipChangedData
 from shared.domain import NotFound
 from shared.envelope import Envelope
+from shared.inbox import Handlers
 
 # Roles that see the whole project (contract: managers, sales control, finance and service staff).
 WHOLE_PROJECT_ROLES = frozenset({"manager", "sales_control", "finance", "service", "admin"})
+
+HANDLERS = Handlers()  # every service keeps who owns whom from these two events (R8)
 
 
 async def record_owner(
@@ -46,12 +51,14 @@ async def record_owner(
     )
 
 
+@HANDLERS.on(CUSTOMER_REGISTERED)
 async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: CustomerRegisteredData) -> None:
     """Inbox handler: a registration names the first owner."""
     if env.project_id:
         await record_owner(conn, data.customer_id, env.project_id, data.owner_id, env.occurred_at)
 
 
+@HANDLERS.on(OWNERSHIP_CHANGED)
 async def on_ownership_changed(conn: asyncpg.Connection, env: Envelope, data: OwnershipChangedData) -> None:
     """Inbox handler: a claim decided, a manager's assignment or a lapse moves the customer."""
     await record_owner(conn, data.customer_id, data.project_id, data.to_consultant_id, env.occurred_at)
@@ -73,3 +80,15 @@ async def require_own_customer(conn: asyncpg.Connection | asyncpg.Pool, who: Pri
         return
     if not may_act_for(who, await owner_of(conn, customer_id)):
         raise NotFound("no such customer")
+
+
+RowT = TypeVar("RowT")
+
+
+def in_project(row: RowT | None, what: str, may_work_on: Callable[[str], None]) -> RowT:
+    """The row, once the caller may work on its project: `no such <what>` (404) when there is none, and
+    `may_work_on` raises (403) for another project's staff."""
+    if row is None:
+        raise NotFound(f"no such {what}")
+    may_work_on(str(row["project_id"]))  # type: ignore[index]
+    return row

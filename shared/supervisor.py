@@ -81,10 +81,7 @@ class Supervisor:
         """Embedded PostgreSQL unless a database URL is set; the settings the services then need."""
         if self.settings.database_url:
             return {}
-        port = self.settings.embedded_pg_port
-        if port_open(port):
-            raise SystemExit(f"port {port} is taken: is `estate up` already running?")
-        self.pg = EmbeddedPostgres(self.data_dir / "pg", port)
+        self.pg = EmbeddedPostgres(self.data_dir / "pg", _free(self.settings.embedded_pg_port, "`estate up`"))
         self.pg.start()
         return {"ESTATE_DATABASE_URL": self.pg.dsn}
 
@@ -92,10 +89,9 @@ class Supervisor:
         """The embedded Tansu broker unless Kafka is named; the settings the services then need."""
         if self.settings.kafka:
             return {}
-        port = self.settings.embedded_kafka_port
-        if port_open(port):
-            raise SystemExit(f"port {port} is taken: is another broker running?")
-        self.broker = EmbeddedKafka(port, self.data_dir / "tansu.log")
+        self.broker = EmbeddedKafka(
+            _free(self.settings.embedded_kafka_port, "another broker"), self.data_dir / "tansu.log"
+        )
         self.broker.start()
         return {"ESTATE_KAFKA": self.broker.bootstrap}
 
@@ -181,3 +177,10 @@ class Supervisor:
         if self.pg:
             self.pg.stop()
         typer.echo("stopped.")
+
+
+def _free(port: int, who: str) -> int:
+    """The port, unless something already listens there (then say who probably does, and stop)."""
+    if port_open(port):
+        raise SystemExit(f"port {port} is taken: is {who} already running?")
+    return port

@@ -25,20 +25,7 @@ def build_spec() -> ServiceSpec:
         name="inventory",
         description="Sales control (销控): projects, units, holds, sales, quotes and the board.",
         routers=[api.router],
-        handlers={
-            topics.CUSTOMER_REGISTERED: consumers.on_customer_registered,
-            topics.DEPOSIT_VERIFIED: consumers.on_deposit_verified,
-            topics.DEPOSIT_REFUNDED: consumers.on_deposit_refunded,
-            topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
-        },
-        publishes=(
-            topics.PROJECT_CREATED,
-            topics.UNIT_LOCKED,
-            topics.UNIT_RELEASED,
-            topics.SUBSCRIPTION_SIGNED,
-            topics.CONTRACT_SIGNED,
-            topics.HANDOVER_COMPLETED,
-            topics.SALE_CANCELLED,
-        ),
+        handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
+        publishes=topics.published_by("inventory"),
         jobs=[hold_sweeper],
     )

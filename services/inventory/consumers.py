@@ -7,13 +7,17 @@ import uuid
 import asyncpg
 
 from services.inventory import store, use_cases
+from shared import catalogue as topics
 from shared import ownership
-from shared.catalogue import CustomerRegisteredData, DepositRefundedData, DepositVerifiedData
 from shared.envelope import Envelope
+from shared.inbox import Handlers
 from shared.logs import log
 
+HANDLERS = Handlers()
 
-async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: CustomerRegisteredData) -> None:
+
+@HANDLERS.on(topics.CUSTOMER_REGISTERED)
+async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: topics.CustomerRegisteredData) -> None:
     """Read model: a hold needs a customer registered in the unit's project."""
     if env.project_id is None:
         raise ValueError("customer-registered without a project_id")
@@ -21,13 +25,15 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: 
     await ownership.on_customer_registered(conn, env, data)  # R8: who may hold for them
 
 
-async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: DepositVerifiedData) -> None:
+@HANDLERS.on(topics.DEPOSIT_VERIFIED)
+async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: topics.DepositVerifiedData) -> None:
     """The deposit counts (R23): reserve the unit and open the sale."""
     outcome = await use_cases.open_sale(conn, data)
     log("deposit_verified_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)
 
 
-async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: DepositRefundedData) -> None:
+@HANDLERS.on(topics.DEPOSIT_REFUNDED)
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: topics.DepositRefundedData) -> None:
     """A refund frees the unit (reason refunded)."""
     outcome = await use_cases.close_sale_on_refund(conn, data)
     log("deposit_refunded_applied", unit_id=data.unit_id, hold_id=data.hold_id, outcome=outcome)

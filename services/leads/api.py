@@ -72,19 +72,8 @@ async def register(body: NewCustomer, request: Request, who: Principal = Depends
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
-    cmd = RegisterCustomer(
-        pid,
-        who.sub,
-        body.name,
-        body.phone or None,
-        body.source,
-        body.visitor_type,
-        body.profile,
-        tuple(body.tags),
-        body.grade,
-        body.consent_share,
-        body.referred_by,
-    )
+    given = {"project_id": pid, "consultant_id": who.sub, "phone": body.phone or None, "tags": tuple(body.tags)}
+    cmd = RegisterCustomer(**(body.model_dump() | given))
     async with _pool(request).acquire() as conn:
         answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
     return JSONResponse(answer, status_code=201 if created else 200)
@@ -258,16 +247,8 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
-    cmd = LogCall(
-        pid,
-        who.sub,
-        body.rang_at,
-        body.answered_at,
-        body.rings,
-        body.caller_phone or None,
-        body.caller_name,
-        body.asked,
-    )
+    given = {"project_id": pid, "consultant_id": who.sub, "caller_phone": body.caller_phone or None}
+    cmd = LogCall(**(body.model_dump() | given))
     async with _pool(request).acquire() as conn:
         return await use_cases.log_call(conn, _vault(request), cmd)
 

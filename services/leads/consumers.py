@@ -4,42 +4,28 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
 from services.leads import store, use_cases
-from shared.catalogue import (
-    ContractSignedData,
-    DepositRefundedData,
-    DepositVerifiedData,
-    HandoffAcknowledgedData,
-    HandoverCompletedData,
-    MortgageAppointmentScheduledData,
-    PaymentOverdueData,
-    PaymentReceivedData,
-    ProjectCreatedData,
-    SubscriptionSignedData,
-    UnitLockedData,
-    UnitReleasedData,
-)
-from shared.defaults import DEFAULTS
+from shared import catalogue as topics
+from shared.defaults import ProjectSettings
 from shared.envelope import Envelope
+from shared.inbox import Handlers
 from shared.logs import log
 from shared.pii import Vault
 
+HANDLERS = Handlers()
 
-async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: ProjectCreatedData) -> None:
+
+@HANDLERS.on(topics.PROJECT_CREATED)
+async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
     """Read model: protection period (R10), time zone, and code and name for the hand-off."""
-    settings = data.settings or {}
-    await store.upsert_project(
-        conn,
-        uuid.UUID(data.project_id),
-        data.code,
-        data.name,
-        int(settings.get("protection_days", DEFAULTS.protection_days)),
-        settings.get("timezone", DEFAULTS.timezone),
-    )
+    rules = ProjectSettings.from_event(data.settings)
+    project = uuid.UUID(data.project_id), data.code, data.name
+    await store.upsert_project(conn, *project, rules.protection_days, rules.timezone)
 
 
 async def _customer_of(
@@ -71,137 +57,98 @@ async def _on_timeline(
         log("timeline_event_without_customer", event_type=env.type, event_id=str(env.id))
 
 
-async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: UnitLockedData) -> None:
+def _picked(data: Any, names: str) -> dict[str, Any]:
+    """Some of an event's fields for the timeline (amounts as strings, as money travels)."""
+    values = {name: getattr(data, name) for name in names.split()}
+    return {name: str(v) if isinstance(v, Decimal) else v for name, v in values.items()}
+
+
+@HANDLERS.on(topics.UNIT_LOCKED)
+async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: topics.UnitLockedData) -> None:
     """Read model of holds (hold → consultant, customer, unit) and the customer's timeline."""
+    customer_id, unit = uuid.UUID(data.customer_id), (data.building, data.number)
     await store.remember_hold(
-        conn,
-        uuid.UUID(data.hold_id),
-        uuid.UUID(data.unit_id),
-        uuid.UUID(data.customer_id),
-        data.consultant_id,
-        data.building,
-        data.number,
-        env.occurred_at,
+        conn, uuid.UUID(data.hold_id), uuid.UUID(data.unit_id), customer_id, data.consultant_id, *unit, env.occurred_at
     )
-    await _on_timeline(
-        conn,
-        env,
-        uuid.UUID(data.customer_id),
-        "unit_held",
-        {
-            "unit_id": data.unit_id,
-            "unit": f"{data.building}-{data.number}",
-            "by": data.consultant_id,
-            "hold_id": data.hold_id,
-            "expires_at": data.expires_at,
-            "list_price": str(data.list_price),
-        },
-    )
+    detail = {"unit": f"{data.building}-{data.number}", "by": data.consultant_id}
+    detail |= _picked(data, "unit_id hold_id expires_at list_price")
+    await _on_timeline(conn, env, customer_id, "unit_held", detail)
 
 
-async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: UnitReleasedData) -> None:
+@HANDLERS.on(topics.UNIT_RELEASED)
+async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: topics.UnitReleasedData) -> None:
     customer = await _customer_of(conn, hold_id=data.hold_id, unit_id=data.unit_id)
-    await _on_timeline(
-        conn, env, customer, "unit_released", {"unit_id": data.unit_id, "hold_id": data.hold_id, "reason": data.reason}
-    )
+    await _on_timeline(conn, env, customer, "unit_released", _picked(data, "unit_id hold_id reason"))
 
 
-async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: DepositVerifiedData) -> None:
-    await _on_timeline(
-        conn,
-        env,
-        uuid.UUID(data.customer_id),
-        "deposit_verified",
-        {
-            "unit_id": data.unit_id,
-            "deposit_id": data.deposit_id,
-            "amount": str(data.amount),
-            "receipt_no": data.receipt_no,
-        },
-    )
+@HANDLERS.on(topics.DEPOSIT_VERIFIED)
+async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: topics.DepositVerifiedData) -> None:
+    detail = _picked(data, "unit_id deposit_id amount receipt_no")
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_verified", detail)
 
 
-async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: DepositRefundedData) -> None:
-    await _on_timeline(
-        conn,
-        env,
-        uuid.UUID(data.customer_id),
-        "deposit_refunded",
-        {"unit_id": data.unit_id, "deposit_id": data.deposit_id, "amount": str(data.amount)},
-    )
+@HANDLERS.on(topics.DEPOSIT_REFUNDED)
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: topics.DepositRefundedData) -> None:
+    detail = _picked(data, "unit_id deposit_id amount")
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "deposit_refunded", detail)
 
 
-async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:
+@HANDLERS.on(topics.SUBSCRIPTION_SIGNED)
+async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: topics.SubscriptionSignedData) -> None:
     """R10: the deal's credit (use case `credit_deal`)."""
     await use_cases.credit_deal(conn, env, data)
 
 
-async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: ContractSignedData) -> None:
-    await store.set_contract_no(
-        conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id), data.contract_no
-    )
-    await _on_timeline(
-        conn,
-        env,
-        uuid.UUID(data.customer_id),
-        "contract_signed",
-        {"sale_id": data.sale_id, "contract_no": data.contract_no, "signed_at": data.signed_at},
-    )
+@HANDLERS.on(topics.CONTRACT_SIGNED)
+async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: topics.ContractSignedData) -> None:
+    customer_id = uuid.UUID(data.customer_id)
+    await store.set_contract_no(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id, data.contract_no)
+    detail = _picked(data, "sale_id contract_no signed_at")
+    await _on_timeline(conn, env, customer_id, "contract_signed", detail)
 
 
-async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: PaymentReceivedData) -> None:
+@HANDLERS.on(topics.PAYMENT_RECEIVED)
+async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: topics.PaymentReceivedData) -> None:
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
-    await _on_timeline(
-        conn,
-        env,
-        customer,
-        "payment_received",
-        {"sale_id": data.sale_id, "payment_id": data.payment_id, "kind": data.kind, "amount": str(data.amount)},
-    )
+    detail = _picked(data, "sale_id payment_id kind amount")
+    await _on_timeline(conn, env, customer, "payment_received", detail)
 
 
-async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: PaymentOverdueData) -> None:
-    await _on_timeline(
-        conn,
-        env,
-        uuid.UUID(data.customer_id),
-        "payment_overdue",
-        {"sale_id": data.sale_id, "amount": str(data.amount), "due_date": str(data.due_date)},
-    )
+@HANDLERS.on(topics.PAYMENT_OVERDUE)
+async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: topics.PaymentOverdueData) -> None:
+    detail = _picked(data, "sale_id amount") | {"due_date": str(data.due_date)}
+    await _on_timeline(conn, env, uuid.UUID(data.customer_id), "payment_overdue", detail)
 
 
+@HANDLERS.on(topics.MORTGAGE_APPOINTMENT_SCHEDULED)
 async def on_mortgage_appointment(
-    conn: asyncpg.Connection, env: Envelope, data: MortgageAppointmentScheduledData
+    conn: asyncpg.Connection, env: Envelope, data: topics.MortgageAppointmentScheduledData
 ) -> None:
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
-    await _on_timeline(
-        conn,
-        env,
-        customer,
-        "mortgage_appointment",
-        {"sale_id": data.sale_id, "at": data.at, "place": data.place, "documents": list(data.documents)},
-    )
+    detail = _picked(data, "sale_id at place") | {"documents": list(data.documents)}
+    await _on_timeline(conn, env, customer, "mortgage_appointment", detail)
 
 
-def handoff_builder(vault: Vault) -> Callable[[asyncpg.Connection, Envelope, HandoverCompletedData], Awaitable[None]]:
+def handoff_builder(
+    vault: Vault,
+) -> Callable[[asyncpg.Connection, Envelope, topics.HandoverCompletedData], Awaitable[None]]:
     """R18, R32: the handler that prepares the resident hand-off, with the vault to open the customer's record."""
 
-    async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: HandoverCompletedData) -> None:
+    async def on_handover_completed(
+        conn: asyncpg.Connection, env: Envelope, data: topics.HandoverCompletedData
+    ) -> None:
         await use_cases.prepare_handoff(conn, vault, env, data)
 
     return on_handover_completed
 
 
-async def on_handoff_acknowledged(conn: asyncpg.Connection, env: Envelope, data: HandoffAcknowledgedData) -> None:
+@HANDLERS.on(topics.HANDOFF_ACKNOWLEDGED)
+async def on_handoff_acknowledged(
+    conn: asyncpg.Connection, env: Envelope, data: topics.HandoffAcknowledgedData
+) -> None:
     """The property company confirmed the new resident (issue 12): it shows on the customer's timeline."""
     customer_id = await store.customer_of_handoff(conn, data.handoff_id)
     if customer_id is None:  # retried, then dead-lettered with the reason: never dropped silently
         raise LookupError(f"acknowledgement of hand-off {data.handoff_id} that leads never made")
-    await store.add_timeline(
-        conn,
-        customer_id,
-        env.occurred_at,
-        "handoff_acknowledged",
-        {"handoff_id": data.handoff_id, "unit_id": data.unit_id, "resident_account_id": data.resident_account_id},
-        env.id,
-    )
+    detail = _picked(data, "handoff_id unit_id resident_account_id")
+    await store.add_timeline(conn, customer_id, env.occurred_at, "handoff_acknowledged", detail, env.id)

@@ -8,15 +8,9 @@ from enum import Enum
 
 import phonenumbers
 
-from shared.domain import DomainError
+from shared.domain import InvalidInput, refusal
 
-
-class InvalidPhone(DomainError):
-    code = "invalid_phone"
-
-
-class InvalidInput(DomainError):
-    code = "invalid_request"
+InvalidPhone = refusal("InvalidPhone", "invalid_phone", "R4: a phone number that cannot be normalised (CN).")
 
 
 class Grade(str, Enum):

@@ -2,103 +2,90 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from services.notifications import store, use_cases
-from services.notifications.domain import congratulations, down_payment_reminders, mortgage_reminders, overdue_notice
-from services.notifications.webhooks import use_cases as webhook_cases
-from shared.catalogue import (
-    HANDOVER_COMPLETED,
-    DepositRefundedData,
-    HandoverCompletedData,
-    MortgageAppointmentScheduledData,
-    PaymentOverdueData,
-    PaymentReceivedData,
-    ProjectCreatedData,
-    SaleCancelledData,
-    SubscriptionSignedData,
+from services.notifications.domain import (
+    Planned,
+    congratulations,
+    down_payment_reminders,
+    mortgage_reminders,
+    overdue_notice,
 )
+from services.notifications.webhooks import use_cases as webhook_cases
+from shared import catalogue as topics
+from shared.clock import now_utc
+from shared.defaults import ProjectSettings
 from shared.envelope import Envelope
+from shared.inbox import Handlers
+
+HANDLERS = Handlers()
 
 
-async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: ProjectCreatedData) -> None:
-    s = data.settings or {}
-    await store.save_project(
-        conn,
-        data.project_id,
-        s.get("timezone", use_cases.DEFAULT_CLOCK[0]),
-        s.get("quiet_hours", use_cases.DEFAULT_CLOCK[1]),
-    )
+@HANDLERS.on(topics.PROJECT_CREATED)
+async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
+    """Read model: the project's clock, time zone and quiet hours (R15)."""
+    rules = ProjectSettings.from_event(data.settings)
+    await store.save_project(conn, data.project_id, rules.timezone, rules.quiet_hours)
 
 
-async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:
+@HANDLERS.on(topics.SUBSCRIPTION_SIGNED)
+async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: topics.SubscriptionSignedData) -> None:
     tz, _ = await use_cases.project_clock(conn, env.project_id)
     plans = down_payment_reminders(
         data.customer_id, data.consultant_id, str(data.down_payment.amount), data.down_payment.due_date, tz
     )
-    await use_cases.schedule(
-        conn,
-        plans,
-        project_id=env.project_id,
-        customer_id=data.customer_id,
-        sale_id=data.sale_id,
-        unit_id=data.unit_id,
-        source_event=str(env.id),
-    )
+    await _schedule(conn, env, data, plans)
     await use_cases.down_payment_due(conn, data.sale_id, data.down_payment.amount)
 
 
+@HANDLERS.on(topics.MORTGAGE_APPOINTMENT_SCHEDULED)
 async def on_mortgage_appointment(
-    conn: asyncpg.Connection, env: Envelope, data: MortgageAppointmentScheduledData
+    conn: asyncpg.Connection, env: Envelope, data: topics.MortgageAppointmentScheduledData
 ) -> None:
     tz, _ = await use_cases.project_clock(conn, env.project_id)
     await use_cases.appointment_moved(conn, data.sale_id, str(env.id))
     plans = mortgage_reminders(data.customer_id or "unknown", data.at, data.place, list(data.documents), tz)
-    await use_cases.schedule(
-        conn,
-        plans,
-        project_id=env.project_id,
-        customer_id=data.customer_id,
-        sale_id=data.sale_id,
-        unit_id=data.unit_id,
-        source_event=str(env.id),
-    )
+    await _schedule(conn, env, data, plans)
 
 
-async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: PaymentReceivedData) -> None:
+@HANDLERS.on(topics.PAYMENT_RECEIVED)
+async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: topics.PaymentReceivedData) -> None:
     await use_cases.payment_received(conn, data.sale_id, data.kind, data.amount)
 
 
-async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: SaleCancelledData) -> None:
+@HANDLERS.on(topics.SALE_CANCELLED)
+async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: topics.SaleCancelledData) -> None:
     await use_cases.sale_cancelled(conn, data.sale_id, data.reason)
 
 
-async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: DepositRefundedData) -> None:
+@HANDLERS.on(topics.DEPOSIT_REFUNDED)
+async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: topics.DepositRefundedData) -> None:
     await use_cases.deposit_refunded(conn, data.unit_id, data.customer_id)
 
 
-async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: PaymentOverdueData) -> None:
-    plan = overdue_notice(env.project_id or "", data.sale_id, str(data.amount), data.due_date, use_cases.now_utc())
-    await use_cases.schedule(
-        conn,
-        [plan],
-        project_id=env.project_id,
-        customer_id=data.customer_id,
-        sale_id=data.sale_id,
-        source_event=str(env.id),
-    )
+@HANDLERS.on(topics.PAYMENT_OVERDUE)
+async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: topics.PaymentOverdueData) -> None:
+    plan = overdue_notice(env.project_id or "", data.sale_id, str(data.amount), data.due_date, now_utc())
+    await _schedule(conn, env, data, [plan], unit=False)
 
 
-async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: HandoverCompletedData) -> None:
+@HANDLERS.on(topics.HANDOVER_COMPLETED)
+async def on_handover_completed(conn: asyncpg.Connection, env: Envelope, data: topics.HandoverCompletedData) -> None:
     unit = data.unit or {}
     label = f"{unit.get('building', '')}-{unit.get('number', '')}".strip("-") or data.unit_id
-    plan = congratulations(data.customer_id, label, use_cases.now_utc())
-    await use_cases.schedule(
-        conn,
-        [plan],
-        project_id=env.project_id,
-        customer_id=data.customer_id,
-        sale_id=data.sale_id,
-        source_event=str(env.id),
-    )
-    await webhook_cases.record_deliveries(conn, env, HANDOVER_COMPLETED, data.unit_id)  # issue 12
+    plan = congratulations(data.customer_id, label, now_utc())
+    await _schedule(conn, env, data, [plan], unit=False)
+    await webhook_cases.record_deliveries(conn, env, topics.HANDOVER_COMPLETED, data.unit_id)  # issue 12
+
+
+async def _schedule(
+    conn: asyncpg.Connection, env: Envelope, data: Any, plans: list[Planned], unit: bool = True
+) -> None:
+    """Store the reminders an event implies, tied to its customer and sale (and unit: a refund on the unit
+    cancels them), once per event."""
+    names = ("customer_id", "sale_id", "unit_id") if unit else ("customer_id", "sale_id")
+    ids = {name: getattr(data, name) for name in names}
+    await use_cases.schedule(conn, plans, project_id=env.project_id, source_event=str(env.id), **ids)

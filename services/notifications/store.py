@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -27,14 +27,14 @@ async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> asy
     )
 
 
+_SAVE_PROJECT = (
+    "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
+    " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3"
+)
+
+
 async def save_project(conn: asyncpg.Connection, project_id: str, tz: str, quiet: str) -> None:
-    await conn.execute(
-        "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
-        " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3",
-        _U(project_id),
-        tz,
-        quiet,
-    )
+    await conn.execute(_SAVE_PROJECT, _U(project_id), tz, quiet)
 
 
 async def insert_reminder(
@@ -98,30 +98,29 @@ async def sale_cancelled(conn: asyncpg.Connection, sale_id: str | None) -> bool:
     return bool(sale_id) and bool(await conn.fetchval("SELECT 1 FROM cancelled_sales WHERE sale_id = $1", _U(sale_id)))
 
 
+_DOWN_PAYMENT = (
+    "INSERT INTO down_payments (sale_id, amount, paid) VALUES ($1, $2, $3) ON CONFLICT (sale_id) DO UPDATE"
+    " SET amount = coalesce($2, down_payments.amount), paid = down_payments.paid + $3 RETURNING amount, paid"
+)
+
+
 async def down_payment(
     conn: asyncpg.Connection, sale_id: str, *, amount: Decimal | None = None, paid: Decimal = Decimal("0.00")
 ) -> asyncpg.Record:
     """Record what is due and add what was paid (either may come first); the row as it now stands."""
-    return await conn.fetchrow(
-        "INSERT INTO down_payments (sale_id, amount, paid) VALUES ($1, $2, $3) ON CONFLICT (sale_id) DO UPDATE"
-        " SET amount = coalesce($2, down_payments.amount), paid = down_payments.paid + $3 RETURNING amount, paid",
-        _U(sale_id),
-        amount,
-        paid,
-    )
+    return await conn.fetchrow(_DOWN_PAYMENT, _U(sale_id), amount, paid)
+
+
+_DUE_REMINDERS = (
+    "SELECT r.*, coalesce(p.timezone, $3) AS tz, coalesce(p.quiet_hours, $4) AS quiet"
+    " FROM reminders r LEFT JOIN projects p ON p.project_id = r.project_id WHERE r.status = 'scheduled'"
+    " AND r.send_at <= $1 ORDER BY r.send_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED"
+)
 
 
 async def due_reminders(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:
     """Due reminders with their project's clock, locked so two dispatchers never take the same one."""
-    return await conn.fetch(
-        "SELECT r.*, coalesce(p.timezone, $3) AS tz, coalesce(p.quiet_hours, $4) AS quiet"
-        " FROM reminders r LEFT JOIN projects p ON p.project_id = r.project_id WHERE r.status = 'scheduled'"
-        " AND r.send_at <= $1 ORDER BY r.send_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
-        now,
-        batch,
-        DEFAULTS.timezone,
-        DEFAULTS.quiet_hours,
-    )
+    return await conn.fetch(_DUE_REMINDERS, now, batch, DEFAULTS.timezone, DEFAULTS.quiet_hours)
 
 
 async def postpone(conn: asyncpg.Connection, reminder_id: uuid.UUID, send_at: datetime) -> None:
@@ -134,17 +133,16 @@ async def mark_sent(conn: asyncpg.Connection, reminder_id: uuid.UUID, attempts: 
     )
 
 
+_MARK_FAILED_ATTEMPT = (
+    "UPDATE reminders SET attempts = $2, status = CASE WHEN $3 THEN 'failed' ELSE 'scheduled' END,"
+    " send_at = $4 WHERE id = $1"
+)
+
+
 async def mark_failed_attempt(
     conn: asyncpg.Connection, reminder_id: uuid.UUID, attempts: int, final: bool, retry_at: datetime
 ) -> None:
-    await conn.execute(
-        "UPDATE reminders SET attempts = $2, status = CASE WHEN $3 THEN 'failed' ELSE 'scheduled' END,"
-        " send_at = $4 WHERE id = $1",
-        reminder_id,
-        attempts,
-        final,
-        retry_at,
-    )
+    await conn.execute(_MARK_FAILED_ATTEMPT, reminder_id, attempts, final, retry_at)
 
 
 async def record_message(conn: asyncpg.Connection, row: asyncpg.Record, outcome: str, error: str | None) -> None:
@@ -166,55 +164,50 @@ async def customer_project(conn: asyncpg.Connection, customer_id: uuid.UUID) -> 
     return await conn.fetchval("SELECT project_id FROM customer_owners WHERE customer_id = $1", customer_id)
 
 
-async def reminders_page(
-    conn: asyncpg.Connection,
-    projects: list[uuid.UUID] | None,
-    customer_id: uuid.UUID | None,
-    sale_id: uuid.UUID | None,
-    consultant: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[asyncpg.Record]:
-    """Reminders in due order; a consultant's only of their own customers or addressed to them (R8)."""
+class Seen(NamedTuple):
+    """What a person may see: these projects (None: all, for an admin) and, for a consultant, only their
+    own customers' rows and those addressed to them (R8)."""
+
+    projects: list[uuid.UUID] | None
+    consultant: str | None
+
+
+Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page size)
+
+_REMINDERS = (
+    "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
+    " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) AND ($4::text IS NULL OR recipient = 'staff:' || $4"
+    " OR customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $4))"
+    " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid)) ORDER BY due_at, id LIMIT $7"
+)
+_NOTIFICATIONS = (
+    "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
+    " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1)) AND ($2::text IS NULL OR n.recipient = $2)"
+    " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
+    " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
+    " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6"
+)
+
+
+def _window_args(window: Window) -> tuple[Any, Any, int]:
+    after, limit = window
     at, ident = after or (None, None)
-    return await conn.fetch(
-        "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
-        " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) AND ($4::text IS NULL OR recipient = 'staff:' || $4"
-        " OR customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $4))"
-        " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid)) ORDER BY due_at, id LIMIT $7",
-        projects,
-        customer_id,
-        sale_id,
-        consultant,
-        at,
-        ident,
-        limit,
-    )
+    return at, ident, limit
+
+
+async def reminders_page(
+    conn: asyncpg.Connection, seen: Seen, about: tuple[uuid.UUID | None, uuid.UUID | None], window: Window
+) -> list[asyncpg.Record]:
+    """Reminders in due order, of a customer and/or sale (`about`) when named."""
+    customer_id, sale_id = about
+    return await conn.fetch(_REMINDERS, seen.projects, customer_id, sale_id, seen.consultant, *_window_args(window))
 
 
 async def notifications_page(
-    conn: asyncpg.Connection,
-    projects: list[uuid.UUID] | None,
-    recipient: str | None,
-    consultant: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
+    conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
-    """Messages, newest first; a consultant's only about their own customers or addressed to them (R8)."""
-    at, ident = after or (None, None)
-    return await conn.fetch(
-        "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-        " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1)) AND ($2::text IS NULL OR n.recipient = $2)"
-        " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
-        " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
-        " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6",
-        projects,
-        recipient,
-        consultant,
-        at,
-        ident,
-        limit,
-    )
+    """Messages, newest first, to one recipient when named."""
+    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *_window_args(window))
 
 
 def reminder_json(row: Any) -> dict[str, Any]:

@@ -165,14 +165,16 @@ async def reminders_page(
 ) -> list[Any]:
     """Scheduled, sent and cancelled reminders in due order, as far as this person may see."""
     await _check_customer(conn, who, customer_id)
-    return list(await store.reminders_page(conn, _projects(who), customer_id, sale_id, _consultant(who), after, limit))
+    seen = store.Seen(_projects(who), _consultant(who))
+    return list(await store.reminders_page(conn, seen, (customer_id, sale_id), (after, limit)))
 
 
 async def notifications_page(
     conn: asyncpg.Connection, who: Principal, recipient: str | None, after: tuple[Any, Any] | None, limit: int
 ) -> list[Any]:
     """Messages sent, newest first, as far as this person may see."""
-    return list(await store.notifications_page(conn, _projects(who), recipient, _consultant(who), after, limit))
+    seen = store.Seen(_projects(who), _consultant(who))
+    return list(await store.notifications_page(conn, seen, recipient, (after, limit)))
 
 
 reminder_json = store.reminder_json

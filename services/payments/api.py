@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
-from services.payments.domain import DepositRequest, Payer
+from services.payments.domain import DepositRequest, Payer, Payment
 from shared import ownership
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
@@ -220,9 +220,8 @@ async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal =
         raise ApiError("invalid_amount", "a payment is a positive amount", 422)
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
-        return await use_cases.record_payment(
-            conn, sale["sale_id"], body.kind, body.amount, body.method, body.reference, who.sub
-        )
+        paid = Payment(**body.model_dump())
+        return await use_cases.record_payment(conn, sale["sale_id"], paid, who.sub)
 
 
 class Appointment(BaseModel):
@@ -247,9 +246,8 @@ async def appointment(
     async with _pool(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
-        return await use_cases.book_mortgage_appointment(
-            conn, sale["sale_id"], body.at, body.place, body.documents, who.sub
-        )
+        booking = body.at, body.place, body.documents
+        return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], *booking, who.sub)
 
 
 class LedgerEntry(BaseModel):

@@ -28,21 +28,7 @@ def build_spec() -> ServiceSpec:
         name="payments",
         description="Finance: deposits (R22–R26), receipts, banking, refunds, down payments (R28), ledger (R35).",
         routers=[api.router],
-        handlers={
-            topics.PROJECT_CREATED: consumers.on_project_created,
-            topics.UNIT_LOCKED: consumers.on_unit_locked,
-            topics.UNIT_RELEASED: consumers.on_unit_released,
-            topics.SUBSCRIPTION_SIGNED: consumers.on_subscription_signed,
-            topics.SALE_CANCELLED: consumers.on_sale_cancelled,
-            topics.CUSTOMER_REGISTERED: ownership.on_customer_registered,
-            topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed,
-        },
-        publishes=(
-            topics.DEPOSIT_VERIFIED,
-            topics.DEPOSIT_REFUNDED,
-            topics.PAYMENT_RECEIVED,
-            topics.PAYMENT_OVERDUE,
-            topics.MORTGAGE_APPOINTMENT_SCHEDULED,
-        ),
+        handlers=consumers.HANDLERS | ownership.HANDLERS,
+        publishes=topics.published_by("payments"),
         jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
     )

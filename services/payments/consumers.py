@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 import asyncpg
 
 from services.payments import store, use_cases
-from shared.catalogue import (
-    ProjectCreatedData,
-    SaleCancelledData,
-    SubscriptionSignedData,
-    UnitLockedData,
-    UnitReleasedData,
-)
-from shared.defaults import DEFAULTS
+from shared import catalogue as topics
+from shared.defaults import ProjectSettings
 from shared.envelope import Envelope
+from shared.inbox import Handlers
+
+HANDLERS = Handlers()
 
 
-async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: ProjectCreatedData) -> None:
-    s = data.settings or {}
-    await store.save_project(
-        conn,
-        uuid.UUID(data.project_id),
-        data.code,
-        Decimal(str(s.get("cash_limit", DEFAULTS.cash_limit))),
-        int(s.get("cash_banking_days", DEFAULTS.cash_banking_days)),
-        s.get("timezone", DEFAULTS.timezone),
-    )
+@HANDLERS.on(topics.PROJECT_CREATED)
+async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
+    """Read model: receipt prefix (the code), cash limit (R25), banking days (R24), time zone (R28)."""
+    rules = ProjectSettings.from_event(data.settings)
+    await store.save_project(conn, uuid.UUID(data.project_id), data.code, rules)
 
 
-async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: UnitLockedData) -> None:
+@HANDLERS.on(topics.UNIT_LOCKED)
+async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: topics.UnitLockedData) -> None:
     """R22's read model: a hold is live from unit-locked until unit-released."""
     await store.save_hold(
         conn,
@@ -47,12 +39,14 @@ async def on_unit_locked(conn: asyncpg.Connection, env: Envelope, data: UnitLock
     )
 
 
-async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: UnitReleasedData) -> None:
+@HANDLERS.on(topics.UNIT_RELEASED)
+async def on_unit_released(conn: asyncpg.Connection, env: Envelope, data: topics.UnitReleasedData) -> None:
     """The hold is over, whether or not its unit-locked has been seen yet (topics are not ordered together)."""
     await store.release_hold(conn, uuid.UUID(data.hold_id))
 
 
-async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:
+@HANDLERS.on(topics.SUBSCRIPTION_SIGNED)
+async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: topics.SubscriptionSignedData) -> None:
     """The sale becomes payable: its down payment is scheduled (R28)."""
     sale_id = uuid.UUID(data.sale_id)
     await store.save_sale(
@@ -67,7 +61,8 @@ async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: 
     await store.schedule_payment(conn, sale_id, "down_payment", data.down_payment.amount, data.down_payment.due_date)
 
 
-async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: SaleCancelledData) -> None:
+@HANDLERS.on(topics.SALE_CANCELLED)
+async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: topics.SaleCancelledData) -> None:
     """退订: payments refunds what the sale received through the normal refund path."""
     await use_cases.cancel_sale(
         conn,

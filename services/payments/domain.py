@@ -26,6 +26,16 @@ class Payer:
     statement_ref: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Payment:
+    """Money received against a sale's schedule: down payment, instalment or balance."""
+
+    kind: str
+    amount: Decimal
+    method: str
+    reference: str | None = None
+
+
 @dataclass(frozen=True)
 class DepositRequest:
     amount: Decimal

@@ -18,10 +18,12 @@ Headers = dict[str, str]
 
 @dataclass
 class Urls:
-    leads: str = "http://127.0.0.1:8001"
-    inventory: str = "http://127.0.0.1:8002"
-    payments: str = "http://127.0.0.1:8003"
-    notifications: str = "http://127.0.0.1:8004"
+    """Where each service answers (`estate demo` builds them from the ports; the tests from their processes)."""
+
+    leads: str
+    inventory: str
+    payments: str
+    notifications: str
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, _require_project, _unit_json, pool
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
+from services.inventory.store import UnitFilter
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
 from shared.fields import Code, JsonObject, Label, Name, Word
@@ -155,7 +156,8 @@ async def list_units(
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        rows = await use_cases.units_page(conn, project["id"], status, building, _unit_cursor(page), page.fetch_size())
+        wanted, window = UnitFilter(status, building), (_unit_cursor(page), page.fetch_size())
+        rows = await use_cases.units_page(conn, project["id"], wanted, window)
     return paged(
         request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=_unit_json
     )

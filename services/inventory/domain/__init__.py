@@ -24,7 +24,6 @@ from services.inventory.domain.status import (
     TRANSITIONS,
     BuyerSignatureRequired,
     IdCopyRequired,
-    InvalidInput,
     InvalidTransition,
     PoaNotNotarized,
     PriceBelowFiled,
@@ -35,7 +34,7 @@ from services.inventory.domain.status import (
     money,
 )
 from shared.defaults import ProjectSettings
-from shared.domain import DomainError
+from shared.domain import DomainError, InvalidInput
 
 __all__ = [
     "CENT",

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from services.inventory.domain.status import MAX_MONEY, InvalidInput, PriceBelowFiled, money
+from services.inventory.domain.status import MAX_MONEY, PriceBelowFiled, money
 from shared.defaults import ProjectSettings
+from shared.domain import InvalidInput
 
 
 @dataclass(frozen=True)

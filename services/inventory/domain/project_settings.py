@@ -7,8 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.inventory.domain.status import InvalidInput, money
+from services.inventory.domain.status import money
 from shared.defaults import ProjectSettings
+from shared.domain import InvalidInput
 
 # name → (lowest, highest) allowed
 _INT_SETTINGS = {

@@ -9,11 +9,11 @@ from decimal import Decimal
 from services.inventory.domain.status import (
     BuyerSignatureRequired,
     IdCopyRequired,
-    InvalidInput,
     PoaNotNotarized,
     UnitStatus,
     check_transition,
 )
+from shared.domain import InvalidInput
 
 MAX_DOWN_PAYMENT_DAYS = 366  # a down payment due further out than a year is a typing error, not a plan
 

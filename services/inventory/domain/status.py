@@ -6,10 +6,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from shared.domain import DomainError
+from shared.domain import refusal
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")  # numeric(14,2): what the tables can hold
+
+
+InvalidTransition = refusal("InvalidTransition", "invalid_transition", "Not at the step this needs.")
+UnitNotAvailable = refusal("UnitNotAvailable", "unit_not_available", "R19: held or sold to someone else.")
+PriceBelowFiled = refusal("PriceBelowFiled", "price_below_filed", "R21: under the filed floor price.")
+PoaNotNotarized = refusal("PoaNotNotarized", "poa_not_notarized", "R29: the attorney's POA is not notarised.")
+IdCopyRequired = refusal("IdCopyRequired", "id_copy_required", "R29: the buyer's ID copy is kept.")
+BuyerSignatureRequired = refusal("BuyerSignatureRequired", "buyer_signature_required", "R27: signed in person.")
 
 
 def money(value: Any) -> Decimal:
@@ -21,34 +29,6 @@ def money(value: Any) -> Decimal:
     if not amount.is_finite() or abs(amount) > MAX_MONEY:
         raise ValueError(f"not an amount: {value!r}")
     return amount
-
-
-class InvalidTransition(DomainError):
-    code = "invalid_transition"
-
-
-class UnitNotAvailable(DomainError):
-    code = "unit_not_available"
-
-
-class PriceBelowFiled(DomainError):
-    code = "price_below_filed"
-
-
-class PoaNotNotarized(DomainError):
-    code = "poa_not_notarized"
-
-
-class IdCopyRequired(DomainError):
-    code = "id_copy_required"
-
-
-class BuyerSignatureRequired(DomainError):
-    code = "buyer_signature_required"
-
-
-class InvalidInput(DomainError):
-    code = "invalid_request"
 
 
 class UnitStatus(str, Enum):

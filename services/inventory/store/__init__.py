@@ -17,6 +17,7 @@ from services.inventory.store.sales import (
 )
 from services.inventory.store.units import (
     UNIT_COLUMNS,
+    UnitFilter,
     convert_hold,
     end_hold,
     expire_due_holds,
@@ -35,6 +36,7 @@ from services.inventory.store.units import (
 )
 
 __all__ = [
+    "UnitFilter",
     "UNIT_COLUMNS",
     "convert_hold",
     "end_hold",

@@ -67,17 +67,15 @@ async def refund_seen(conn: asyncpg.Connection, deposit_id: str) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM deposit_refunds WHERE deposit_id = $1", deposit_id))
 
 
+_REMEMBER_REFUND = (
+    "INSERT INTO deposit_refunds (deposit_id, hold_id, unit_id, outcome) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+)
+
+
 async def remember_refund(
     conn: asyncpg.Connection, deposit_id: str, hold_id: uuid.UUID, unit_id: uuid.UUID, outcome: str
 ) -> None:
-    await conn.execute(
-        "INSERT INTO deposit_refunds (deposit_id, hold_id, unit_id, outcome) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT DO NOTHING",
-        deposit_id,
-        hold_id,
-        unit_id,
-        outcome,
-    )
+    await conn.execute(_REMEMBER_REFUND, deposit_id, hold_id, unit_id, outcome)
 
 
 async def save_quote(

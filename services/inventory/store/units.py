@@ -4,13 +4,24 @@ move with its history (R35)."""
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple, TypeAlias
 
 import asyncpg
 
 from services.inventory.domain import ProjectSettings, UnitRow, parse_settings
 
+Conn: TypeAlias = asyncpg.Connection
+Rows: TypeAlias = list[asyncpg.Record]
+UnitCursor: TypeAlias = tuple[str, int, str, uuid.UUID]  # (building, floor, number, id): board order
+Window: TypeAlias = tuple[UnitCursor | None, int]  # (keyset cursor, page size)
 UNIT_COLUMNS = (
     "id, project_id, building, number, floor, layout, area_m2, list_price, floor_price, status, hold_id, sale_id"
+)
+
+
+_INSERT_PROJECT = (
+    "INSERT INTO projects (id, code, name, city, settings) VALUES ($1, $2, $3, $4, $5::jsonb)"
+    " ON CONFLICT (code) DO NOTHING"
 )
 
 
@@ -18,15 +29,7 @@ async def insert_project(
     conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str, city: str | None, settings: ProjectSettings
 ) -> bool:
     """False when the code is taken."""
-    status = await conn.execute(
-        "INSERT INTO projects (id, code, name, city, settings) VALUES ($1, $2, $3, $4, $5::jsonb)"
-        " ON CONFLICT (code) DO NOTHING",
-        project_id,
-        code,
-        name,
-        city,
-        settings.as_json(),
-    )
+    status = await conn.execute(_INSERT_PROJECT, project_id, code, name, city, settings.as_json())
     return status.endswith("1")
 
 
@@ -38,15 +41,15 @@ def project_settings(row: asyncpg.Record) -> ProjectSettings:
     return parse_settings(row["settings"])
 
 
+_INSERT_UNITS = (
+    "SELECT building, number FROM units WHERE project_id = $1 AND (building, number) IN "
+    "(SELECT * FROM unnest($2::text[], $3::text[]))"
+)
+
+
 async def insert_units(conn: asyncpg.Connection, project_id: uuid.UUID, rows: list[UnitRow]) -> list[tuple[str, str]]:
     """Insert all; returns (building, number) pairs that already existed (then the caller rolls back)."""
-    existing = await conn.fetch(
-        "SELECT building, number FROM units WHERE project_id = $1 AND (building, number) IN "
-        "(SELECT * FROM unnest($2::text[], $3::text[]))",
-        project_id,
-        [r.building for r in rows],
-        [r.number for r in rows],
-    )
+    existing = await conn.fetch(_INSERT_UNITS, project_id, [r.building for r in rows], [r.number for r in rows])
     if existing:
         return [(r["building"], r["number"]) for r in existing]
     await conn.copy_records_to_table(
@@ -78,16 +81,17 @@ async def unit(conn: asyncpg.Connection, unit_id: uuid.UUID, lock: bool = False)
     )
 
 
+_HOLD_CONTEXT = (
+    "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
+    " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
+    " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
+    " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1"
+)
+
+
 async def hold_context(conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id: uuid.UUID) -> asyncpg.Record | None:
     """What a hold needs to know first, in one round trip: the project, its hold minutes, the customer."""
-    return await conn.fetchrow(
-        "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
-        " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
-        " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
-        " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1",
-        unit_id,
-        customer_id,
-    )
+    return await conn.fetchrow(_HOLD_CONTEXT, unit_id, customer_id)
 
 
 # R19: one statement takes the unit only if it is available, and records the hold in the same breath.
@@ -123,17 +127,17 @@ async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID, lock: bool = False)
     return await conn.fetchrow("SELECT * FROM holds WHERE id = $1" + (" FOR UPDATE" if lock else ""), hold_id)
 
 
+_END_HOLD = (
+    "UPDATE holds SET state = $2, ended_at = now(), ended_by = $3 WHERE id = $1 AND state = 'live'"
+    " RETURNING id, unit_id, project_id"
+)
+
+
 async def end_hold(
     conn: asyncpg.Connection, hold_id: uuid.UUID, state: str, actor: str | None
 ) -> asyncpg.Record | None:
     """Ends a live hold and frees its unit; None if the hold was not live."""
-    ended = await conn.fetchrow(
-        "UPDATE holds SET state = $2, ended_at = now(), ended_by = $3 WHERE id = $1 AND state = 'live'"
-        " RETURNING id, unit_id, project_id",
-        hold_id,
-        state,
-        actor,
-    )
+    ended = await conn.fetchrow(_END_HOLD, hold_id, state, actor)
     if ended is not None:
         await set_unit_status(
             conn, ended["unit_id"], "held", "available", reason=state, actor=actor, ref=str(hold_id), clear_hold=True
@@ -141,13 +145,15 @@ async def end_hold(
     return ended
 
 
+_EXPIRE_DUE_HOLDS = (
+    "SELECT id FROM holds WHERE state = 'live' AND expires_at <= now() ORDER BY expires_at LIMIT $1"
+    " FOR UPDATE SKIP LOCKED"
+)
+
+
 async def expire_due_holds(conn: asyncpg.Connection, batch: int) -> list[asyncpg.Record]:
     """Lock and expire up to `batch` lapsed holds (SKIP LOCKED: sweepers on several replicas don't collide)."""
-    due = await conn.fetch(
-        "SELECT id FROM holds WHERE state = 'live' AND expires_at <= now() ORDER BY expires_at LIMIT $1"
-        " FOR UPDATE SKIP LOCKED",
-        batch,
-    )
+    due = await conn.fetch(_EXPIRE_DUE_HOLDS, batch)
     ended = []
     for row in due:
         record = await end_hold(conn, row["id"], "expired", "sweeper")
@@ -190,38 +196,32 @@ async def set_unit_status(
     return True
 
 
+_REMEMBER_CUSTOMER = "INSERT INTO customers (project_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+
+
 async def remember_customer(conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    await conn.execute(
-        "INSERT INTO customers (project_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        project_id,
-        customer_id,
-    )
+    await conn.execute(_REMEMBER_CUSTOMER, project_id, customer_id)
 
 
-async def list_units_page(
-    conn: asyncpg.Connection,
-    project_id: uuid.UUID,
-    status: str | None,
-    building: str | None,
-    after: tuple[str, int, str, uuid.UUID] | None,
-    limit: int,
-) -> list[asyncpg.Record]:
-    """Units in board order (building, floor, number), filtered before the page is cut (keyset paging)."""
-    b, f, n, i = after or (None, None, None, None)
-    return await conn.fetch(
-        f"SELECT {UNIT_COLUMNS} FROM units WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
-        " AND ($3::text IS NULL OR building = $3)"
-        " AND ($4::text IS NULL OR (building, floor, number, id) > ($4, $5::int, $6, $7::uuid))"
-        " ORDER BY building, floor, number, id LIMIT $8",
-        project_id,
-        status,
-        building,
-        b,
-        f,
-        n,
-        i,
-        limit,
-    )
+class UnitFilter(NamedTuple):
+    """Which units a list shows: one status and/or one building, or all."""
+
+    status: str | None = None
+    building: str | None = None
+
+
+_UNITS_PAGE = (
+    f"SELECT {UNIT_COLUMNS} FROM units WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
+    " AND ($3::text IS NULL OR building = $3)"
+    " AND ($4::text IS NULL OR (building, floor, number, id) > ($4, $5::int, $6, $7::uuid))"
+    " ORDER BY building, floor, number, id LIMIT $8"
+)
+
+
+async def list_units_page(conn: Conn, project_id: uuid.UUID, wanted: UnitFilter, window: Window) -> Rows:
+    """Units in board order, filtered before the page is cut (keyset paging after the cursor)."""
+    after, limit = window
+    return await conn.fetch(_UNITS_PAGE, project_id, *wanted, *(after or (None, None, None, None)), limit)
 
 
 async def convert_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> None:

@@ -12,13 +12,14 @@ from services.inventory.domain import DomainError, ProjectSettings, QuoteRequest
 from services.inventory.use_cases.sales import _publish, quote_unit
 from shared import catalogue as topics
 from shared.clock import now_utc
-from shared.domain import NotFound
+from shared.domain import NotFound, refusal
 
 QUOTE_DAYS = 7  # contract v1.1: a quote is valid 7 days
 
 
-class UnknownQuote(DomainError):
-    code = "unknown_quote"
+UnknownQuote = refusal(
+    "UnknownQuote", "unknown_quote", "R21: a subscription names a quote inventory never gave, or one expired."
+)
 
 
 async def make_quote(

@@ -23,17 +23,12 @@ from services.inventory.domain import (
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
-from shared.domain import NotFound
+from shared.domain import NotFound, refusal
 from shared.logs import log
 from shared.outbox import add_event
 
-
-class UnknownCustomer(DomainError):
-    code = "unknown_customer"
-
-
-class DuplicateCode(DomainError):
-    code = "project_code_taken"
+UnknownCustomer = refusal("UnknownCustomer", "unknown_customer", "R8: the customer is not registered in this project.")
+DuplicateCode = refusal("DuplicateCode", "project_code_taken", "A project's code is unique.")
 
 
 class BadRows(DomainError):

@@ -11,18 +11,16 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import ProjectSettings
+from services.inventory.store.units import Conn, Rows, UnitFilter, Window
 from shared.domain import NotFound
+from shared.ownership import in_project
 
 MayWorkOn = Callable[[str], None]
 
 
 async def unit_in_reach(conn: asyncpg.Connection, unit_id: uuid.UUID, may_work_on: MayWorkOn) -> asyncpg.Record:
     """The unit, once its project is checked."""
-    row = await store.unit(conn, unit_id)
-    if row is None:
-        raise NotFound("no such unit")
-    may_work_on(str(row["project_id"]))
-    return row
+    return in_project(await store.unit(conn, unit_id), "unit", may_work_on)
 
 
 async def project_in_reach(conn: asyncpg.Connection, project_id: uuid.UUID, may_work_on: MayWorkOn) -> asyncpg.Record:
@@ -36,11 +34,7 @@ async def project_in_reach(conn: asyncpg.Connection, project_id: uuid.UUID, may_
 
 async def sale_in_reach(conn: asyncpg.Connection, sale_id: uuid.UUID, may_work_on: MayWorkOn) -> uuid.UUID:
     """The sale's id, once its project is checked."""
-    row = await store.sale(conn, sale_id)
-    if row is None:
-        raise NotFound("no such sale")
-    may_work_on(str(row["project_id"]))
-    return sale_id
+    return in_project(await store.sale(conn, sale_id), "sale", may_work_on)["id"]
 
 
 async def unit_detail(conn: asyncpg.Connection, unit_row: asyncpg.Record) -> tuple[Any, Any]:
@@ -55,16 +49,9 @@ async def settings_of(conn: asyncpg.Connection, project_id: uuid.UUID) -> Projec
     return store.project_settings(await store.project(conn, project_id))
 
 
-async def units_page(
-    conn: asyncpg.Connection,
-    project_id: uuid.UUID,
-    status: str | None,
-    building: str | None,
-    after: tuple[str, int, str, uuid.UUID] | None,
-    limit: int,
-) -> list[asyncpg.Record]:
+async def units_page(conn: Conn, project_id: uuid.UUID, wanted: UnitFilter, window: Window) -> Rows:
     """Units in board order (building, floor, number), filtered before the page is cut."""
-    return list(await store.list_units_page(conn, project_id, status, building, after, limit))
+    return list(await store.list_units_page(conn, project_id, wanted, window))
 
 
 async def all_units(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:

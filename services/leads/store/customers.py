@@ -28,6 +28,13 @@ async def customer_by_phone(
     )
 
 
+_CUSTOMERS_OF_PROJECT = (
+    "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+    " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
+    " ORDER BY registered_at DESC, id DESC LIMIT $5"
+)
+
+
 async def customers_of_project(
     conn: asyncpg.Connection,
     project_id: uuid.UUID,
@@ -37,16 +44,7 @@ async def customers_of_project(
 ) -> list[asyncpg.Record]:
     """R8: one owner's customers, or all of the project's when `owner` is None; newest first, after a cursor."""
     at, ident = after or (None, None)
-    return await conn.fetch(
-        "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
-        " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
-        " ORDER BY registered_at DESC, id DESC LIMIT $5",
-        project_id,
-        owner,
-        at,
-        ident,
-        limit,
-    )
+    return await conn.fetch(_CUSTOMERS_OF_PROJECT, project_id, owner, at, ident, limit)
 
 
 async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
@@ -77,6 +75,12 @@ async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool
     return status.endswith("1")
 
 
+_TOUCH = (
+    "UPDATE customers SET last_touch_at = $2, protected_until = $3,"
+    " next_contact_at = COALESCE($4, next_contact_at), owner_id = COALESCE($5, owner_id) WHERE id = $1"
+)
+
+
 async def touch(
     conn: asyncpg.Connection,
     customer_id: uuid.UUID,
@@ -86,15 +90,7 @@ async def touch(
     owner: str | None = None,
 ) -> None:
     """A follow-up, a re-registration or an assignment starts a new protection period (R10)."""
-    await conn.execute(
-        "UPDATE customers SET last_touch_at = $2, protected_until = $3,"
-        " next_contact_at = COALESCE($4, next_contact_at), owner_id = COALESCE($5, owner_id) WHERE id = $1",
-        customer_id,
-        now,
-        until,
-        next_contact,
-        owner,
-    )
+    await conn.execute(_TOUCH, customer_id, now, until, next_contact, owner)
 
 
 async def set_grade(conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str) -> None:
@@ -137,38 +133,29 @@ async def owner_changes_of(conn: asyncpg.Connection, customer_id: uuid.UUID) -> 
     return await conn.fetch("SELECT * FROM ownership_changes WHERE customer_id = $1 ORDER BY at, id", customer_id)
 
 
-async def record_owner_change(
-    conn: asyncpg.Connection,
-    customer_id: uuid.UUID,
-    from_owner: str | None,
-    to_owner: str,
-    kind: str,
-    reason: str | None,
-    decided_by: str | None,
-    at: datetime,
-) -> None:
-    await conn.execute(
-        "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by, at)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        customer_id,
-        from_owner,
-        to_owner,
-        kind,
-        reason,
-        decided_by,
-        at,
-    )
+_OWNER_CHANGE_FIELDS = ("customer_id", "from_owner", "to_owner", "kind", "reason", "decided_by", "at")
+_RECORD_OWNER_CHANGE = (
+    "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by, at)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
+)
+
+
+async def record_owner_change(conn: asyncpg.Connection, change: dict[str, Any]) -> None:
+    """R9: who had the customer, who has them now, why, decided by whom, when; never edited."""
+    await conn.execute(_RECORD_OWNER_CHANGE, *(change[name] for name in _OWNER_CHANGE_FIELDS))
+
+
+_TOUCHES = (
+    "SELECT registered_at AS at, COALESCE((SELECT from_owner FROM ownership_changes o WHERE o.customer_id = c.id"
+    " ORDER BY o.at, o.id LIMIT 1), c.owner_id) AS owner FROM customers c WHERE c.id = $1"
+    " UNION ALL SELECT at, consultant_id FROM followups WHERE customer_id = $1"
+    " UNION ALL SELECT at, to_owner FROM ownership_changes WHERE customer_id = $1"
+)
 
 
 async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tuple[datetime, str]]:
     """Every touch that started a protection period (R10), with who owned the customer from then on."""
-    rows = await conn.fetch(
-        "SELECT registered_at AS at, COALESCE((SELECT from_owner FROM ownership_changes o WHERE o.customer_id = c.id"
-        " ORDER BY o.at, o.id LIMIT 1), c.owner_id) AS owner FROM customers c WHERE c.id = $1"
-        " UNION ALL SELECT at, consultant_id FROM followups WHERE customer_id = $1"
-        " UNION ALL SELECT at, to_owner FROM ownership_changes WHERE customer_id = $1",
-        customer_id,
-    )
+    rows = await conn.fetch(_TOUCHES, customer_id)
     return [(r["at"], r["owner"]) for r in rows]
 
 

@@ -26,32 +26,36 @@ async def project_timezone(conn: asyncpg.Connection, project_id: uuid.UUID) -> s
     return await conn.fetchval("SELECT timezone FROM projects WHERE project_id = $1", project_id) or DEFAULTS.timezone
 
 
+_UPSERT_PROJECT = (
+    "INSERT INTO projects (project_id, code, name, protection_days, timezone) VALUES ($1,$2,$3,$4,$5)"
+    " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5"
+)
+
+
 async def upsert_project(
     conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str, protection: int, timezone: str
 ) -> None:
-    await conn.execute(
-        "INSERT INTO projects (project_id, code, name, protection_days, timezone) VALUES ($1,$2,$3,$4,$5)"
-        " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5",
-        project_id,
-        code,
-        name,
-        protection,
-        timezone,
-    )
+    await conn.execute(_UPSERT_PROJECT, project_id, code, name, protection, timezone)
+
+
+_REMEMBER_STAFF = (
+    "INSERT INTO staff (staff_id, name) VALUES ($1, $2) ON CONFLICT (staff_id) DO UPDATE SET name = $2, seen_at = now()"
+)
 
 
 async def remember_staff(conn: asyncpg.Connection, staff_id: str, name: str | None) -> None:
     if name:
-        await conn.execute(
-            "INSERT INTO staff (staff_id, name) VALUES ($1, $2) ON CONFLICT (staff_id)"
-            " DO UPDATE SET name = $2, seen_at = now()",
-            staff_id,
-            name,
-        )
+        await conn.execute(_REMEMBER_STAFF, staff_id, name)
 
 
 async def staff_name(conn: asyncpg.Connection, staff_id: str) -> str | None:
     return await conn.fetchval("SELECT name FROM staff WHERE staff_id = $1", staff_id)
+
+
+_ADD_TIMELINE = (
+    "INSERT INTO timeline (customer_id, at, kind, detail, event_id) VALUES ($1,$2,$3,$4::jsonb,$5)"
+    " ON CONFLICT (event_id) DO NOTHING"
+)
 
 
 async def add_timeline(
@@ -62,15 +66,7 @@ async def add_timeline(
     detail: dict[str, Any],
     event_id: uuid.UUID | None = None,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO timeline (customer_id, at, kind, detail, event_id) VALUES ($1,$2,$3,$4::jsonb,$5)"
-        " ON CONFLICT (event_id) DO NOTHING",
-        customer_id,
-        at,
-        kind,
-        detail,
-        event_id,
-    )
+    await conn.execute(_ADD_TIMELINE, customer_id, at, kind, detail, event_id)
 
 
 async def timeline(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -106,26 +102,25 @@ async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> asyncpg.Record |
     return await conn.fetchrow("SELECT * FROM holds WHERE hold_id = $1", hold_id)
 
 
+_LATEST_HOLD_OF_UNIT = (
+    "SELECT * FROM holds WHERE unit_id = $1 AND ($2::uuid IS NULL OR customer_id = $2)"
+    " ORDER BY locked_at DESC NULLS LAST LIMIT 1"
+)
+
+
 async def latest_hold_of_unit(
     conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id: uuid.UUID | None = None
 ) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM holds WHERE unit_id = $1 AND ($2::uuid IS NULL OR customer_id = $2)"
-        " ORDER BY locked_at DESC NULLS LAST LIMIT 1",
-        unit_id,
-        customer_id,
-    )
+    return await conn.fetchrow(_LATEST_HOLD_OF_UNIT, unit_id, customer_id)
+
+
+_REMEMBER_SALE = "INSERT INTO sales (sale_id, unit_id, customer_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"
 
 
 async def remember_sale(
     conn: asyncpg.Connection, sale_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID
 ) -> None:
-    await conn.execute(
-        "INSERT INTO sales (sale_id, unit_id, customer_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-        sale_id,
-        unit_id,
-        customer_id,
-    )
+    await conn.execute(_REMEMBER_SALE, sale_id, unit_id, customer_id)
 
 
 async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> asyncpg.Record | None:
@@ -138,18 +133,17 @@ async def credit_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, credited_to:
     )
 
 
+_SET_CONTRACT_NO = (
+    "INSERT INTO sales (sale_id, unit_id, customer_id, contract_no) VALUES ($1,$2,$3,$4)"
+    " ON CONFLICT (sale_id) DO UPDATE SET contract_no = $4"
+)
+
+
 async def set_contract_no(
     conn: asyncpg.Connection, sale_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID, contract_no: str
 ) -> None:
     """Topics are not ordered among themselves: the contract may be the first we hear of the sale."""
-    await conn.execute(
-        "INSERT INTO sales (sale_id, unit_id, customer_id, contract_no) VALUES ($1,$2,$3,$4)"
-        " ON CONFLICT (sale_id) DO UPDATE SET contract_no = $4",
-        sale_id,
-        unit_id,
-        customer_id,
-        contract_no,
-    )
+    await conn.execute(_SET_CONTRACT_NO, sale_id, unit_id, customer_id, contract_no)
 
 
 async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
@@ -168,22 +162,21 @@ async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     )
 
 
+_CALL_STATS = (
+    "SELECT consultant_id, count(*) AS calls, count(answered_at) AS answered,"
+    " count(*) FILTER (WHERE answered_at IS NOT NULL AND rings <= $4) AS within_target,"
+    " avg(extract(epoch FROM answered_at - rang_at)) AS avg_answer_seconds,"
+    " max(extract(epoch FROM answered_at - rang_at)) AS max_answer_seconds"
+    " FROM calls WHERE project_id = $1 AND (rang_at AT TIME ZONE $2)::date = $3"
+    " GROUP BY consultant_id ORDER BY consultant_id"
+)
+
+
 async def call_stats(
     conn: asyncpg.Connection, project_id: uuid.UUID, day: date, tz: str, ring_target: int
 ) -> list[asyncpg.Record]:
     """Per consultant for one local day: calls, answered, within the ring target, ring-to-answer seconds."""
-    return await conn.fetch(
-        "SELECT consultant_id, count(*) AS calls, count(answered_at) AS answered,"
-        " count(*) FILTER (WHERE answered_at IS NOT NULL AND rings <= $4) AS within_target,"
-        " avg(extract(epoch FROM answered_at - rang_at)) AS avg_answer_seconds,"
-        " max(extract(epoch FROM answered_at - rang_at)) AS max_answer_seconds"
-        " FROM calls WHERE project_id = $1 AND (rang_at AT TIME ZONE $2)::date = $3"
-        " GROUP BY consultant_id ORDER BY consultant_id",
-        project_id,
-        tz,
-        day,
-        ring_target,
-    )
+    return await conn.fetch(_CALL_STATS, project_id, tz, day, ring_target)
 
 
 async def plain_call_notes(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:

@@ -11,14 +11,19 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import RING_TARGET, check_call, mask_phone, normalise_phone, rings_of
-from services.leads.use_cases.registration import CustomerProtected, RegisterCustomer, register_customer
+from services.leads.use_cases.registration import (
+    ConsultantCommand,
+    CustomerProtected,
+    RegisterCustomer,
+    register_customer,
+)
 from shared.pii import Vault
 
 
 @dataclass(frozen=True)
-class LogCall:
-    project_id: uuid.UUID
-    consultant_id: str
+class LogCall(ConsultantCommand):
+    """R1: an inbound call as the consultant who took it logs it."""
+
     rang_at: datetime
     answered_at: datetime | None = None
     rings: int | None = None

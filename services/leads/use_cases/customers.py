@@ -136,23 +136,15 @@ async def change_owner(
     """The one way a customer changes hands (R9, R10): a new protection period, the change kept with who and
     why, a timeline line, and ownership-changed so other services follow at once (R8)."""
     await store.touch(conn, row["id"], now, until, owner=to)
-    await store.record_owner_change(conn, row["id"], row["owner_id"], to, kind, reason, decided_by, now)
+    change = {"customer_id": row["id"], "from_owner": row["owner_id"], "to_owner": to, "kind": kind}
+    await store.record_owner_change(conn, change | {"reason": reason, "decided_by": decided_by, "at": now})
     detail = {"from": row["owner_id"], "to": to, "reason": reason}
     if kind == "manager_assignment":
         detail["decided_by"] = decided_by
     await store.add_timeline(conn, row["id"], now, "owner_changed", detail)
-    await add_event(
-        conn,
-        topics.OWNERSHIP_CHANGED,
-        {
-            "customer_id": str(row["id"]),
-            "project_id": str(row["project_id"]),
-            "from_consultant_id": row["owner_id"],
-            "to_consultant_id": to,
-            "reason": _OWNERSHIP_EVENT_REASON[kind],
-        },
-        project_id=str(row["project_id"]),
-    )
+    ids = {"customer_id": str(row["id"]), "project_id": str(row["project_id"])}
+    moved = {"from_consultant_id": row["owner_id"], "to_consultant_id": to, "reason": _OWNERSHIP_EVENT_REASON[kind]}
+    await add_event(conn, topics.OWNERSHIP_CHANGED, ids | moved, project_id=str(row["project_id"]))
 
 
 async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 200) -> int:

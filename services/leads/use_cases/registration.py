@@ -58,9 +58,17 @@ class _LostRace(Exception):
 
 
 @dataclass(frozen=True)
-class RegisterCustomer:
+class ConsultantCommand:
+    """Something a consultant does for a project."""
+
     project_id: uuid.UUID
     consultant_id: str
+
+
+@dataclass(frozen=True)
+class RegisterCustomer(ConsultantCommand):
+    """R3–R6: a walk-in, a caller or a referral registered to the consultant who met them."""
+
     name: str
     phone: str | None = None
     source: str = "walk_in"

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
-from shared.domain import DomainError
+from shared.domain import refusal
 
 # Contract v1.1: retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then failed.
 RETRY_SCHEDULE = (
@@ -26,12 +26,8 @@ ROTATION_OVERLAP = timedelta(hours=24)
 SECRET_PREFIX = "whsec_"
 
 
-class UnsafeUrl(DomainError):
-    code = "unsafe_url"
-
-
-class UnknownEvent(DomainError):
-    code = "unknown_event"
+UnsafeUrl = refusal("UnsafeUrl", "unsafe_url", "A webhook URL must be http(s) to a public host.")
+UnknownEvent = refusal("UnknownEvent", "unknown_event", "A webhook subscribes to topics of the catalogue only.")
 
 
 def check_url(url: str) -> str:

@@ -11,6 +11,12 @@ import asyncpg
 _ENDPOINT_COLUMNS = "id, project_id, url, events, description, secret, previous_secret, previous_until, disabled_at"
 
 
+_INSERT_ENDPOINT = (
+    "INSERT INTO webhook_endpoints (id, project_id, url, events, description, secret, created_by)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
+)
+
+
 async def insert_endpoint(
     conn: asyncpg.Connection,
     endpoint_id: uuid.UUID,
@@ -21,17 +27,7 @@ async def insert_endpoint(
     secret: str,
     by: str,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO webhook_endpoints (id, project_id, url, events, description, secret, created_by)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        endpoint_id,
-        project_id,
-        url,
-        events,
-        description,
-        secret,
-        by,
-    )
+    await conn.execute(_INSERT_ENDPOINT, endpoint_id, project_id, url, events, description, secret, by)
 
 
 async def endpoint(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
@@ -51,13 +47,17 @@ async def endpoints_of_project(conn: asyncpg.Connection, project_id: uuid.UUID) 
     return await conn.fetch(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE project_id = $1", project_id)
 
 
+_ROTATE = "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2 WHERE id = $1"
+
+
 async def rotate(conn: asyncpg.Connection, endpoint_id: uuid.UUID, secret: str, until: datetime) -> None:
-    await conn.execute(
-        "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2 WHERE id = $1",
-        endpoint_id,
-        secret,
-        until,
-    )
+    await conn.execute(_ROTATE, endpoint_id, secret, until)
+
+
+_INSERT_DELIVERY = (
+    "INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body)"
+    " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (endpoint_id, event_id) DO NOTHING"
+)
 
 
 async def insert_delivery(
@@ -69,16 +69,7 @@ async def insert_delivery(
     occurred_at: datetime,
     body: bytes,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body)"
-        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-        endpoint_id,
-        event_id,
-        topic,
-        order_key,
-        occurred_at,
-        body,
-    )
+    await conn.execute(_INSERT_DELIVERY, endpoint_id, event_id, topic, order_key, occurred_at, body)
 
 
 # A delivery goes when it is due, nobody else holds it, and no event of its unit that comes before it is still
@@ -112,30 +103,27 @@ async def claim_due(
     return await conn.fetch(_CLAIM, now, batch, lease_seconds, handoff_topic, handover_topic)
 
 
+_RECORD_ATTEMPT = (
+    "INSERT INTO webhook_attempts (endpoint_id, event_id, status_code, duration_ms, error) VALUES ($1,$2,$3,$4,$5)"
+)
+
+
 async def record_attempt(
     conn: asyncpg.Connection, row: Any, status_code: int | None, ms: int, error: str | None
 ) -> None:
-    await conn.execute(
-        "INSERT INTO webhook_attempts (endpoint_id, event_id, status_code, duration_ms, error) VALUES ($1,$2,$3,$4,$5)",
-        row["endpoint_id"],
-        row["event_id"],
-        status_code,
-        ms,
-        error,
-    )
+    await conn.execute(_RECORD_ATTEMPT, row["endpoint_id"], row["event_id"], status_code, ms, error)
+
+
+_SETTLE = (
+    "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = coalesce($4, next_attempt_at),"
+    " claimed_until = NULL, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE seq = $1"
+)
 
 
 async def settle(
     conn: asyncpg.Connection, seq: int, status: str, attempts: int, next_attempt_at: datetime | None
 ) -> None:
-    await conn.execute(
-        "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = coalesce($4, next_attempt_at),"
-        " claimed_until = NULL, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE seq = $1",
-        seq,
-        status,
-        attempts,
-        next_attempt_at,
-    )
+    await conn.execute(_SETTLE, seq, status, attempts, next_attempt_at)
 
 
 async def disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> None:
@@ -144,40 +132,38 @@ async def disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> None:
     )
 
 
+_RETRY_NOW = (
+    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(),"
+    " claimed_until = NULL WHERE endpoint_id = $1 AND event_id = $2"
+)
+
+
 async def retry_now(conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid.UUID) -> bool:
-    done = await conn.execute(
-        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(),"
-        " claimed_until = NULL WHERE endpoint_id = $1 AND event_id = $2",
-        endpoint_id,
-        event_id,
-    )
+    done = await conn.execute(_RETRY_NOW, endpoint_id, event_id)
     return done.endswith("1")
+
+
+_ATTEMPTS_PAGE = (
+    "SELECT a.id, a.event_id, a.at, a.status_code, a.duration_ms, a.error, d.status, d.topic"
+    " FROM webhook_attempts a"
+    " JOIN webhook_deliveries d ON d.endpoint_id = a.endpoint_id AND d.event_id = a.event_id"
+    " WHERE a.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::bigint IS NULL OR a.id > $3)"
+    " ORDER BY a.id LIMIT $4"
+)
 
 
 async def attempts_page(
     conn: asyncpg.Connection, endpoint_id: uuid.UUID, status: str | None, after: int | None, limit: int
 ) -> list[asyncpg.Record]:
     """The delivery log: every attempt, oldest first, with the delivery's present status."""
-    return await conn.fetch(
-        "SELECT a.id, a.event_id, a.at, a.status_code, a.duration_ms, a.error, d.status, d.topic"
-        " FROM webhook_attempts a"
-        " JOIN webhook_deliveries d ON d.endpoint_id = a.endpoint_id AND d.event_id = a.event_id"
-        " WHERE a.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::bigint IS NULL OR a.id > $3)"
-        " ORDER BY a.id LIMIT $4",
-        endpoint_id,
-        status,
-        after,
-        limit,
-    )
+    return await conn.fetch(_ATTEMPTS_PAGE, endpoint_id, status, after, limit)
+
+
+_REMEMBER_HANDOFF = "INSERT INTO handoffs (handoff_id, project_id, unit_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING"
 
 
 async def remember_handoff(conn: asyncpg.Connection, handoff_id: str, project_id: uuid.UUID, unit_id: str) -> None:
-    await conn.execute(
-        "INSERT INTO handoffs (handoff_id, project_id, unit_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-        handoff_id,
-        project_id,
-        unit_id,
-    )
+    await conn.execute(_REMEMBER_HANDOFF, handoff_id, project_id, unit_id)
 
 
 async def handoff(conn: asyncpg.Connection, handoff_id: str, lock: bool = False) -> asyncpg.Record | None:
@@ -186,21 +172,21 @@ async def handoff(conn: asyncpg.Connection, handoff_id: str, lock: bool = False)
     )
 
 
+_ACKNOWLEDGE = "UPDATE handoffs SET acknowledged_at = now(), resident_account_id = $2 WHERE handoff_id = $1"
+
+
 async def acknowledge(conn: asyncpg.Connection, handoff_id: str, account: str | None) -> None:
-    await conn.execute(
-        "UPDATE handoffs SET acknowledged_at = now(), resident_account_id = $2 WHERE handoff_id = $1",
-        handoff_id,
-        account,
-    )
+    await conn.execute(_ACKNOWLEDGE, handoff_id, account)
+
+
+_UNACKNOWLEDGED = (
+    "SELECT * FROM handoffs WHERE acknowledged_at IS NULL AND NOT reported_unacked"
+    " AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+)
 
 
 async def unacknowledged(conn: asyncpg.Connection, older_than: datetime, batch: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM handoffs WHERE acknowledged_at IS NULL AND NOT reported_unacked"
-        " AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        older_than,
-        batch,
-    )
+    return await conn.fetch(_UNACKNOWLEDGED, older_than, batch)
 
 
 async def mark_reported(conn: asyncpg.Connection, handoff_id: str) -> None:

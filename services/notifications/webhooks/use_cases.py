@@ -36,6 +36,7 @@ from shared.clock import now_utc
 from shared.domain import DomainError, NotFound
 from shared.envelope import Envelope
 from shared.outbox import add_event
+from shared.ownership import in_project
 
 HANDOFF_TOPICS = frozenset({topics.PROPERTY_HANDOFF.name, topics.HANDOVER_COMPLETED.name})
 UNACKNOWLEDGED_AFTER = timedelta(days=3)
@@ -229,11 +230,7 @@ async def endpoint_in_reach(
     conn: asyncpg.Connection, endpoint_id: uuid.UUID, may_work_on: Callable[[str], None]
 ) -> uuid.UUID:
     """The endpoint's id, once its project is checked."""
-    row = await store.endpoint(conn, endpoint_id)
-    if row is None:
-        raise NotFound("no such webhook")
-    may_work_on(str(row["project_id"]))
-    return row["id"]
+    return in_project(await store.endpoint(conn, endpoint_id), "webhook", may_work_on)["id"]
 
 
 async def attempts_page(

@@ -43,12 +43,14 @@ async def live_deposit_on(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(f"SELECT 1 FROM deposits WHERE hold_id = $1 AND status IN {_LIVE}", hold_id))
 
 
+_CASH_ON_HOLD = (
+    "SELECT coalesce(sum(amount), 0) FROM deposits WHERE hold_id = $1 AND method = 'cash' AND status <> 'refunded'"
+)
+
+
 async def cash_on_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Decimal:
     """R25: cash already taken on this hold and not refunded."""
-    return await conn.fetchval(
-        "SELECT coalesce(sum(amount), 0) FROM deposits WHERE hold_id = $1 AND method = 'cash' AND status <> 'refunded'",
-        hold_id,
-    )
+    return await conn.fetchval(_CASH_ON_HOLD, hold_id)
 
 
 async def insert_deposit(
@@ -90,15 +92,23 @@ async def deposit_locked(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row
     return await conn.fetchrow("SELECT * FROM deposits WHERE id = $1 FOR UPDATE", deposit_id)
 
 
+_DEPOSIT_WITH_UNIT = (
+    "SELECT d.*, h.unit_number FROM deposits d LEFT JOIN holds h ON h.hold_id = d.hold_id WHERE d.id = $1"
+)
+
+
 async def deposit_with_unit(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow(
-        "SELECT d.*, h.unit_number FROM deposits d LEFT JOIN holds h ON h.hold_id = d.hold_id WHERE d.id = $1",
-        deposit_id,
-    )
+    return await conn.fetchrow(_DEPOSIT_WITH_UNIT, deposit_id)
 
 
 async def set_first_verifier(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifier: str) -> None:
     await conn.execute("UPDATE deposits SET first_verifier = $2 WHERE id = $1", deposit_id, verifier)
+
+
+_MARK_VERIFIED = (
+    "UPDATE deposits SET status = 'verified', second_verifier = $2, verified_at = $3, receipt_no = $4,"
+    " banking_due_at = $5 WHERE id = $1"
+)
 
 
 async def mark_verified(
@@ -109,26 +119,19 @@ async def mark_verified(
     receipt_no: str,
     banking_due_at: datetime | None,
 ) -> None:
-    await conn.execute(
-        "UPDATE deposits SET status = 'verified', second_verifier = $2, verified_at = $3, receipt_no = $4,"
-        " banking_due_at = $5 WHERE id = $1",
-        deposit_id,
-        verifier,
-        at,
-        receipt_no,
-        banking_due_at,
-    )
+    await conn.execute(_MARK_VERIFIED, deposit_id, verifier, at, receipt_no, banking_due_at)
+
+
+_NEXT_RECEIPT_COUNTER = (
+    "INSERT INTO receipt_counters (project_id, prefix, last) VALUES ($1, $2, 1)"
+    " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING prefix, last"
+)
 
 
 async def next_receipt_counter(conn: asyncpg.Connection, project_id: uuid.UUID) -> tuple[str, int]:
     """No gaps: the counter moves in the caller's transaction (a rollback returns it)."""
     code = await conn.fetchval("SELECT code FROM projects WHERE project_id = $1", project_id)
-    row = await conn.fetchrow(
-        "INSERT INTO receipt_counters (project_id, prefix, last) VALUES ($1, $2, 1)"
-        " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING prefix, last",
-        project_id,
-        code or str(project_id)[:8].upper(),
-    )
+    row = await conn.fetchrow(_NEXT_RECEIPT_COUNTER, project_id, code or str(project_id)[:8].upper())
     return row["prefix"], row["last"]
 
 
@@ -142,13 +145,13 @@ async def seal_payer(conn: asyncpg.Connection, deposit_id: uuid.UUID, payer_enc:
     await conn.execute("UPDATE deposits SET payer_enc = $2, payer = NULL WHERE id = $1", deposit_id, payer_enc)
 
 
+_MARK_BANKED = (
+    "UPDATE deposits SET banked_at = now(), bank_ref = $2, escorts = $3, banking_overdue = false WHERE id = $1"
+)
+
+
 async def mark_banked(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref: str, escorts: list[str]) -> None:
-    await conn.execute(
-        "UPDATE deposits SET banked_at = now(), bank_ref = $2, escorts = $3, banking_overdue = false WHERE id = $1",
-        deposit_id,
-        bank_ref,
-        escorts,
-    )
+    await conn.execute(_MARK_BANKED, deposit_id, bank_ref, escorts)
 
 
 async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
@@ -159,12 +162,11 @@ async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
     return int(status.split()[-1])
 
 
+_MARK_REFUNDED = "UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2 WHERE id = $1"
+
+
 async def mark_refunded(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str) -> None:
-    await conn.execute(
-        "UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2 WHERE id = $1",
-        deposit_id,
-        reason,
-    )
+    await conn.execute(_MARK_REFUNDED, deposit_id, reason)
 
 
 async def live_deposits_of_sale(
@@ -179,17 +181,15 @@ async def live_deposits_of_sale(
     )
 
 
+_DEPOSITS_PAGE = (
+    "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
+    " taken_at FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
+    " AND ($3::timestamptz IS NULL OR (taken_at, id) > ($3, $4::uuid)) ORDER BY taken_at, id LIMIT $5"
+)
+
+
 async def deposits_page(
     conn: asyncpg.Connection, project_id: uuid.UUID, overdue_only: bool, after: tuple[Any, Any] | None, limit: int
 ) -> list[Row]:
     after_at, after_id = after or (None, None)
-    return await conn.fetch(
-        "SELECT id, unit_id, amount, method, status, receipt_no, banking_due_at, banked_at, banking_overdue,"
-        " taken_at FROM deposits WHERE project_id = $1 AND ($2 OR banking_overdue)"
-        " AND ($3::timestamptz IS NULL OR (taken_at, id) > ($3, $4::uuid)) ORDER BY taken_at, id LIMIT $5",
-        project_id,
-        not overdue_only,
-        after_at,
-        after_id,
-        limit,
-    )
+    return await conn.fetch(_DEPOSITS_PAGE, project_id, not overdue_only, after_at, after_id, limit)

@@ -9,6 +9,9 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
+from services.payments.domain import Payment
+from shared.defaults import ProjectSettings
+
 Row: TypeAlias = asyncpg.Record
 
 
@@ -18,18 +21,15 @@ async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> Row 
     )
 
 
-async def save_project(
-    conn: asyncpg.Connection, project_id: uuid.UUID, code: str, cash_limit: Decimal, banking_days: int, tz: str
-) -> None:
-    await conn.execute(
-        "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone) VALUES ($1,$2,$3,$4,$5)"
-        " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5",
-        project_id,
-        code,
-        cash_limit,
-        banking_days,
-        tz,
-    )
+_SAVE_PROJECT = (
+    "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone) VALUES ($1,$2,$3,$4,$5)"
+    " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5"
+)
+
+
+async def save_project(conn: asyncpg.Connection, project_id: uuid.UUID, code: str, rules: ProjectSettings) -> None:
+    """The project's code (receipt prefix) and the rules payments applies: R24, R25, the time zone."""
+    await conn.execute(_SAVE_PROJECT, project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone)
 
 
 async def hold_locked(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Row | None:
@@ -73,15 +73,21 @@ async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> Row | None:
     return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1", sale_id)
 
 
+_SALE_SUBSCRIBED = (
+    "SELECT 1 FROM sales s WHERE s.hold_id = $1 AND NOT EXISTS"
+    " (SELECT 1 FROM cancelled_sales c WHERE c.sale_id = s.sale_id)"
+)
+
+
 async def sale_subscribed(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
     """A subscription was signed for this hold's sale and the sale was not cancelled."""
-    return bool(
-        await conn.fetchval(
-            "SELECT 1 FROM sales s WHERE s.hold_id = $1 AND NOT EXISTS"
-            " (SELECT 1 FROM cancelled_sales c WHERE c.sale_id = s.sale_id)",
-            hold_id,
-        )
-    )
+    return bool(await conn.fetchval(_SALE_SUBSCRIBED, hold_id))
+
+
+_SAVE_SALE = (
+    "INSERT INTO sales (sale_id, unit_id, project_id, customer_id, hold_id, price) VALUES ($1,$2,$3,$4,$5,$6)"
+    " ON CONFLICT (sale_id) DO NOTHING"
+)
 
 
 async def save_sale(
@@ -93,16 +99,7 @@ async def save_sale(
     hold_id: uuid.UUID | None,
     price: Decimal,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO sales (sale_id, unit_id, project_id, customer_id, hold_id, price) VALUES ($1,$2,$3,$4,$5,$6)"
-        " ON CONFLICT (sale_id) DO NOTHING",
-        sale_id,
-        unit_id,
-        project_id,
-        customer_id,
-        hold_id,
-        price,
-    )
+    await conn.execute(_SAVE_SALE, sale_id, unit_id, project_id, customer_id, hold_id, price)
 
 
 async def schedule_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, kind: str, amount: Decimal, due: date) -> None:
@@ -117,45 +114,40 @@ async def schedule_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, kind: s
     )
 
 
+_RECORD_CANCELLATION = (
+    "INSERT INTO cancelled_sales (sale_id, hold_id, reason) VALUES ($1, $2, $3)"
+    " ON CONFLICT DO NOTHING RETURNING sale_id"
+)
+
+
 async def record_cancellation(
     conn: asyncpg.Connection, sale_id: uuid.UUID, hold_id: uuid.UUID | None, reason: str
 ) -> bool:
     """True the first time; the sale's schedule is cancelled with it."""
-    first = await conn.fetchval(
-        "INSERT INTO cancelled_sales (sale_id, hold_id, reason) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING sale_id",
-        sale_id,
-        hold_id,
-        reason,
-    )
+    first = await conn.fetchval(_RECORD_CANCELLATION, sale_id, hold_id, reason)
     if first is not None:
         await conn.execute("UPDATE schedule SET cancelled = true WHERE sale_id = $1", sale_id)
     return first is not None
 
 
+_INSERT_PAYMENT = (
+    "INSERT INTO payments (id, sale_id, kind, amount, method, reference, received_by) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+)
+
+
 async def insert_payment(
-    conn: asyncpg.Connection,
-    payment_id: uuid.UUID,
-    sale_id: uuid.UUID,
-    kind: str,
-    amount: Decimal,
-    method: str,
-    reference: str | None,
-    actor: str,
+    conn: asyncpg.Connection, payment_id: uuid.UUID, sale_id: uuid.UUID, paid: Payment, actor: str
 ) -> None:
     """The payment, applied to its line of the schedule."""
+    await conn.execute(_INSERT_PAYMENT, payment_id, sale_id, paid.kind, paid.amount, paid.method, paid.reference, actor)
     await conn.execute(
-        "INSERT INTO payments (id, sale_id, kind, amount, method, reference, received_by)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        payment_id,
-        sale_id,
-        kind,
-        amount,
-        method,
-        reference,
-        actor,
+        "UPDATE schedule SET paid = paid + $3 WHERE sale_id = $1 AND kind = $2", sale_id, paid.kind, paid.amount
     )
-    await conn.execute("UPDATE schedule SET paid = paid + $3 WHERE sale_id = $1 AND kind = $2", sale_id, kind, amount)
+
+
+_INSERT_APPOINTMENT = (
+    "INSERT INTO mortgage_appointments (id, sale_id, at, place, documents, booked_by) VALUES ($1,$2,$3,$4,$5,$6)"
+)
 
 
 async def insert_appointment(
@@ -167,27 +159,20 @@ async def insert_appointment(
     documents: list[str],
     actor: str,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO mortgage_appointments (id, sale_id, at, place, documents, booked_by) VALUES ($1,$2,$3,$4,$5,$6)",
-        appointment_id,
-        sale_id,
-        at,
-        place,
-        documents,
-        actor,
-    )
+    await conn.execute(_INSERT_APPOINTMENT, appointment_id, sale_id, at, place, documents, actor)
+
+
+_UNPAID_LINES_DUE_BY = (
+    "SELECT s.*, sa.unit_id, sa.customer_id, sa.project_id, coalesce(p.timezone, $2) AS tz"
+    " FROM schedule s JOIN sales sa ON sa.sale_id = s.sale_id LEFT JOIN projects p ON p.project_id = sa.project_id"
+    " WHERE NOT s.overdue_reported AND NOT s.cancelled AND s.paid < s.amount AND s.due_date < $1::date + 1"
+    " FOR UPDATE OF s SKIP LOCKED"
+)
 
 
 async def unpaid_lines_due_by(conn: asyncpg.Connection, day: date, default_tz: str) -> list[Row]:
     """Schedule lines not yet reported, unpaid and due by `day` (in any zone), locked; with their project's zone."""
-    return await conn.fetch(
-        "SELECT s.*, sa.unit_id, sa.customer_id, sa.project_id, coalesce(p.timezone, $2) AS tz"
-        " FROM schedule s JOIN sales sa ON sa.sale_id = s.sale_id LEFT JOIN projects p ON p.project_id = sa.project_id"
-        " WHERE NOT s.overdue_reported AND NOT s.cancelled AND s.paid < s.amount AND s.due_date < $1::date + 1"
-        " FOR UPDATE OF s SKIP LOCKED",
-        day,
-        default_tz,
-    )
+    return await conn.fetch(_UNPAID_LINES_DUE_BY, day, default_tz)
 
 
 async def mark_overdue_reported(conn: asyncpg.Connection, line_id: uuid.UUID) -> None:

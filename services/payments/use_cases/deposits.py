@@ -26,8 +26,9 @@ from shared import catalogue as topics
 from shared.catalogue import Topic
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
-from shared.domain import Conflict, NotFound
+from shared.domain import Conflict, NotFound, found
 from shared.outbox import add_event
+from shared.ownership import in_project
 from shared.pii import Vault
 
 MayWorkOn = Callable[[str], None]  # raises when the caller does not work on the project
@@ -110,11 +111,7 @@ async def _count_second_time(conn: asyncpg.Connection, dep: asyncpg.Record, veri
 
 async def find_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, may_work_on: MayWorkOn) -> asyncpg.Record:
     """The deposit's project is checked before anything is said about the deposit itself."""
-    row = await store.deposit_head(conn, deposit_id)
-    if row is None:
-        raise NotFound("no such deposit")
-    may_work_on(str(row["project_id"]))
-    return row
+    return in_project(await store.deposit_head(conn, deposit_id), "deposit", may_work_on)
 
 
 async def list_deposits(
@@ -189,10 +186,7 @@ async def seal_payers(conn: asyncpg.Connection, vault: Vault, limit: int = 200) 
 
 
 async def _deposit_locked(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> asyncpg.Record:
-    dep = await store.deposit_locked(conn, deposit_id)
-    if dep is None:
-        raise NotFound("no such deposit")
-    return dep
+    return found(await store.deposit_locked(conn, deposit_id), "no such deposit")
 
 
 async def _deposit_ledger(

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.payments import store
-from services.payments.domain import PAYMENT_KINDS, Refused, is_overdue
+from services.payments.domain import PAYMENT_KINDS, Payment, Refused, is_overdue
 from services.payments.use_cases.deposits import refund_in_transaction
 from shared import catalogue as topics
 from shared.catalogue import Topic
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
-from shared.domain import NotFound
+from shared.domain import found
 from shared.outbox import add_event
 
 MayWorkOn = Callable[[str], None]
@@ -45,10 +45,7 @@ async def cancel_sale(
 
 async def sale_of(conn: asyncpg.Connection, sale_id: uuid.UUID) -> asyncpg.Record:
     """The sale as payments knows it from its subscription."""
-    row = await store.sale(conn, sale_id)
-    if row is None:
-        raise NotFound("no such sale (yet): payments learns of a sale from its subscription")
-    return row
+    return found(await store.sale(conn, sale_id), "no such sale (yet): payments learns of a sale from its subscription")
 
 
 async def find_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, may_work_on: MayWorkOn) -> asyncpg.Record:
@@ -58,23 +55,16 @@ async def find_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, may_work_on: M
     return sale
 
 
-async def record_payment(
-    conn: asyncpg.Connection,
-    sale_id: uuid.UUID,
-    kind: str,
-    amount: Decimal,
-    method: str,
-    reference: str | None,
-    actor: str,
-) -> dict[str, Any]:
+async def record_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Payment, actor: str) -> dict[str, Any]:
     """Down payment, instalment or balance: recorded, applied to the schedule, announced."""
+    kind, amount = paid.kind, paid.amount
     if kind not in PAYMENT_KINDS:
         raise Refused(f"kind must be one of {', '.join(sorted(PAYMENT_KINDS))}", "invalid_kind")
     async with conn.transaction():
         sale = await sale_of(conn, sale_id)
         payment_id = uuid.uuid4()
-        await store.insert_payment(conn, payment_id, sale_id, kind, amount, method, reference, actor)
-        refs = {"sale_id": sale_id, "ref": reference}
+        await store.insert_payment(conn, payment_id, sale_id, paid, actor)
+        refs = {"sale_id": sale_id, "ref": paid.reference}
         await store.add_ledger_entry(conn, sale["project_id"], f"payment_{kind}", amount, actor, refs)
         await _sale_event(conn, topics.PAYMENT_RECEIVED, sale, payment_id=str(payment_id), kind=kind, amount=amount)
     return {"id": str(payment_id), "sale_id": str(sale_id), "kind": kind, "amount": str(amount)}
