@@ -7,7 +7,7 @@ two places, a negative amount, or one above the largest amount the platform stor
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -35,6 +35,21 @@ def parse_money(value: Any) -> Decimal:
             f"{value[:20]!r} is not an amount: digits with at most two decimal places, 0.00 … {MAX_AMOUNT}"
         )
     return Decimal(value.strip()).quantize(CENT)
+
+
+STORABLE = Decimal("999999999999.99")  # numeric(14,2): what the tables can hold (a computed amount may pass MAX_AMOUNT)
+
+
+def to_fen(value: Decimal | int | str) -> Decimal:
+    """A computed amount (a discount, a tax, an instalment) rounded to the fen, half up, as finance rounds;
+    ValueError for anything that is not a storable amount. Input from outside goes through `parse_money`."""
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite() or abs(amount) > STORABLE:
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
 
 
 def money_str(amount: Decimal) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.auth import Principal
 from shared.domain import DomainError
 from shared.errors import ApiError
 
@@ -173,3 +174,16 @@ def header(scope: dict, name: bytes) -> str | None:
 def json_bytes(payload: Any) -> bytes:
     """orjson with Decimal support for hand-built responses."""
     return orjson.dumps(payload, default=str)
+
+
+Finder = Callable[[Any, uuid.UUID, Callable[[str], None]], Awaitable[Any]]
+
+
+def by_path_id(find: Finder, what: str) -> Callable[[Any, str, Principal], Awaitable[Any]]:
+    """A route's lookup of the thing its path names: the id parsed (422 `invalid_request` naming `what`), then
+    the use case `find`s it within the caller's projects (404 when there is none, 403 for another project)."""
+
+    async def lookup(conn: Any, raw_id: str, who: Principal) -> Any:
+        return await find(conn, parse_uuid(raw_id, what), who.require_project)
+
+    return lookup

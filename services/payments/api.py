@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -20,7 +20,7 @@ from shared.fields import Code, Id, Name, Short, Time
 from shared.money import Money
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.pii import Vault
-from shared.web import parse_uuid
+from shared.web import by_path_id, parse_uuid
 
 router = APIRouter()
 Id = Id
@@ -82,8 +82,10 @@ async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depe
         )
 
 
-async def _deposit(conn: Any, deposit_id: str, who: Principal) -> Any:
-    return await use_cases.find_deposit(conn, parse_uuid(deposit_id, "deposit id"), who.require_project)
+_deposit = by_path_id(use_cases.find_deposit, "deposit id")
+
+
+_sale = by_path_id(use_cases.find_sale, "sale id")
 
 
 class Verification(BaseModel):
@@ -195,8 +197,11 @@ def _deposit_row(row: dict) -> dict:
     return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
 
 
-async def _sale(conn: Any, sale_id: str, who: Principal) -> Any:
-    return await use_cases.find_sale(conn, parse_uuid(sale_id, "sale id"), who.require_project)
+class PaymentTaken(BaseModel):
+    id: str
+    sale_id: str
+    kind: str
+    amount: str
 
 
 class NewPayment(BaseModel):
@@ -204,13 +209,6 @@ class NewPayment(BaseModel):
     amount: Money
     method: Code
     reference: Short | None = None
-
-
-class PaymentTaken(BaseModel):
-    id: str
-    sale_id: str
-    kind: str
-    amount: str
 
 
 @router.post("/v1/sales/{sale_id}/payments", status_code=201, response_model=PaymentTaken)

@@ -13,8 +13,8 @@ import psutil
 
 from shared.embedded import port_open
 from shared.settings import DEFAULT_PORTS
-from tests.conftest import ROOT
 from tests.infra import wait_for
+from tests.support.deploy import ROOT
 
 
 def _free_offset() -> int:

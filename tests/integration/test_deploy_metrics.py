@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.unit.test_deploy_files import alert_metric_names, dashboard_metric_names
+from tests.support.deploy import alert_metric_names, dashboard_metric_names
 
 
 def exported_families(text: str) -> set[str]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import yaml
 
 from shared.catalogue import ALL_TOPIC_NAMES, TOPIC_NAMES
 from shared.settings import DEFAULT_PORTS, SERVICES
+from tests.support.deploy import ROOT, dashboard_metric_names
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_ENV = {"ESTATE_DATABASE_URL", "ESTATE_KAFKA", "ESTATE_JWT_SECRET"}
 PROM_FUNCTIONS = {
     "sum",
@@ -139,22 +135,6 @@ def test_kubernetes_topics_kafka_and_postgres() -> None:
     assert {"Kafka", "KafkaNodePool"} <= kinds
     clusters = {d["metadata"]["name"] for d in k8s("postgres.yaml") if d["kind"] == "Cluster"}
     assert clusters == {f"estate-{s}-db" for s in SERVICES}
-
-
-def metric_names_in(expr: str) -> set[str]:
-    """Metric names used by a PromQL expression (our families start with estate_)."""
-    names = set(re.findall(r"\b(estate_[a-z_]+)", expr))
-    return {re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
-
-
-def alert_metric_names() -> set[str]:
-    rules = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())
-    return {n for g in rules["groups"] for r in g["rules"] for n in metric_names_in(r["expr"])}
-
-
-def dashboard_metric_names() -> set[str]:
-    dash = json.loads((ROOT / "deploy/grafana/dashboards/estate.json").read_text())
-    return {n for p in dash["panels"] for t in p.get("targets", []) for n in metric_names_in(t["expr"])}
 
 
 def test_alerts_cover_what_operators_need() -> None:

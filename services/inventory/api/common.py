@@ -8,8 +8,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from shared.auth import Principal
-from shared.web import parse_uuid
+from shared.web import by_path_id
 
 
 def pool(request: Request):
@@ -17,12 +16,10 @@ def pool(request: Request):
     return request.app.state.runtime.pool
 
 
-async def _project_of_unit(conn: Any, unit_id: str, who: Principal) -> Any:
-    return await use_cases.unit_in_reach(conn, parse_uuid(unit_id, "unit id"), who.require_project)
+_project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
 
 
-async def _require_project(conn: Any, project_id: str, who: Principal) -> Any:
-    return await use_cases.project_in_reach(conn, parse_uuid(project_id, "project id"), who.require_project)
+_require_project = by_path_id(use_cases.project_in_reach, "project id")
 
 
 class UnitOut(BaseModel):

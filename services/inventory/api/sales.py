@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -14,7 +13,7 @@ from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.auth import Principal, current_principal
 from shared.fields import Day, Id, Name, Reason, Time
 from shared.money import Money
-from shared.web import parse_uuid
+from shared.web import by_path_id, parse_uuid
 
 router = APIRouter()
 
@@ -78,8 +77,7 @@ class Cancelled(BaseModel):
     reason: str
 
 
-async def _sale_project(conn: Any, sale_id: str, who: Principal) -> uuid.UUID:
-    return await use_cases.sale_in_reach(conn, parse_uuid(sale_id, "sale id"), who.require_project)
+_sale_project = by_path_id(use_cases.sale_in_reach, "sale id")
 
 
 @router.post("/v1/sales/{sale_id}/subscription", response_model=Subscribed)

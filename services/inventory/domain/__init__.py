@@ -31,7 +31,6 @@ from services.inventory.domain.status import (
     UnitStatus,
     check_cancellation,
     check_transition,
-    money,
 )
 from shared.defaults import ProjectSettings
 from shared.domain import DomainError, InvalidInput
@@ -65,7 +64,6 @@ __all__ = [
     "equal_instalment",
     "equal_principal",
     "instalment_plan",
-    "money",
     "mortgage_plan",
     "parse_settings",
     "parse_unit_rows",

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from services.inventory.domain.status import MAX_MONEY, PriceBelowFiled, money
+from services.inventory.domain.status import PriceBelowFiled
 from shared.defaults import ProjectSettings
 from shared.domain import InvalidInput
+from shared.money import STORABLE, to_fen
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class QuoteRequest:
 
 def discounted_price(list_price: Decimal, floor_price: Decimal, req: QuoteRequest) -> tuple[Decimal, Decimal]:
     """(discount, price); R21: never below the filed floor price."""
-    discount = money(list_price * req.discount_percent / 100) + money(req.discount_amount)
-    price = money(list_price - discount)
+    discount = to_fen(list_price * req.discount_percent / 100) + to_fen(req.discount_amount)
+    price = to_fen(list_price - discount)
     if price < floor_price:
         raise PriceBelowFiled(f"price {price} would be below the filed floor {floor_price}")
     return discount, price
@@ -44,9 +45,9 @@ def equal_instalment(loan: Decimal, annual_rate: Decimal, months: int) -> Decima
         ctx.prec = 50
         r = annual_rate / 12
         if r == 0:
-            return money(loan / months)
+            return to_fen(loan / months)
         growth = (1 + r) ** months
-        return money(loan * r * growth / (growth - 1))
+        return to_fen(loan * r * growth / (growth - 1))
 
 
 def equal_principal(loan: Decimal, annual_rate: Decimal, months: int) -> list[Decimal]:
@@ -54,7 +55,7 @@ def equal_principal(loan: Decimal, annual_rate: Decimal, months: int) -> list[De
     with localcontext() as ctx:
         ctx.prec = 50
         r, part = annual_rate / 12, loan / months
-        return [money(part + (loan - k * part) * r) for k in range(months)]
+        return [to_fen(part + (loan - k * part) * r) for k in range(months)]
 
 
 def quote(unit: dict[str, Any], req: QuoteRequest, s: ProjectSettings) -> dict[str, Any]:
@@ -63,11 +64,11 @@ def quote(unit: dict[str, Any], req: QuoteRequest, s: ProjectSettings) -> dict[s
     area = Decimal(unit["area_m2"])
     discount, price = discounted_price(Decimal(unit["list_price"]), Decimal(unit["floor_price"]), req)
     rate = deed_tax_rate(area, req.first_home, s)
-    deed_tax, fund = money(price * rate), money(area * s.maintenance_fund_per_m2)
-    other = {name: money(v) for name, v in s.other_fees.items()}
+    deed_tax, fund = to_fen(price * rate), to_fen(area * s.maintenance_fund_per_m2)
+    other = {name: to_fen(v) for name, v in s.other_fees.items()}
     fees = deed_tax + fund + sum(other.values(), Decimal("0.00"))
     return {
-        "list_price": str(money(unit["list_price"])),
+        "list_price": str(to_fen(unit["list_price"])),
         "discount": str(discount),
         "price": str(price),
         "area_m2": str(area),
@@ -86,7 +87,7 @@ def quote(unit: dict[str, Any], req: QuoteRequest, s: ProjectSettings) -> dict[s
 
 
 def _check_quote_request(req: QuoteRequest) -> None:
-    if not (Decimal("0") <= req.discount_percent < Decimal("100")) or not (0 <= req.discount_amount <= MAX_MONEY):
+    if not (Decimal("0") <= req.discount_percent < Decimal("100")) or not (0 <= req.discount_amount <= STORABLE):
         raise InvalidInput("discount must be a percent in [0, 100) and a non-negative amount")
     if not (Decimal("0.2") <= req.down_payment_ratio < Decimal("1")):
         raise InvalidInput("down_payment_ratio must be at least 0.20 and below 1")
@@ -100,7 +101,7 @@ def _check_quote_request(req: QuoteRequest) -> None:
 
 def mortgage_plan(price: Decimal, fees: Decimal, req: QuoteRequest) -> dict[str, Any]:
     """Down payment, loan, and the monthly payments of both repayment methods."""
-    down = money(price * req.down_payment_ratio)
+    down = to_fen(price * req.down_payment_ratio)
     loan, months = price - down, req.years * 12
     monthly = equal_instalment(loan, req.annual_rate, months)
     principal = equal_principal(loan, req.annual_rate, months)
@@ -115,7 +116,7 @@ def mortgage_plan(price: Decimal, fees: Decimal, req: QuoteRequest) -> dict[str,
         "equal_principal": {
             "first_month": str(principal[0]),
             "last_month": str(principal[-1]),
-            "monthly_decrease": str(money(loan / months * req.annual_rate / 12)),
+            "monthly_decrease": str(to_fen(loan / months * req.annual_rate / 12)),
             "total_interest": str(sum(principal, Decimal("0.00")) - loan),
         },
     }
@@ -123,6 +124,6 @@ def mortgage_plan(price: Decimal, fees: Decimal, req: QuoteRequest) -> dict[str,
 
 def instalment_plan(price: Decimal, fees: Decimal, count: int) -> dict[str, Any]:
     """Equal instalments to the fen; the last one takes the rounding so the sum is exact."""
-    each = money(price / count)
+    each = to_fen(price / count)
     schedule = [each] * (count - 1) + [price - each * (count - 1)]
     return {"count": count, "first_with_fees": str(schedule[0] + fees), "schedule": [str(a) for a in schedule]}

@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.inventory.domain.status import money
 from shared.defaults import ProjectSettings
 from shared.domain import InvalidInput
+from shared.money import parse_money
 
 # name → (lowest, highest) allowed
 _INT_SETTINGS = {
@@ -65,10 +65,10 @@ def _area(name: str, value: Any) -> Decimal:
 def _money(name: str, value: Any) -> Decimal:
     if isinstance(value, (bool, float)):
         raise ValueError(f'{name} is a decimal string such as "10000.00"')
-    amount = money(value)
-    if amount < 0:
-        raise ValueError(f"{name} cannot be negative")
-    return amount
+    try:  # the one money parser: a decimal string (or whole number) with at most two places, never rounded
+        return parse_money(str(value) if isinstance(value, int) else value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _quiet(name: str, value: Any) -> str:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from services.inventory.domain.status import money
 from shared.money import parse_money
 
 UNIT_FIELDS = ("building", "number", "floor", "layout", "area_m2", "list_price", "floor_price")
@@ -91,10 +90,14 @@ def _parse_field(name: str, value: Any) -> Any:
 
 
 def _area(value: Any) -> Any:
+    """Square metres to the hundredth (a measure, not money)."""
     try:
-        return money(value)
-    except ValueError:
+        area = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
         raise ValueError("must be a decimal number") from None
+    if not area.is_finite():
+        raise ValueError("must be a decimal number")
+    return area
 
 
 def _text(value: Any) -> str:

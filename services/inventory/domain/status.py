@@ -1,15 +1,13 @@
-"""The unit's status chain (R19, R27, R29, R32), money, and the named refusals of sales control. Pure."""
+"""The unit's status chain (R19, R27, R29, R32) and the named refusals of sales control. Pure."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
-from typing import Any
 
 from shared.domain import refusal
 
 CENT = Decimal("0.01")
-MAX_MONEY = Decimal("999999999999.99")  # numeric(14,2): what the tables can hold
 
 
 InvalidTransition = refusal("InvalidTransition", "invalid_transition", "Not at the step this needs.")
@@ -18,17 +16,6 @@ PriceBelowFiled = refusal("PriceBelowFiled", "price_below_filed", "R21: under th
 PoaNotNotarized = refusal("PoaNotNotarized", "poa_not_notarized", "R29: the attorney's POA is not notarised.")
 IdCopyRequired = refusal("IdCopyRequired", "id_copy_required", "R29: the buyer's ID copy is kept.")
 BuyerSignatureRequired = refusal("BuyerSignatureRequired", "buyer_signature_required", "R27: signed in person.")
-
-
-def money(value: Any) -> Decimal:
-    """A Decimal with two places (ROUND_HALF_UP); raises ValueError on anything that is not a storable amount."""
-    try:
-        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"not an amount: {value!r}") from exc
-    if not amount.is_finite() or abs(amount) > MAX_MONEY:
-        raise ValueError(f"not an amount: {value!r}")
-    return amount
 
 
 class UnitStatus(str, Enum):

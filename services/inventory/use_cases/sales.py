@@ -22,13 +22,13 @@ from services.inventory.domain import (
     check_contract,
     check_handover,
     check_subscription,
-    money,
     quote,
 )
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
 from shared.domain import NotFound
+from shared.money import to_fen
 from shared.outbox import add_event
 
 
@@ -199,4 +199,4 @@ def quote_unit(unit_row: asyncpg.Record, settings: ProjectSettings, req: QuoteRe
         req,
         settings,
     )
-    return {"unit_id": str(unit_row["id"]), "floor_price": str(money(unit_row["floor_price"])), **result}
+    return {"unit_id": str(unit_row["id"]), "floor_price": str(to_fen(unit_row["floor_price"])), **result}

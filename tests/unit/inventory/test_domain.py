@@ -21,11 +21,11 @@ from services.inventory.domain import (
     equal_instalment,
     equal_principal,
     instalment_plan,
-    money,
     parse_settings,
     parse_unit_rows,
     quote,
 )
+from shared.money import to_fen
 
 S = UnitStatus
 ALLOWED = {
@@ -168,7 +168,7 @@ def test_equal_principal_payments_fall_and_repay_exactly(loan, rate_bp, years) -
 
 @given(price=st.integers(100_000, 90_000_000), count=st.integers(1, 36))
 def test_instalments_add_up_to_the_price_to_the_fen(price, count) -> None:
-    price_d = money(Decimal(price) / 100)
+    price_d = to_fen(Decimal(price) / 100)
     plan = instalment_plan(price_d, Decimal("0"), count)
     assert sum(Decimal(a) for a in plan["schedule"]) == price_d
 
@@ -303,8 +303,15 @@ def test_unit_rows_refuse_what_the_tables_cannot_hold() -> None:
     }
 
 
-def test_money_rounds_half_up_and_refuses_non_numbers() -> None:
-    assert money("0.005") == Decimal("0.01") and money("2.675") == Decimal("2.68") and money(3) == Decimal("3.00")
+def test_computed_amounts_round_half_up_to_the_fen_and_refuse_non_numbers() -> None:
+    assert to_fen("0.005") == Decimal("0.01") and to_fen("2.675") == Decimal("2.68") and to_fen(3) == Decimal("3.00")
     for bad in ("abc", "NaN", "Infinity", "1e400", None):
         with pytest.raises(ValueError):
-            money(bad)
+            to_fen(bad)
+
+
+def test_settings_money_goes_through_the_one_parser_never_rounded() -> None:
+    """Issue 9: one money parser — a third decimal is refused, as for every amount from outside."""
+    with pytest.raises(InvalidInput):
+        parse_settings({"cash_limit": "10000.005"})
+    assert parse_settings({"cash_limit": 8000}).cash_limit == Decimal("8000.00")
