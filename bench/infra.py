@@ -20,6 +20,7 @@ import psutil
 from shared.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, free_port
 from shared.kafka import create_topics
 from shared.settings import Settings
+from tests.support.processes import serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,17 +58,7 @@ def infrastructure() -> Iterator[Settings]:
 
 def service_process(settings: Settings, name: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
-    env.update(
-        ESTATE_DATABASE_URL=settings.server_dsn(),
-        ESTATE_KAFKA=settings.kafka_bootstrap(),
-        ESTATE_DB_PREFIX=settings.db_prefix,
-        ESTATE_JWT_SECRET=settings.jwt_secret,
-        ESTATE_PORT=str(port),
-        ESTATE_WORKERS=str(workers),
-        ESTATE_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
+    env = serve_env(settings, port, ESTATE_WORKERS=str(workers), ESTATE_LOG_LEVEL="WARNING")
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared.cli", "serve", name],
         cwd=ROOT,

@@ -23,6 +23,7 @@ from shared.embedded import EmbeddedKafka, EmbeddedPostgres, free_port
 from shared.kafka import create_topics_sync
 from shared.settings import Settings
 from tests.infra import wait_for
+from tests.support.processes import serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret"
@@ -92,17 +93,12 @@ def settings(pg_dsn: str, kafka_bootstrap: str) -> Settings:
 
 def service_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
     """Environment for a service subprocess using the test infrastructure."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
-    env.update(
-        ESTATE_DATABASE_URL=settings.server_dsn(),
-        ESTATE_KAFKA=settings.kafka_bootstrap(),
-        ESTATE_DB_PREFIX=settings.db_prefix,
-        ESTATE_JWT_SECRET=settings.jwt_secret,
-        ESTATE_PORT=str(port),
+    return serve_env(
+        settings,
+        port,
         ESTATE_OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
         ESTATE_CONSUMER_RETRY_BACKOFF_SECONDS=str(settings.consumer_retry_backoff_seconds),
         ESTATE_KAFKA_IDEMPOTENCE=str(settings.kafka_idempotence).lower(),
-        PYTHONPATH=str(ROOT),
         # The test receivers listen on the loopback. The services' webhook workers share the test databases
         # with the in-process ones of the integration tests: a short timeout for all, so a slow receiver
         # times out whichever worker takes its delivery.
@@ -110,7 +106,6 @@ def service_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
         ESTATE_WEBHOOK_TIMEOUT_SECONDS="2",
         **extra,
     )
-    return env
 
 
 @dataclass

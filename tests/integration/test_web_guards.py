@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,12 +15,10 @@ from pydantic import BaseModel
 
 from shared.auth import Principal, current_principal
 from shared.auth_tokens import make_token
-from shared.db import migrate_service
 from shared.embedded import free_port
-from shared.runtime import ServiceSpec
-from shared.serving import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
+from tests.support.web import things_app
 
 router = APIRouter()
 CRASHES: dict[str, int] = {}
@@ -46,16 +43,8 @@ async def list_things(q: str = "", who: Principal = Depends(current_principal)) 
     return []
 
 
-def _spec(name: str) -> ServiceSpec:
-    return ServiceSpec(
-        name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations"
-    )
-
-
 async def _app(settings: Settings):
-    name = f"guard_{uuid.uuid4().hex[:8]}"
-    await migrate_service(settings, name, _spec(name).migrations)
-    return create_app(_spec(name), settings.model_copy(update={"max_body_bytes": 4096}))
+    return await things_app(settings.model_copy(update={"max_body_bytes": 4096}), "guard", router)
 
 
 def _auth(settings: Settings, sub: str = "u1", hours: float = 1, scheme: str = "Bearer") -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
 import httpx
 from fastapi import APIRouter, Depends, Request
@@ -12,11 +11,9 @@ from pydantic import BaseModel
 
 from shared.auth import Principal, current_principal
 from shared.auth_tokens import make_token
-from shared.db import migrate_service
-from shared.runtime import ServiceSpec
-from shared.serving import create_app
 from shared.settings import Settings
 from tests.infra import async_wait_for
+from tests.support.web import things_app
 
 router = APIRouter()
 
@@ -32,16 +29,8 @@ async def create_thing(body: NewThing, request: Request, who: Principal = Depend
     return {"id": str(thing_id), "name": body.name}
 
 
-def _spec(name: str) -> ServiceSpec:
-    return ServiceSpec(
-        name=name, routers=[router], migrations=Path(__file__).parent.parent / "support" / "web_migrations"
-    )
-
-
 async def _client(settings: Settings):
-    name = f"web_{uuid.uuid4().hex[:8]}"
-    await migrate_service(settings, name, _spec(name).migrations)
-    app = create_app(_spec(name), settings)
+    app = await things_app(settings, "web", router)
     return app, httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://svc")
 
 

@@ -61,3 +61,14 @@ def test_every_service_has_the_six_parts(service: str) -> None:
     folder = ROOT / "services" / service
     missing = [part for part in PARTS if not (folder / f"{part}.py").exists() and not (folder / part).is_dir()]
     assert not missing and (folder / "migrations").is_dir(), missing
+
+
+def test_test_modules_share_helpers_only_through_tests_support() -> None:
+    """A test module never imports another test module (or a conftest): shared helpers live in tests/support."""
+    stray = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and re.match(r"tests\.(unit|integration|e2e|conftest)\b", module):
+                stray.append(f"{_name(path)} imports {module}")
+    assert not stray, stray

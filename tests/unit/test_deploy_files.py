@@ -6,6 +6,7 @@ import yaml
 
 from shared.catalogue import ALL_TOPIC_NAMES, TOPIC_NAMES
 from shared.settings import DEFAULT_PORTS, SERVICES
+from tests.support.contract import CONTRACT_TOPIC_NAMES
 from tests.support.deploy import ROOT, dashboard_metric_names
 
 CONTRACT_ENV = {"ESTATE_DATABASE_URL", "ESTATE_KAFKA", "ESTATE_JWT_SECRET"}
@@ -64,28 +65,6 @@ def test_three_broker_cluster_file() -> None:
         assert broker["environment"]["KAFKA_MIN_INSYNC_REPLICAS"] == 2
         assert broker["environment"]["KAFKA_DEFAULT_REPLICATION_FACTOR"] == 3
     assert cluster["init"]["environment"]["ESTATE_REPLICATION_FACTOR"] == "3"
-
-
-# The contract's topics, written out here rather than read from the catalogue, so a topic dropped from the
-# code or from the deployed files is noticed (v1.1 topics of features not built yet are added with them).
-CONTRACT_TOPIC_NAMES = {
-    "estate.inventory.unit-locked.v1",
-    "estate.inventory.unit-released.v1",
-    "estate.payments.deposit-verified.v1",
-    "estate.inventory.subscription-signed.v1",
-    "estate.inventory.contract-signed.v1",
-    "estate.inventory.handover-completed.v1",
-    "estate.property.handoff.v1",
-    "estate.leads.customer-registered.v1",
-    "estate.leads.followup-recorded.v1",
-    "estate.leads.deal-credited.v1",
-    "estate.payments.deposit-refunded.v1",
-    "estate.payments.payment-received.v1",
-    "estate.payments.payment-overdue.v1",
-    "estate.leads.ownership-changed.v1",
-    "estate.inventory.sale-cancelled.v1",
-    "estate.property.handoff-acknowledged.v1",
-}
 
 
 def test_deployed_topics_are_the_contracts_and_the_catalogues() -> None:

@@ -4,69 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
-import pytest
-
-from services.inventory import store, use_cases
-from services.inventory.app import build_spec
-from shared import ownership
-from shared.auth_tokens import make_token
+from services.inventory import use_cases
 from tests.infra import async_wait_for
-from tests.support.apps import running_app
-
-
-def auth(settings, role: str, project: str, sub: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, sub or role + '-1', role, [project])}"}
-
-
-@pytest.fixture(scope="module")
-async def inventory(settings):
-    async with running_app(build_spec(), settings) as svc:
-        yield svc
-
-
-async def new_project(inventory, settings, units: int = 4, **project_settings) -> tuple[str, list[dict]]:
-    admin = auth(settings, "admin", "*")
-    code = f"P{uuid.uuid4().hex[:8]}"
-    r = await inventory.client.post(
-        "/v1/projects",
-        json={"code": code, "name": "Test", "city": "Hangzhou", "settings": project_settings},
-        headers=admin,
-    )
-    assert r.status_code == 201, r.text
-    pid = r.json()["id"]
-    rows = [
-        {
-            "building": "B1",
-            "number": f"{100 + i}",
-            "floor": 1,
-            "layout": "2BR",
-            "area_m2": "80.00",
-            "list_price": "1000000.00",
-            "floor_price": "900000.00",
-        }
-        for i in range(units)
-    ]
-    r = await inventory.client.post(f"/v1/projects/{pid}/units", json=rows, headers=admin)
-    assert r.status_code == 201 and r.json() == {"created": units}
-    listed = (await inventory.client.get(f"/v1/projects/{pid}/units", headers=auth(settings, "manager", pid))).json()
-    return pid, listed
-
-
-def _in_days(days: int) -> str:
-    """A date relative to today, so no test depends on the day it runs."""
-    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
-
-
-async def known_customer(inventory, pid: str, owner: str = "consultant-1") -> str:
-    """A customer inventory has heard of (customer-registered), owned by `owner` (R8)."""
-    customer = uuid.uuid4()
-    async with inventory.pool.acquire() as conn:
-        await store.remember_customer(conn, uuid.UUID(pid), customer)
-        await ownership.record_owner(conn, str(customer), pid, owner, datetime.now(UTC))
-    return str(customer)
+from tests.support.auth import auth
+from tests.support.inventory import in_days, known_customer, new_project
 
 
 async def test_fifty_concurrent_holds_on_one_unit_exactly_one_wins_r19(inventory, settings) -> None:
@@ -219,13 +163,13 @@ async def test_sale_moves_along_the_chain_and_nowhere_else(inventory, settings) 
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
     r = await inventory.client.post(
         f"/v1/sales/{sale}/subscription",
-        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}},
+        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": in_days(30)}},
         headers=auth(settings, "consultant", pid),
     )
     assert r.status_code == 403
     r = await inventory.client.post(
         f"/v1/sales/{sale}/subscription",
-        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}},
+        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": in_days(30)}},
         headers=manager,
     )
     assert r.status_code == 200, r.text

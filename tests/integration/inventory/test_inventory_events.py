@@ -10,50 +10,17 @@ import orjson
 import pytest
 
 from services.inventory import consumers, use_cases
-from services.inventory.app import build_spec
 from shared import catalogue as topics
-from tests.integration.inventory.test_inventory_api import _in_days, auth, known_customer, new_project
-from tests.support.apps import apply_event, running_app
+from tests.support.apps import apply_event
+from tests.support.auth import auth
+from tests.support.inventory import deposit, hold, in_days, known_customer, new_project, refunded, unit_state, verified
 
 
-@pytest.fixture(scope="module")
-async def inventory(settings):
-    async with running_app(build_spec(), settings) as svc:
-        yield svc
-
-
-async def hold(inventory, settings, pid: str, uid: str, customer: str, sub: str = "consultant-1") -> str:
-    r = await inventory.client.post(
-        f"/v1/units/{uid}/holds", json={"customer_id": customer}, headers=auth(settings, "consultant", pid, sub)
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["hold_id"]
-
-
-def deposit(uid: str, hold_id: str, customer: str, deposit_id: str | None = None) -> dict:
-    return {
-        "deposit_id": deposit_id or str(uuid.uuid4()),
-        "hold_id": hold_id,
-        "unit_id": uid,
-        "customer_id": customer,
-        "amount": "20000.00",
-        "receipt_no": "R-1",
-        "verified_by": ["f-1", "f-2"],
-    }
-
-
-async def verified(inventory, pid: str, data: dict) -> None:
-    await apply_event(inventory, consumers.on_deposit_verified, topics.DEPOSIT_VERIFIED, data, pid)
-
-
-async def refunded(inventory, pid: str, data: dict) -> None:
-    refund = {k: data[k] for k in ("deposit_id", "hold_id", "unit_id", "customer_id", "amount")}
-    await apply_event(inventory, consumers.on_deposit_refunded, topics.DEPOSIT_REFUNDED, refund, pid)
-
-
-async def unit_state(inventory, uid: str) -> asyncpg.Record:
-    async with inventory.pool.acquire() as conn:
-        return await conn.fetchrow("SELECT status, hold_id, sale_id FROM units WHERE id = $1", uuid.UUID(uid))
+async def a_held_unit(inventory, settings) -> tuple[str, str, str, str]:
+    """A one-unit project whose unit a known customer holds: (project id, unit id, customer id, hold id)."""
+    pid, units = await new_project(inventory, settings, units=1)
+    uid, customer = units[0]["id"], await known_customer(inventory, pid)
+    return pid, uid, customer, await hold(inventory, settings, pid, uid, customer)
 
 
 async def released_reasons(inventory, uid: str) -> list[str]:
@@ -99,9 +66,7 @@ async def test_a_customer_registered_event_lets_the_customer_be_held_for(invento
 
 
 async def test_deposit_verified_reserves_and_the_sweeper_leaves_the_reservation_alone(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    hold_id = await hold(inventory, settings, pid, uid, customer)
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     data = deposit(uid, hold_id, customer)
     await verified(inventory, pid, data)
     await verified(inventory, pid, data)  # delivered again under a new event id: still one sale
@@ -118,9 +83,7 @@ async def test_deposit_verified_reserves_and_the_sweeper_leaves_the_reservation_
 
 
 async def test_a_deposit_verified_after_its_hold_lapsed_reserves_a_unit_still_free(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    hold_id = await hold(inventory, settings, pid, uid, customer)
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     await expire_now(inventory, hold_id)
     assert (await unit_state(inventory, uid))["status"] == "available"
     await verified(inventory, pid, deposit(uid, hold_id, customer))
@@ -153,9 +116,7 @@ async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settle
 
 
 async def test_a_refund_frees_a_reserved_unit_and_closes_its_sale(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    hold_id = await hold(inventory, settings, pid, uid, customer)
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     data = deposit(uid, hold_id, customer)
     await verified(inventory, pid, data)
     sale_id = (await unit_state(inventory, uid))["sale_id"]
@@ -173,9 +134,7 @@ async def test_a_refund_frees_a_reserved_unit_and_closes_its_sale(inventory, set
 
 
 async def test_a_refund_that_overtakes_its_verification_leaves_no_sale(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    hold_id = await hold(inventory, settings, pid, uid, customer)
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     data = deposit(uid, hold_id, customer)
     await refunded(inventory, pid, data)
     await verified(inventory, pid, data)
@@ -187,15 +146,14 @@ async def test_a_refund_that_overtakes_its_verification_leaves_no_sale(inventory
 
 
 async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    data = deposit(uid, await hold(inventory, settings, pid, uid, customer), customer)
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
+    data = deposit(uid, hold_id, customer)
     await verified(inventory, pid, data)
     sale_id = (await unit_state(inventory, uid))["sale_id"]
     r = await inventory.client.post(
         f"/v1/sales/{sale_id}/subscription",
         headers=auth(settings, "manager", pid),
-        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(30)}},
+        json={"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": in_days(30)}},
     )
     assert r.status_code == 200, r.text
     await refunded(inventory, pid, data)
@@ -203,9 +161,7 @@ async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventor
 
 
 async def test_history_is_append_only_r35(inventory, settings) -> None:
-    pid, units = await new_project(inventory, settings, units=1)
-    uid, customer = units[0]["id"], await known_customer(inventory, pid)
-    await hold(inventory, settings, pid, uid, customer)
+    _, uid, _, _ = await a_held_unit(inventory, settings)
     async with inventory.pool.acquire() as conn:
         for sql in (
             "UPDATE unit_history SET reason = 'edited' WHERE unit_id = $1",

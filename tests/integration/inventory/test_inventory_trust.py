@@ -8,17 +8,9 @@ import uuid
 import orjson
 import pytest
 
-from services.inventory.app import build_spec
 from shared import catalogue as topics
-from tests.integration.inventory.test_inventory_api import _in_days, auth, known_customer, new_project
-from tests.integration.inventory.test_inventory_events import deposit, hold, refunded, unit_state, verified
-from tests.support.apps import running_app
-
-
-@pytest.fixture(scope="module")
-async def inventory(settings):
-    async with running_app(build_spec(), settings) as svc:
-        yield svc
+from tests.support.auth import auth
+from tests.support.inventory import deposit, hold, in_days, known_customer, new_project, refunded, unit_state, verified
 
 
 async def reserved_sale(inventory, settings) -> tuple[str, str, str, dict]:
@@ -32,7 +24,7 @@ async def reserved_sale(inventory, settings) -> tuple[str, str, str, dict]:
 
 
 def _subscription(**extra) -> dict:
-    return {"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": _in_days(20)}, **extra}
+    return {"buyer_signed": True, "down_payment": {"amount": "300000.00", "due_date": in_days(20)}, **extra}
 
 
 async def _events(inventory, topic: topics.Topic, key: str) -> list[dict]:
@@ -179,7 +171,7 @@ async def test_dates_outside_sane_bounds_are_refused(inventory, settings) -> Non
     assert r.status_code == 422
     r = await inventory.client.post(
         f"/v1/sales/{sale}/subscription",
-        json=_subscription() | {"down_payment": {"amount": "1.00", "due_date": _in_days(400)}},
+        json=_subscription() | {"down_payment": {"amount": "1.00", "due_date": in_days(400)}},
         headers=manager,
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "date_out_of_range"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from services.leads import use_cases
 from shared.catalogue import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
 from shared.pii import Vault
-from tests.integration.leads.helpers import auth, outbox_for, phone, register
+from tests.support.leads import auth, outbox_for, phone, register
 
 
 async def test_same_phone_registered_concurrently_gives_one_customer_r4(leads, settings) -> None:

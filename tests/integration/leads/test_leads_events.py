@@ -14,7 +14,7 @@ from shared.envelope import new_envelope
 from shared.kafka import make_producer
 from shared.pii import Vault
 from tests.infra import async_wait_for
-from tests.integration.leads.helpers import apply, auth, backdate, outbox_for, phone, register
+from tests.support.leads import apply, auth, backdate, outbox_for, phone, register
 
 
 def _ids() -> dict[str, str]:
@@ -44,6 +44,26 @@ def _subscribed(ids: dict, cid: str, **extra) -> dict:
     } | extra
 
 
+def _deposit(ids: dict, cid: str, **extra) -> dict:
+    return {
+        "deposit_id": ids["deposit_id"],
+        "hold_id": ids["hold_id"],
+        "unit_id": ids["unit_id"],
+        "customer_id": cid,
+        "amount": "20000.00",
+    } | extra
+
+
+def _contract(ids: dict, cid: str, contract_no: str) -> dict:
+    return {
+        "sale_id": ids["sale_id"],
+        "unit_id": ids["unit_id"],
+        "customer_id": cid,
+        "contract_no": contract_no,
+        "signed_at": "2027-01-05T10:00:00+08:00",
+    }
+
+
 def _handover(ids: dict, cid: str, pid: str, **extra) -> dict:
     return {
         "sale_id": ids["sale_id"],
@@ -51,6 +71,18 @@ def _handover(ids: dict, cid: str, pid: str, **extra) -> dict:
         "customer_id": cid,
         "handed_over_at": "2027-06-01T10:00:00+08:00",
     } | extra
+
+
+async def _project_created(leads, pid: str, code: str, name: str, protection_days: int) -> None:
+    data = {"project_id": pid, "code": code, "name": name, "settings": {"protection_days": protection_days}}
+    await apply(leads, consumers.on_project_created, t.PROJECT_CREATED, data, pid)
+
+
+async def _closed_by_c_b(leads, cid: str, pid: str, occurred_at: datetime | None = None) -> list[dict]:
+    """A subscription consultant c-b closed for `cid` (when `occurred_at` says): the events it wrote."""
+    data = _subscribed(_ids(), cid, consultant_id="c-b")
+    _, events = await apply(leads, consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED, data, pid, occurred_at)
+    return events
 
 
 async def test_the_timeline_gathers_every_services_events_in_order(leads, settings) -> None:
@@ -68,15 +100,7 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
         (
             consumers.on_deposit_verified,
             t.DEPOSIT_VERIFIED,
-            {
-                "deposit_id": ids["deposit_id"],
-                "hold_id": ids["hold_id"],
-                "unit_id": ids["unit_id"],
-                "customer_id": cid,
-                "amount": "20000.00",
-                "receipt_no": "R-1",
-                "verified_by": ["f-1", "f-2"],
-            },
+            _deposit(ids, cid, receipt_no="R-1", verified_by=["f-1", "f-2"]),
         ),
         (consumers.on_subscription_signed, t.SUBSCRIPTION_SIGNED, _subscribed(ids, cid, consultant_id="c-a")),
         (
@@ -101,17 +125,7 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
                 "due_date": "2026-12-31",
             },
         ),
-        (
-            consumers.on_contract_signed,
-            t.CONTRACT_SIGNED,
-            {
-                "sale_id": ids["sale_id"],
-                "unit_id": ids["unit_id"],
-                "customer_id": cid,
-                "contract_no": "HT-1",
-                "signed_at": "2027-01-05T10:00:00+08:00",
-            },
-        ),
+        (consumers.on_contract_signed, t.CONTRACT_SIGNED, _contract(ids, cid, "HT-1")),
         (
             consumers.on_mortgage_appointment,
             t.MORTGAGE_APPOINTMENT_SCHEDULED,
@@ -125,17 +139,7 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
             },
         ),
         (consumers.handoff_builder(Vault(settings.pii_key)), t.HANDOVER_COMPLETED, _handover(ids, cid, pid)),
-        (
-            consumers.on_deposit_refunded,
-            t.DEPOSIT_REFUNDED,
-            {  # the last thing told; shown in order told
-                "deposit_id": ids["deposit_id"],
-                "hold_id": ids["hold_id"],
-                "unit_id": ids["unit_id"],
-                "customer_id": cid,
-                "amount": "20000.00",
-            },
-        ),
+        (consumers.on_deposit_refunded, t.DEPOSIT_REFUNDED, _deposit(ids, cid)),  # the last thing told: shown last
     ]
     for handler, topic, data in steps:
         await apply(leads, handler, topic, data, pid)
@@ -172,21 +176,8 @@ async def test_an_event_applied_twice_appears_once_and_one_for_a_stranger_change
         async with leads.pool.acquire() as conn, conn.transaction():
             await consumers.on_unit_locked(conn, env, t.UnitLockedData.model_validate(env.data))
     stranger = str(uuid.uuid4())
-    await apply(
-        leads,
-        consumers.on_deposit_verified,
-        t.DEPOSIT_VERIFIED,
-        {
-            "deposit_id": ids["deposit_id"],
-            "hold_id": ids["hold_id"],
-            "unit_id": ids["unit_id"],
-            "customer_id": stranger,
-            "amount": "1.00",
-            "receipt_no": "R",
-            "verified_by": ["a", "b"],
-        },
-        pid,
-    )
+    verified = _deposit(ids, stranger, receipt_no="R", verified_by=["a", "b"])
+    await apply(leads, consumers.on_deposit_verified, t.DEPOSIT_VERIFIED, verified, pid)
     async with leads.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM timeline WHERE customer_id = $1", uuid.UUID(cid)) == 2
         assert await conn.fetchval("SELECT count(*) FROM timeline WHERE customer_id = $1", uuid.UUID(stranger)) == 0
@@ -195,24 +186,12 @@ async def test_an_event_applied_twice_appears_once_and_one_for_a_stranger_change
 async def test_deal_credit_goes_to_the_closer_after_protection_lapsed_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
-    _, events = await apply(
-        leads,
-        consumers.on_subscription_signed,
-        t.SUBSCRIPTION_SIGNED,
-        _subscribed(_ids(), cid, consultant_id="c-b"),
-        pid,
-    )
+    events = await _closed_by_c_b(leads, cid, pid)
     assert [(e["topic"], e["key"]) for e in events] == [(t.DEAL_CREDITED.name, cid)]
     assert events[0]["data"]["consultant_id"] == "c-a" and events[0]["data"]["reason"] == "owner_protected"
     assert events[0]["project_id"] == pid
     await backdate(leads, cid, 21)  # registered 21 days ago, no follow-up since: open (R10)
-    _, events = await apply(
-        leads,
-        consumers.on_subscription_signed,
-        t.SUBSCRIPTION_SIGNED,
-        _subscribed(_ids(), cid, consultant_id="c-b"),
-        pid,
-    )
+    events = await _closed_by_c_b(leads, cid, pid)
     assert events[0]["data"]["consultant_id"] == "c-b"
     assert events[0]["data"]["reason"] == "protection_lapsed_closer_credited"
 
@@ -232,25 +211,9 @@ async def test_deal_credit_judges_protection_as_it_stood_when_the_deal_closed_r1
         headers=auth(settings, "consultant", pid, "c-a"),
     )
     assert r.status_code == 201
-    _, events = await apply(
-        leads,
-        consumers.on_subscription_signed,
-        t.SUBSCRIPTION_SIGNED,
-        _subscribed(_ids(), cid, consultant_id="c-b"),
-        pid,
-        occurred_at=closed_at,
-    )
-    assert events[0]["data"]["consultant_id"] == "c-b"
+    assert (await _closed_by_c_b(leads, cid, pid, closed_at))[0]["data"]["consultant_id"] == "c-b"
     early = datetime.now(UTC) - timedelta(days=10)  # a deal closed while still protected stays c-a's
-    _, events = await apply(
-        leads,
-        consumers.on_subscription_signed,
-        t.SUBSCRIPTION_SIGNED,
-        _subscribed(_ids(), cid, consultant_id="c-b"),
-        pid,
-        occurred_at=early,
-    )
-    assert events[0]["data"]["consultant_id"] == "c-a"
+    assert (await _closed_by_c_b(leads, cid, pid, early))[0]["data"]["consultant_id"] == "c-a"
 
 
 async def test_deal_credit_falls_back_on_the_hold_for_the_closer_r10(leads, settings) -> None:
@@ -279,13 +242,7 @@ async def test_deal_credit_follows_a_managers_reassignment_r9_r10(leads, setting
         headers=auth(settings, "manager", pid),
     )
     assert r.status_code == 200
-    _, events = await apply(
-        leads,
-        consumers.on_subscription_signed,
-        t.SUBSCRIPTION_SIGNED,
-        _subscribed(_ids(), cid, consultant_id="c-b"),
-        pid,
-    )
+    events = await _closed_by_c_b(leads, cid, pid)
     assert (events[0]["data"]["consultant_id"], events[0]["data"]["owner_id"]) == ("c-m", "c-m")
 
 
@@ -314,29 +271,12 @@ async def test_handoff_shares_the_phone_only_with_consent_r18_r32(leads, setting
 
 async def test_handoff_fills_gaps_from_what_leads_saw_earlier_and_keeps_one_id_per_sale(leads, settings) -> None:
     pid = str(uuid.uuid4())
-    await apply(
-        leads,
-        consumers.on_project_created,
-        t.PROJECT_CREATED,
-        {"project_id": pid, "code": "SZ-01", "name": "Bay Garden", "settings": {"protection_days": 20}},
-        pid,
-    )
+    await _project_created(leads, pid, "SZ-01", "Bay Garden", protection_days=20)
     cid = (await register(leads, settings, pid, "c-a")).json()["id"]
     ids = _ids()
     await apply(leads, consumers.on_unit_locked, t.UNIT_LOCKED, _locked(ids, cid), pid)
-    await apply(
-        leads,
-        consumers.on_contract_signed,
-        t.CONTRACT_SIGNED,
-        {  # before any subscription was seen
-            "sale_id": ids["sale_id"],
-            "unit_id": ids["unit_id"],
-            "customer_id": cid,
-            "contract_no": "HT-77",
-            "signed_at": "2027-01-05T10:00:00+08:00",
-        },
-        pid,
-    )
+    # the contract before any subscription was seen
+    await apply(leads, consumers.on_contract_signed, t.CONTRACT_SIGNED, _contract(ids, cid, "HT-77"), pid)
     handler = consumers.handoff_builder(Vault(settings.pii_key))
     _, first = await apply(leads, handler, t.HANDOVER_COMPLETED, _handover(ids, cid, pid), pid)
     _, again = await apply(leads, handler, t.HANDOVER_COMPLETED, _handover(ids, cid, pid), pid)  # a replayed upstream
@@ -361,13 +301,7 @@ async def test_a_handover_for_an_unknown_customer_is_refused_for_retry(leads, se
 async def test_the_projects_protection_period_applies_once_its_event_arrives_r10(leads, settings) -> None:
     pid = str(uuid.uuid4())
     before = (await register(leads, settings, pid)).json()
-    await apply(
-        leads,
-        consumers.on_project_created,
-        t.PROJECT_CREATED,
-        {"project_id": pid, "code": "P5", "name": "Short", "settings": {"protection_days": 5}},
-        pid,
-    )
+    await _project_created(leads, pid, "P5", "Short", protection_days=5)
     after = (await register(leads, settings, pid)).json()
     now = datetime.now(UTC)
     assert datetime.fromisoformat(before["protected_until"]) - now > timedelta(days=19)  # default 20 until then

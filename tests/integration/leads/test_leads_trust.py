@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.catalogue import OWNERSHIP_CHANGED
-from tests.integration.leads.helpers import auth, outbox_for, phone, register
+from tests.support.leads import auth, outbox_for, phone, register
 
 
 async def test_assignment_and_lapse_publish_ownership_changed_r9_r10(leads, settings) -> None:

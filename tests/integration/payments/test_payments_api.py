@@ -4,69 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from services.payments import consumers, use_cases
-from services.payments.app import build_spec
-from shared.auth_tokens import make_token
-from shared.catalogue import PROJECT_CREATED, SUBSCRIPTION_SIGNED, UNIT_LOCKED, UNIT_RELEASED
+from shared.catalogue import UNIT_LOCKED, UNIT_RELEASED
 from shared.envelope import new_envelope
-from tests.support.apps import apply_event, running_app
-
-
-def auth(settings, role, project, sub=None):
-    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, sub or role + '-1', role, [project])}"}
-
-
-@pytest.fixture(scope="module")
-async def payments(settings):
-    async with running_app(build_spec(), settings) as svc:
-        yield svc
-
-
-async def a_hold(payments, pid: str, minutes: int = 30) -> dict:
-    hold = {
-        "hold_id": str(uuid.uuid4()),
-        "unit_id": str(uuid.uuid4()),
-        "building": "B1",
-        "number": "1801",
-        "customer_id": str(uuid.uuid4()),
-        "consultant_id": "c-1",
-        "list_price": "2000000.00",
-        "expires_at": (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat(),
-    }
-    await apply_event(payments, consumers.on_unit_locked, UNIT_LOCKED, hold, pid)
-    return hold
-
-
-async def a_project(payments) -> str:
-    pid = str(uuid.uuid4())
-    await apply_event(
-        payments,
-        consumers.on_project_created,
-        PROJECT_CREATED,
-        {
-            "project_id": pid,
-            "code": f"RG{uuid.uuid4().hex[:4]}",
-            "name": "Garden",
-            "settings": {"cash_limit": "10000.00", "cash_banking_days": 2},
-        },
-        pid,
-    )
-    return pid
-
-
-def deposit_body(hold: dict, **over) -> dict:
-    return {
-        "unit_id": hold["unit_id"],
-        "hold_id": hold["hold_id"],
-        "customer_id": hold["customer_id"],
-        "amount": "20000.00",
-        "method": "bank_transfer",
-        "source_of_funds": "savings",
-    } | over
+from tests.support.apps import apply_event
+from tests.support.auth import auth
+from tests.support.payments import a_deposit, a_hold, a_project, a_sale, a_verified_deposit, deposit_body, outbox_count
 
 
 async def test_deposit_needs_a_current_hold_for_this_customer_r22(payments, settings) -> None:
@@ -143,9 +90,7 @@ async def test_a_release_seen_before_its_lock_still_ends_the_hold(payments, sett
 async def test_two_people_verify_then_a_receipt_r23_r26(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = (
-        await payments.client.post("/v1/deposits", json=deposit_body(hold), headers=auth(settings, "finance", pid))
-    ).json()
+    dep = await a_deposit(payments, settings, pid, hold)
     url = f"/v1/deposits/{dep['id']}/verifications"
     assert (await payments.client.post(url, headers=auth(settings, "finance", pid, "f-1"))).json()[
         "status"
@@ -168,10 +113,7 @@ async def test_receipt_numbers_have_no_gaps_under_concurrent_verification(paymen
     pid = await a_project(payments)
     deposits = []
     for _ in range(12):
-        hold = await a_hold(payments, pid)
-        dep = (
-            await payments.client.post("/v1/deposits", json=deposit_body(hold), headers=auth(settings, "finance", pid))
-        ).json()
+        dep = await a_deposit(payments, settings, pid, await a_hold(payments, pid))
         await payments.client.post(
             f"/v1/deposits/{dep['id']}/verifications", headers=auth(settings, "finance", pid, "f-1")
         )
@@ -190,13 +132,7 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
     finance = auth(settings, "finance", pid)
-    dep = (
-        await payments.client.post(
-            "/v1/deposits", json=deposit_body(hold, method="cash", amount="5000.00"), headers=finance
-        )
-    ).json()
-    await payments.client.post(f"/v1/deposits/{dep['id']}/verifications", headers=auth(settings, "finance", pid, "f-1"))
-    await payments.client.post(f"/v1/deposits/{dep['id']}/verifications", headers=auth(settings, "manager", pid, "m-1"))
+    dep = await a_verified_deposit(payments, settings, pid, hold, method="cash", amount="5000.00")
     r = await payments.client.post(
         f"/v1/deposits/{dep['id']}/banking", json={"bank_ref": "B-1", "escorts": ["a"]}, headers=finance
     )
@@ -205,21 +141,7 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
         f"/v1/deposits/{dep['id']}/banking", json={"bank_ref": "B-1", "escorts": ["finance-1", "b"]}, headers=finance
     )
     assert r.status_code == 200
-    sale_id = str(uuid.uuid4())
-    await apply_event(
-        payments,
-        consumers.on_subscription_signed,
-        SUBSCRIPTION_SIGNED,
-        {
-            "sale_id": sale_id,
-            "unit_id": hold["unit_id"],
-            "customer_id": hold["customer_id"],
-            "price": "1000000.00",
-            "hold_id": hold["hold_id"],
-            "down_payment": {"amount": "300000.00", "due_date": (date.today() + timedelta(days=30)).isoformat()},
-        },
-        pid,
-    )
+    sale_id = await a_sale(payments, pid, hold, price="1000000.00", down_payment="300000.00", due_in_days=30)
     r = await payments.client.post(
         f"/v1/sales/{sale_id}/payments",
         json={"kind": "down_payment", "amount": "295000.00", "method": "bank_transfer"},
@@ -242,9 +164,7 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
 async def test_refund_and_overdue_down_payment_r28(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = (
-        await payments.client.post("/v1/deposits", json=deposit_body(hold), headers=auth(settings, "finance", pid))
-    ).json()
+    dep = await a_deposit(payments, settings, pid, hold)
     assert (
         await payments.client.post(
             f"/v1/deposits/{dep['id']}/refund", json={"reason": "changed mind"}, headers=auth(settings, "finance", pid)
@@ -254,34 +174,9 @@ async def test_refund_and_overdue_down_payment_r28(payments, settings) -> None:
         f"/v1/deposits/{dep['id']}/refund", json={"reason": "changed mind"}, headers=auth(settings, "manager", pid)
     )
     assert r.json()["status"] == "refunded"
-    sale_id = str(uuid.uuid4())
-    await apply_event(
-        payments,
-        consumers.on_subscription_signed,
-        SUBSCRIPTION_SIGNED,
-        {
-            "sale_id": sale_id,
-            "unit_id": hold["unit_id"],
-            "customer_id": hold["customer_id"],
-            "price": "1000000.00",
-            "down_payment": {"amount": "300000.00", "due_date": (date.today() - timedelta(days=2)).isoformat()},
-        },
-        pid,
-    )
+    await a_sale(payments, pid, hold, price="1000000.00", down_payment="300000.00", due_in_days=-2, hold_id=None)
     async with payments.pool.acquire() as conn:
         assert await use_cases.report_overdue(conn) >= 1
-        assert (
-            await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE topic = 'estate.payments.payment-overdue.v1' AND key = $1",
-                hold["unit_id"],
-            )
-            == 1
-        )
-        await use_cases.report_overdue(conn)
-        assert (
-            await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE topic = 'estate.payments.payment-overdue.v1' AND key = $1",
-                hold["unit_id"],
-            )
-            == 1
-        )
+        assert await outbox_count(conn, "estate.payments.payment-overdue.v1", hold["unit_id"]) == 1
+        await use_cases.report_overdue(conn)  # the next sweep tells no one again
+        assert await outbox_count(conn, "estate.payments.payment-overdue.v1", hold["unit_id"]) == 1

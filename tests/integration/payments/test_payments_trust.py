@@ -12,54 +12,10 @@ import pytest
 
 from services.payments import consumers
 from shared import ownership
-from shared.catalogue import CUSTOMER_REGISTERED, SALE_CANCELLED, SUBSCRIPTION_SIGNED
-from tests.integration.payments.test_payments_api import a_hold, a_project, auth, deposit_body
+from shared.catalogue import CUSTOMER_REGISTERED, SALE_CANCELLED
 from tests.support.apps import apply_event
-
-
-@pytest.fixture(scope="module")
-async def payments(settings):
-    from services.payments.app import build_spec
-    from tests.support.apps import running_app
-
-    async with running_app(build_spec(), settings) as svc:
-        yield svc
-
-
-async def _deposit(payments, settings, pid: str, hold: dict, **over) -> dict:
-    r = await payments.client.post(
-        "/v1/deposits", json=deposit_body(hold, **over), headers=auth(settings, "finance", pid)
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _verified(payments, settings, pid: str, hold: dict, **over) -> dict:
-    dep = await _deposit(payments, settings, pid, hold, **over)
-    url = f"/v1/deposits/{dep['id']}/verifications"
-    await payments.client.post(url, headers=auth(settings, "finance", pid, "f-1"))
-    assert (await payments.client.post(url, headers=auth(settings, "manager", pid, "m-1"))).status_code == 200
-    return dep
-
-
-async def _subscribe(payments, pid: str, hold: dict, sale_id: str | None = None) -> str:
-    sale_id = sale_id or str(uuid.uuid4())
-    due = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
-    await apply_event(
-        payments,
-        consumers.on_subscription_signed,
-        SUBSCRIPTION_SIGNED,
-        {
-            "sale_id": sale_id,
-            "unit_id": hold["unit_id"],
-            "customer_id": hold["customer_id"],
-            "price": "2000000.00",
-            "down_payment": {"amount": "600000.00", "due_date": due},
-            "hold_id": hold["hold_id"],
-        },
-        pid,
-    )
-    return sale_id
+from tests.support.auth import auth
+from tests.support.payments import a_deposit, a_hold, a_project, a_sale, a_verified_deposit, deposit_body, outbox_count
 
 
 async def test_twenty_concurrent_deposits_on_one_hold_leave_exactly_one(payments, settings) -> None:
@@ -81,14 +37,14 @@ async def test_twenty_concurrent_deposits_on_one_hold_leave_exactly_one(payments
 async def test_a_refunded_deposit_frees_the_hold_for_a_new_one(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    first = await _deposit(payments, settings, pid, hold)
+    first = await a_deposit(payments, settings, pid, hold)
     again = await payments.client.post("/v1/deposits", json=deposit_body(hold), headers=auth(settings, "finance", pid))
     assert again.status_code == 409 and again.json()["error"]["code"] == "deposit_exists"
     r = await payments.client.post(
         f"/v1/deposits/{first['id']}/refund", json={"reason": "changed mind"}, headers=auth(settings, "manager", pid)
     )
     assert r.status_code == 200
-    await _deposit(payments, settings, pid, hold)
+    await a_deposit(payments, settings, pid, hold)
 
 
 @pytest.mark.parametrize("state", ["pending", "refunded", "transfer"])
@@ -96,7 +52,7 @@ async def test_only_verified_cash_is_bankable_r24(payments, settings, state) -> 
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
     method = "bank_transfer" if state == "transfer" else "cash"
-    dep = await (_verified if state == "transfer" else _deposit)(
+    dep = await (a_verified_deposit if state == "transfer" else a_deposit)(
         payments, settings, pid, hold, method=method, amount="5000.00"
     )
     if state == "refunded":
@@ -114,7 +70,7 @@ async def test_only_verified_cash_is_bankable_r24(payments, settings, state) -> 
 async def test_banking_is_recorded_by_one_of_the_two_escorts_r24(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = await _verified(payments, settings, pid, hold, method="cash", amount="5000.00")
+    dep = await a_verified_deposit(payments, settings, pid, hold, method="cash", amount="5000.00")
     url, body = f"/v1/deposits/{dep['id']}/banking", {"bank_ref": "B-1", "escorts": ["f-7", "f-8"]}
     r = await payments.client.post(url, json=body, headers=auth(settings, "finance", pid, "f-9"))
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_an_escort"
@@ -126,8 +82,8 @@ async def test_banking_is_recorded_by_one_of_the_two_escorts_r24(payments, setti
 async def test_a_deposit_under_a_subscribed_sale_is_not_refunded(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = await _verified(payments, settings, pid, hold)
-    await _subscribe(payments, pid, hold)
+    dep = await a_verified_deposit(payments, settings, pid, hold)
+    await a_sale(payments, pid, hold)
     r = await payments.client.post(
         f"/v1/deposits/{dep['id']}/refund", json={"reason": "x"}, headers=auth(settings, "manager", pid)
     )
@@ -137,8 +93,8 @@ async def test_a_deposit_under_a_subscribed_sale_is_not_refunded(payments, setti
 async def test_a_cancelled_sale_refunds_its_deposit_once_and_stops_the_schedule(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = await _verified(payments, settings, pid, hold)
-    sale_id = await _subscribe(payments, pid, hold)
+    dep = await a_verified_deposit(payments, settings, pid, hold)
+    sale_id = await a_sale(payments, pid, hold)
     cancelled = {
         "sale_id": sale_id,
         "unit_id": hold["unit_id"],
@@ -150,13 +106,7 @@ async def test_a_cancelled_sale_refunds_its_deposit_once_and_stops_the_schedule(
         await apply_event(payments, consumers.on_sale_cancelled, SALE_CANCELLED, cancelled, pid)
     async with payments.pool.acquire() as conn:
         assert await conn.fetchval("SELECT status FROM deposits WHERE id = $1", uuid.UUID(dep["id"])) == "refunded"
-        assert (
-            await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE topic = 'estate.payments.deposit-refunded.v1' AND key = $1",
-                hold["unit_id"],
-            )
-            == 1
-        )
+        assert await outbox_count(conn, "estate.payments.deposit-refunded.v1", hold["unit_id"]) == 1
         assert await conn.fetchval("SELECT cancelled FROM schedule WHERE sale_id = $1", uuid.UUID(sale_id))
         refunds = await conn.fetch(
             "SELECT amount FROM ledger WHERE hold_id = $1 AND kind = 'deposit_refunded'", uuid.UUID(hold["hold_id"])
@@ -175,7 +125,7 @@ async def test_a_cancellation_seen_before_the_subscription_leaves_nothing_to_col
         {"sale_id": sale_id, "unit_id": hold["unit_id"], "customer_id": hold["customer_id"], "reason": "x"},
         pid,
     )
-    await _subscribe(payments, pid, hold, sale_id)
+    await a_sale(payments, pid, hold, sale_id)
     async with payments.pool.acquire() as conn:
         assert await conn.fetchval("SELECT cancelled FROM schedule WHERE sale_id = $1", uuid.UUID(sale_id))
 
@@ -193,7 +143,7 @@ async def test_money_that_is_not_money_is_422_invalid_amount(payments, settings,
 async def test_a_third_party_payer_rests_sealed_r18(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = await _deposit(payments, settings, pid, hold, payer={"name": "舅舅 Uncle Wang", "statement_ref": "ST-1"})
+    dep = await a_deposit(payments, settings, pid, hold, payer={"name": "舅舅 Uncle Wang", "statement_ref": "ST-1"})
     async with payments.pool.acquire() as conn:
         row = await conn.fetchrow("SELECT payer, payer_enc FROM deposits WHERE id = $1", uuid.UUID(dep["id"]))
     assert row["payer"] is None and b"Uncle" not in bytes(row["payer_enc"])
@@ -209,8 +159,8 @@ async def test_a_consultant_acts_only_for_their_own_customers(payments, settings
         {"customer_id": hold["customer_id"], "owner_id": "consultant-1"},
         pid,
     )
-    dep = await _verified(payments, settings, pid, hold)
-    sale_id = await _subscribe(payments, pid, hold)
+    dep = await a_verified_deposit(payments, settings, pid, hold)
+    sale_id = await a_sale(payments, pid, hold)
     body = {"at": (datetime.now(UTC) + timedelta(days=9)).isoformat(), "place": "ICBC", "documents": ["ID"]}
     url = f"/v1/sales/{sale_id}/mortgage-appointment"
     other = await payments.client.post(url, json=body, headers=auth(settings, "consultant", pid, "consultant-2"))
@@ -225,14 +175,14 @@ async def test_a_consultant_acts_only_for_their_own_customers(payments, settings
 async def test_another_projects_staff_hear_403_before_anything_about_the_deposit(payments, settings) -> None:
     pid = await a_project(payments)
     hold = await a_hold(payments, pid)
-    dep = await _deposit(payments, settings, pid, hold)  # not verified: the receipt would be a 409
+    dep = await a_deposit(payments, settings, pid, hold)  # not verified: the receipt would be a 409
     r = await payments.client.get(f"/v1/deposits/{dep['id']}/receipt", headers=auth(settings, "finance", "elsewhere"))
     assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_project"
 
 
 async def test_the_deposit_list_pages_with_link_next_and_filters_first(payments, settings) -> None:
     pid = await a_project(payments)
-    ids = [(await _deposit(payments, settings, pid, await a_hold(payments, pid)))["id"] for _ in range(3)]
+    ids = [(await a_deposit(payments, settings, pid, await a_hold(payments, pid)))["id"] for _ in range(3)]
     first = await payments.client.get(f"/v1/projects/{pid}/deposits?limit=2", headers=auth(settings, "manager", pid))
     assert [d["id"] for d in first.json()] == ids[:2]
     next_url = first.headers["link"].split(">")[0].lstrip("<")
