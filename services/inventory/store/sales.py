@@ -108,13 +108,17 @@ async def live_quote(conn: asyncpg.Connection, quote_id: uuid.UUID, unit_id: uui
     )
 
 
-async def sale_of_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM sales WHERE hold_id = $1", hold_id))
+async def deposit_of_sale_of_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> str | None:
+    """The deposit whose verification opened the hold's sale (a hold has one sale at most); None without one."""
+    return await conn.fetchval("SELECT deposit_id FROM sales WHERE hold_id = $1", hold_id)
 
 
-async def open_sale_of_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> asyncpg.Record | None:
-    """The hold's sale if it is still open, locked."""
-    return await conn.fetchrow("SELECT * FROM sales WHERE hold_id = $1 AND closed_at IS NULL FOR UPDATE", hold_id)
+_OPEN_SALE_OF_DEPOSIT = "SELECT * FROM sales WHERE hold_id = $1 AND deposit_id = $2 AND closed_at IS NULL FOR UPDATE"
+
+
+async def open_sale_of_deposit(conn: asyncpg.Connection, hold_id: uuid.UUID, deposit_id: str) -> asyncpg.Record | None:
+    """The sale this deposit opened on the hold, if it is still open, locked (not another deposit's)."""
+    return await conn.fetchrow(_OPEN_SALE_OF_DEPOSIT, hold_id, deposit_id)
 
 
 async def timezone_of_sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> str | None:

@@ -4,6 +4,7 @@ move with its history (R35)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import NamedTuple, TypeAlias
 
 import asyncpg
@@ -101,7 +102,8 @@ WITH taken AS (
     RETURNING id, project_id, building, number, list_price
 ), hold AS (
     INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, expires_at)
-    SELECT $2, taken.id, taken.project_id, $3, $4, now() + make_interval(mins => $5) FROM taken
+    SELECT $2, taken.id, taken.project_id, $3, $4, COALESCE($6::timestamptz, now()) + make_interval(mins => $5)
+    FROM taken
     RETURNING expires_at
 ), history AS (
     INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)
@@ -118,9 +120,10 @@ async def take_unit(
     customer_id: uuid.UUID,
     consultant_id: str,
     minutes: int,
+    now: datetime | None = None,
 ) -> asyncpg.Record | None:
-    """None when someone else has it."""
-    return await conn.fetchrow(_TAKE_UNIT, unit_id, hold_id, customer_id, consultant_id, minutes)
+    """None when someone else has it. The hold runs `minutes` from `now` (None: the database's clock)."""
+    return await conn.fetchrow(_TAKE_UNIT, unit_id, hold_id, customer_id, consultant_id, minutes, now)
 
 
 async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
@@ -146,14 +149,15 @@ async def end_hold(
 
 
 _EXPIRE_DUE_HOLDS = (
-    "SELECT id FROM holds WHERE state = 'live' AND expires_at <= now() ORDER BY expires_at LIMIT $1"
-    " FOR UPDATE SKIP LOCKED"
+    "SELECT id FROM holds WHERE state = 'live' AND expires_at <= COALESCE($2::timestamptz, now())"
+    " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED"
 )
 
 
-async def expire_due_holds(conn: asyncpg.Connection, batch: int) -> list[asyncpg.Record]:
-    """Lock and expire up to `batch` lapsed holds (SKIP LOCKED: sweepers on several replicas don't collide)."""
-    due = await conn.fetch(_EXPIRE_DUE_HOLDS, batch)
+async def expire_due_holds(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> Rows:
+    """Lock and expire up to `batch` holds lapsed by `now` (None: the database's clock; SKIP LOCKED: sweepers
+    on several replicas don't collide)."""
+    due = await conn.fetch(_EXPIRE_DUE_HOLDS, batch, now)
     ended = []
     for row in due:
         record = await end_hold(conn, row["id"], "expired", "sweeper")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -83,23 +84,24 @@ async def import_units(
 
 
 async def hold_unit(
-    conn: asyncpg.Connection, cmd: HoldUnit, authorize: Callable[[str], None] = lambda _: None
+    conn: asyncpg.Connection,
+    cmd: HoldUnit,
+    authorize: Callable[[str], None] = lambda _: None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins."""
+    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins.
+    The hold lasts the project's hold minutes from `now` (None: the database's clock)."""
     context = await _hold_context(conn, cmd, authorize)
     hold_id = uuid.uuid4()
     async with conn.transaction():
         minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
-        taken = await store.take_unit(conn, cmd.unit_id, hold_id, cmd.customer_id, cmd.consultant_id, minutes)
+        taken = await store.take_unit(conn, cmd.unit_id, hold_id, cmd.customer_id, cmd.consultant_id, minutes, now)
         if taken is None:
             raise UnitNotAvailable("someone else holds or bought the unit")
-        data = {
-            "hold_id": str(hold_id),
-            "unit_id": str(cmd.unit_id),
-            "customer_id": str(cmd.customer_id),
-            "consultant_id": cmd.consultant_id,
+        data = {"hold_id": str(hold_id), "unit_id": str(cmd.unit_id), "customer_id": str(cmd.customer_id)}
+        data |= {"consultant_id": cmd.consultant_id} | {
+            name: taken[name] for name in ("building", "number", "expires_at", "list_price")
         }
-        data |= {name: taken[name] for name in ("building", "number", "expires_at", "list_price")}
         await add_event(conn, topics.UNIT_LOCKED, data, project_id=str(taken["project_id"]))
     return {**data, "expires_at": taken["expires_at"].isoformat(), "list_price": str(taken["list_price"])}
 
@@ -144,10 +146,11 @@ async def _released(conn: asyncpg.Connection, hold_row: asyncpg.Record, reason: 
     )
 
 
-async def expire_holds(conn: asyncpg.Connection, batch: int = 200) -> int:
-    """The sweeper's pass: lapsed holds end, units free, one `unit-released` (expired) each."""
+async def expire_holds(conn: asyncpg.Connection, batch: int = 200, now: datetime | None = None) -> int:
+    """The sweeper's pass: holds lapsed by `now` (None: the database's clock) end, units free, one
+    `unit-released` (expired) each."""
     async with conn.transaction():
-        ended = await store.expire_due_holds(conn, batch)
+        ended = await store.expire_due_holds(conn, batch, now)
         for row in ended:
             await _released(conn, row, "expired")
     return len(ended)
@@ -159,7 +162,8 @@ async def open_sale(conn: asyncpg.Connection, data: Any) -> str:
     hold_row = await store.hold(conn, hold_id, lock=True)  # the refund consumer locks it too: one at a time
     if hold_row is None or hold_row["unit_id"] != unit_id:
         raise ValueError(f"deposit-verified names hold {hold_id} that inventory never made for unit {unit_id}")
-    if await store.sale_of_hold(conn, hold_id):
+    opened_by = await store.deposit_of_sale_of_hold(conn, hold_id)
+    if opened_by == deposit_id:
         return "already_open"
     if await store.refund_seen(conn, deposit_id):
         log("deposit_verified_after_refund", unit_id=str(unit_id), deposit_id=deposit_id)
@@ -167,7 +171,8 @@ async def open_sale(conn: asyncpg.Connection, data: Any) -> str:
     unit_row = await store.unit(conn, unit_id, lock=True)
     assert unit_row is not None  # the hold's unit exists (foreign key)
     sale_id = uuid.uuid4()
-    if not await _reserve(conn, hold_row, deposit_id, sale_id):
+    # another deposit on this hold (refunded, then taken again) opened its one sale: this one is a conflict
+    if opened_by is not None or not await _reserve(conn, hold_row, deposit_id, sale_id):
         await store.note_conflict(conn, hold_row, deposit_id)
         log(
             "deposit_conflict",
@@ -214,7 +219,7 @@ async def close_sale_on_refund(conn: asyncpg.Connection, data: Any) -> str:
 
 
 async def _undo_deposit(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str) -> str:
-    sale_row = await store.open_sale_of_hold(conn, hold_row["id"])
+    sale_row = await store.open_sale_of_deposit(conn, hold_row["id"], deposit_id)  # this deposit's, not the hold's
     if sale_row is not None:
         if sale_row["status"] != UnitStatus.RESERVED.value:
             log("refund_after_subscription_ignored", sale_id=str(sale_row["id"]), status=sale_row["status"])

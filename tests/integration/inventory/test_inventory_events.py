@@ -145,6 +145,38 @@ async def test_a_refund_that_overtakes_its_verification_leaves_no_sale(inventory
         assert await conn.fetchval("SELECT count(*) FROM sales WHERE unit_id = $1", uuid.UUID(uid)) == 0
 
 
+async def test_a_late_refund_of_an_earlier_deposit_leaves_the_next_deposits_sale_alone(inventory, settings) -> None:
+    """Payments refunds deposit A while it waits for verification and takes B on the same hold; B's verification
+    arrives before A's refund. The refund is A's: B's sale stays (found by the state machine, R19)."""
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
+    first, second = deposit(uid, hold_id, customer), deposit(uid, hold_id, customer)
+    await verified(inventory, pid, second)
+    sale_id = (await unit_state(inventory, uid))["sale_id"]
+    await refunded(inventory, pid, first)
+    state = await unit_state(inventory, uid)
+    assert (state["status"], state["sale_id"]) == ("reserved", sale_id)
+    assert await released_reasons(inventory, uid) == []
+    await refunded(inventory, pid, second)
+    assert (await unit_state(inventory, uid))["status"] == "available"
+
+
+async def test_a_second_deposit_verified_on_a_hold_with_a_sale_is_a_conflict(inventory, settings) -> None:
+    """A opened the hold's sale; payments refunded A and took B on the same hold before the refund reached
+    inventory. B cannot open a second sale for the hold: it is a conflict a manager sees and refunds, never
+    silently dropped (found by the state machine, R19)."""
+    pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
+    first, second = deposit(uid, hold_id, customer), deposit(uid, hold_id, customer)
+    await verified(inventory, pid, first)
+    await verified(inventory, pid, second)
+    url, manager = f"/v1/projects/{pid}/conflicts", auth(settings, "manager", pid)
+    listed = (await inventory.client.get(url, headers=manager)).json()
+    assert [c["deposit_id"] for c in listed] == [second["deposit_id"]]
+    await refunded(inventory, pid, first)
+    assert (await unit_state(inventory, uid))["status"] == "available"
+    await refunded(inventory, pid, second)
+    assert (await inventory.client.get(url, headers=manager)).json() == []
+
+
 async def test_a_refund_after_the_subscription_does_not_unseal_the_unit(inventory, settings) -> None:
     pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     data = deposit(uid, hold_id, customer)
