@@ -18,7 +18,10 @@ class ProjectSettings:
     cash_banking_days: int = 2  # R24
     quiet_hours: str = "21:00-09:00"  # R15
     timezone: str = "Asia/Shanghai"
-    max_calls_per_day: int = 1  # R15
+    max_contacts_per_day: int = 1  # R15: contacts with one customer on one local day
+    tags: tuple[str, ...] = ("first_home", "upgrade", "investor", "school_district")  # R12: the project's tag list
+    return_visit_days: int = 90  # R33: the return visit after handover
+    referral_reward: str = "two years of property fees"  # R34: what both referrer and referred receive
     deed_tax_first_home_small: Decimal = Decimal("0.01")  # R20 契税: first home up to the area threshold
     deed_tax_first_home_large: Decimal = Decimal("0.015")
     deed_tax_other: Decimal = Decimal("0.03")
@@ -33,6 +36,8 @@ class ProjectSettings:
             value = getattr(self, name)
             if isinstance(value, dict):
                 out[name] = {k: str(v) for k, v in value.items()}
+            elif isinstance(value, tuple):
+                out[name] = list(value)
             else:
                 out[name] = str(value) if isinstance(value, Decimal) else value
         return out
@@ -46,6 +51,8 @@ class ProjectSettings:
             default = getattr(DEFAULTS, name, None)
             if isinstance(default, int | str):
                 known[name] = type(default)(value)
+            elif isinstance(default, tuple) and isinstance(value, list | tuple):
+                known[name] = tuple(str(v) for v in value)
             elif isinstance(default, Decimal):
                 known[name] = Decimal(str(value))
         return cls(**known)

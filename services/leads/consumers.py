@@ -24,8 +24,7 @@ HANDLERS = Handlers()
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
     """Read model: protection period (R10), time zone, and code and name for the hand-off."""
     rules = ProjectSettings.from_event(data.settings)
-    project = uuid.UUID(data.project_id), data.code, data.name
-    await store.upsert_project(conn, *project, rules.protection_days, rules.timezone)
+    await store.save_project(conn, (uuid.UUID(data.project_id), data.code, data.name), rules)
 
 
 async def _customer_of(

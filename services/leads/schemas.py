@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.fields import Code, Id, JsonObject, Label, Long, Name, Reason, Time, Word
+from shared.fields import Code, Day, Id, JsonObject, Label, Long, Name, Reason, Short, Time, Word
+from shared.money import Money
 
 
 class CustomerSummary(BaseModel):
@@ -27,6 +29,7 @@ class CustomerSummary(BaseModel):
     next_contact_at: str | None
     followup_due_at: str | None
     followup_overdue: bool
+    status: str  # active, or lost (R17)
 
 
 class FollowupView(BaseModel):
@@ -53,6 +56,7 @@ class CustomerRecord(CustomerSummary):
 
     phone_masked: str | None
     profile: dict[str, Any]
+    close_reason: str | None
     consent_share: bool
     referred_by: str | None
     registered_at: str
@@ -153,11 +157,87 @@ class Lookup(BaseModel):
     protected: bool
 
 
+class Feedback(BaseModel):
+    """R17: what the customer said (explicit) and what the consultant read between the lines (implicit)."""
+
+    model_config = ConfigDict(extra="forbid")
+    explicit: Annotated[list[Short], Field(max_length=20)] = Field(default_factory=list)
+    implicit: Annotated[list[Short], Field(max_length=20)] = Field(default_factory=list)
+
+
 class Followup(BaseModel):
     channel: Code
     content: Long
     next_contact_at: Time
-    feedback: JsonObject | None = None
+    feedback: Feedback | None = None
+
+
+Count = Annotated[int, Field(ge=0, le=100)]
+Area = Annotated[Decimal, Field(ge=0, le=100000, max_digits=8, decimal_places=2)]
+Names = Annotated[list[Label], Field(max_length=20)]
+
+
+class Basics(BaseModel):
+    """R11 基本信息."""
+
+    model_config = ConfigDict(extra="forbid")
+    occupation: Label | None = None
+    household_size: Count | None = None
+    children: Count | None = None
+
+
+class Needs(BaseModel):
+    """R11 购房需求."""
+
+    model_config = ConfigDict(extra="forbid")
+    purpose: Literal["own_use", "investment", "upgrade"] | None = None
+    area_m2_min: Area | None = None
+    area_m2_max: Area | None = None
+    layouts: Names | None = None
+    districts: Names | None = None
+    delivery_by: Day | None = None
+    hidden: Short | None = None
+
+
+class PurchasingPower(BaseModel):
+    """R11 购买力."""
+
+    model_config = ConfigDict(extra="forbid")
+    down_payment_capacity: Money | None = None
+    loan_eligible: bool | None = None
+    budget_min: Money | None = None
+    budget_max: Money | None = None
+    other_properties: Count | None = None
+
+
+class Profile(BaseModel):
+    """R11: the structured profile; a PATCH changes the fields it names and keeps the rest."""
+
+    model_config = ConfigDict(extra="forbid")
+    basic: Basics | None = None
+    needs: Needs | None = None
+    purchasing_power: PurchasingPower | None = None
+
+
+class CustomerPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: Profile | None = None
+    tags: Annotated[list[Label], Field(max_length=30)] | None = None
+    grade: Code | None = None
+    visitor_type: Code | None = None
+    consent_share: bool | None = None
+
+
+class Close(BaseModel):
+    reason: Code
+    note: Long | None = None
+
+
+class Closed(BaseModel):
+    id: str
+    status: str
+    reason: str
+    closed_at: str
 
 
 class GradeBody(BaseModel):

@@ -1,4 +1,4 @@
-"""Reminders and quiet hours (R15, R28, R30, R32). Pure: no I/O."""
+"""Reminders (R28, R30, R32): what to send, to whom and when. Quiet hours (R15) are `shared.quiet_hours`. Pure."""
 
 from __future__ import annotations
 
@@ -7,31 +7,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 REMIND_AT = time(10, 0)  # a date-only reminder goes out at 10:00 local time
-
-
-def parse_quiet_hours(text: str) -> tuple[time, time]:
-    start, end = text.split("-")
-    return time.fromisoformat(start), time.fromisoformat(end)
-
-
-def in_quiet_hours(local: time, start: time, end: time) -> bool:
-    """Is a local time inside the window? Windows may cross midnight (21:00–09:00)."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-def out_of_quiet_hours(moment: datetime, timezone: str, quiet: str) -> datetime:
-    """R15: nothing is sent in quiet hours; a message due inside them moves to their end."""
-    start, end = parse_quiet_hours(quiet)
-    local = moment.astimezone(ZoneInfo(timezone))
-    if not in_quiet_hours(local.time(), start, end):
-        return moment
-    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    moved = end_today if end_today > local else end_today + timedelta(days=1)
-    return moved.astimezone(moment.tzinfo)
 
 
 @dataclass(frozen=True)

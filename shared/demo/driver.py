@@ -36,6 +36,7 @@ class Journey:
     hold_id: str = ""
     deposit_id: str = ""
     sale_id: str = ""
+    claim_id: str = ""
     receipt: dict[str, Any] = field(default_factory=dict)
     handoff: dict[str, Any] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)  # what the property company's receiver got and said
@@ -50,6 +51,7 @@ class StepFailed(RuntimeError):
 STAFF = {
     "admin": ("admin-1", "admin", "Admin"),
     "consultant": ("consultant-1", "consultant", "Wang Fang"),
+    "colleague": ("consultant-2", "consultant", "Zhao Lei"),
     "finance": ("finance-1", "finance", "Li Na"),
     "manager": ("manager-1", "manager", "Chen Jie"),
     "service": ("service-1", "service", "Customer Service"),

@@ -32,6 +32,7 @@ class Demo(Driver):
             await self._setup_project()
             async with self._property_company() as receiver:
                 await self._walk_in()
+                await self._claim_decided()
                 await self._hold()
                 await self._deposit()
                 await self._sale()
@@ -112,6 +113,24 @@ class Demo(Driver):
             f"walk-in registered by consultant-1: customer {customer['id']}, protected until "
             f"{customer['protected_until']}"
         )
+
+    async def _claim_decided(self) -> None:
+        """R9: a colleague says the customer is theirs; the manager looks at both sides and decides."""
+        claim = {"reason": "met Zhang San at the launch event last week"}
+        filed = await self.call(
+            "POST",
+            self.url("leads", f"/v1/customers/{self.j.customer_id}/claims"),
+            self.as_("colleague"),
+            (201,),
+            json=claim,
+        )
+        self.j.claim_id = filed["id"]
+        self.step(f"consultant-2 claims the customer (R9): claim {filed['id']}")
+        decision = {"winner_id": "consultant-1", "reason": "registered and followed up first (R4, R10)"}
+        decided = await self.call(
+            "POST", self.url("leads", f"/v1/claims/{filed['id']}/decision"), self.as_("manager"), OK, json=decision
+        )
+        self.step(f"manager-1 decides for {decided['winner_id']}: the customer stays with the first consultant")
 
     async def _hold(self) -> None:
         consultant = self.as_("consultant")

@@ -24,6 +24,7 @@ from shared.auth_tokens import make_token
 from shared.catalogue import PROPERTY_HANDOFF
 from shared.demo import Journey, Urls
 from shared.pm_receiver import signed_headers
+from tests.support.leads import daytime
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")
@@ -49,6 +50,11 @@ def _later(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+def _owners(method: str, path: str, body: dict) -> Row:
+    """A leads route for one customer that its owner and the manager may call (R8)."""
+    return Row("leads", method, path, ("consultant", "manager"), lambda j: body, for_customer=True)
+
+
 ROWS = (
     Row(
         "leads",
@@ -71,7 +77,7 @@ ROWS = (
         "POST",
         "/v1/customers/{customer_id}/followups",
         ("consultant",),
-        lambda j: {"channel": "phone", "content": "called", "next_contact_at": _later(2)},
+        lambda j: {"channel": "phone", "content": "called", "next_contact_at": daytime(2)},
         for_customer=True,
     ),
     Row(
@@ -90,6 +96,11 @@ ROWS = (
         lambda j: {"consultant_id": "consultant-1", "reason": "matrix"},
     ),
     Row("leads", "GET", "/v1/customers/{customer_id}/timeline", ("consultant", "manager"), for_customer=True),
+    _owners("PATCH", "/v1/customers/{customer_id}", {"tags": ["first_home"]}),
+    _owners("POST", "/v1/customers/{customer_id}/close", {"reason": "timing"}),
+    Row("leads", "POST", "/v1/customers/{customer_id}/claims", ("consultant",), lambda j: {"reason": "matrix"}),
+    Row("leads", "POST", "/v1/claims/{claim_id}/decision", ("manager",), lambda j: {"winner_id": "x", "reason": "m"}),
+    Row("leads", "GET", "/v1/claims", ("manager",), query=lambda j: {"project_id": j.project_id}),
     Row(
         "leads",
         "POST",
@@ -244,6 +255,7 @@ def _path(row: Row, j: Journey) -> str:
         unit_id=j.unit_id,
         hold_id=j.hold_id,
         sale_id=j.sale_id,
+        claim_id=j.claim_id,
         deposit_id=j.deposit_id,
         endpoint_id=j.webhook["endpoint_id"],
         event_id=j.handoff["id"],

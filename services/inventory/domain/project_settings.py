@@ -16,10 +16,12 @@ _INT_SETTINGS = {
     "hold_minutes": (1, 7 * 24 * 60),
     "protection_days": (1, 365),
     "cash_banking_days": (1, 30),
-    "max_calls_per_day": (1, 20),
+    "max_contacts_per_day": (1, 20),
+    "return_visit_days": (1, 730),
 }
 _RATE_SETTINGS = ("deed_tax_first_home_small", "deed_tax_first_home_large", "deed_tax_other")
 _MONEY_SETTINGS = ("cash_limit", "maintenance_fund_per_m2")
+_TAG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -90,6 +92,21 @@ def _fees(name: str, value: Any) -> dict[str, Decimal]:
     return {str(k): _money(f"{name}.{k}", v) for k, v in value.items()}
 
 
+def _tags(name: str, value: Any) -> tuple[str, ...]:
+    """R12: the project's tag list, short lower-case codes."""
+    if not isinstance(value, list) or not 1 <= len(value) <= 100:
+        raise ValueError(f"{name} is a list of 1 to 100 tags")
+    if not all(isinstance(tag, str) and _TAG.match(tag) for tag in value):
+        raise ValueError(f"{name}: each tag is a lower-case code such as school_district")
+    return tuple(dict.fromkeys(value))
+
+
+def _words(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 200:
+        raise ValueError(f"{name} is a text of 1 to 200 characters")
+    return value.strip()
+
+
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("not a number")
@@ -107,4 +124,6 @@ _SETTING_PARSERS = {
     "quiet_hours": _quiet,
     "timezone": _zone,
     "other_fees": _fees,
+    "tags": _tags,
+    "referral_reward": _words,
 }

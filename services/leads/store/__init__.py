@@ -1,7 +1,10 @@
 """All of leads' SQL: `customers` (the customer and their follow-ups) and `records` (projects, staff, timeline,
 holds and sales seen, calls). Every function uses the caller's connection (and its transaction)."""
 
+from services.leads.store.claims import claim, claims_page, decide_claim, file_claim, side_records
 from services.leads.store.customers import (
+    close_customer,
+    contacts_between,
     customer,
     customer_by_phone,
     customer_exists,
@@ -20,6 +23,7 @@ from services.leads.store.customers import (
     set_grade,
     touch,
     touches,
+    update_customer,
 )
 from services.leads.store.records import (
     add_timeline,
@@ -31,20 +35,30 @@ from services.leads.store.records import (
     latest_hold_of_unit,
     plain_call_notes,
     project,
+    project_rules,
     project_timezone,
     protection_days,
     remember_hold,
     remember_sale,
     remember_staff,
     sale,
+    save_project,
     seal_call_note,
     set_contract_no,
     staff_name,
     timeline,
-    upsert_project,
 )
 
 __all__ = [
+    "claim",
+    "claims_page",
+    "decide_claim",
+    "file_claim",
+    "side_records",
+    "close_customer",
+    "contacts_between",
+    "update_customer",
+    "project_rules",
     "add_timeline",
     "call_stats",
     "credit_sale",
@@ -82,5 +96,5 @@ __all__ = [
     "timeline",
     "touch",
     "touches",
-    "upsert_project",
+    "save_project",
 ]

@@ -191,3 +191,33 @@ async def plain_tags(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Recor
 
 async def seal_tags(conn: asyncpg.Connection, customer_id: uuid.UUID, sealed: bytes) -> None:
     await conn.execute("UPDATE customers SET tags_enc = $2, tags = '{}' WHERE id = $1", customer_id, sealed)
+
+
+_UPDATABLE = ("profile_enc", "tags_enc", "grade", "visitor_type", "consent_share")
+
+
+async def update_customer(conn: asyncpg.Connection, customer_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    """R11, R12: the named columns (sealed profile and tags, grade, visitor type, consent) change; others stay."""
+    names = [name for name in _UPDATABLE if name in changes]
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    await conn.execute(f"UPDATE customers SET {sets} WHERE id = $1", customer_id, *(changes[n] for n in names))
+
+
+async def close_customer(
+    conn: asyncpg.Connection, customer_id: uuid.UUID, at: datetime, reason: str | None, note_enc: bytes | None
+) -> None:
+    """R17: the customer is lost (reason set) or back (None: a follow-up reopened them)."""
+    await conn.execute(
+        "UPDATE customers SET closed_at = $2, close_reason = $3, close_note_enc = $4 WHERE id = $1",
+        customer_id,
+        at if reason else None,
+        reason,
+        note_enc,
+    )
+
+
+async def contacts_between(conn: asyncpg.Connection, customer_id: uuid.UUID, start: datetime, end: datetime) -> int:
+    """R15: how many follow-ups the customer had in [start, end) (a local day)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM followups WHERE customer_id = $1 AND at >= $2 AND at < $3", customer_id, start, end
+    )

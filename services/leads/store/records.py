@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.defaults import DEFAULTS
+from shared.defaults import DEFAULTS, ProjectSettings
 
 
 async def project(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncpg.Record | None:
@@ -27,15 +27,20 @@ async def project_timezone(conn: asyncpg.Connection, project_id: uuid.UUID) -> s
 
 
 _UPSERT_PROJECT = (
-    "INSERT INTO projects (project_id, code, name, protection_days, timezone) VALUES ($1,$2,$3,$4,$5)"
-    " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5"
+    "INSERT INTO projects (project_id, code, name, protection_days, timezone, settings) VALUES ($1,$2,$3,$4,$5,$6)"
+    " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5, settings = $6"
 )
 
 
-async def upsert_project(
-    conn: asyncpg.Connection, project_id: uuid.UUID, code: str, name: str, protection: int, timezone: str
-) -> None:
-    await conn.execute(_UPSERT_PROJECT, project_id, code, name, protection, timezone)
+async def save_project(conn: asyncpg.Connection, project: tuple[uuid.UUID, str, str], rules: ProjectSettings) -> None:
+    """The project as leads needs it: id, code and name (the hand-off), and its rules (R10, R12, R15)."""
+    await conn.execute(_UPSERT_PROJECT, *project, rules.protection_days, rules.timezone, rules.as_json())
+
+
+async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> ProjectSettings:
+    """The project's rules as its project-created said; the defaults until it arrives."""
+    settings = await conn.fetchval("SELECT settings FROM projects WHERE project_id = $1", project_id)
+    return ProjectSettings.from_event(settings)
 
 
 _REMEMBER_STAFF = (

@@ -3,6 +3,7 @@
 
 from services.leads.use_cases.aftersale import HANDOFF_NAMESPACE, credit_deal, prepare_handoff
 from services.leads.use_cases.calls import LogCall, call_stats, log_call
+from services.leads.use_cases.claims import claims_page, decide_claim, file_claim
 from services.leads.use_cases.customers import RecordFollowup, assign, record_followup, seal_legacy_pii, set_grade
 from services.leads.use_cases.reads import (
     customer_history,
@@ -21,8 +22,15 @@ from services.leads.use_cases.registration import (
     RegistrationBusy,
     register_customer,
 )
+from services.leads.use_cases.standard import CustomerChanges, change_customer, close_customer
 
 __all__ = [
+    "claims_page",
+    "decide_claim",
+    "file_claim",
+    "CustomerChanges",
+    "change_customer",
+    "close_customer",
     "HANDOFF_NAMESPACE",
     "credit_deal",
     "prepare_handoff",

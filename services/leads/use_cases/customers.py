@@ -12,6 +12,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
+from services.leads.use_cases.standard import before_a_contact
 from shared import catalogue as topics
 from shared.catalogue import Topic
 from shared.clock import now_utc
@@ -20,7 +21,7 @@ from shared.logs import log
 from shared.outbox import add_event
 from shared.pii import Vault
 
-_OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign"}
+_OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign", "claim_decision": "claim"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ async def record_followup(
     check_followup(cmd.channel, cmd.content, cmd.next_contact_at, now)
     async with conn.transaction():
         row = await _locked(conn, cmd.customer_id, owner=cmd.consultant_id)
+        await before_a_contact(conn, row, cmd.next_contact_at, now)
         until = protected_until(now, await store.protection_days(conn, row["project_id"]))
         followup_id = uuid.uuid4()
         feedback = None if cmd.feedback is None else vault.encrypt_json(cmd.feedback)
@@ -139,7 +141,7 @@ async def change_owner(
     change = {"customer_id": row["id"], "from_owner": row["owner_id"], "to_owner": to, "kind": kind}
     await store.record_owner_change(conn, change | {"reason": reason, "decided_by": decided_by, "at": now})
     detail = {"from": row["owner_id"], "to": to, "reason": reason}
-    if kind == "manager_assignment":
+    if kind in ("manager_assignment", "claim_decision"):
         detail["decided_by"] = decided_by
     await store.add_timeline(conn, row["id"], now, "owner_changed", detail)
     ids = {"customer_id": str(row["id"]), "project_id": str(row["project_id"])}

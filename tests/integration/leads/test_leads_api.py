@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from services.leads import use_cases
 from shared.catalogue import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
 from shared.pii import Vault
-from tests.support.leads import auth, outbox_for, phone, register
+from tests.support.leads import auth, daytime, outbox_for, phone, register
 
 
 async def test_same_phone_registered_concurrently_gives_one_customer_r4(leads, settings) -> None:
@@ -206,7 +206,7 @@ async def test_followup_renews_protection_and_assign_is_recorded_r9_r10(leads, s
             " now() - interval '15 days', protected_until = now() + interval '5 days' WHERE id = $1",
             uuid.UUID(cid),
         )
-    nxt = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    nxt = daytime(3)
     a = auth(settings, "consultant", pid, "c-a")
     r = await leads.client.post(
         f"/v1/customers/{cid}/followups",
@@ -214,7 +214,7 @@ async def test_followup_renews_protection_and_assign_is_recorded_r9_r10(leads, s
             "channel": "wechat",
             "content": "sent floor plans",
             "next_contact_at": nxt,
-            "feedback": {"worries": ["school district"]},
+            "feedback": {"explicit": ["school district"], "implicit": ["price-sensitive"]},
         },
         headers=a,
     )
@@ -260,7 +260,7 @@ async def test_followup_renews_protection_and_assign_is_recorded_r9_r10(leads, s
     assert [tuple(c) for c in changes] == [("manager_assignment", "visit log", "m-1")]
     full = (await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "manager", pid))).json()
     assert [(f["by"], f["channel"], f["content"], f["feedback"]) for f in full["followups"]] == [
-        ("c-a", "wechat", "sent floor plans", {"worries": ["school district"]})
+        ("c-a", "wechat", "sent floor plans", {"explicit": ["school district"], "implicit": ["price-sensitive"]})
     ]
     assert [(h["from"], h["to"], h["kind"]) for h in full["ownership_history"]] == [
         ("c-a", "c-b", "manager_assignment")

@@ -14,7 +14,7 @@ from shared.envelope import new_envelope
 from shared.kafka import make_producer
 from shared.pii import Vault
 from tests.infra import async_wait_for
-from tests.support.leads import apply, auth, backdate, outbox_for, phone, register
+from tests.support.leads import apply, auth, backdate, daytime, outbox_for, phone, register
 
 
 def _ids() -> dict[str, str]:
@@ -206,7 +206,7 @@ async def test_deal_credit_judges_protection_as_it_stood_when_the_deal_closed_r1
         json={  # a late follow-up, after the deal
             "channel": "phone",
             "content": "congratulations",
-            "next_contact_at": (closed_at + timedelta(days=3)).isoformat(),
+            "next_contact_at": daytime(3),
         },
         headers=auth(settings, "consultant", pid, "c-a"),
     )

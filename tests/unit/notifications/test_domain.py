@@ -6,13 +6,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifications.domain import (
-    down_payment_reminders,
-    in_quiet_hours,
-    mortgage_reminders,
-    out_of_quiet_hours,
-    parse_quiet_hours,
-)
+from services.notifications.domain import down_payment_reminders, mortgage_reminders
+from shared.quiet_hours import in_quiet_hours, out_of_quiet_hours, parse_quiet_hours
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -10,6 +10,39 @@ import phonenumbers
 
 from shared.domain import InvalidInput, refusal
 
+__all__ = [
+    "CADENCE",
+    "CHANNELS",
+    "CUSTOMER",
+    "Grade",
+    "InvalidPhone",
+    "KEY_VISITOR_TYPES",
+    "RING_SECONDS",
+    "RING_TARGET",
+    "Registration",
+    "SEE_ALL_ROLES",
+    "Touch",
+    "VISITOR_TYPES",
+    "check_assignment",
+    "check_call",
+    "check_followup",
+    "check_registration",
+    "credited_consultant",
+    "decide_registration",
+    "followup_due",
+    "is_key_visitor",
+    "is_overdue",
+    "is_protected",
+    "mask_phone",
+    "may_see",
+    "normalise_phone",
+    "protected_until",
+    "resident_for_handoff",
+    "rings_of",
+    "sees_all",
+    "standing_at",
+]
+
 InvalidPhone = refusal("InvalidPhone", "invalid_phone", "R4: a phone number that cannot be normalised (CN).")
 
 

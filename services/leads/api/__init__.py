@@ -1,0 +1,11 @@
+"""HTTP API of leads: customers, follow-ups, ownership, calls, timeline, the follow-up standard. Every route
+remembers the caller's name from the token (for "who served you before?")."""
+
+from fastapi import APIRouter, Depends
+
+from services.leads.api import calls, claims, customers, standard
+from services.leads.api.common import remember_name
+
+router = APIRouter(dependencies=[Depends(remember_name)])
+for _part in (customers.router, calls.router, standard.router, claims.router):
+    router.include_router(_part)

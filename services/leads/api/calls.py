@@ -1,0 +1,40 @@
+"""HTTP API of leads for the phone: the call log (R1, R3) and the day's call figures (R2)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from services.leads import use_cases
+from services.leads.api.common import _pool, _vault
+from services.leads.schemas import Call, CallLogged, CallStats
+from services.leads.use_cases import LogCall
+from shared.auth import Principal, current_principal
+from shared.fields import Day
+from shared.web import parse_uuid
+
+router = APIRouter()
+
+
+@router.post("/v1/calls", status_code=201, response_model=CallLogged)
+async def log_call(body: Call, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """R1, R3: the call log; a caller who leaves name and number is registered to this consultant."""
+    who.require_role("consultant")
+    pid = parse_uuid(body.project_id, "project_id")
+    who.require_project(str(pid))
+    given = {"project_id": pid, "consultant_id": who.sub, "caller_phone": body.caller_phone or None}
+    cmd = LogCall(**(body.model_dump() | given))
+    async with _pool(request).acquire() as conn:
+        return await use_cases.log_call(conn, _vault(request), cmd)
+
+
+@router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
+async def call_stats(
+    project_id: str, request: Request, date: Day | None = None, who: Principal = Depends(current_principal)
+) -> dict:
+    """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
+    who.require_role("manager", "consultant")
+    pid = parse_uuid(project_id, "project_id")
+    who.require_project(str(pid))
+    async with _pool(request).acquire() as conn:
+        day = date or await use_cases.local_today(conn, pid)
+        return await use_cases.call_stats(conn, pid, day)

@@ -1,0 +1,96 @@
+"""Leads use cases of the follow-up standard: the structured profile and tags (R11, R12), no bombarding
+(R15: the contact cap and quiet hours), and closing a lost customer with its reason (R17)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from services.leads import store
+from services.leads.domain import (
+    VISITOR_TYPES,
+    Grade,
+    check_contact_cap,
+    check_loss,
+    check_not_quiet,
+    check_tags,
+    local_day,
+    merged_profile,
+)
+from shared.clock import now_utc
+from shared.domain import InvalidInput
+from shared.pii import Vault
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    """What a PATCH of a customer may change; None leaves a field as it is (R11, R12)."""
+
+    profile: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: tuple[str, ...] | None = None
+    grade: str | None = None
+    visitor_type: str | None = None
+    consent_share: bool | None = None
+
+
+async def before_a_contact(
+    conn: asyncpg.Connection, row: asyncpg.Record, next_contact: datetime, now: datetime
+) -> None:
+    """R15: the next contact is out of quiet hours and today's contacts stay under the project's cap; a lost
+    customer (R17) who is contacted again is a customer again."""
+    rules = await store.project_rules(conn, row["project_id"])
+    check_not_quiet(next_contact, rules.timezone, rules.quiet_hours, "next_contact_at")
+    start = datetime.combine(local_day(now, rules.timezone), time(0), ZoneInfo(rules.timezone))
+    done = await store.contacts_between(conn, row["id"], start, start + timedelta(days=1))
+    check_contact_cap(done, rules.max_contacts_per_day)
+    if row["closed_at"] is not None:
+        await store.close_customer(conn, row["id"], now, None, None)
+
+
+async def change_customer(
+    conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, changes: CustomerChanges, by: str
+) -> list[str]:
+    """R11, R12: the owner or the manager corrects what is known of a customer; personal fields stay sealed,
+    and the customer's history says who changed which fields when (never the values)."""
+    async with conn.transaction():
+        columns = await _columns(conn, vault, row, changes)
+        if columns:
+            await store.update_customer(conn, row["id"], columns)
+            detail = {"by": by, "fields": sorted(name.removesuffix("_enc") for name in columns)}
+            await store.add_timeline(conn, row["id"], now_utc(), "customer_changed", detail)
+    return sorted(columns)
+
+
+async def _columns(
+    conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, changes: CustomerChanges
+) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    if changes.profile:
+        current = vault.decrypt_json(row["profile_enc"], {}) if row["profile_enc"] is not None else {}
+        columns["profile_enc"] = vault.encrypt_json(merged_profile(current, changes.profile))
+    if changes.tags is not None:
+        allowed = (await store.project_rules(conn, row["project_id"])).tags
+        columns["tags_enc"] = vault.encrypt_json(list(check_tags(changes.tags, allowed)))
+    if changes.grade is not None and changes.grade not in Grade.__members__:
+        raise InvalidInput("grade must be A, B or C", "invalid_grade")
+    if changes.visitor_type is not None and changes.visitor_type not in VISITOR_TYPES:
+        raise InvalidInput(f"visitor_type must be one of {', '.join(sorted(VISITOR_TYPES))}", "invalid_request")
+    plain = {"grade": changes.grade, "visitor_type": changes.visitor_type, "consent_share": changes.consent_share}
+    return columns | {name: value for name, value in plain.items() if value is not None}
+
+
+async def close_customer(
+    conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, reason: str, note: str | None, by: str
+) -> dict[str, Any]:
+    """R17: the customer is lost, with one reason from the fixed list (the weekly review counts them). A later
+    follow-up reopens them: a lost customer who comes back is a customer again."""
+    check_loss(reason)
+    at = now_utc()
+    async with conn.transaction():
+        await store.close_customer(conn, row["id"], at, reason, vault.encrypt(note) if note else None)
+        await store.add_timeline(conn, row["id"], at, "closed", {"reason": reason, "by": by})
+    return {"id": str(row["id"]), "status": "lost", "reason": reason, "closed_at": at.isoformat()}
