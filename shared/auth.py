@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import jwt
-from fastapi import Request
+from fastapi import Depends, Request
 from jwt.warnings import InsecureKeyLengthWarning
 
 from shared.errors import Forbidden, Unauthorized
@@ -87,3 +88,7 @@ async def current_principal(request: Request) -> Principal:
         cached = principal_from_header(request.headers.get("authorization"), request.app.state.settings.jwt_secret)
         request.state.principal = cached
     return cached
+
+
+# The caller of a route, as a parameter type: `who: Who` (FastAPI resolves the dependency).
+Who = Annotated[Principal, Depends(current_principal)]

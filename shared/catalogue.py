@@ -1,8 +1,5 @@
-"""The event catalogue: one entry per contract topic (name, type, key field, producer, data model).
-
-Topic names live here and nowhere else. Data models are tolerant of unknown fields
-(`extra="allow"`) so a producer may add fields without breaking consumers.
-"""
+"""The event catalogue: one entry per topic (name, type, key field, producer, data model). Topic names live here
+and nowhere else; data models keep unknown fields (`extra="allow"`), so producers may add fields safely."""
 
 from __future__ import annotations
 
@@ -129,6 +126,29 @@ class FollowupRecordedData(CustomerEventData):
     followup_id: str
 
 
+class ReferralRewardedData(EventData):
+    """R34: the referrer and the referred buyer both receive the project's referral reward."""
+
+    referral_id: str
+    referrer_customer_id: str
+    customer_id: str
+    reward: str
+
+
+class CallbackScheduledData(EventData):
+    """R7: a consultant will call a customer back at `due_at` (the purpose stays in leads: it may be personal)."""
+
+    callback_id: str
+    customer_id: str
+    consultant_id: str
+    due_at: datetime
+
+
+class CallbackDoneData(EventData):
+    callback_id: str
+    customer_id: str
+
+
 class DealCreditedData(EventData):
     customer_id: str
     sale_id: str
@@ -236,18 +256,14 @@ DEPOSIT_REFUNDED = _topic("payments", "deposit-refunded", DepositRefundedData)
 PAYMENT_RECEIVED = _topic("payments", "payment-received", PaymentReceivedData)
 PAYMENT_OVERDUE = _topic("payments", "payment-overdue", PaymentOverdueData)
 OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", OwnershipChangedData, key="customer_id")  # v1.1
+REFERRAL_REWARDED = _topic("leads", "referral-rewarded", ReferralRewardedData, key="customer_id")  # v1.1
+CALLBACK_SCHEDULED = _topic("leads", "callback-scheduled", CallbackScheduledData, key="customer_id")
+CALLBACK_DONE = _topic("leads", "callback-done", CallbackDoneData, key="customer_id")
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
-HANDOFF_ACKNOWLEDGED = Topic(
-    "estate.property.handoff-acknowledged.v1",
-    "handoff-acknowledged",
-    "unit_id",
-    "notifications",
-    HandoffAcknowledgedData,
-)  # v1.1
+_ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
+HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
 # Additions to the contract's table (new topics, nothing existing changed).
-PROJECT_CREATED = Topic(
-    "estate.inventory.project-created.v1", "project-created", "project_id", "inventory", ProjectCreatedData
-)
+PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key="project_id")
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
@@ -269,8 +285,9 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     OWNERSHIP_CHANGED,
     SALE_CANCELLED,
     HANDOFF_ACKNOWLEDGED,
+    REFERRAL_REWARDED,
 )
-EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED)
+EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED, CALLBACK_SCHEDULED, CALLBACK_DONE)
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
 ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))

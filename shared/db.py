@@ -67,6 +67,13 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+async def insert_row(conn: asyncpg.Connection, table: str, row: dict[str, Any], suffix: str = "") -> str:
+    """INSERT one row of named columns (names from code, never from input); `suffix` such as an ON CONFLICT."""
+    columns = ", ".join(row)
+    values = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+    return await conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({values}) {suffix}".rstrip(), *row.values())
+
+
 def migration_files(service_dir: Path | None) -> list[tuple[str, Path]]:
     """Shared then service migrations as (version id, path), in apply order."""
     found: list[tuple[str, Path]] = []

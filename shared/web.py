@@ -187,3 +187,12 @@ def by_path_id(find: Finder, what: str) -> Callable[[Any, str, Principal], Await
         return await find(conn, parse_uuid(raw_id, what), who.require_project)
 
     return lookup
+
+
+def project_in_scope(who: Principal, project_id: str | None, *roles: str) -> uuid.UUID:
+    """A project-wide route's first checks, in the contract's order: the role (403), the id (422), the project
+    in the token (403)."""
+    who.require_role(*roles)
+    pid = parse_uuid(project_id, "project_id")
+    who.require_project(str(pid))
+    return pid

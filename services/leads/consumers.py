@@ -104,6 +104,7 @@ async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: topi
     await store.set_contract_no(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id, data.contract_no)
     detail = _picked(data, "sale_id contract_no signed_at")
     await _on_timeline(conn, env, customer_id, "contract_signed", detail)
+    await use_cases.reward_referral(conn, env, data)  # R34
 
 
 @HANDLERS.on(topics.PAYMENT_RECEIVED)

@@ -253,7 +253,6 @@ class Call(BaseModel):
     project_id: Id
     rang_at: Time
     answered_at: Time | None = None
-    rings: int | None = Field(default=None, ge=1, le=50)
     caller_phone: Code | None = None
     caller_name: Label | None = None
     asked: Long | None = None

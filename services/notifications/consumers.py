@@ -9,10 +9,12 @@ import asyncpg
 from services.notifications import store, use_cases
 from services.notifications.domain import (
     Planned,
+    callback_reminder,
     congratulations,
     down_payment_reminders,
     mortgage_reminders,
     overdue_notice,
+    referral_rewards,
 )
 from services.notifications.webhooks import use_cases as webhook_cases
 from shared import catalogue as topics
@@ -87,5 +89,24 @@ async def _schedule(
     """Store the reminders an event implies, tied to its customer and sale (and unit: a refund on the unit
     cancels them), once per event."""
     names = ("customer_id", "sale_id", "unit_id") if unit else ("customer_id", "sale_id")
-    ids = {name: getattr(data, name) for name in names}
+    ids = {name: getattr(data, name, None) for name in names}
     await use_cases.schedule(conn, plans, project_id=env.project_id, source_event=str(env.id), **ids)
+
+
+@HANDLERS.on(topics.CALLBACK_SCHEDULED)
+async def on_callback_scheduled(conn: asyncpg.Connection, env: Envelope, data: topics.CallbackScheduledData) -> None:
+    """R7: the consultant is reminded in the app at the call-back's time (out of quiet hours, R15)."""
+    plan = callback_reminder(data.callback_id, data.consultant_id, data.customer_id, data.due_at)
+    await _schedule(conn, env, data, [plan], unit=False)
+
+
+@HANDLERS.on(topics.CALLBACK_DONE)
+async def on_callback_done(conn: asyncpg.Connection, env: Envelope, data: topics.CallbackDoneData) -> None:
+    await use_cases.callback_done(conn, data.callback_id)
+
+
+@HANDLERS.on(topics.REFERRAL_REWARDED)
+async def on_referral_rewarded(conn: asyncpg.Connection, env: Envelope, data: topics.ReferralRewardedData) -> None:
+    """R34: a message to each side of the referral (sent out of quiet hours)."""
+    plans = referral_rewards(data.referrer_customer_id, data.customer_id, data.reward, now_utc())
+    await _schedule(conn, env, data, plans, unit=False)

@@ -87,6 +87,34 @@ def congratulations(customer: str, unit: str, now: datetime) -> Planned:
     )
 
 
+def callback_reminder(callback_id: str, consultant: str, customer: str, due_at: datetime) -> Planned:
+    """R7: the consultant is reminded in the app when a call-back they planned is due (the purpose stays in leads)."""
+    body = f"【回电提醒】客户 {customer} 约定的回电时间到了，请现在联系（用途见客户档案）。"
+    return Planned("callback", callback_id, due_at, f"staff:{consultant}", "in_app", body)
+
+
+def referral_rewards(referrer: str, customer: str, reward: str, now: datetime) -> list[Planned]:
+    """R34: both the owner who referred and the buyer they brought hear of their reward."""
+    return [
+        Planned(
+            "referral_reward",
+            "referrer",
+            now,
+            f"customer:{referrer}",
+            "sms",
+            f"【老带新】感谢推荐！您的奖励：{reward}。",
+        ),
+        Planned(
+            "referral_reward",
+            "referred",
+            now,
+            f"customer:{customer}",
+            "sms",
+            f"【老带新】欢迎入住！您的奖励：{reward}。",
+        ),
+    ]
+
+
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)

@@ -224,3 +224,15 @@ def reminder_json(row: Any) -> dict[str, Any]:
         "status": row["status"],
         "body": row["body"],
     }
+
+
+async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:
+    """One planned reminder (its kind and label, such as a call-back's id) is cancelled: it is no longer due."""
+    done = await conn.execute(
+        "UPDATE reminders SET status = 'cancelled', cancelled_reason = $3 WHERE status = 'scheduled'"
+        " AND kind = $1 AND offset_label = $2",
+        kind,
+        offset_label,
+        reason,
+    )
+    return int(done.split()[-1])

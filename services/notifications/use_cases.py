@@ -88,6 +88,11 @@ async def appointment_moved(conn: asyncpg.Connection, sale_id: str, source_event
     )
 
 
+async def callback_done(conn: asyncpg.Connection, callback_id: str) -> None:
+    """R7: a call-back that happened needs no more reminding."""
+    await store.cancel_reminder_of(conn, "callback", callback_id, "callback_done")
+
+
 async def dispatch_due(
     conn: asyncpg.Connection, channels: dict[str, Channel], batch: int = 100, now: datetime | None = None
 ) -> int:

@@ -8,9 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+
+from shared.clock import now_utc
 
 Printer = Callable[[str], None]
 Headers = dict[str, str]
@@ -37,6 +41,7 @@ class Journey:
     deposit_id: str = ""
     sale_id: str = ""
     claim_id: str = ""
+    callback_id: str = ""
     receipt: dict[str, Any] = field(default_factory=dict)
     handoff: dict[str, Any] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)  # what the property company's receiver got and said
@@ -110,3 +115,9 @@ class Driver:
     def step(self, text: str) -> None:
         self.j.steps.append(text)
         self.say(f"[{len(self.j.steps):>2}] {text}")
+
+
+def daytime(days: int, zone: str = "Asia/Shanghai") -> str:
+    """`days` from now at 10:00 in the project's zone: a time no quiet hours cover (R15), whatever the hour."""
+    local = now_utc().astimezone(ZoneInfo(zone)) + timedelta(days=days)
+    return local.replace(hour=10, minute=0, second=0, microsecond=0).isoformat()

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 
 from shared.catalogue import PROPERTY_HANDOFF
 from shared.clock import now_utc
-from shared.demo.driver import Driver, Headers, Journey, StepFailed
+from shared.demo.driver import Driver, Headers, Journey, StepFailed, daytime
 from shared.embedded import free_port
 from shared.pm_receiver import PropertyReceiver
 
@@ -33,6 +33,7 @@ class Demo(Driver):
             async with self._property_company() as receiver:
                 await self._walk_in()
                 await self._claim_decided()
+                await self._callback()
                 await self._hold()
                 await self._deposit()
                 await self._sale()
@@ -131,6 +132,18 @@ class Demo(Driver):
             "POST", self.url("leads", f"/v1/claims/{filed['id']}/decision"), self.as_("manager"), OK, json=decision
         )
         self.step(f"manager-1 decides for {decided['winner_id']}: the customer stays with the first consultant")
+
+    async def _callback(self) -> None:
+        """R7: the customer is busy; the consultant plans a call-back at the time they named, then makes it."""
+        consultant, plan = self.as_("consultant"), {"due_at": daytime(1), "purpose": "send the B1 floor plans"}
+        planned = await self.call(
+            "POST", self.url("leads", f"/v1/customers/{self.j.customer_id}/callbacks"), consultant, (201,), json=plan
+        )
+        self.j.callback_id = planned["id"]
+        self.step(f"call-back planned for {planned['due_at']} (R7); notifications will remind consultant-1")
+        outcome = {"outcome": "sent the floor plans; they will visit on Saturday", "next_contact_at": daytime(3)}
+        await self.call("POST", self.url("leads", f"/v1/callbacks/{planned['id']}/done"), consultant, OK, json=outcome)
+        self.step("call-back done: recorded as a follow-up with the next contact (R14)")
 
     async def _hold(self) -> None:
         consultant = self.as_("consultant")

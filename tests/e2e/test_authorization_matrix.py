@@ -23,8 +23,8 @@ import pytest
 from shared.auth_tokens import make_token
 from shared.catalogue import PROPERTY_HANDOFF
 from shared.demo import Journey, Urls
+from shared.demo.driver import daytime
 from shared.pm_receiver import signed_headers
-from tests.support.leads import daytime
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")
@@ -50,9 +50,11 @@ def _later(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
-def _owners(method: str, path: str, body: dict) -> Row:
-    """A leads route for one customer that its owner and the manager may call (R8)."""
-    return Row("leads", method, path, ("consultant", "manager"), lambda j: body, for_customer=True)
+def _owners(method: str, path: str, body: dict, only: bool = False) -> Row:
+    """A leads route for one customer that its owner (`only`) or the owner and the manager may call (R8)."""
+    return Row(
+        "leads", method, path, ("consultant",) if only else ("consultant", "manager"), lambda j: body, for_customer=True
+    )
 
 
 ROWS = (
@@ -101,6 +103,11 @@ ROWS = (
     Row("leads", "POST", "/v1/customers/{customer_id}/claims", ("consultant",), lambda j: {"reason": "matrix"}),
     Row("leads", "POST", "/v1/claims/{claim_id}/decision", ("manager",), lambda j: {"winner_id": "x", "reason": "m"}),
     Row("leads", "GET", "/v1/claims", ("manager",), query=lambda j: {"project_id": j.project_id}),
+    _owners("POST", "/v1/customers/{customer_id}/callbacks", {"due_at": daytime(1), "purpose": "matrix"}, only=True),
+    _owners("POST", "/v1/callbacks/{callback_id}/done", {"outcome": "m", "next_contact_at": daytime(2)}, only=True),
+    Row("leads", "GET", "/v1/callbacks", ("consultant", "manager"), query=lambda j: {"project_id": j.project_id}),
+    Row("leads", "GET", "/v1/projects/{project_id}/followups/overdue", ("manager",)),
+    Row("leads", "GET", "/v1/projects/{project_id}/referrals", ("manager",)),
     Row(
         "leads",
         "POST",
@@ -256,6 +263,7 @@ def _path(row: Row, j: Journey) -> str:
         hold_id=j.hold_id,
         sale_id=j.sale_id,
         claim_id=j.claim_id,
+        callback_id=j.callback_id,
         deposit_id=j.deposit_id,
         endpoint_id=j.webhook["endpoint_id"],
         event_id=j.handoff["id"],

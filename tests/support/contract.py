@@ -22,5 +22,6 @@ CONTRACT_TOPIC_NAMES = frozenset(
         "estate.leads.ownership-changed.v1",
         "estate.inventory.sale-cancelled.v1",
         "estate.property.handoff-acknowledged.v1",
+        "estate.leads.referral-rewarded.v1",
     }
 )

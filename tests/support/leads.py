@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import orjson
 
 from shared.auth_tokens import make_token
 from shared.catalogue import Topic
+from shared.demo.driver import daytime  # noqa: F401  (the tests' next contacts: out of quiet hours)
 from shared.envelope import Envelope, new_envelope
 from shared.outbox import unseal
 
@@ -19,13 +19,6 @@ from shared.outbox import unseal
 def auth(settings, role: str, project: str, sub: str | None = None, name: str | None = None) -> dict[str, str]:
     token = make_token(settings.jwt_secret, sub or role + "-1", role, [project], name=name)
     return {"Authorization": f"Bearer {token}"}
-
-
-def daytime(days: int, zone: str = "Asia/Shanghai") -> str:
-    """A next contact `days` ahead at 10:00 in the project's zone: never in quiet hours (R15), whatever the hour
-    the test runs."""
-    local = datetime.now(ZoneInfo(zone)) + timedelta(days=days)
-    return local.replace(hour=10, minute=0, second=0, microsecond=0).isoformat()
 
 
 def phone() -> str:

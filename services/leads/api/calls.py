@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from services.leads import use_cases
 from services.leads.api.common import _pool, _vault
 from services.leads.schemas import Call, CallLogged, CallStats
 from services.leads.use_cases import LogCall
-from shared.auth import Principal, current_principal
+from shared.auth import Who
 from shared.fields import Day
-from shared.web import parse_uuid
+from shared.web import parse_uuid, project_in_scope
 
 router = APIRouter()
 
 
 @router.post("/v1/calls", status_code=201, response_model=CallLogged)
-async def log_call(body: Call, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def log_call(body: Call, request: Request, who: Who) -> dict:
     """R1, R3: the call log; a caller who leaves name and number is registered to this consultant."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
@@ -28,13 +28,9 @@ async def log_call(body: Call, request: Request, who: Principal = Depends(curren
 
 
 @router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
-async def call_stats(
-    project_id: str, request: Request, date: Day | None = None, who: Principal = Depends(current_principal)
-) -> dict:
+async def call_stats(project_id: str, request: Request, who: Who, date: Day | None = None) -> dict:
     """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
-    who.require_role("manager", "consultant")
-    pid = parse_uuid(project_id, "project_id")
-    who.require_project(str(pid))
+    pid = project_in_scope(who, project_id, "manager", "consultant")
     async with _pool(request).acquire() as conn:
         day = date or await use_cases.local_today(conn, pid)
         return await use_cases.call_stats(conn, pid, day)

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from services.leads import use_cases
 from services.leads.api.common import _pool
-from shared.auth import Principal, current_principal
+from shared.auth import Who
 from shared.fields import Id, Name, Reason
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid
+from shared.web import parse_uuid, project_in_scope
 
 router = APIRouter()
 
@@ -63,9 +63,7 @@ class ClaimOut(BaseModel):
 
 
 @router.post("/v1/customers/{customer_id}/claims", status_code=201, response_model=ClaimFiled)
-async def file_claim(
-    customer_id: str, body: NewClaim, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def file_claim(customer_id: str, body: NewClaim, request: Request, who: Who) -> dict:
     """R9: a consultant who is not the owner claims the customer (one open claim per customer and consultant)."""
     who.require_role("consultant")
     async with _pool(request).acquire() as conn:
@@ -73,7 +71,7 @@ async def file_claim(
 
 
 @router.post("/v1/claims/{claim_id}/decision", response_model=ClaimDecided)
-async def decide(claim_id: str, body: Decision, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def decide(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
     """R9: the manager decides for the owner or the claimant, with a reason; the winner owns the customer."""
     who.require_role("manager")
     async with _pool(request).acquire() as conn:
@@ -84,14 +82,12 @@ async def decide(claim_id: str, body: Decision, request: Request, who: Principal
 async def claims(
     project_id: Id,
     request: Request,
+    who: Who,
     status: Literal["open", "decided"] | None = None,
     page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
 ) -> Response:
     """R9: a project's claims, oldest first, each with the follow-ups and calls each side had with the customer."""
-    who.require_role("manager")
-    pid = parse_uuid(project_id, "project_id")
-    who.require_project(str(pid))
+    pid = project_in_scope(who, project_id, "manager")
     async with _pool(request).acquire() as conn:
         rows = await use_cases.claims_page(conn, pid, status, (after_time_and_id(page), page.fetch_size()))
     return paged(request, page, rows, key_of=lambda c: (c["filed_at"], c["id"]))

@@ -24,10 +24,10 @@ from services.leads.schemas import (
     Timeline,
 )
 from services.leads.use_cases import RecordFollowup, RegisterCustomer
-from shared.auth import Principal, current_principal
+from shared.auth import Who
 from shared.fields import Code, Id
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid
+from shared.web import parse_uuid, project_in_scope
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ router = APIRouter()
     response_model=Registered,
     responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}},
 )
-async def register(body: NewCustomer, request: Request, who: Principal = Depends(current_principal)):
+async def register(body: NewCustomer, request: Request, who: Who):
     """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
@@ -51,11 +51,9 @@ async def register(body: NewCustomer, request: Request, who: Principal = Depends
 
 
 @router.get("/v1/customers/lookup", response_model=Lookup)
-async def lookup(project_id: Id, phone: Code, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def lookup(project_id: Id, phone: Code, request: Request, who: Who) -> dict:
     """R4: "who served you before?" — the owner, never the customer's personal data."""
-    who.require_role("consultant", "manager")
-    pid = parse_uuid(project_id, "project_id")
-    who.require_project(str(pid))
+    pid = project_in_scope(who, project_id, "consultant", "manager")
     phone_hash = _vault(request).phone_hash(normalise_phone(phone))
     async with _pool(request).acquire() as conn:
         return await use_cases.lookup_owner(conn, pid, phone_hash)
@@ -63,17 +61,11 @@ async def lookup(project_id: Id, phone: Code, request: Request, who: Principal =
 
 @router.get("/v1/customers", response_model=list[CustomerSummary])
 async def list_customers(
-    project_id: Id,
-    request: Request,
-    overdue: bool = False,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
+    project_id: Id, request: Request, who: Who, overdue: bool = False, page: Page = Depends(page_params)
 ) -> Response:
     """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18), newest
     first. `overdue=true` keeps those whose follow-up is due and not done (R13), before the page is cut."""
-    who.require_role("consultant", "manager")
-    pid = parse_uuid(project_id, "project_id")
-    who.require_project(str(pid))
+    pid = project_in_scope(who, project_id, "consultant", "manager")
     owner, after = None if sees_all(who.role) else who.sub, after_time_and_id(page)
     async with _pool(request).acquire() as conn:  # the overdue filter is computed: read on until the page fills
         rows = await use_cases.customers_page(conn, pid, owner, after, None if overdue else page.fetch_size())
@@ -85,7 +77,7 @@ async def list_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=CustomerRecord, response_model_by_alias=True)
-async def get_customer(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def get_customer(customer_id: str, request: Request, who: Who) -> dict:
     """R8, R11: the full record, for the owner and the manager."""
     who.require_role("consultant", "manager")
     vault = _vault(request)
@@ -96,9 +88,7 @@ async def get_customer(customer_id: str, request: Request, who: Principal = Depe
 
 
 @router.post("/v1/customers/{customer_id}/followups", status_code=201, response_model=FollowupRecorded)
-async def followup(
-    customer_id: str, body: Followup, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def followup(customer_id: str, body: Followup, request: Request, who: Who) -> dict:
     """R8, R10, R14, R16: the owner records a follow-up; protection renews."""
     who.require_role("consultant")
     async with _pool(request).acquire() as conn:
@@ -109,9 +99,7 @@ async def followup(
 
 
 @router.put("/v1/customers/{customer_id}/grade", response_model=GradeSet)
-async def grade(
-    customer_id: str, body: GradeBody, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def grade(customer_id: str, body: GradeBody, request: Request, who: Who) -> dict:
     """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:
@@ -120,7 +108,7 @@ async def grade(
 
 
 @router.post("/v1/customers/{customer_id}/assign", response_model=Assigned)
-async def assign(customer_id: str, body: Assign, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def assign(customer_id: str, body: Assign, request: Request, who: Who) -> dict:
     """R9: the manager's ownership decision, with its reason, recorded."""
     who.require_role("manager")
     async with _pool(request).acquire() as conn:
@@ -129,7 +117,7 @@ async def assign(customer_id: str, body: Assign, request: Request, who: Principa
 
 
 @router.get("/v1/customers/{customer_id}/timeline", response_model=Timeline)
-async def timeline(customer_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def timeline(customer_id: str, request: Request, who: Who) -> dict:
     """Everything that happened to the customer, from leads' own records and every service's events."""
     who.require_role("consultant", "manager")
     async with _pool(request).acquire() as conn:

@@ -16,6 +16,7 @@ __all__ = [
     "PROFILE_SECTIONS",
     "QuietHours",
     "UnknownTag",
+    "check_callback",
     "check_claim",
     "check_contact_cap",
     "check_decision",
@@ -103,3 +104,10 @@ def check_decision(winner: str, sides: tuple[str, str], status: str, reason: str
         raise InvalidInput("the winner is the owner or the claimant", "invalid_winner")
     if not reason.strip():
         raise InvalidInput("a decision gives its reason", "reason_required")
+
+
+def check_callback(due_at: datetime, now: datetime, timezone: str, quiet: str) -> None:
+    """R7, R15: a call-back is planned for later, outside quiet hours ("busy": at the time the customer named)."""
+    if due_at <= now:
+        raise InvalidInput("a call-back is due later than now", "invalid_time")
+    check_not_quiet(due_at, timezone, quiet, "due_at")

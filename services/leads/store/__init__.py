@@ -1,6 +1,7 @@
 """All of leads' SQL: `customers` (the customer and their follow-ups) and `records` (projects, staff, timeline,
 holds and sales seen, calls). Every function uses the caller's connection (and its transaction)."""
 
+from services.leads.store.callbacks import callback, callbacks_page, mark_callback_done, plan_callback
 from services.leads.store.claims import claim, claims_page, decide_claim, file_claim, side_records
 from services.leads.store.customers import (
     close_customer,
@@ -48,8 +49,16 @@ from services.leads.store.records import (
     staff_name,
     timeline,
 )
+from services.leads.store.referrals import note_referral, referrals_page, reward_referral
 
 __all__ = [
+    "note_referral",
+    "referrals_page",
+    "reward_referral",
+    "callback",
+    "callbacks_page",
+    "mark_callback_done",
+    "plan_callback",
     "claim",
     "claims_page",
     "decide_claim",

@@ -8,10 +8,8 @@ from typing import Any
 
 import asyncpg
 
-_FILE = (
-    "INSERT INTO claims (id, project_id, customer_id, claimant_id, owner_id, reason, filed_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-)
+from shared.db import insert_row
+
 _PAGE = (
     "SELECT * FROM claims WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
     " AND ($3::timestamptz IS NULL OR (filed_at, id) > ($3, $4::uuid)) ORDER BY filed_at, id LIMIT $5"
@@ -24,8 +22,7 @@ _DECIDE = (
 
 async def file_claim(conn: asyncpg.Connection, claim: dict[str, Any]) -> None:
     """Raises UniqueViolationError when this consultant has an open claim on the customer already."""
-    names = ("id", "project_id", "customer_id", "claimant_id", "owner_id", "reason", "filed_at")
-    await conn.execute(_FILE, *(claim[name] for name in names))
+    await insert_row(conn, "claims", claim)
 
 
 async def claim(conn: asyncpg.Connection, claim_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.db import insert_row
+
 
 async def customer(conn: asyncpg.Connection, customer_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM customers WHERE id = $1" + (" FOR UPDATE" if lock else ""), customer_id)
@@ -133,16 +135,9 @@ async def owner_changes_of(conn: asyncpg.Connection, customer_id: uuid.UUID) -> 
     return await conn.fetch("SELECT * FROM ownership_changes WHERE customer_id = $1 ORDER BY at, id", customer_id)
 
 
-_OWNER_CHANGE_FIELDS = ("customer_id", "from_owner", "to_owner", "kind", "reason", "decided_by", "at")
-_RECORD_OWNER_CHANGE = (
-    "INSERT INTO ownership_changes (customer_id, from_owner, to_owner, kind, reason, decided_by, at)"
-    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
-)
-
-
 async def record_owner_change(conn: asyncpg.Connection, change: dict[str, Any]) -> None:
     """R9: who had the customer, who has them now, why, decided by whom, when; never edited."""
-    await conn.execute(_RECORD_OWNER_CHANGE, *(change[name] for name in _OWNER_CHANGE_FIELDS))
+    await insert_row(conn, "ownership_changes", change)
 
 
 _TOUCHES = (

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.db import insert_row
 from shared.defaults import DEFAULTS, ProjectSettings
 
 
@@ -152,19 +153,7 @@ async def set_contract_no(
 
 
 async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
-    await conn.execute(
-        "INSERT INTO calls (id, project_id, consultant_id, rang_at, answered_at, rings, caller_masked, asked_enc,"
-        " customer_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        row["id"],
-        row["project_id"],
-        row["consultant_id"],
-        row["rang_at"],
-        row["answered_at"],
-        row["rings"],
-        row["caller_masked"],
-        row["asked_enc"],
-        row["customer_id"],
-    )
+    await insert_row(conn, "calls", row)
 
 
 _CALL_STATS = (

@@ -2,6 +2,7 @@
 `registration`, `customers` (follow-ups, grades, ownership), `calls` (the call log), `reads` (what the API shows)."""
 
 from services.leads.use_cases.aftersale import HANDOFF_NAMESPACE, credit_deal, prepare_handoff
+from services.leads.use_cases.callbacks import callback_done, callbacks_due, plan_callback
 from services.leads.use_cases.calls import LogCall, call_stats, log_call
 from services.leads.use_cases.claims import claims_page, decide_claim, file_claim
 from services.leads.use_cases.customers import RecordFollowup, assign, record_followup, seal_legacy_pii, set_grade
@@ -10,11 +11,13 @@ from services.leads.use_cases.reads import (
     customers_page,
     local_today,
     lookup_owner,
+    overdue_followups,
     own_customer,
     remember_staff,
     timeline,
     visible_customer,
 )
+from services.leads.use_cases.referrals import referrals_page, reward_referral
 from services.leads.use_cases.registration import (
     REGISTRATION_ATTEMPTS,
     CustomerProtected,
@@ -25,6 +28,11 @@ from services.leads.use_cases.registration import (
 from services.leads.use_cases.standard import CustomerChanges, change_customer, close_customer
 
 __all__ = [
+    "referrals_page",
+    "reward_referral",
+    "callback_done",
+    "callbacks_due",
+    "plan_callback",
     "claims_page",
     "decide_claim",
     "file_claim",
@@ -46,6 +54,7 @@ __all__ = [
     "local_today",
     "log_call",
     "lookup_owner",
+    "overdue_followups",
     "own_customer",
     "RecordFollowup",
     "record_followup",

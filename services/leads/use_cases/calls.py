@@ -26,7 +26,6 @@ class LogCall(ConsultantCommand):
 
     rang_at: datetime
     answered_at: datetime | None = None
-    rings: int | None = None
     caller_phone: str | None = None
     caller_name: str | None = None
     asked: str | None = None
@@ -36,7 +35,7 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
     """R1, R3: every call logged with its ring time; a caller who leaves name and number is registered at once."""
     check_call(cmd.rang_at, cmd.answered_at)
     seconds = (cmd.answered_at - cmd.rang_at).total_seconds() if cmd.answered_at else None
-    rings = cmd.rings or (rings_of(seconds) if seconds is not None else None)
+    rings = rings_of(seconds) if seconds is not None else None  # R1: from the times, never a number sent
     phone = normalise_phone(cmd.caller_phone) if cmd.caller_phone else None
     async with conn.transaction():
         customer_id, owner = await _caller(conn, vault, cmd, phone)
@@ -48,6 +47,7 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
             "answered_at": cmd.answered_at,
             "rings": rings,
             "caller_masked": mask_phone(phone) if phone else None,
+            "caller_phone_enc": vault.encrypt(phone) if phone else None,  # R18: sealed, for a later registration
             "asked_enc": vault.encrypt(cmd.asked) if cmd.asked else None,
             "customer_id": customer_id,
         }

@@ -4,14 +4,14 @@ timeline, the project's local day. Access is decided here, with the rows, not in
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import is_protected, may_see
+from services.leads.domain import Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see
 from shared.auth import Principal
 from shared.clock import now_utc
 from shared.domain import NotFound
@@ -75,3 +75,46 @@ async def timeline(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[dic
 async def local_today(conn: asyncpg.Connection, project_id: uuid.UUID) -> date:
     """Today in the project's time zone."""
     return now_utc().astimezone(ZoneInfo(await store.project_timezone(conn, project_id))).date()
+
+
+async def overdue_followups(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[dict[str, Any]]:
+    """R13: what the manager chases, oldest first: customers whose follow-up is due by their grade's cadence or
+    the agreed next contact and not done (lost customers and key visitors are not leads), and call-backs (R7)
+    past their time."""
+    now = now_utc()
+    items = [
+        _overdue_customer(row)
+        for row in await store.customers_of_project(conn, project_id, None, None, None)
+        if row["closed_at"] is None and not is_key_visitor(row["visitor_type"]) and _is_late(row, now)
+    ]
+    past = (datetime.min.replace(tzinfo=now.tzinfo), now)
+    callbacks = await store.callbacks_page(conn, project_id, None, past, (None, 10_000))
+    items += [
+        {
+            "kind": "callback",
+            "id": str(c["id"]),
+            "customer_id": str(c["customer_id"]),
+            "consultant_id": c["consultant_id"],
+            "due_at": c["due_at"],
+        }
+        for c in callbacks
+    ]
+    return sorted(items, key=lambda item: (item["due_at"], item["id"]))
+
+
+def _due(row: Any) -> datetime | None:
+    return followup_due(row["last_touch_at"], Grade(row["grade"]) if row["grade"] else None, row["next_contact_at"])
+
+
+def _is_late(row: Any, now: datetime) -> bool:
+    return is_overdue(_due(row), now)
+
+
+def _overdue_customer(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "followup",
+        "id": str(row["id"]),
+        "customer_id": str(row["id"]),
+        "consultant_id": row["owner_id"],
+        "due_at": _due(row),
+    }

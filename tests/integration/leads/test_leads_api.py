@@ -356,7 +356,6 @@ async def test_bad_calls_are_refused_r1(leads, settings) -> None:
         {"answered_at": (t0 - timedelta(seconds=1)).isoformat()},
         {"caller_phone": "42", "caller_name": "x"},
         {"rang_at": "2026-11-23T10:00:00"},
-        {"rings": 0},
     ]
     for change in bad:
         r = await leads.client.post(
@@ -405,3 +404,21 @@ async def test_rows_stored_in_plain_before_encryption_are_sealed_r18(leads, sett
     assert fb["feedback"] is None and b"loan" not in bytes(fb["feedback_enc"])
     full = (await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "manager", pid))).json()
     assert full["profile"] == {"occupation": "surgeon"} and full["followups"][0]["feedback"] == {"worries": "loan"}
+
+
+async def test_the_ring_count_comes_from_the_times_never_from_the_client_r1(leads, settings) -> None:
+    """A client cannot claim a call was answered within three rings: the figure is the ring and answer times'."""
+    pid = str(uuid.uuid4())
+    t0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    body = {"project_id": pid, "rang_at": t0.isoformat(), "answered_at": (t0 + timedelta(seconds=30)).isoformat()}
+    r = await leads.client.post("/v1/calls", json=body | {"rings": 1}, headers=auth(settings, "consultant", pid))
+    assert r.status_code == 201 and r.json()["rings"] > 3 and r.json()["within_3_rings"] is False
+    async with leads.pool.acquire() as conn:
+        sealed = await conn.fetchval("SELECT caller_phone_enc FROM calls WHERE id = $1", uuid.UUID(r.json()["id"]))
+    assert sealed is None  # no number given, none kept
+    r = await leads.client.post(
+        "/v1/calls", json=body | {"caller_phone": "13812340000"}, headers=auth(settings, "consultant", pid)
+    )
+    async with leads.pool.acquire() as conn:
+        sealed = await conn.fetchval("SELECT caller_phone_enc FROM calls WHERE id = $1", uuid.UUID(r.json()["id"]))
+    assert sealed is not None and b"13812340000" not in bytes(sealed)  # R3, R18: kept sealed for a later registration

@@ -112,3 +112,28 @@ async def test_no_next_contact_inside_quiet_hours_r15(leads, settings) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "quiet_hours"
     pid, cid = await _customer(leads, settings, quiet_hours="23:30-07:00")
     assert (await _followup(leads, settings, pid, cid, night.isoformat())).status_code == 201
+
+
+async def test_the_manager_sees_overdue_follow_ups_and_call_backs_oldest_first_r13(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    late, fresh, lost = [(await register(leads, settings, pid, "c-a", grade="A")).json()["id"] for _ in range(3)]
+    async with leads.pool.acquire() as conn:
+        for cid, days in ((late, 10), (lost, 12)):
+            await conn.execute(
+                "UPDATE customers SET last_touch_at = now() - make_interval(days => $2) WHERE id = $1",
+                uuid.UUID(cid),
+                days,
+            )
+    owner = auth(settings, "consultant", pid, "c-a")
+    await leads.client.post(f"/v1/customers/{lost}/close", json={"reason": "price"}, headers=owner)
+    planned = await leads.client.post(
+        f"/v1/customers/{fresh}/callbacks", json={"due_at": daytime(1), "purpose": "x"}, headers=owner
+    )
+    async with leads.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE callbacks SET due_at = now() - interval '1 hour' WHERE id = $1", uuid.UUID(planned.json()["id"])
+        )
+    r = await leads.client.get(f"/v1/projects/{pid}/followups/overdue", headers=auth(settings, "manager", pid))
+    assert r.status_code == 200
+    assert [(i["kind"], i["customer_id"]) for i in r.json()] == [("followup", late), ("callback", fresh)]
+    assert (await leads.client.get(f"/v1/projects/{pid}/followups/overdue", headers=owner)).status_code == 403

@@ -15,7 +15,14 @@ from services.notifications.app import build_spec
 from services.notifications.channels import development_channels
 from services.notifications.domain import Planned
 from shared.auth_tokens import make_token
-from shared.catalogue import MORTGAGE_APPOINTMENT_SCHEDULED, PAYMENT_OVERDUE, SUBSCRIPTION_SIGNED
+from shared.catalogue import (
+    CALLBACK_DONE,
+    CALLBACK_SCHEDULED,
+    MORTGAGE_APPOINTMENT_SCHEDULED,
+    PAYMENT_OVERDUE,
+    REFERRAL_REWARDED,
+    SUBSCRIPTION_SIGNED,
+)
 from shared.db import service_dsn
 from shared.envelope import new_envelope
 from tests.support.apps import apply_event, running_app
@@ -146,3 +153,33 @@ async def test_two_dispatchers_send_each_due_reminder_exactly_once(notifications
         )
     ).json()
     assert listed[0]["channel"] == "sms" and listed[0]["status"] == "recorded" and listed[0]["body"] == "message 3"
+
+
+async def test_a_call_back_reminds_its_consultant_in_the_app_until_it_is_done_r7(notifications, settings) -> None:
+    pid, customer, callback = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    due = datetime.now(UTC) + timedelta(days=1)
+    data = {"callback_id": callback, "customer_id": customer, "consultant_id": "c-7", "due_at": due.isoformat()}
+    await apply(notifications, consumers.on_callback_scheduled, CALLBACK_SCHEDULED, data, pid)
+    async with notifications.pool.acquire() as conn:
+        planned = await conn.fetch("SELECT recipient, channel, status FROM reminders WHERE offset_label = $1", callback)
+    assert [tuple(r) for r in planned] == [("staff:c-7", "in_app", "scheduled")]
+    done = {"callback_id": callback, "customer_id": customer}
+    await apply(notifications, consumers.on_callback_done, CALLBACK_DONE, done, pid)
+    async with notifications.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT status FROM reminders WHERE offset_label = $1", callback) == "cancelled"
+
+
+async def test_both_sides_of_a_referral_hear_of_their_reward_r34(notifications, settings) -> None:
+    pid, referrer, buyer = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    data = {
+        "referral_id": str(uuid.uuid4()),
+        "referrer_customer_id": referrer,
+        "customer_id": buyer,
+        "reward": "parking",
+    }
+    await apply(notifications, consumers.on_referral_rewarded, REFERRAL_REWARDED, data, pid)
+    async with notifications.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT recipient FROM reminders WHERE kind = 'referral_reward' AND project_id = $1", uuid.UUID(pid)
+        )
+    assert sorted(r["recipient"] for r in rows) == sorted([f"customer:{referrer}", f"customer:{buyer}"])

@@ -1,0 +1,82 @@
+"""HTTP API of leads for call-backs (R7): planned by the owner, listed by due time, done with an outcome."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.leads import use_cases
+from services.leads.api.common import _pool, _vault
+from services.leads.schemas import FollowupRecorded
+from shared.auth import Who
+from shared.fields import Id, Long, Short, Time
+from shared.paging import Page, after_time_and_id, page_params, paged
+from shared.web import parse_uuid, project_in_scope
+
+router = APIRouter()
+
+
+class NewCallback(BaseModel):
+    due_at: Time
+    purpose: Short
+
+
+class CallbackPlanned(BaseModel):
+    id: str
+    due_at: str
+    status: str
+
+
+class Done(BaseModel):
+    outcome: Long
+    next_contact_at: Time
+
+
+class CallbackDone(BaseModel):
+    id: str
+    status: str
+    followup: FollowupRecorded
+
+
+class CallbackOut(BaseModel):
+    id: str
+    customer_id: str
+    consultant_id: str
+    due_at: str
+    status: str
+
+
+@router.post("/v1/customers/{customer_id}/callbacks", status_code=201, response_model=CallbackPlanned)
+async def plan(customer_id: str, body: NewCallback, request: Request, who: Who) -> dict:
+    """R7: the owner plans a call-back with its purpose; `due_at` in quiet hours → 422 `quiet_hours` (R15)."""
+    who.require_role("consultant")
+    async with _pool(request).acquire() as conn:
+        row = await use_cases.own_customer(conn, parse_uuid(customer_id, "customer id"), who)
+        return await use_cases.plan_callback(conn, _vault(request), row, body.due_at, body.purpose, who.sub)
+
+
+@router.post("/v1/callbacks/{callback_id}/done", response_model=CallbackDone)
+async def done(callback_id: str, body: Done, request: Request, who: Who) -> dict:
+    """R7, R14: what was said, recorded as a follow-up with the next contact."""
+    who.require_role("consultant")
+    cid = parse_uuid(callback_id, "call-back id")
+    async with _pool(request).acquire() as conn:
+        return await use_cases.callback_done(conn, _vault(request), cid, body.outcome, body.next_contact_at, who)
+
+
+@router.get("/v1/callbacks", response_model=list[CallbackOut])
+async def callbacks(
+    project_id: Id,
+    request: Request,
+    who: Who,
+    due: Literal["today", "overdue"] = "today",
+    page: Page = Depends(page_params),
+) -> Response:
+    """Scheduled call-backs due today (local day) or overdue: a consultant's own, all for the manager."""
+    pid = project_in_scope(who, project_id, "consultant", "manager")
+    async with _pool(request).acquire() as conn:
+        rows = await use_cases.callbacks_due(conn, pid, due, who, (after_time_and_id(page), page.fetch_size()))
+    return paged(request, page, rows, key_of=lambda c: (c["due_at"], c["id"]))
