@@ -50,6 +50,9 @@ def _later(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+MANAGERS_LISTS = ("followups/overdue", "referrals", "reports/weekly")  # leads' project reviews (R13, R34, R2)
+
+
 def _owners(method: str, path: str, body: dict, only: bool = False) -> Row:
     """A leads route for one customer that its owner (`only`) or the owner and the manager may call (R8)."""
     return Row(
@@ -106,8 +109,7 @@ ROWS = (
     _owners("POST", "/v1/customers/{customer_id}/callbacks", {"due_at": daytime(1), "purpose": "matrix"}, only=True),
     _owners("POST", "/v1/callbacks/{callback_id}/done", {"outcome": "m", "next_contact_at": daytime(2)}, only=True),
     Row("leads", "GET", "/v1/callbacks", ("consultant", "manager"), query=lambda j: {"project_id": j.project_id}),
-    Row("leads", "GET", "/v1/projects/{project_id}/followups/overdue", ("manager",)),
-    Row("leads", "GET", "/v1/projects/{project_id}/referrals", ("manager",)),
+    *(Row("leads", "GET", f"/v1/projects/{{project_id}}/{what}", ("manager",)) for what in MANAGERS_LISTS),
     Row(
         "leads",
         "POST",

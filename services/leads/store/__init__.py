@@ -50,8 +50,11 @@ from services.leads.store.records import (
     timeline,
 )
 from services.leads.store.referrals import note_referral, referrals_page, reward_referral
+from services.leads.store.reports import profiles_registered, week_figures
 
 __all__ = [
+    "profiles_registered",
+    "week_figures",
     "note_referral",
     "referrals_page",
     "reward_referral",

@@ -25,9 +25,11 @@ from services.leads.use_cases.registration import (
     RegistrationBusy,
     register_customer,
 )
+from services.leads.use_cases.reports import weekly_review
 from services.leads.use_cases.standard import CustomerChanges, change_customer, close_customer
 
 __all__ = [
+    "weekly_review",
     "referrals_page",
     "reward_referral",
     "callback_done",

@@ -171,12 +171,8 @@ async def test_a_call_back_reminds_its_consultant_in_the_app_until_it_is_done_r7
 
 async def test_both_sides_of_a_referral_hear_of_their_reward_r34(notifications, settings) -> None:
     pid, referrer, buyer = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    data = {
-        "referral_id": str(uuid.uuid4()),
-        "referrer_customer_id": referrer,
-        "customer_id": buyer,
-        "reward": "parking",
-    }
+    ids = {"referral_id": str(uuid.uuid4()), "referrer_customer_id": referrer}
+    data = ids | {"customer_id": buyer, "reward": "parking"}
     await apply(notifications, consumers.on_referral_rewarded, REFERRAL_REWARDED, data, pid)
     async with notifications.pool.acquire() as conn:
         rows = await conn.fetch(
