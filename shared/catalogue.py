@@ -120,6 +120,8 @@ class CustomerEventData(EventData):
 
 class CustomerRegisteredData(CustomerEventData):
     grade: str | None = None
+    visitor_type: str = "customer"
+    key_visitor: bool = False  # R5: staff and peers are registered but are not leads
 
 
 class FollowupRecordedData(CustomerEventData):

@@ -21,7 +21,8 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: 
     """Read model: a hold needs a customer registered in the unit's project."""
     if env.project_id is None:
         raise ValueError("customer-registered without a project_id")
-    await store.remember_customer(conn, uuid.UUID(env.project_id), uuid.UUID(data.customer_id))
+    project, customer = uuid.UUID(env.project_id), uuid.UUID(data.customer_id)
+    await store.remember_customer(conn, project, customer, data.key_visitor)
     await ownership.on_customer_registered(conn, env, data)  # R8: who may hold for them
 
 

@@ -85,6 +85,7 @@ async def unit(conn: asyncpg.Connection, unit_id: uuid.UUID, lock: bool = False)
 _HOLD_CONTEXT = (
     "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
     " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
+    " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS key_visitor,"
     " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
     " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1"
 )
@@ -200,11 +201,16 @@ async def set_unit_status(
     return True
 
 
-_REMEMBER_CUSTOMER = "INSERT INTO customers (project_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+_REMEMBER_CUSTOMER = (
+    "INSERT INTO customers (project_id, customer_id, key_visitor) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+)
 
 
-async def remember_customer(conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    await conn.execute(_REMEMBER_CUSTOMER, project_id, customer_id)
+async def remember_customer(
+    conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID, key_visitor: bool = False
+) -> None:
+    """A customer registered in leads; a key visitor (staff, a peer: R5) is registered but is no lead."""
+    await conn.execute(_REMEMBER_CUSTOMER, project_id, customer_id, key_visitor)
 
 
 class UnitFilter(NamedTuple):

@@ -24,7 +24,7 @@ from services.inventory.domain import (
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
-from shared.domain import NotFound, refusal
+from shared.domain import Conflict, NotFound, refusal
 from shared.logs import log
 from shared.outbox import add_event
 
@@ -114,6 +114,8 @@ async def _hold_context(conn: asyncpg.Connection, cmd: HoldUnit, authorize: Call
     authorize(str(context["project_id"]))
     if not context["known"]:
         raise UnknownCustomer("the customer is not registered in this project")
+    if context["key_visitor"]:
+        raise Conflict("a key visitor (staff or a peer, R5) is not a lead: nothing is held for them", "not_a_lead")
     if not cmd.sees_whole_project and context["owner_id"] != cmd.consultant_id:
         raise NotFound("no such customer")  # R8: a colleague's customer is not yours to see (as in leads)
     if context["status"] != UnitStatus.AVAILABLE.value:

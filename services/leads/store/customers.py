@@ -31,7 +31,8 @@ async def customer_by_phone(
 
 
 _CUSTOMERS_OF_PROJECT = (
-    "SELECT * FROM customers WHERE project_id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+    "SELECT * FROM customers WHERE project_id = $1 AND visitor_type = 'customer'"
+    " AND ($2::text IS NULL OR owner_id = $2)"
     " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
     " ORDER BY registered_at DESC, id DESC LIMIT $5"
 )
@@ -44,7 +45,8 @@ async def customers_of_project(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int | None,
 ) -> list[asyncpg.Record]:
-    """R8: one owner's customers, or all of the project's when `owner` is None; newest first, after a cursor."""
+    """R8: one owner's customers (leads: key visitors are not, R5), or all of the project's when `owner` is None;
+    newest first, after a cursor."""
     at, ident = after or (None, None)
     return await conn.fetch(_CUSTOMERS_OF_PROJECT, project_id, owner, at, ident, limit)
 

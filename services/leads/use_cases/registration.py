@@ -153,7 +153,7 @@ def _new_row(
         "phone_hash": phone_hash,
         "phone_masked": mask_phone(phone) if phone else None,
         "now": now,
-        "protected_until": protected_until(now, days),
+        "protected_until": now if is_key_visitor(cmd.visitor_type) else protected_until(now, days),  # R5: no claim
         "next_contact_at": None,
         **plain,
         **sealed,

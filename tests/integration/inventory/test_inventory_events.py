@@ -65,6 +65,17 @@ async def test_a_customer_registered_event_lets_the_customer_be_held_for(invento
     assert r.status_code == 201 and r.json()["customer_id"] == customer and r.json()["consultant_id"] == "consultant-1"
 
 
+async def test_a_key_visitor_is_no_lead_and_nothing_is_held_for_them_r5(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    visitor = str(uuid.uuid4())
+    data = {"customer_id": visitor, "owner_id": "consultant-1", "visitor_type": "competitor_peer", "key_visitor": True}
+    await apply_event(inventory, consumers.on_customer_registered, topics.CUSTOMER_REGISTERED, data, pid)
+    url, consultant = f"/v1/units/{units[0]['id']}/holds", auth(settings, "consultant", pid)
+    r = await inventory.client.post(url, json={"customer_id": visitor}, headers=consultant)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_a_lead"
+    assert (await unit_state(inventory, units[0]["id"]))["status"] == "available"
+
+
 async def test_deposit_verified_reserves_and_the_sweeper_leaves_the_reservation_alone(inventory, settings) -> None:
     pid, uid, customer, hold_id = await a_held_unit(inventory, settings)
     data = deposit(uid, hold_id, customer)

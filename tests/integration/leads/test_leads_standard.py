@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from services.leads import consumers
 from shared import catalogue as t
-from tests.support.leads import apply, auth, daytime, register
+from tests.support.leads import apply, auth, daytime, outbox_for, register
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -137,3 +137,19 @@ async def test_the_manager_sees_overdue_follow_ups_and_call_backs_oldest_first_r
     assert r.status_code == 200
     assert [(i["kind"], i["customer_id"]) for i in r.json()] == [("followup", late), ("callback", fresh)]
     assert (await leads.client.get(f"/v1/projects/{pid}/followups/overdue", headers=owner)).status_code == 403
+
+
+async def test_a_key_visitor_is_registered_but_is_no_lead_r5(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    r = await register(leads, settings, pid, "c-a", visitor_type="developer_staff")
+    assert r.status_code == 201
+    visitor = r.json()["id"]
+    record = (await leads.client.get(f"/v1/customers/{visitor}", headers=auth(settings, "manager", pid))).json()
+    assert record["key_visitor"] is True and record["protected_until"] == record["registered_at"]  # no protection
+    listed = (
+        await leads.client.get("/v1/customers", params={"project_id": pid}, headers=auth(settings, "manager", pid))
+    ).json()
+    assert visitor not in [c["id"] for c in listed]
+    async with leads.pool.acquire() as conn:
+        [event] = await outbox_for(conn, t.CUSTOMER_REGISTERED, visitor)
+    assert event["data"]["key_visitor"] is True
