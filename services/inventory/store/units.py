@@ -84,7 +84,7 @@ async def unit(conn: asyncpg.Connection, unit_id: uuid.UUID, lock: bool = False)
 
 _HOLD_CONTEXT = (
     "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
-    " EXISTS (SELECT 1 FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS known,"
+    # NULL when the customer is not registered in the unit's project; else whether they are a key visitor (R5)
     " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS key_visitor,"
     " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
     " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1"

@@ -112,7 +112,7 @@ async def _hold_context(conn: asyncpg.Connection, cmd: HoldUnit, authorize: Call
     if context is None:
         raise NotFound("no such unit")
     authorize(str(context["project_id"]))
-    if not context["known"]:
+    if context["key_visitor"] is None:
         raise UnknownCustomer("the customer is not registered in this project")
     if context["key_visitor"]:
         raise Conflict("a key visitor (staff or a peer, R5) is not a lead: nothing is held for them", "not_a_lead")
