@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from services.leads import use_cases
-from services.leads.domain import Grade, followup_due, is_key_visitor, is_overdue
+from services.leads.domain import due_for, is_key_visitor, is_overdue
 from shared.auth import Principal, current_principal
 from shared.clock import now_utc
 from shared.pii import Vault
@@ -40,7 +40,7 @@ def _vault(request: Request) -> Vault:
 
 def _summary(row, vault: Vault, full: bool) -> dict[str, Any]:
     """A customer as the API shows them: masked phone in lists (R18), the full record to owner and manager."""
-    due = followup_due(row["last_touch_at"], Grade(row["grade"]) if row["grade"] else None, row["next_contact_at"])
+    due = due_for(row["last_touch_at"], row["grade"], row["next_contact_at"])
     body = {name: row[name] for name in ("owner_id", "phone_masked", "source", "visitor_type", "grade")}
     body |= {"id": str(row["id"]), "project_id": str(row["project_id"]), "name": vault.decrypt(row["name_enc"])}
     body |= {"phone": body.pop("phone_masked"), "key_visitor": is_key_visitor(row["visitor_type"])}

@@ -29,6 +29,7 @@ __all__ = [
     "check_registration",
     "credited_consultant",
     "decide_registration",
+    "due_for",
     "followup_due",
     "is_key_visitor",
     "is_overdue",
@@ -123,6 +124,11 @@ def followup_due(last_touch: datetime, grade: Grade | None, next_contact: dateti
     whichever comes first (None when neither is known)."""
     candidates = [t for t in (next_contact, last_touch + CADENCE[grade] if grade else None) if t is not None]
     return min(candidates) if candidates else None
+
+
+def due_for(last_touch: datetime, grade: str | None, next_contact: datetime | None) -> datetime | None:
+    """`followup_due` of a stored customer, whose grade is kept as its code (or none)."""
+    return followup_due(last_touch, Grade(grade) if grade else None, next_contact)
 
 
 def is_overdue(due: datetime | None, now: datetime) -> bool:

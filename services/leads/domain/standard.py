@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ __all__ = [
     "check_not_quiet",
     "check_tags",
     "local_day",
+    "local_day_span",
     "merged_profile",
 ]
 
@@ -72,6 +73,12 @@ def check_loss(reason: str) -> None:
 def local_day(moment: datetime, timezone: str) -> date:
     """The project's calendar day a moment falls on."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_day_span(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """[local midnight, next local midnight) of the project's day a moment falls on."""
+    start = datetime.combine(local_day(moment, timezone), time(0), ZoneInfo(timezone))
+    return start, start + timedelta(days=1)
 
 
 def check_contact_cap(contacts_today: int, cap: int) -> None:

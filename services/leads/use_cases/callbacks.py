@@ -4,14 +4,13 @@ consultant is reminded through notifications; done, it is a follow-up with the n
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import check_callback, local_day
+from services.leads.domain import check_callback, local_day_span
 from services.leads.use_cases.customers import RecordFollowup, record_followup
 from shared import catalogue as topics
 from shared.auth import Principal
@@ -74,8 +73,8 @@ async def callbacks_due(
     """Scheduled call-backs due today (the project's local day) or overdue (before now); a consultant's own."""
     rules = await store.project_rules(conn, project_id)
     now = now_utc()
-    start = datetime.combine(local_day(now, rules.timezone), time(0), ZoneInfo(rules.timezone))
-    between = (start, start + timedelta(days=1)) if due == "today" else (datetime.min.replace(tzinfo=now.tzinfo), now)
+    today = local_day_span(now, rules.timezone)
+    between = today if due == "today" else (datetime.min.replace(tzinfo=now.tzinfo), now)
     consultant = None if who.role in WHOLE_PROJECT_ROLES else who.sub
     rows = await store.callbacks_page(conn, project_id, consultant, between, window)
     return [

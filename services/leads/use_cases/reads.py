@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import Grade, followup_due, is_key_visitor, is_overdue, is_protected, may_see
+from services.leads.domain import due_for, is_overdue, is_protected, may_see
 from shared.auth import Principal
 from shared.clock import now_utc
 from shared.domain import NotFound
@@ -79,14 +79,12 @@ async def local_today(conn: asyncpg.Connection, project_id: uuid.UUID) -> date:
 
 async def overdue_followups(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[dict[str, Any]]:
     """R13: what the manager chases, oldest first: customers whose follow-up is due by their grade's cadence or
-    the agreed next contact and not done (lost customers and key visitors are not leads), and call-backs (R7)
-    past their time."""
+    the agreed next contact and not done (lost customers are not chased; key visitors are no leads and not in
+    the project's customers, R5), and call-backs (R7) past their time."""
     now = now_utc()
-    items = [
-        _overdue_customer(row)
-        for row in await store.customers_of_project(conn, project_id, None, None, None)
-        if row["closed_at"] is None and not is_key_visitor(row["visitor_type"]) and _is_late(row, now)
-    ]
+    open_rows = [r for r in await store.customers_of_project(conn, project_id, None, None, None) if not r["closed_at"]]
+    dues = [(row, due_for(row["last_touch_at"], row["grade"], row["next_contact_at"])) for row in open_rows]
+    items = [_overdue_customer(row, due) for row, due in dues if is_overdue(due, now)]
     past = (datetime.min.replace(tzinfo=now.tzinfo), now)
     callbacks = await store.callbacks_page(conn, project_id, None, past, (None, 10_000))
     items += [
@@ -102,19 +100,11 @@ async def overdue_followups(conn: asyncpg.Connection, project_id: uuid.UUID) -> 
     return sorted(items, key=lambda item: (item["due_at"], item["id"]))
 
 
-def _due(row: Any) -> datetime | None:
-    return followup_due(row["last_touch_at"], Grade(row["grade"]) if row["grade"] else None, row["next_contact_at"])
-
-
-def _is_late(row: Any, now: datetime) -> bool:
-    return is_overdue(_due(row), now)
-
-
-def _overdue_customer(row: Any) -> dict[str, Any]:
+def _overdue_customer(row: Any, due: datetime | None) -> dict[str, Any]:
     return {
         "kind": "followup",
         "id": str(row["id"]),
         "customer_id": str(row["id"]),
         "consultant_id": row["owner_id"],
-        "due_at": _due(row),
+        "due_at": due,
     }

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -18,7 +17,7 @@ from services.leads.domain import (
     check_loss,
     check_not_quiet,
     check_tags,
-    local_day,
+    local_day_span,
     merged_profile,
 )
 from shared.clock import now_utc
@@ -44,8 +43,7 @@ async def before_a_contact(
     customer (R17) who is contacted again is a customer again."""
     rules = await store.project_rules(conn, row["project_id"])
     check_not_quiet(next_contact, rules.timezone, rules.quiet_hours, "next_contact_at")
-    start = datetime.combine(local_day(now, rules.timezone), time(0), ZoneInfo(rules.timezone))
-    done = await store.contacts_between(conn, row["id"], start, start + timedelta(days=1))
+    done = await store.contacts_between(conn, row["id"], *local_day_span(now, rules.timezone))
     check_contact_cap(done, rules.max_contacts_per_day)
     if row["closed_at"] is not None:
         await store.close_customer(conn, row["id"], now, None, None)
