@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from services.notifications.domain import Planned
+from shared.db import window_args
 from shared.defaults import DEFAULTS
 
 _U = uuid.UUID
@@ -189,25 +190,19 @@ _NOTIFICATIONS = (
 )
 
 
-def _window_args(window: Window) -> tuple[Any, Any, int]:
-    after, limit = window
-    at, ident = after or (None, None)
-    return at, ident, limit
-
-
 async def reminders_page(
     conn: asyncpg.Connection, seen: Seen, about: tuple[uuid.UUID | None, uuid.UUID | None], window: Window
 ) -> list[asyncpg.Record]:
     """Reminders in due order, of a customer and/or sale (`about`) when named."""
     customer_id, sale_id = about
-    return await conn.fetch(_REMINDERS, seen.projects, customer_id, sale_id, seen.consultant, *_window_args(window))
+    return await conn.fetch(_REMINDERS, seen.projects, customer_id, sale_id, seen.consultant, *window_args(window))
 
 
 async def notifications_page(
     conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
     """Messages, newest first, to one recipient when named."""
-    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *_window_args(window))
+    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window))
 
 
 def reminder_json(row: Any) -> dict[str, Any]:

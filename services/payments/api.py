@@ -20,7 +20,7 @@ from shared.fields import Code, Id, Name, Short, Time
 from shared.money import Money
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.pii import Vault
-from shared.web import by_path_id, parse_uuid
+from shared.web import by_path_id, parse_uuid, project_in_scope
 
 router = APIRouter()
 Id = Id
@@ -183,9 +183,7 @@ async def list_deposits(
     who: Principal = Depends(current_principal),
 ) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
-    who.require_role("finance", "manager")
-    pid = parse_uuid(project_id, "project id")
-    who.require_project(str(pid))
+    pid = project_in_scope(who, project_id, "finance", "manager")
     async with _pool(request).acquire() as conn:
         rows = await use_cases.list_deposits(
             conn, pid, banking == "overdue", after_time_and_id(page), page.fetch_size()

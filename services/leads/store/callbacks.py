@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
+from shared.db import insert_row, window_args
 
 _PAGE = (
     "SELECT * FROM callbacks WHERE project_id = $1 AND status = 'scheduled'"
@@ -45,5 +45,4 @@ async def callbacks_page(
     window: tuple[Any, int],
 ) -> list[asyncpg.Record]:
     """Scheduled call-backs due in [from, to), by due time; one consultant's when named."""
-    after, limit = window
-    return await conn.fetch(_PAGE, project_id, consultant, *between, *(after or (None, None)), limit)
+    return await conn.fetch(_PAGE, project_id, consultant, *between, *window_args(window))

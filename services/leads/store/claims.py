@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
+from shared.db import insert_row, window_args
 
 _PAGE = (
     "SELECT * FROM claims WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
@@ -33,8 +33,7 @@ async def claims_page(
     conn: asyncpg.Connection, project_id: uuid.UUID, status: str | None, window: tuple[tuple[Any, Any] | None, int]
 ) -> list[asyncpg.Record]:
     """A project's claims, oldest first (keyset paging on filing time and id)."""
-    after, limit = window
-    return await conn.fetch(_PAGE, project_id, status, *(after or (None, None)), limit)
+    return await conn.fetch(_PAGE, project_id, status, *window_args(window))
 
 
 async def decide_claim(

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
+from shared.db import insert_row, window_args
 
 _REWARD = (
     "UPDATE referrals SET status = 'rewarded', reward = $2, contracted_at = $3, rewarded_at = $3"
@@ -34,5 +34,4 @@ async def reward_referral(
 async def referrals_page(
     conn: asyncpg.Connection, project_id: uuid.UUID, window: tuple[Any, int]
 ) -> list[asyncpg.Record]:
-    after, limit = window
-    return await conn.fetch(_PAGE, project_id, *(after or (None, None)), limit)
+    return await conn.fetch(_PAGE, project_id, *window_args(window))
