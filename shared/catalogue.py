@@ -4,218 +4,11 @@ and nowhere else; data models keep unknown fields (`extra="allow"`), so producer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-
-class EventData(BaseModel):
-    """Base of every event's `data`: unknown fields are kept, not rejected."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class UnitLockedData(EventData):
-    hold_id: str
-    unit_id: str
-    building: str
-    number: str
-    customer_id: str
-    consultant_id: str
-    expires_at: datetime
-    list_price: Decimal
-
-
-class UnitReleasedData(EventData):
-    hold_id: str
-    unit_id: str
-    reason: str  # expired | cancelled | refunded
-
-
-class DepositVerifiedData(EventData):
-    deposit_id: str
-    hold_id: str
-    unit_id: str
-    customer_id: str
-    amount: Decimal
-    receipt_no: str
-    verified_by: list[str]
-
-
-class DownPayment(EventData):
-    amount: Decimal
-    due_date: date
-
-
-class SubscriptionSignedData(EventData):
-    sale_id: str
-    unit_id: str
-    customer_id: str
-    price: Decimal
-    down_payment: DownPayment
-    consultant_id: str | None = None  # who held the unit for the buyer (leads credits the deal, R10)
-    hold_id: str | None = None
-
-
-class ContractSignedData(EventData):
-    sale_id: str
-    unit_id: str
-    customer_id: str
-    contract_no: str
-    signed_at: datetime
-
-
-class HandoverCompletedData(EventData):
-    sale_id: str
-    unit_id: str
-    customer_id: str
-    handed_over_at: datetime
-    # Beyond the contract's minimum, so leads can build the property hand-off without asking anyone:
-    project: dict[str, Any] | None = None  # {id, code, name}
-    unit: dict[str, Any] | None = None  # {building, number, floor, area_m2}
-    contract_no: str | None = None
-
-
-class ProjectCreatedData(EventData):
-    """A project and its settings (hold_minutes, protection_days, cash_limit, time zone, quiet hours, …)."""
-
-    project_id: str
-    code: str
-    name: str
-    city: str | None = None
-    settings: dict[str, Any] = {}
-
-
-class MortgageAppointmentScheduledData(EventData):
-    """R30: the bank appointment; notifications reminds 7, 3 and 1 days before."""
-
-    appointment_id: str
-    sale_id: str
-    unit_id: str
-    customer_id: str | None = None
-    at: datetime
-    place: str
-    documents: list[str] = []
-
-
-class HandoffData(EventData):
-    handoff_id: str
-    unit_id: str  # the partition key: one unit's events stay in order
-    project: dict[str, Any]
-    unit: dict[str, Any]
-    resident: dict[str, Any]
-    contract_no: str | None = None
-    handed_over_at: datetime
-
-
-class CustomerEventData(EventData):
-    """What every customer event carries: the customer, their owner and when to contact them next (R14)."""
-
-    customer_id: str
-    owner_id: str
-    next_contact_at: datetime | None = None
-
-
-class CustomerRegisteredData(CustomerEventData):
-    grade: str | None = None
-    visitor_type: str = "customer"
-    key_visitor: bool = False  # R5: staff and peers are registered but are not leads
-
-
-class FollowupRecordedData(CustomerEventData):
-    followup_id: str
-
-
-class ReferralRewardedData(EventData):
-    """R34: the referrer and the referred buyer both receive the project's referral reward."""
-
-    referral_id: str
-    referrer_customer_id: str
-    customer_id: str
-    reward: str
-
-
-class CallbackScheduledData(EventData):
-    """R7: a consultant will call a customer back at `due_at` (the purpose stays in leads: it may be personal)."""
-
-    callback_id: str
-    customer_id: str
-    consultant_id: str
-    due_at: datetime
-
-
-class CallbackDoneData(EventData):
-    callback_id: str
-    customer_id: str
-
-
-class DealCreditedData(EventData):
-    customer_id: str
-    sale_id: str
-    unit_id: str
-    consultant_id: str
-
-
-class DepositRefundedData(EventData):
-    deposit_id: str
-    hold_id: str
-    unit_id: str
-    customer_id: str
-    amount: Decimal
-
-
-class PaymentReceivedData(EventData):
-    payment_id: str
-    sale_id: str
-    unit_id: str
-    kind: str
-    amount: Decimal
-    customer_id: str | None = None
-
-
-class PaymentOverdueData(EventData):
-    sale_id: str
-    unit_id: str
-    customer_id: str
-    amount: Decimal
-    due_date: date
-
-
-class OwnershipChangedData(EventData):
-    """Who owns a customer now (R8, R9): other services keep who owns whom from this and customer-registered."""
-
-    customer_id: str
-    project_id: str
-    from_consultant_id: str | None = None
-    to_consultant_id: str
-    reason: str  # claim | assign | lapse
-
-
-class SaleCancelledData(EventData):
-    """退订: a reserved or subscribed sale is cancelled; the unit is available again; payments refunds."""
-
-    sale_id: str
-    unit_id: str
-    customer_id: str
-    reason: str
-    hold_id: str | None = None
-
-
-class HandoffAcknowledgedData(EventData):
-    """The property company received the new resident (issue 12)."""
-
-    handoff_id: str
-    unit_id: str
-    resident_account_id: str | None = None
-
-
-class TestEventData(EventData):
-    """Used by the platform's own delivery tests (outbox → broker → inbox)."""
-
-    seq: int
-    key: str
+# ruff: noqa: F405  (the models travel with their topics: `topics.UnitLockedData`)
+from shared.event_data import *  # noqa: F403
+from shared.event_data import EventData
 
 
 @dataclass(frozen=True)
@@ -261,6 +54,8 @@ OWNERSHIP_CHANGED = _topic("leads", "ownership-changed", OwnershipChangedData, k
 REFERRAL_REWARDED = _topic("leads", "referral-rewarded", ReferralRewardedData, key="customer_id")  # v1.1
 CALLBACK_SCHEDULED = _topic("leads", "callback-scheduled", CallbackScheduledData, key="customer_id")
 CALLBACK_DONE = _topic("leads", "callback-done", CallbackDoneData, key="customer_id")
+OVERDUE_DIGEST = _topic("leads", "overdue-digest", OverdueDigestData, key="project_id")
+OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
@@ -289,7 +84,14 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     HANDOFF_ACKNOWLEDGED,
     REFERRAL_REWARDED,
 )
-EXTRA_TOPICS: tuple[Topic, ...] = (PROJECT_CREATED, MORTGAGE_APPOINTMENT_SCHEDULED, CALLBACK_SCHEDULED, CALLBACK_DONE)
+EXTRA_TOPICS: tuple[Topic, ...] = (
+    PROJECT_CREATED,
+    MORTGAGE_APPOINTMENT_SCHEDULED,
+    CALLBACK_SCHEDULED,
+    CALLBACK_DONE,
+    OVERDUE_DIGEST,
+    OWNER_NEWS,
+)
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
 ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.dlq))

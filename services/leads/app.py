@@ -15,6 +15,16 @@ async def pii_sealer(runtime: Runtime) -> None:
     await periodic("pii_sealer", 300.0, lambda conn: use_cases.seal_legacy_pii(conn, vault))(runtime)
 
 
+async def daily_rhythm(runtime: Runtime) -> None:
+    """R13: the managers' 09:00 digest of overdue follow-ups (checked every minute, sent once a day)."""
+    await periodic("overdue_digest", 60.0, use_cases.send_digests)(runtime)
+
+
+async def aftersales_handover(runtime: Runtime) -> None:
+    """R31: deals pass to after-sales once the bank appointment, the last step, has come."""
+    await periodic("aftersales", 60.0, use_cases.pass_due_deals)(runtime)
+
+
 def build_spec() -> ServiceSpec:
     """Customers, follow-ups, protection, calls, timeline, deal credit and the property hand-off."""
     vault = Vault(get_settings().pii_key)
@@ -24,5 +34,5 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
         publishes=topics.published_by("leads"),
-        jobs=[pii_sealer],
+        jobs=[pii_sealer, daily_rhythm, aftersales_handover],
     )

@@ -22,9 +22,13 @@ HANDLERS = Handlers()
 
 @HANDLERS.on(topics.PROJECT_CREATED)
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
-    """Read model: protection period (R10), time zone, and code and name for the hand-off."""
+    """Read model: protection period (R10), time zone, code and name for the hand-off; news to owners (R33)."""
     rules = ProjectSettings.from_event(data.settings)
-    await store.save_project(conn, (uuid.UUID(data.project_id), data.code, data.name), rules)
+    project_id = uuid.UUID(data.project_id)
+    new = await store.project(conn, project_id) is None
+    await store.save_project(conn, (project_id, data.code, data.name), rules)
+    if new:  # R33: owners of the group's other projects hear of it (not again when its settings change)
+        await use_cases.tell_owners_of_new_project(conn, project_id, data.name)
 
 
 async def _customer_of(
@@ -94,8 +98,10 @@ async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: top
 
 @HANDLERS.on(topics.SUBSCRIPTION_SIGNED)
 async def on_subscription_signed(conn: asyncpg.Connection, env: Envelope, data: topics.SubscriptionSignedData) -> None:
-    """R10: the deal's credit (use case `credit_deal`)."""
+    """R10: the deal's credit (use case `credit_deal`); R31: the down payment the deal waits for."""
     await use_cases.credit_deal(conn, env, data)
+    sale = (uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), uuid.UUID(data.customer_id))
+    await use_cases.note_deal_step(conn, sale, "down_payment_due", data.down_payment.amount)
 
 
 @HANDLERS.on(topics.CONTRACT_SIGNED)
@@ -105,6 +111,7 @@ async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: topi
     detail = _picked(data, "sale_id contract_no signed_at")
     await _on_timeline(conn, env, customer_id, "contract_signed", detail)
     await use_cases.reward_referral(conn, env, data)  # R34
+    await use_cases.pass_due_deals(conn, uuid.UUID(data.sale_id))  # R31: the contract may be the last step
 
 
 @HANDLERS.on(topics.PAYMENT_RECEIVED)
@@ -112,6 +119,9 @@ async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: top
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
     detail = _picked(data, "sale_id payment_id kind amount")
     await _on_timeline(conn, env, customer, "payment_received", detail)
+    if data.kind == "down_payment" and customer is not None:  # R31
+        sale = (uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer)
+        await use_cases.note_deal_step(conn, sale, "down_payment_paid", data.amount)
 
 
 @HANDLERS.on(topics.PAYMENT_OVERDUE)
@@ -127,6 +137,9 @@ async def on_mortgage_appointment(
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
     detail = _picked(data, "sale_id at place") | {"documents": list(data.documents)}
     await _on_timeline(conn, env, customer, "mortgage_appointment", detail)
+    if customer is not None:  # R31: the mortgage papers are handed in at the bank appointment (R30)
+        sale = (uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer)
+        await use_cases.note_deal_step(conn, sale, "mortgage_papers_at", data.at)
 
 
 def handoff_builder(

@@ -13,7 +13,9 @@ from services.notifications.domain import (
     congratulations,
     down_payment_reminders,
     mortgage_reminders,
+    overdue_digest,
     overdue_notice,
+    project_news,
     referral_rewards,
 )
 from services.notifications.webhooks import use_cases as webhook_cases
@@ -110,3 +112,19 @@ async def on_referral_rewarded(conn: asyncpg.Connection, env: Envelope, data: to
     """R34: a message to each side of the referral (sent out of quiet hours)."""
     plans = referral_rewards(data.referrer_customer_id, data.customer_id, data.reward, now_utc())
     await _schedule(conn, env, data, plans, unit=False)
+
+
+@HANDLERS.on(topics.OVERDUE_DIGEST)
+async def on_overdue_digest(conn: asyncpg.Connection, env: Envelope, data: topics.OverdueDigestData) -> None:
+    """R13: the morning digest, in the app of the project's managers."""
+    plan = overdue_digest(data.project_id, data.day, data.overdue, data.consultants, now_utc())
+    await use_cases.schedule(
+        conn, [plan], project_id=data.project_id, customer_id=None, sale_id=None, source_event=str(env.id)
+    )
+
+
+@HANDLERS.on(topics.OWNER_NEWS)
+async def on_owner_news(conn: asyncpg.Connection, env: Envelope, data: topics.OwnerNewsData) -> None:
+    """R33: news of the group's new project to an owner who consented, when leads says (the contact cap, R15)."""
+    plan = project_news(data.customer_id, data.new_project_id, data.new_project_name, data.send_at)
+    await _schedule(conn, env, data, [plan], unit=False)

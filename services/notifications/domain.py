@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 REMIND_AT = time(10, 0)  # a date-only reminder goes out at 10:00 local time
+DIGEST_LINES = 40  # consultants named in one digest (a manager runs about thirty)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,24 @@ def referral_rewards(referrer: str, customer: str, reward: str, now: datetime) -
             f"【老带新】欢迎入住！您的奖励：{reward}。",
         ),
     ]
+
+
+def overdue_digest(project_id: str, day: date, overdue: int, lines: list[dict[str, Any]], now: datetime) -> Planned:
+    """R13: each morning the project's managers get one digest of the overdue follow-ups per consultant."""
+    parts = [
+        f"{line.get('consultant_name') or line['consultant_id']} 跟进 {line['followups']}、回电 {line['callbacks']}"
+        for line in lines[:DIGEST_LINES]
+    ]
+    more = f"；另有 {len(lines) - DIGEST_LINES} 位顾问" if len(lines) > DIGEST_LINES else ""
+    summary = "；".join(parts) + more if parts else "今天没有逾期的跟进。"
+    body = f"【逾期跟进日报 {day.isoformat()}】共 {overdue} 条逾期。{summary}"
+    return Planned("overdue_digest", day.isoformat(), now, f"role:manager:{project_id}", "in_app", body)
+
+
+def project_news(customer: str, new_project_id: str, name: str, send_at: datetime) -> Planned:
+    """R33: an owner who consented hears of the group's new project (sent out of quiet hours, R15)."""
+    body = f"【新盘资讯】感谢您一直以来的信任！集团新项目「{name}」即将开放，欢迎老业主到访垂询。"
+    return Planned("project_news", new_project_id, send_at, f"customer:{customer}", "sms", body)
 
 
 MAX_ATTEMPTS = 5

@@ -20,6 +20,7 @@ import jwt
 import orjson
 import pytest
 
+from services.leads.use_cases.aftercare import VISIT_NAMESPACE
 from shared.auth_tokens import make_token
 from shared.catalogue import PROPERTY_HANDOFF
 from shared.demo import Journey, Urls
@@ -50,6 +51,7 @@ def _later(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+AFTERSALES = ("service", "manager")  # R31, R33: the return visits after handover
 MANAGERS_LISTS = ("followups/overdue", "referrals", "reports/weekly")  # leads' project reviews (R13, R34, R2)
 
 
@@ -110,6 +112,8 @@ ROWS = (
     _owners("POST", "/v1/callbacks/{callback_id}/done", {"outcome": "m", "next_contact_at": daytime(2)}, only=True),
     Row("leads", "GET", "/v1/callbacks", ("consultant", "manager"), query=lambda j: {"project_id": j.project_id}),
     *(Row("leads", "GET", f"/v1/projects/{{project_id}}/{what}", ("manager",)) for what in MANAGERS_LISTS),
+    Row("leads", "GET", "/v1/aftersales/visits", AFTERSALES, query=lambda j: {"project_id": j.project_id}),
+    Row("leads", "POST", "/v1/aftersales/visits/{visit_id}", AFTERSALES, lambda j: {"outcome": "m"}, other_project=404),
     Row(
         "leads",
         "POST",
@@ -270,6 +274,7 @@ def _path(row: Row, j: Journey) -> str:
         endpoint_id=j.webhook["endpoint_id"],
         event_id=j.handoff["id"],
         handoff_id=j.handoff["data"]["handoff_id"],
+        visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
     )
 
 

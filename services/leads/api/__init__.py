@@ -3,9 +3,10 @@ remembers the caller's name from the token (for "who served you before?")."""
 
 from fastapi import APIRouter, Depends
 
-from services.leads.api import callbacks, calls, claims, customers, reviews, standard
+from services.leads.api import aftersales, callbacks, calls, claims, customers, reviews, standard
 from services.leads.api.common import remember_name
 
 router = APIRouter(dependencies=[Depends(remember_name)])
-for _part in (customers.router, calls.router, standard.router, claims.router, callbacks.router, reviews.router):
+_PARTS = (customers, calls, standard, claims, callbacks, reviews, aftersales)
+for _part in (part.router for part in _PARTS):
     router.include_router(_part)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 import phonenumbers
@@ -122,7 +122,9 @@ def is_protected(until: datetime, now: datetime) -> bool:
 def followup_due(last_touch: datetime, grade: Grade | None, next_contact: datetime | None = None) -> datetime | None:
     """R13, R14: the next follow-up is due at the agreed next contact or when the grade's cadence runs out,
     whichever comes first (None when neither is known)."""
-    candidates = [t for t in (next_contact, last_touch + CADENCE[grade] if grade else None) if t is not None]
+    # in UTC: a cadence is elapsed time, and an aware local time plus days is wall-clock arithmetic across DST
+    by_cadence = last_touch.astimezone(UTC) + CADENCE[grade] if grade else None
+    candidates = [t for t in (next_contact, by_cadence) if t is not None]
     return min(candidates) if candidates else None
 
 

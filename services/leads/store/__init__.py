@@ -1,6 +1,21 @@
 """All of leads' SQL: `customers` (the customer and their follow-ups) and `records` (projects, staff, timeline,
 holds and sales seen, calls). Every function uses the caller's connection (and its transaction)."""
 
+from services.leads.store.aftersales import (
+    consenting_owners,
+    customers_in_aftersales,
+    deals_in_sales,
+    note_progress,
+    open_visit,
+    pass_to_aftersales,
+    projects,
+    record_visit,
+    save_digest,
+    save_news,
+    staff_names,
+    visit,
+    visits_page,
+)
 from services.leads.store.callbacks import callback, callbacks_page, mark_callback_done, plan_callback
 from services.leads.store.claims import claim, claims_page, decide_claim, file_claim, side_records
 from services.leads.store.customers import (
@@ -58,6 +73,19 @@ __all__ = [
     "note_referral",
     "referrals_page",
     "reward_referral",
+    "note_progress",
+    "deals_in_sales",
+    "pass_to_aftersales",
+    "customers_in_aftersales",
+    "open_visit",
+    "visit",
+    "record_visit",
+    "visits_page",
+    "projects",
+    "save_digest",
+    "staff_names",
+    "consenting_owners",
+    "save_news",
     "callback",
     "callbacks_page",
     "mark_callback_done",

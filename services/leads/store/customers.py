@@ -214,7 +214,11 @@ async def close_customer(
 
 
 async def contacts_between(conn: asyncpg.Connection, customer_id: uuid.UUID, start: datetime, end: datetime) -> int:
-    """R15: how many follow-ups the customer had in [start, end) (a local day)."""
-    return await conn.fetchval(
-        "SELECT count(*) FROM followups WHERE customer_id = $1 AND at >= $2 AND at < $3", customer_id, start, end
-    )
+    """R15: how many contacts the customer had in [start, end) (a local day): follow-ups and news sent (R33)."""
+    return await conn.fetchval(_CONTACTS, customer_id, start, end)
+
+
+_CONTACTS = (
+    "SELECT (SELECT count(*) FROM followups WHERE customer_id = $1 AND at >= $2 AND at < $3)"
+    " + (SELECT count(*) FROM owner_news WHERE customer_id = $1 AND send_at >= $2 AND send_at < $3)"
+)

@@ -11,6 +11,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
+from services.leads.use_cases.aftercare import open_return_visit
 from shared import catalogue as topics
 from shared.catalogue import HandoverCompletedData, SubscriptionSignedData
 from shared.envelope import Envelope
@@ -81,6 +82,7 @@ async def prepare_handoff(conn: asyncpg.Connection, vault: Vault, env: Envelope,
     detail = {"sale_id": data.sale_id, "unit_id": data.unit_id, "handed_over_at": data.handed_over_at}
     detail |= {"handoff_id": handoff_id, "phone_shared": "phone" in resident}
     await store.add_timeline(conn, customer_id, env.occurred_at, "handed_over", detail, env.id)
+    await open_return_visit(conn, row, data)  # R31, R33
     await add_event(
         conn,
         topics.PROPERTY_HANDOFF,

@@ -77,12 +77,16 @@ async def local_today(conn: asyncpg.Connection, project_id: uuid.UUID) -> date:
     return now_utc().astimezone(ZoneInfo(await store.project_timezone(conn, project_id))).date()
 
 
-async def overdue_followups(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[dict[str, Any]]:
+async def overdue_followups(
+    conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """R13: what the manager chases, oldest first: customers whose follow-up is due by their grade's cadence or
-    the agreed next contact and not done (lost customers are not chased; key visitors are no leads and not in
-    the project's customers, R5), and call-backs (R7) past their time."""
-    now = now_utc()
-    open_rows = [r for r in await store.customers_of_project(conn, project_id, None, None, None) if not r["closed_at"]]
+    the agreed next contact and not done (lost customers are not chased, nor buyers whose deal passed to
+    after-sales, R31; key visitors are no leads, R5), and call-backs (R7) past their time."""
+    now = now or now_utc()
+    done_with = await store.customers_in_aftersales(conn, project_id)
+    rows = await store.customers_of_project(conn, project_id, None, None, None)
+    open_rows = [r for r in rows if not r["closed_at"] and r["id"] not in done_with]
     dues = [(row, due_for(row["last_touch_at"], row["grade"], row["next_contact_at"])) for row in open_rows]
     items = [_overdue_customer(row, due) for row, due in dues if is_overdue(due, now)]
     past = (datetime.min.replace(tzinfo=now.tzinfo), now)

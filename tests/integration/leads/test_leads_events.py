@@ -156,6 +156,7 @@ async def test_the_timeline_gathers_every_services_events_in_order(leads, settin
         "contract_signed",
         "mortgage_appointment",
         "handed_over",
+        "passed_to_aftersales",  # R31: the handover ends the consultant's duty
         "deposit_refunded",
     ]
     entries = {e["kind"]: e["detail"] for e in r.json()["timeline"]}

@@ -19,6 +19,8 @@ from shared.catalogue import (
     CALLBACK_DONE,
     CALLBACK_SCHEDULED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
+    OVERDUE_DIGEST,
+    OWNER_NEWS,
     PAYMENT_OVERDUE,
     REFERRAL_REWARDED,
     SUBSCRIPTION_SIGNED,
@@ -179,3 +181,38 @@ async def test_both_sides_of_a_referral_hear_of_their_reward_r34(notifications, 
             "SELECT recipient FROM reminders WHERE kind = 'referral_reward' AND project_id = $1", uuid.UUID(pid)
         )
     assert sorted(r["recipient"] for r in rows) == sorted([f"customer:{referrer}", f"customer:{buyer}"])
+
+
+async def test_the_morning_digest_reaches_the_managers_in_the_app_once_r13(notifications, settings) -> None:
+    pid = str(uuid.uuid4())
+    lines = [{"consultant_id": "c-a", "consultant_name": "A", "followups": 2, "callbacks": 0, "oldest_due_at": None}]
+    data = {"project_id": pid, "day": "2031-03-03", "overdue": 2, "consultants": lines}
+    env = await apply(notifications, consumers.on_overdue_digest, OVERDUE_DIGEST, data, pid)
+    async with notifications.pool.acquire() as conn, conn.transaction():  # the same event again: one reminder
+        await consumers.on_overdue_digest(conn, env, OVERDUE_DIGEST.data_model.model_validate(env.data))
+    async with notifications.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT recipient, channel FROM reminders WHERE kind = 'overdue_digest' AND project_id = $1", uuid.UUID(pid)
+        )
+    assert [tuple(r) for r in rows] == [(f"role:manager:{pid}", "in_app")]
+
+
+async def test_an_owners_news_waits_for_the_time_leads_chose_out_of_quiet_hours_r33_r15(
+    notifications, settings
+) -> None:
+    pid, owner = str(uuid.uuid4()), str(uuid.uuid4())
+    night = datetime(2031, 5, 5, 22, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    data = {
+        "customer_id": owner,
+        "new_project_id": str(uuid.uuid4()),
+        "new_project_name": "North",
+        "send_at": night.isoformat(),
+    }
+    await apply(notifications, consumers.on_owner_news, OWNER_NEWS, data, pid)
+    async with notifications.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT recipient, channel, send_at FROM reminders WHERE kind = 'project_news' AND customer_id = $1",
+            uuid.UUID(owner),
+        )
+    assert (row["recipient"], row["channel"]) == (f"customer:{owner}", "sms")
+    assert row["send_at"] == datetime(2031, 5, 6, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # after the quiet night

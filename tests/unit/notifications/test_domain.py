@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.notifications import domain
 from services.notifications.domain import down_payment_reminders, mortgage_reminders
 from shared.quiet_hours import in_quiet_hours, out_of_quiet_hours, parse_quiet_hours
 
@@ -55,3 +56,21 @@ def test_mortgage_reminders_7_3_1_days_before_with_documents_place_time_r30() ->
     plans = mortgage_reminders("c1", at, "ICBC 西湖支行", ["身份证", "收入证明"], "Asia/Shanghai")
     assert [at - p.due_at for p in plans] == [timedelta(days=7), timedelta(days=3), timedelta(days=1)]
     assert all("ICBC 西湖支行" in p.body and "身份证、收入证明" in p.body and "14:30" in p.body for p in plans)
+
+
+def test_the_morning_digest_names_each_consultant_for_the_managers_r13() -> None:
+    now = datetime(2031, 3, 3, 1, 5, tzinfo=UTC)
+    lines = [{"consultant_id": "c-a", "consultant_name": "王五", "followups": 2, "callbacks": 1}]
+    plan = domain.overdue_digest("p-1", date(2031, 3, 3), 3, lines, now)
+    assert (plan.recipient, plan.channel, plan.offset, plan.due_at) == ("role:manager:p-1", "in_app", "2031-03-03", now)
+    assert "王五 跟进 2、回电 1" in plan.body and "共 3 条" in plan.body
+    many = [{"consultant_id": f"c-{i}", "followups": 1, "callbacks": 0} for i in range(domain.DIGEST_LINES + 2)]
+    assert "另有 2 位顾问" in domain.overdue_digest("p-1", date(2031, 3, 3), 42, many, now).body
+    assert "没有逾期" in domain.overdue_digest("p-1", date(2031, 3, 3), 0, [], now).body
+
+
+def test_news_of_a_new_project_goes_to_the_owner_at_the_time_leads_chose_r33() -> None:
+    at = datetime(2031, 5, 6, 2, 0, tzinfo=UTC)
+    plan = domain.project_news("cust-1", "proj-2", "North Bay", at)
+    assert (plan.recipient, plan.channel, plan.offset, plan.due_at) == ("customer:cust-1", "sms", "proj-2", at)
+    assert "North Bay" in plan.body

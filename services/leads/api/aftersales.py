@@ -1,0 +1,67 @@
+"""HTTP API of leads for after-sales (R31, R33): the return visits due after handover, recorded once by the
+`service` staff or the manager."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.leads import use_cases
+from services.leads.api.common import _pool, _vault
+from shared.auth import Who
+from shared.fields import Id, Long
+from shared.paging import Page, after_time_and_id, page_params, paged
+from shared.web import parse_uuid, project_in_scope
+
+router = APIRouter()
+AFTERSALES_ROLES = ("service", "manager")
+
+
+class VisitRecord(BaseModel):
+    outcome: Long
+    notes: Long | None = None
+
+
+class ReturnVisit(BaseModel):
+    id: str
+    project_id: str
+    customer_id: str
+    sale_id: str
+    unit_id: str
+    handed_over_at: str
+    due_at: str
+    status: str
+    done_by: str | None
+    done_at: str | None
+    name: str | None = None
+    phone: str | None = None
+    outcome: str | None = None
+    notes: str | None = None
+
+
+@router.get("/v1/aftersales/visits", response_model=list[ReturnVisit])
+async def visits(
+    project_id: Id,
+    request: Request,
+    who: Who,
+    due: Literal["today", "overdue", "all"] = "all",
+    page: Page = Depends(page_params),
+) -> Response:
+    """R33: return visits by due time — due today (the project's local day), overdue, or all (done ones too)."""
+    pid = project_in_scope(who, project_id, *AFTERSALES_ROLES)
+    async with _pool(request).acquire() as conn:
+        window = (after_time_and_id(page), page.fetch_size())
+        rows = await use_cases.return_visits(conn, _vault(request), pid, due, window)
+    return paged(request, page, rows, key_of=lambda v: (v["due_at"], v["id"]))
+
+
+@router.post("/v1/aftersales/visits/{visit_id}", response_model=ReturnVisit)
+async def record(visit_id: str, body: VisitRecord, request: Request, who: Who) -> dict:
+    """R33: what the owner said at the return visit; a second record → 409 `visit_recorded`."""
+    who.require_role(*AFTERSALES_ROLES)
+    vid = parse_uuid(visit_id, "visit id")
+    async with _pool(request).acquire() as conn:
+        return await use_cases.record_visit(conn, _vault(request), vid, (body.outcome, body.notes), who)
