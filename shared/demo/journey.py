@@ -1,50 +1,53 @@
-"""The journey the demo walks: project and units, a walk-in, a hold, the deposit counted twice, the sale from
-subscription to mortgage appointment, the handover, and the property company's signed acknowledgement."""
+"""The journey the demo walks: project and units, a referred walk-in, a hold, the deposit counted twice, the sale
+from subscription to mortgage appointment, then the handover. The standard's steps on the way (referral, claim,
+call-back, weekly review) are in `standard.py`; the property company's side (webhook, hand-off, signed
+acknowledgement) in `handoff.py`."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-import orjson
-import uvicorn
-from aiokafka import AIOKafkaConsumer
-
-from shared.catalogue import PROPERTY_HANDOFF
 from shared.clock import now_utc
-from shared.demo.driver import Driver, Headers, Journey, StepFailed, daytime
-from shared.embedded import free_port
-from shared.pm_receiver import PropertyReceiver
+from shared.demo.driver import OK, Headers, Journey, StepFailed
+from shared.demo.handoff import HandoffSteps
+from shared.demo.standard import StandardSteps
 
-OK = (200, 201)
 DEPOSIT = {"amount": "20000.00", "method": "bank_transfer", "source_of_funds": "own savings", "reference": "TRX-001"}
 DOCUMENTS = ["ID card", "income proof", "contract"]
+# what Zhang San is looking for: the weekly review counts the needs new customers ask for most (R11, R17)
+NEEDS = {"purpose": "first_home", "layouts": ["3BR"], "districts": ["Binjiang"]}
 
 
-class Demo(Driver):
+class Demo(StandardSteps, HandoffSteps):
+    """One customer's journey, from the project's units to the keys, with the standard's steps on the way."""
+
     async def run(self) -> Journey:
+        """Walk every step in order; each one raises StepFailed if the services answer otherwise."""
         try:
             await self._setup_project()
             async with self._property_company() as receiver:
+                await self._referrer()
                 await self._walk_in()
+                await self._referral_noted()
                 await self._claim_decided()
                 await self._callback()
                 await self._hold()
                 await self._deposit()
                 await self._sale()
                 await self._contract_and_mortgage()
+                await self._referral_rewarded()
                 await self._handoff()
                 await self._acknowledged(receiver)
+            await self._weekly_review()  # last: the week's figures then hold the whole sale
             return self.j
         finally:
             await self.http.aclose()
 
     async def _setup_project(self) -> None:
+        """An admin creates the project and imports its 160 units."""
         admin, code = self.as_("admin"), f"DEMO-{uuid.uuid4().hex[:6].upper()}"
         body = {
             "code": code,
@@ -73,31 +76,8 @@ class Demo(Driver):
         )
         self.step(f"project {code} created; {made['created']} units imported (2 buildings × 20 floors × 4)")
 
-    @asynccontextmanager
-    async def _property_company(self) -> AsyncIterator[PropertyReceiver]:
-        """A property company registers a webhook (issue 12) served by the reference receiver, started here."""
-        port = free_port()
-        body = {
-            "project_id": self.j.project_id,
-            "url": f"http://127.0.0.1:{port}/estate",
-            "events": [PROPERTY_HANDOFF.name],
-            "description": "Greenwood Property Services",
-        }
-        hook = await self.call(
-            "POST", self.url("notifications", "/v1/webhooks"), self.as_("manager"), (201,), json=body
-        )
-        receiver = PropertyReceiver(hook["secret"], self.urls.notifications, say=lambda _: None)
-        self.j.webhook = {"endpoint_id": hook["id"], "secret": hook["secret"]}
-        server = uvicorn.Server(uvicorn.Config(receiver.app(), host="127.0.0.1", port=port, log_config=None))
-        task = asyncio.ensure_future(server.serve())
-        self.step(f"property company's webhook {hook['id']} registered for {PROPERTY_HANDOFF.name} (secret shown once)")
-        try:
-            yield receiver
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(task, 10)
-
     async def _walk_in(self) -> None:
+        """R3, R10, R34: Zhang San walks in on Li Si's word; consultant-1 registers them, referred by Li Si."""
         consultant = self.as_("consultant")
         phone = f"139{int(time.time() * 1000) % 10**8:08d}"
         body = {
@@ -107,45 +87,18 @@ class Demo(Driver):
             "source": "walk_in",
             "consent_share": True,
             "grade": "A",
+            "profile": {"needs": NEEDS},
+            "referred_by": self.j.referrer_id,
         }
         customer = await self.call("POST", self.url("leads", "/v1/customers"), consultant, (201,), json=body)
         self.j.customer_id = customer["id"]
         self.step(
-            f"walk-in registered by consultant-1: customer {customer['id']}, protected until "
+            f"walk-in referred by Li Si, registered by consultant-1: customer {customer['id']}, protected until "
             f"{customer['protected_until']}"
         )
 
-    async def _claim_decided(self) -> None:
-        """R9: a colleague says the customer is theirs; the manager looks at both sides and decides."""
-        claim = {"reason": "met Zhang San at the launch event last week"}
-        filed = await self.call(
-            "POST",
-            self.url("leads", f"/v1/customers/{self.j.customer_id}/claims"),
-            self.as_("colleague"),
-            (201,),
-            json=claim,
-        )
-        self.j.claim_id = filed["id"]
-        self.step(f"consultant-2 claims the customer (R9): claim {filed['id']}")
-        decision = {"winner_id": "consultant-1", "reason": "registered and followed up first (R4, R10)"}
-        decided = await self.call(
-            "POST", self.url("leads", f"/v1/claims/{filed['id']}/decision"), self.as_("manager"), OK, json=decision
-        )
-        self.step(f"manager-1 decides for {decided['winner_id']}: the customer stays with the first consultant")
-
-    async def _callback(self) -> None:
-        """R7: the customer is busy; the consultant plans a call-back at the time they named, then makes it."""
-        consultant, plan = self.as_("consultant"), {"due_at": daytime(1), "purpose": "send the B1 floor plans"}
-        planned = await self.call(
-            "POST", self.url("leads", f"/v1/customers/{self.j.customer_id}/callbacks"), consultant, (201,), json=plan
-        )
-        self.j.callback_id = planned["id"]
-        self.step(f"call-back planned for {planned['due_at']} (R7); notifications will remind consultant-1")
-        outcome = {"outcome": "sent the floor plans; they will visit on Saturday", "next_contact_at": daytime(3)}
-        await self.call("POST", self.url("leads", f"/v1/callbacks/{planned['id']}/done"), consultant, OK, json=outcome)
-        self.step("call-back done: recorded as a follow-up with the next contact (R14)")
-
     async def _hold(self) -> None:
+        """R19: consultant-1 holds B1-1801 for the customer (once inventory knows them) and quotes its cost."""
         consultant = self.as_("consultant")
         listing = await self.call(
             "GET",
@@ -175,6 +128,7 @@ class Demo(Driver):
         self.step(f"quote: total cost {quote.get('total_cost', quote)}")
 
     async def _deposit(self) -> None:
+        """R22, R23, R26: finance takes the deposit, two people count it, and the receipt says it in words."""
         finance = self.as_("finance")
         ids = {"unit_id": self.j.unit_id, "hold_id": self.j.hold_id, "customer_id": self.j.customer_id}
         deposit = await self.eventually(
@@ -196,6 +150,7 @@ class Demo(Driver):
         self.step(f"receipt {receipt['receipt_no']}: {receipt['amount']} = {receipt['amount_in_words']} (R26)")
 
     async def _sale(self) -> None:
+        """R27, R28: the verified deposit opens the sale; the subscription is signed and the down payment paid."""
         manager = self.as_("manager")
         self.j.sale_id = await self._wait_for_sale(manager)
         self.step(f"unit reserved; sale {self.j.sale_id} opened")
@@ -217,6 +172,7 @@ class Demo(Driver):
         self.step("down payment 600000.00 received")
 
     async def _contract_and_mortgage(self) -> None:
+        """R29, R30: the buyer signs the contract in person; the mortgage appointment is booked."""
         manager, sale = self.as_("manager"), self.j.sale_id
         signing = {"contract_no": f"HT-{sale[:8]}", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True}
         await self.call("POST", self.url("inventory", f"/v1/sales/{sale}/contract"), manager, OK, json=signing)
@@ -232,6 +188,7 @@ class Demo(Driver):
         self.step("mortgage appointment booked; reminders 7, 3 and 1 days before (R30)")
 
     async def _wait_for_sale(self, who: Headers) -> str:
+        """The sale inventory opens when it hears the deposit was verified."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             unit = await self.call("GET", self.url("inventory", f"/v1/units/{self.j.unit_id}"), who, (200,))
@@ -239,61 +196,3 @@ class Demo(Driver):
                 return str(unit["sale_id"])
             await asyncio.sleep(0.2)
         raise StepFailed("inventory never opened the sale after the deposit was verified")
-
-    async def _handoff(self) -> None:
-        consumer = AIOKafkaConsumer(
-            PROPERTY_HANDOFF.name,
-            bootstrap_servers=self.kafka,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            group_id=None,
-        )
-        await consumer.start()
-        try:
-            await self.call(
-                "POST",
-                self.url("inventory", f"/v1/sales/{self.j.sale_id}/handover"),
-                self.as_("service"),
-                OK,
-                json={"handed_over_at": now_utc().isoformat()},
-            )
-            self.step("keys handed over; congratulations sent (R32)")
-            self.j.handoff = await self._read_handoff(consumer)
-        finally:
-            await consumer.stop()
-        self.step(f"property company received {PROPERTY_HANDOFF.name}: {orjson.dumps(self.j.handoff['data']).decode()}")
-
-    async def _read_handoff(self, consumer: AIOKafkaConsumer) -> dict[str, Any]:
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    event = orjson.loads(record.value)
-                    if event.get("data", {}).get("unit_id") == self.j.unit_id:
-                        return dict(event)
-        raise StepFailed("no hand-off event reached the property company")
-
-    async def _acknowledged(self, receiver: PropertyReceiver) -> None:
-        """The signed delivery reaches the receiver, which acknowledges; leads' timeline shows it."""
-        deadline = time.monotonic() + self.timeout
-        while not receiver.acknowledged and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        if not receiver.acknowledged:
-            raise StepFailed("the property company's receiver never acknowledged the hand-off")
-        self.j.webhook |= {"received": receiver.received, "acknowledged": receiver.acknowledged}
-        self.step(
-            f"signed webhook delivered and verified; the property company acknowledged {receiver.acknowledged[0]}"
-        )
-        await self.eventually(
-            "GET",
-            self.url("leads", f"/v1/customers/{self.j.customer_id}/timeline"),
-            self.as_("manager"),
-            (200,),
-            "the acknowledgement on the timeline",
-            check=_has_acknowledgement,
-        )
-        self.step("the customer's timeline shows the hand-off acknowledged by the property company")
-
-
-def _has_acknowledgement(timeline: Any) -> bool:
-    return any(e["kind"] == "handoff_acknowledged" for e in (timeline or {}).get("timeline", []))

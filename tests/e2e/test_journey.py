@@ -5,12 +5,14 @@ Real PostgreSQL, real broker; the hand-off is read from estate.property.handoff.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
 import httpx
 
 from shared.auth_tokens import make_token
+from shared.defaults import DEFAULTS
 from shared.demo import Journey, Urls
 from tests.infra import async_wait_for
 
@@ -39,6 +41,37 @@ async def test_the_journey_ends_with_the_property_handoff(journey: Journey) -> N
     assert data["contract_no"].startswith("HT-")
     assert data["project"]["id"] == journey.project_id
     assert journey.receipt["amount"] == "20000.00" and journey.receipt["amount_in_words"] == "贰万元整"
+
+
+async def test_the_referral_is_rewarded_once_the_referred_buyer_signs(journey: Journey, urls: Urls) -> None:
+    """R34 over four processes: the buyer was registered as referred by an earlier customer; inventory's
+    contract-signed reached leads, which rewarded both sides (the demo waited for `rewarded`)."""
+    referral = journey.referral
+    assert (referral["customer_id"], referral["referrer_customer_id"]) == (journey.customer_id, journey.referrer_id)
+    assert referral["status"] == "rewarded" and referral["rewarded_at"]
+    assert referral["reward"] == DEFAULTS.referral_reward  # the demo's project keeps the default
+    async with httpx.AsyncClient() as http:
+        for customer in (journey.customer_id, journey.referrer_id):
+            r = await http.get(
+                f"{urls.leads}/v1/customers/{customer}/timeline", headers=_auth(journey.project_id, "manager")
+            )
+            assert "referral_rewarded" in {e["kind"] for e in r.json()["timeline"]}  # same transaction as the reward
+
+
+async def test_the_weekly_review_counts_the_sale_for_its_consultant(journey: Journey) -> None:
+    """R2, R17: this week's review has consultant-1's whole sale, consultant-2's registered referrer and the buyer's
+    needs; the CSV export has one row per consultant."""
+    review = journey.weekly
+    assert re.fullmatch(r"\d{4}-W\d{2}", review["week"]) and review["project_id"] == journey.project_id
+    rows = {row["consultant_id"]: row for row in review["by_consultant"]}
+    sale = rows["consultant-1"]
+    assert sale["new_customers"] == 1 and sale["followups"] >= 1
+    assert all(sale[name] == 1 for name in ("holds", "deposits", "subscriptions", "contracts"))
+    assert rows["consultant-2"]["new_customers"] == 1
+    assert {"need": "layout:3BR", "customers": 1} in review["project"]["most_asked_needs"]
+    header, *lines = journey.weekly_csv.splitlines()
+    assert header.startswith("consultant_id,new_customers,")
+    assert sorted(line.split(",")[0] for line in lines) == sorted(rows)
 
 
 async def test_the_unit_ends_handed_over_and_the_timeline_tells_the_story(journey: Journey, urls: Urls) -> None:
