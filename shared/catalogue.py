@@ -56,6 +56,7 @@ CALLBACK_SCHEDULED = _topic("leads", "callback-scheduled", CallbackScheduledData
 CALLBACK_DONE = _topic("leads", "callback-done", CallbackDoneData, key="customer_id")
 OVERDUE_DIGEST = _topic("leads", "overdue-digest", OverdueDigestData, key="project_id")
 OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
+VISITOR_TYPE_CHANGED = _topic("leads", "visitor-type-changed", VisitorTypeChangedData, key="customer_id")  # R5
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
@@ -91,6 +92,7 @@ EXTRA_TOPICS: tuple[Topic, ...] = (
     CALLBACK_DONE,
     OVERDUE_DIGEST,
     OWNER_NEWS,
+    VISITOR_TYPE_CHANGED,
 )
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)

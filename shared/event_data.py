@@ -233,3 +233,13 @@ class TestEventData(EventData):
 
     seq: int
     key: str
+
+
+class VisitorTypeChangedData(EventData):
+    """R5: a customer's visitor type corrected after registration; a key visitor is no lead (nothing is held)."""
+
+    customer_id: str
+    project_id: str
+    visitor_type: str  # customer | developer_staff | competitor_peer
+    key_visitor: bool
+    changed_by: str

@@ -26,6 +26,13 @@ async def on_customer_registered(conn: asyncpg.Connection, env: Envelope, data: 
     await ownership.on_customer_registered(conn, env, data)  # R8: who may hold for them
 
 
+@HANDLERS.on(topics.VISITOR_TYPE_CHANGED)
+async def on_visitor_type_changed(conn: asyncpg.Connection, env: Envelope, data: topics.VisitorTypeChangedData) -> None:
+    """R5: a customer re-typed in leads as a key visitor gets no holds (409 `not_a_lead`); re-typed back, may."""
+    project, customer = uuid.UUID(data.project_id), uuid.UUID(data.customer_id)
+    await store.set_key_visitor(conn, project, customer, data.key_visitor, env.occurred_at)
+
+
 @HANDLERS.on(topics.DEPOSIT_VERIFIED)
 async def on_deposit_verified(conn: asyncpg.Connection, env: Envelope, data: topics.DepositVerifiedData) -> None:
     """The deposit counts (R23): reserve the unit and open the sale."""

@@ -114,6 +114,7 @@ ROWS = (
     *(Row("leads", "GET", f"/v1/projects/{{project_id}}/{what}", ("manager",)) for what in MANAGERS_LISTS),
     Row("leads", "GET", "/v1/aftersales/visits", AFTERSALES, query=lambda j: {"project_id": j.project_id}),
     Row("leads", "POST", "/v1/aftersales/visits/{visit_id}", AFTERSALES, lambda j: {"outcome": "m"}, other_project=404),
+    Row("leads", "GET", "/v1/projects/{project_id}/visitors", ("consultant", "manager", "sales_control")),  # R5
     Row(
         "leads",
         "POST",

@@ -34,6 +34,7 @@ from services.inventory.store.units import (
     take_unit,
     unit,
 )
+from services.inventory.store.visitors import set_key_visitor
 
 __all__ = [
     "UnitFilter",
@@ -60,6 +61,7 @@ __all__ = [
     "sale",
     "deposit_of_sale_of_hold",
     "save_quote",
+    "set_key_visitor",
     "set_unit_status",
     "settle_conflict",
     "take_unit",

@@ -3,10 +3,19 @@ remembers the caller's name from the token (for "who served you before?")."""
 
 from fastapi import APIRouter, Depends
 
-from services.leads.api import aftersales, callbacks, calls, claims, customers, reviews, standard
+from services.leads.api import aftersales, callbacks, calls, claims, customers, reviews, standard, visitors
 from services.leads.api.common import remember_name
 
 router = APIRouter(dependencies=[Depends(remember_name)])
-_PARTS = (customers, calls, standard, claims, callbacks, reviews, aftersales)
+_PARTS = (
+    customers,
+    calls,
+    standard,
+    claims,
+    callbacks,
+    reviews,
+    aftersales,
+    visitors,
+)  # visitors: R5, beyond the contract
 for _part in (part.router for part in _PARTS):
     router.include_router(_part)

@@ -20,6 +20,7 @@ from services.leads.domain import (
     local_day_span,
     merged_profile,
 )
+from services.leads.use_cases.visitors import tell_visitor_type
 from shared.clock import now_utc
 from shared.domain import InvalidInput
 from shared.pii import Vault
@@ -57,6 +58,7 @@ async def change_customer(
     async with conn.transaction():
         columns = await _columns(conn, vault, row, changes)
         if columns:
+            await tell_visitor_type(conn, row["id"], columns.get("visitor_type"), by)  # R5: inventory learns it
             await store.update_customer(conn, row["id"], columns)
             detail = {"by": by, "fields": sorted(name.removesuffix("_enc") for name in columns)}
             await store.add_timeline(conn, row["id"], now_utc(), "customer_changed", detail)
