@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/estate up
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -q -ra
+
+# The board's browser test drives Debian's Chromium (Playwright cannot download its own browser here): installed
+# when missing and we are root, otherwise we stop and name the package (never a silently skipped test).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium (and a CJK font) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	  else \
+	    echo "the browser tests need Debian's chromium: run 'apt-get install chromium' as root, then make test"; exit 1; \
+	  fi; }
 
 # ruff (lint and format check) and mypy (strict for the domain modules), as configured in pyproject.toml
 lint: $(STAMP)

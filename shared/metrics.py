@@ -60,3 +60,12 @@ WEBHOOK_ATTEMPT_SECONDS = Histogram(
 WEBHOOK_OLDEST_PENDING = Gauge(
     "estate_webhook_oldest_pending_seconds", "Age of the oldest undelivered event per webhook endpoint", ["endpoint_id"]
 )
+BOARD_VIEWERS = Gauge(
+    "estate_board_viewers", "Board screens connected to this process's stream (issue 11)", ["service"]
+)
+BOARD_PUSH = Histogram(
+    "estate_board_push_seconds",
+    "From a unit change's transaction to its hand-over to this process's board viewers",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

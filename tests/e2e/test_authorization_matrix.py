@@ -45,6 +45,7 @@ class Row:
     for_customer: bool = False  # a consultant who does not own the customer gets 404
     other_project: int | None = 403  # what staff of another project get (None: the route is not project-bound)
     signed: bool = False  # authenticated by a Standard Webhooks signature, not a token: every token is a 401
+    stream: bool = False  # an endless event stream: its status and headers are read, never its whole body
 
 
 def _later(days: int) -> str:
@@ -149,6 +150,8 @@ ROWS = (
     ),
     Row("inventory", "GET", "/v1/projects/{project_id}/units", STAFF),
     Row("inventory", "GET", "/v1/projects/{project_id}/board", STAFF),
+    Row("inventory", "GET", "/v1/projects/{project_id}/board/stream", STAFF, stream=True),
+    Row("inventory", "POST", "/v1/projects/{project_id}/board-links", ("manager", "sales_control"), lambda j: {}),
     Row("inventory", "GET", "/v1/projects/{project_id}/conflicts", ("manager", "sales_control")),
     Row("inventory", "GET", "/v1/units/{unit_id}", STAFF),
     Row(
@@ -284,7 +287,13 @@ def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.
     kwargs: dict[str, Any] = {"params": row.query(j), "headers": headers, "timeout": 15}
     if row.body is not None:
         kwargs["json"] = row.body(j)
-    return httpx.request(row.method, getattr(urls, row.service) + _path(row, j), **kwargs)
+    url = getattr(urls, row.service) + _path(row, j)
+    if row.stream:  # the answer's head, and the error body of a refusal; an accepted stream is closed unread
+        with httpx.stream(row.method, url, **kwargs) as response:
+            if response.status_code >= 400:
+                response.read()
+            return response
+    return httpx.request(row.method, url, **kwargs)
 
 
 def _bearer(secret: str, sub: str, role: str, projects: list[str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
@@ -48,6 +49,32 @@ def _check_answer(case: Any, response: Any) -> None:
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
 
+def _streams(operation: Any) -> bool:
+    """An endpoint whose success is an endless stream (the board, issue 11): read its status, not its body."""
+    ok = operation.definition.raw.get("responses", {}).get("200", {})
+    return "text/event-stream" in ok.get("content", {})
+
+
+def _check_stream(case: Any, base_url: str, headers: dict[str, str]) -> None:
+    """No 5xx and the contract's error body for a refused stream; an accepted one is `text/event-stream`."""
+    kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
+    kwargs.pop("timeout", None)
+    where = f"{case.method} {case.formatted_path} query={case.query} headers={case.headers}"
+    with httpx.stream(kwargs.pop("method"), kwargs.pop("url"), timeout=10, **_httpx_args(kwargs)) as response:
+        assert response.status_code < 500, f"{response.status_code} for {where}"
+        if response.status_code >= 400:
+            error = orjson.loads(response.read()).get("error", {})
+            assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), where
+        else:
+            assert response.headers["content-type"].startswith("text/event-stream"), where
+
+
+def _httpx_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """requests-style transport arguments as httpx takes them."""
+    names = {"headers": "headers", "params": "params", "cookies": "cookies", "json": "json", "data": "content"}
+    return {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
+
+
 def _fuzz(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str, str]) -> None:
     """Positive and negative cases, then positive ones with the prepared project's real ids in the path."""
     names = {p.name for p in operation.path_parameters}
@@ -75,6 +102,9 @@ def _run_cases(strategy: Any, base_url: str, headers: dict[str, str], ids: dict[
     def run(case: Any, real_ids_in_body: bool) -> None:
         if isinstance(case.body, dict) and real_ids_in_body:  # real ids get past the id checks to the rest
             case.body.update({k: v for k, v in ids.items() if k in case.body})
+        if _streams(case.operation):
+            _check_stream(case, base_url, headers)
+            return
         response = case.call(base_url=base_url, headers=headers, timeout=10)
         _check_answer(case, response)
 

@@ -130,6 +130,7 @@ def test_alerts_cover_what_operators_need() -> None:
         "HighErrorRate",
         "ServiceDown",
         "WebhookEndpointFailing",
+        "BoardBehind",
     }
     operations = (ROOT / "docs/operations.md").read_text()
     for name in names:

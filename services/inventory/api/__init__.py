@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.inventory.api import projects, sales, units
+from services.inventory.api import board, projects, sales, units
 
 router = APIRouter()
-for _part in (projects.router, units.router, sales.router):
+for _part in (projects.router, units.router, sales.router, board.router):
     router.include_router(_part)

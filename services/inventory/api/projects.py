@@ -1,16 +1,15 @@
-"""Projects, unit import and listing, and the sales-control board."""
+"""Projects, unit import and listing, and the conflicts a manager settles (the board: `api/board.py`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import uuid
-from pathlib import Path
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.inventory import use_cases
@@ -23,7 +22,6 @@ from shared.fields import Code, JsonObject, Label, Name, Word
 from shared.paging import Page, page_params, paged
 
 router = APIRouter()
-BOARD_HTML = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
 
 
 class NewProject(BaseModel):
@@ -39,30 +37,6 @@ class ProjectOut(BaseModel):
     name: str
     city: str | None
     settings: dict[str, Any]
-
-
-class BoardUnit(BaseModel):
-    id: str
-    number: str
-    layout: str | None
-    status: str
-    list_price: str
-
-
-class BoardFloor(BaseModel):
-    floor: int
-    units: list[BoardUnit]
-
-
-class BoardBuilding(BaseModel):
-    building: str
-    floors: list[BoardFloor]
-
-
-class Board(BaseModel):
-    project: dict[str, str]
-    counts: dict[str, int]
-    buildings: list[BoardBuilding]
 
 
 class ConflictOut(BaseModel):
@@ -173,38 +147,6 @@ def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
         raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
 
 
-@router.get("/v1/projects/{project_id}/board", response_model=Board)
-async def board(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    async with pool(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
-        rows = await use_cases.all_units(conn, project["id"])
-    buildings: dict[str, dict[int, list]] = {}
-    for row in rows:
-        buildings.setdefault(row["building"], {}).setdefault(row["floor"], []).append(
-            {
-                "id": str(row["id"]),
-                "number": row["number"],
-                "layout": row["layout"],
-                "status": row["status"],
-                "list_price": str(row["list_price"]),
-            }
-        )
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    return {
-        "project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
-        "counts": counts,
-        "buildings": [
-            {
-                "building": b,
-                "floors": [{"floor": f, "units": units} for f, units in sorted(floors.items(), reverse=True)],
-            }
-            for b, floors in sorted(buildings.items())
-        ],
-    }
-
-
 @router.get("/v1/projects/{project_id}/conflicts", response_model=list[ConflictOut])
 async def conflicts(
     project_id: str, request: Request, page: Page = Depends(page_params), who: Principal = Depends(current_principal)
@@ -228,9 +170,3 @@ async def conflicts(
     after = page.after or ("", "")
     items = [i for i in items if (i["noted_at"], i["deposit_id"] or "") > after]
     return paged(request, page, items[: page.fetch_size()], key_of=lambda i: (i["noted_at"], i["deposit_id"] or ""))
-
-
-@router.get("/board", include_in_schema=False)
-async def board_page() -> HTMLResponse:
-    """The sales-control board (销控板): a static file next to this module, no build step."""
-    return HTMLResponse(BOARD_HTML)

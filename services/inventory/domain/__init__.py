@@ -1,5 +1,6 @@
 """Sales control (销控) domain: unit states, project settings, unit rows, price maths, deal paperwork. Pure."""
 
+from services.inventory.domain.board import DEFAULT_HOURS, MAX_HOURS, LinkExpired, LinkInvalid, make_link, read_link
 from services.inventory.domain.pricing import (
     QuoteRequest,
     deed_tax_rate,
@@ -36,6 +37,12 @@ from shared.defaults import ProjectSettings
 from shared.domain import DomainError, InvalidInput
 
 __all__ = [
+    "DEFAULT_HOURS",
+    "MAX_HOURS",
+    "LinkExpired",
+    "LinkInvalid",
+    "make_link",
+    "read_link",
     "CENT",
     "TRANSITIONS",
     "UNIT_FIELDS",

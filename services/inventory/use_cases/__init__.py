@@ -2,6 +2,7 @@
 the broker. `holds` (projects, holds, what a deposit does to a hold), `sales` (subscription, contract, handover),
 `deals` (quotes, cancellation), `reads` (what the API shows)."""
 
+from services.inventory.use_cases.board import board_link, board_snapshot, link_state, project_of_link
 from services.inventory.use_cases.deals import cancel_sale, make_quote, quoted_price
 from services.inventory.use_cases.holds import (
     BadRows,
@@ -17,7 +18,6 @@ from services.inventory.use_cases.holds import (
     release_hold,
 )
 from services.inventory.use_cases.reads import (
-    all_units,
     open_conflicts,
     project_in_reach,
     sale_in_reach,
@@ -29,11 +29,14 @@ from services.inventory.use_cases.reads import (
 from services.inventory.use_cases.sales import complete_handover, quote_unit, sign_contract, sign_subscription
 
 __all__ = [
+    "board_link",
+    "board_snapshot",
+    "link_state",
+    "project_of_link",
     "BadRows",
     "DuplicateCode",
     "HoldUnit",
     "UnknownCustomer",
-    "all_units",
     "cancel_sale",
     "close_sale_on_refund",
     "complete_handover",

@@ -54,11 +54,6 @@ async def units_page(conn: Conn, project_id: uuid.UUID, wanted: UnitFilter, wind
     return list(await store.list_units_page(conn, project_id, wanted, window))
 
 
-async def all_units(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
-    """Every unit of the project (the board)."""
-    return list(await store.list_units(conn, project_id, None, None))
-
-
 async def open_conflicts(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
     """Deposits verified for units someone else had, each waiting for a manager's refund."""
     return list(await store.open_conflicts(conn, project_id))

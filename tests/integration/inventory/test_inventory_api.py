@@ -207,4 +207,5 @@ async def test_quote_and_board(inventory, settings) -> None:
     board = (await inventory.client.get(f"/v1/projects/{pid}/board", headers=staff)).json()
     assert board["counts"] == {"available": 2}
     assert board["buildings"][0]["floors"][0]["units"][0]["status"] == "available"
-    assert (await inventory.client.get("/board")).status_code == 200
+    page = await inventory.client.get("/board")  # without a link: the page says where to get one (issue 11)
+    assert page.status_code == 200 and "board-links" in page.text

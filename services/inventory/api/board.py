@@ -1,0 +1,141 @@
+"""The live sales-control board (销控板, issue 11): the snapshot, the stream of unit changes (Server-Sent Events
+through sse-starlette), the big screen's read-only link and the page itself (a static file, no build step)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse
+
+from services.inventory import use_cases
+from services.inventory.api.common import _require_project, pool
+from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
+from services.inventory.feed import feed_of
+from shared.auth import Who, current_principal
+from shared.clock import now_utc
+from shared.errors import ApiError
+from shared.web import parse_uuid
+
+router = APIRouter()
+PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
+GONE = (Path(__file__).parent / "board_gone.html").read_text(encoding="utf-8")
+PING_SECONDS = 10  # a comment line this often keeps proxies and the screen's connection awake (contract: ≤ 15 s)
+Link = Annotated[str | None, Query(max_length=2000, description="a board link (instead of a staff token)")]
+
+
+class BoardUnit(BaseModel):
+    id: str
+    number: str
+    layout: str | None
+    status: str
+    area_m2: str
+    list_price: str
+
+
+class BoardFloor(BaseModel):
+    floor: int
+    units: list[BoardUnit]
+
+
+class BoardBuilding(BaseModel):
+    building: str
+    floors: list[BoardFloor]
+
+
+class Board(BaseModel):
+    project: dict[str, str]
+    seq: int
+    counts: dict[str, int]
+    buildings: list[BoardBuilding]
+
+
+class NewLink(BaseModel):
+    hours: int = Field(DEFAULT_HOURS, ge=1, le=MAX_HOURS)
+
+
+class BoardLink(BaseModel):
+    url: str
+    expires_at: str
+
+
+async def _watched(request: Request, project_id: str, link: str | None) -> Any:
+    """The project, for staff of it (bearer token) or for a live board link of it."""
+    async with pool(request).acquire() as conn:
+        if link is None:
+            return await _require_project(conn, project_id, await current_principal(request))
+        pid, secret = parse_uuid(project_id, "project id"), request.app.state.settings.jwt_secret
+        return await use_cases.project_of_link(conn, secret, link, pid, now_utc())
+
+
+@router.get("/v1/projects/{project_id}/board", response_model=Board)
+async def board(project_id: str, request: Request, link: Link = None) -> dict:
+    """Every unit of the project in board order, the counts per status, and `seq`: the stream resumes after it."""
+    project = await _watched(request, project_id, link)
+    async with pool(request).acquire() as conn:
+        return await use_cases.board_snapshot(conn, project)
+
+
+@router.get(
+    "/v1/projects/{project_id}/board/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
+async def stream(
+    project_id: str,
+    request: Request,
+    link: Link = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62, description="resume after this `id:`")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> EventSourceResponse:
+    """One `unit` event per status change, `id:` a number that only grows; a reconnecting client (Last-Event-ID,
+    or `after`) receives every change since, nothing twice; a comment line every 10 s."""
+    project = await _watched(request, project_id, link)
+    resume = _resume_point(last_event_id, after)
+    events = feed_of(request.app.state.runtime).events(project["id"], resume)
+    return EventSourceResponse(events, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+
+
+def _resume_point(header: str | None, query: int | None) -> int | None:
+    """The browser's own Last-Event-ID wins over the `after` the page started with."""
+    if header is None or header == "":
+        return query
+    if not header.isdigit():
+        raise ApiError("invalid_last_event_id", "Last-Event-ID must be a number this stream gave", 422)
+    return int(header)
+
+
+@router.post("/v1/projects/{project_id}/board-links", status_code=201, response_model=BoardLink)
+async def new_link(project_id: str, body: NewLink, request: Request, who: Who) -> dict:
+    """A read-only link for the big screen: one project, no personal data, expiring (12 h by default, ≤ 72)."""
+    who.require_role("manager", "sales_control")
+    async with pool(request).acquire() as conn:
+        project = await _require_project(conn, project_id, who)
+        secret = request.app.state.settings.jwt_secret
+        token, expires = await use_cases.board_link(conn, secret, project, body.hours, now_utc())
+    return {"url": f"{str(request.base_url).rstrip('/')}/board?link={token}", "expires_at": expires.isoformat()}
+
+
+@router.get("/board", include_in_schema=False)
+async def page(request: Request, link: str = Query("", max_length=2000)) -> HTMLResponse:
+    """The board for the big screen; an expired, tampered or missing link gets a page that says so."""
+    if not link:  # the page itself says where to get a link
+        return HTMLResponse(PAGE, headers={"Cache-Control": "no-store"})
+    state, project_id = use_cases.link_state(request.app.state.settings.jwt_secret, link, now_utc())
+    if project_id is None:
+        return _gone(state == "expired")
+    config = orjson.dumps({"project_id": str(project_id), "link": link}).decode()
+    return HTMLResponse(
+        PAGE.replace("/*BOARD*/null", config.replace("</", "<\\/")), headers={"Cache-Control": "no-store"}
+    )
+
+
+def _gone(expired: bool) -> HTMLResponse:
+    zh, en = ("链接已过期", "This board link has expired") if expired else ("链接无效", "This board link is not valid")
+    body = GONE.replace("{zh}", html.escape(zh)).replace("{en}", html.escape(en))
+    return HTMLResponse(body, status_code=410 if expired else 403)

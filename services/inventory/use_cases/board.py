@@ -1,0 +1,77 @@
+"""Inventory use cases of the live board (issue 11): who may watch it (staff of the project, or a board link),
+the snapshot a screen starts from, and the big screen's link."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.inventory import store
+from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_link
+from services.inventory.store import board as board_store
+from shared.domain import NotFound, found
+
+
+async def project_of_link(
+    conn: asyncpg.Connection, secret: str, link: str, project_id: uuid.UUID, now: datetime
+) -> Any:
+    """The project a live board link shows — only the one in the path (another project's link learns nothing)."""
+    if read_link(secret, link, now) != project_id:
+        raise NotFound("no such project")
+    return found(await store.project(conn, project_id), "no such project")
+
+
+async def board_link(
+    conn: asyncpg.Connection, secret: str, project: Any, hours: int, now: datetime
+) -> tuple[str, datetime]:
+    """A read-only link to one project's board for the sales office's big screen, expiring after `hours`."""
+    return make_link(secret, project["id"], now, hours)
+
+
+async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, Any]:
+    """Every unit in board order with the stream position it reflects: a screen shows it, then follows the stream
+    after `seq` (what changes meanwhile comes again as an event: setting a status twice is harmless)."""
+    seq = await board_store.board_head(conn)  # first: every change numbered up to here is in the rows below
+    rows = await store.list_units(conn, project["id"], None, None)
+    counts: dict[str, int] = {}
+    buildings: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        buildings.setdefault(row["building"], {}).setdefault(row["floor"], []).append(_cell(row))
+    return {
+        "project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
+        "seq": seq,
+        "counts": counts,
+        "buildings": [
+            {
+                "building": b,
+                "floors": [{"floor": f, "units": units} for f, units in sorted(floors.items(), reverse=True)],
+            }
+            for b, floors in sorted(buildings.items())
+        ],
+    }
+
+
+def _cell(row: Any) -> dict[str, Any]:
+    """A unit as the board shows it: no customer, no hold, no price floor — what the hall may see."""
+    return {
+        "id": str(row["id"]),
+        "number": row["number"],
+        "layout": row["layout"],
+        "status": row["status"],
+        "area_m2": str(row["area_m2"]),
+        "list_price": str(row["list_price"]),
+    }
+
+
+def link_state(secret: str, link: str, now: datetime) -> tuple[str, uuid.UUID | None]:
+    """What the page says for a link: ("live", project), ("expired", None) or ("invalid", None)."""
+    try:
+        return "live", read_link(secret, link, now)
+    except LinkExpired:
+        return "expired", None
+    except LinkInvalid:
+        return "invalid", None
