@@ -58,6 +58,7 @@ OVERDUE_DIGEST = _topic("leads", "overdue-digest", OverdueDigestData, key="proje
 OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
 VISITOR_TYPE_CHANGED = _topic("leads", "visitor-type-changed", VisitorTypeChangedData, key="customer_id")  # R5
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
+OPENING_DRAWN = _topic("inventory", "opening-drawn", OpeningDrawnData, key="project_id")  # v1.1, issue 11 (开盘)
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
 # Additions to the contract's table (new topics, nothing existing changed).
@@ -84,6 +85,7 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     SALE_CANCELLED,
     HANDOFF_ACKNOWLEDGED,
     REFERRAL_REWARDED,
+    OPENING_DRAWN,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,

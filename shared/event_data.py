@@ -243,3 +243,24 @@ class VisitorTypeChangedData(EventData):
     visitor_type: str  # customer | developer_staff | competitor_peer
     key_visitor: bool
     changed_by: str
+
+
+class OpeningWindow(EventData):
+    """One batch of an opening: queue numbers queue_from..queue_to hold units in [starts_at, ends_at)."""
+
+    batch: int
+    starts_at: datetime
+    ends_at: datetime
+    queue_from: int
+    queue_to: int
+
+
+class OpeningDrawnData(EventData):
+    """Issue 11 (开盘, 摇号): the lottery's published seed and every batch's window; with the entrant list anyone
+    recomputes the order (HMAC-SHA256(key=seed, msg=customer_id) ascending; docs/openings.md)."""
+
+    opening_id: str
+    project_id: str
+    seed: str
+    entrants: int  # how many
+    windows: list[OpeningWindow]

@@ -192,6 +192,23 @@ ROWS = (
         lambda j: {"handed_over_at": _later(0)},
     ),
     Row("inventory", "POST", "/v1/sales/{sale_id}/cancellation", ("manager",), lambda j: {"reason": "matrix"}),
+    # Issue 11 (开盘): the opening of `_opening` below, a month away so no hold of the journey meets it live
+    Row(
+        "inventory",
+        "POST",
+        "/v1/projects/{project_id}/openings",
+        ("sales_control", "manager"),
+        lambda j: {"starts_at": _later(40), "window_minutes": 10, "batch_size": 5, "units_per_buyer": 1},
+    ),
+    Row(
+        "inventory",
+        "POST",
+        "/v1/openings/{opening_id}/entrants",
+        ("sales_control",),
+        lambda j: {"customer_ids": [j.customer_id]},
+    ),
+    Row("inventory", "POST", "/v1/openings/{opening_id}/draw", ("sales_control", "manager"), lambda j: {}),
+    Row("inventory", "GET", "/v1/openings/{opening_id}", STAFF),
     Row(
         "payments",
         "POST",
@@ -279,7 +296,27 @@ def _path(row: Row, j: Journey) -> str:
         event_id=j.handoff["id"],
         handoff_id=j.handoff["data"]["handoff_id"],
         visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
+        opening_id=OPENINGS.get(j.project_id, ""),
     )
+
+
+OPENINGS: dict[str, str] = {}  # the journey project's opening (issue 11), by project id
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _opening(urls: Urls, journey: Journey, settings) -> None:
+    """An opening of the journey's project, starting in 30 days, for the routes that name one."""
+    body = {"starts_at": _later(30), "window_minutes": 10, "batch_size": 5, "units_per_buyer": 1}
+    answer = httpx.post(
+        f"{urls.inventory}/v1/projects/{journey.project_id}/openings",
+        json=body,
+        headers={
+            "Authorization": _bearer(settings.jwt_secret, "sales_control-1", "sales_control", [journey.project_id])
+        },
+        timeout=15,
+    )
+    assert answer.status_code == 201, answer.text
+    OPENINGS[journey.project_id] = answer.json()["id"]
 
 
 def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.Response:

@@ -23,5 +23,6 @@ CONTRACT_TOPIC_NAMES = frozenset(
         "estate.inventory.sale-cancelled.v1",
         "estate.property.handoff-acknowledged.v1",
         "estate.leads.referral-rewarded.v1",
+        "estate.inventory.opening-drawn.v1",
     }
 )

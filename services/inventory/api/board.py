@@ -48,10 +48,19 @@ class BoardBuilding(BaseModel):
     floors: list[BoardFloor]
 
 
+class BoardOpening(BaseModel):
+    id: str
+    starts_at: str
+    window_minutes: int
+    batch_size: int
+    entrants: int
+
+
 class Board(BaseModel):
     project: dict[str, str]
     seq: int
     counts: dict[str, int]
+    opening: BoardOpening | None
     buildings: list[BoardBuilding]
 
 

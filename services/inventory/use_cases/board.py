@@ -12,6 +12,7 @@ import asyncpg
 from services.inventory import store
 from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_link
 from services.inventory.store import board as board_store
+from services.inventory.store import openings as openings_store
 from shared.domain import NotFound, found
 
 
@@ -45,6 +46,7 @@ async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, An
         "project": {"id": str(project["id"]), "code": project["code"], "name": project["name"]},
         "seq": seq,
         "counts": counts,
+        "opening": await _opening(conn, project["id"]),
         "buildings": [
             {
                 "building": b,
@@ -53,6 +55,16 @@ async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, An
             for b, floors in sorted(buildings.items())
         ],
     }
+
+
+async def _opening(conn: asyncpg.Connection, project_id: uuid.UUID) -> dict[str, Any] | None:
+    """The drawn opening live or to come: its schedule, from which the screen tells the batch and queue numbers
+    whose window is open (batch k: queue numbers k·size+1 … (k+1)·size, from starts_at + k·window)."""
+    row = await openings_store.opening_on_the_board(conn, project_id)
+    if row is None:
+        return None
+    names = ("window_minutes", "batch_size", "entrants")
+    return {"id": str(row["id"]), "starts_at": row["starts_at"].isoformat()} | {name: row[name] for name in names}
 
 
 def _cell(row: Any) -> dict[str, Any]:

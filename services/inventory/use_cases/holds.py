@@ -21,6 +21,7 @@ from services.inventory.domain import (
     UnitRow,
     UnitStatus,
 )
+from services.inventory.use_cases.openings import check_opening_rule
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
@@ -94,6 +95,7 @@ async def hold_unit(
     context = await _hold_context(conn, cmd, authorize)
     hold_id = uuid.uuid4()
     async with conn.transaction():
+        await check_opening_rule(conn, context["project_id"], cmd.customer_id, now)  # issue 11 (开盘)
         minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
         taken = await store.take_unit(conn, cmd.unit_id, hold_id, cmd.customer_id, cmd.consultant_id, minutes, now)
         if taken is None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from services.inventory.feed import feed_of
 from services.inventory.store import board
+from tests.support.auth import auth
 from tests.support.inventory import hold, known_customer, new_project
 
 DEADLINE = 10.0  # seconds to wait for an event that must come (a hang becomes a failure, not a stuck suite)
@@ -78,3 +80,28 @@ async def test_the_history_stays_append_only_once_numbered_r35(inventory, settin
         for change in ("board_seq = board_seq + 1", "board_seq = NULL", "reason = 'edited'"):
             with pytest.raises(asyncpg.PostgresError, match="append-only"):
                 await conn.execute(f"UPDATE unit_history SET {change} WHERE id = $1", row["id"])
+
+
+async def test_the_board_carries_the_drawn_openings_schedule_for_its_batch_line(inventory, settings) -> None:
+    pid, _ = await new_project(inventory, settings, units=1)
+    manager = auth(settings, "manager", pid)
+    starts = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    body = {"starts_at": starts.isoformat(), "window_minutes": 30, "batch_size": 2, "units_per_buyer": 1}
+    made = await inventory.client.post(f"/v1/projects/{pid}/openings", json=body, headers=manager)
+    oid = made.json()["id"]
+    assert (await _board(inventory, pid, manager))["opening"] is None  # not drawn: nothing to show yet
+    customers = [await known_customer(inventory, pid) for _ in range(3)]
+    sales_control = auth(settings, "sales_control", pid)
+    added = await inventory.client.post(
+        f"/v1/openings/{oid}/entrants", json={"customer_ids": customers}, headers=sales_control
+    )
+    assert added.status_code == 200, added.text
+    assert (await inventory.client.post(f"/v1/openings/{oid}/draw", json={}, headers=manager)).status_code == 200
+    shown = (await _board(inventory, pid, manager))["opening"]
+    assert shown == {"id": oid, "starts_at": starts.isoformat(), "window_minutes": 30, "batch_size": 2, "entrants": 3}
+
+
+async def _board(inventory, pid: str, headers: dict[str, str]) -> dict:
+    answer = await inventory.client.get(f"/v1/projects/{pid}/board", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()

@@ -1,0 +1,166 @@
+"""Issue 11, the opening (开盘): the lottery (摇号) that orders the entrants, the batch windows that follow from
+it, and the hold rule while an opening is live. Pure: no clock, no I/O; every time is passed in.
+
+The order is a pure function of the published seed and the entrant list, so any buyer can recompute it:
+entrants sorted by HMAC-SHA256(key=seed, msg=customer_id).hexdigest() ascending, ties (never seen in
+practice) by customer_id. Queue numbers run 1..n; queue number q is in batch (q-1)//batch_size, and batch k's
+window is [starts_at + k·window_minutes, starts_at + (k+1)·window_minutes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from shared.domain import refusal
+
+WINDOW_MINUTES = (1, 1440)  # bounds of each term (inclusive), as the API checks them
+BATCH_SIZE = (1, 10_000)
+UNITS_PER_BUYER = (1, 100)
+MAX_ENTRANTS = 5_000  # per opening (and per call): the drawn event's windows fit one Kafka message
+
+WindowNotOpen = refusal(
+    "WindowNotOpen",
+    "window_not_open",
+    "Issue 11 (开盘): while an opening is live only an entrant whose batch window is open now holds.",
+    status=409,
+)
+BuyerLimitReached = refusal(
+    "BuyerLimitReached",
+    "buyer_limit_reached",
+    "Issue 11 (开盘): no buyer holds or buys more than the opening's units_per_buyer.",
+    status=409,
+)
+AlreadyDrawn = refusal("AlreadyDrawn", "already_drawn", "Issue 11 (摇号): an opening is drawn once.", status=409)
+NoEntrants = refusal("NoEntrants", "no_entrants", "Issue 11 (摇号): a lottery needs entrants.", status=409)
+OpeningFull = refusal("OpeningFull", "opening_full", "Issue 11: at most MAX_ENTRANTS entrants per opening.", status=409)
+OpeningsOverlap = refusal(
+    "OpeningsOverlap", "openings_overlap", "Issue 11: one project's drawn openings never overlap in time.", status=409
+)
+
+
+class OpeningStatus(str, Enum):
+    """registering (entrants join) → drawn (ordered, not started) → live (a window spans now) → closed."""
+
+    REGISTERING = "registering"
+    DRAWN = "drawn"
+    LIVE = "live"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When batches may hold: batch k from starts_at + k·window_minutes, for window_minutes."""
+
+    starts_at: datetime
+    window_minutes: int
+    batch_size: int
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.window_minutes)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One batch's window and the queue numbers in it (both ends included)."""
+
+    batch: int
+    starts_at: datetime
+    ends_at: datetime
+    queue_from: int
+    queue_to: int
+
+
+def ticket(seed: str, customer_id: str) -> str:
+    """An entrant's lottery ticket: HMAC-SHA256(key=seed, msg=customer_id) as lowercase hex."""
+    return hmac.new(seed.encode("utf-8"), customer_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def draw_order(seed: str, customer_ids: Iterable[str]) -> list[str]:
+    """The lottery (摇号): entrants by ticket ascending (ties by id); the list's input order does not matter."""
+    return sorted(set(customer_ids), key=lambda c: (ticket(seed, c), c))
+
+
+def batch_of(queue_no: int, batch_size: int) -> int:
+    """The batch (from 0) of a queue number (from 1)."""
+    return (queue_no - 1) // batch_size
+
+
+def window_of(schedule: Schedule, batch: int) -> tuple[datetime, datetime]:
+    """Batch `batch`'s window: [start, end)."""
+    start = schedule.starts_at + batch * schedule.window
+    return start, start + schedule.window
+
+
+def batches(schedule: Schedule, entrants: int) -> int:
+    """How many batches `entrants` make."""
+    return -(-entrants // schedule.batch_size)
+
+
+def windows(schedule: Schedule, entrants: int) -> list[Window]:
+    """Every batch's window, in order; they follow each other without gap or overlap."""
+    out = []
+    for batch in range(batches(schedule, entrants)):
+        start, end = window_of(schedule, batch)
+        first = batch * schedule.batch_size + 1
+        out.append(Window(batch, start, end, first, min(first + schedule.batch_size - 1, entrants)))
+    return out
+
+
+def span_end(schedule: Schedule, entrants: int) -> datetime:
+    """The end of the last batch's window (the opening closes then)."""
+    return schedule.starts_at + batches(schedule, entrants) * schedule.window
+
+
+def current_batch(schedule: Schedule, entrants: int, now: datetime) -> int | None:
+    """The batch whose window is open at `now`, or None before the first and from the end of the last."""
+    if now < schedule.starts_at:
+        return None
+    batch = (now - schedule.starts_at) // schedule.window
+    return batch if batch < batches(schedule, entrants) else None
+
+
+def status_at(drawn: bool, schedule: Schedule, entrants: int, now: datetime) -> OpeningStatus:
+    """Where the opening stands at `now`: live while [starts_at, end of the last window) spans it."""
+    if not drawn:
+        return OpeningStatus.REGISTERING
+    if now < schedule.starts_at:
+        return OpeningStatus.DRAWN
+    return OpeningStatus.LIVE if now < span_end(schedule, entrants) else OpeningStatus.CLOSED
+
+
+def check_not_drawn(drawn: bool) -> None:
+    """Entrants join only before the draw: after it the list is fixed."""
+    if drawn:
+        raise AlreadyDrawn("the opening is drawn: its entrants are fixed")
+
+
+def check_room(entrants_after: int) -> None:
+    """At most MAX_ENTRANTS entrants in one opening."""
+    if entrants_after > MAX_ENTRANTS:
+        raise OpeningFull(f"an opening takes at most {MAX_ENTRANTS} entrants")
+
+
+def check_draw(drawn: bool, entrants: int) -> None:
+    """One draw per opening, and only with entrants."""
+    if drawn:
+        raise AlreadyDrawn("the opening is drawn already: its order is published")
+    if entrants == 0:
+        raise NoEntrants("no entrants to draw: add the registered customers first")
+
+
+def check_hold(schedule: Schedule, units_per_buyer: int, queue_no: int | None, owned: int, now: datetime) -> None:
+    """While an opening is live: only an entrant whose batch window is open at `now` holds (issue 11, 开盘),
+    and only while the units they hold or bought in the project are fewer than units_per_buyer."""
+    if queue_no is None:
+        raise WindowNotOpen("an opening is live: only its entrants hold, each in their batch's window")
+    start, end = window_of(schedule, batch_of(queue_no, schedule.batch_size))
+    if not start <= now < end:
+        raise WindowNotOpen(f"queue number {queue_no} holds from {start.isoformat()} to {end.isoformat()}")
+    if owned >= units_per_buyer:
+        raise BuyerLimitReached(f"the buyer holds or bought {owned} units; the opening allows {units_per_buyer}")
