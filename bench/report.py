@@ -369,6 +369,10 @@ def render(results: Path = RESULTS) -> str:
         lines += _hold(hold)
     if pipe:
         lines += _pipeline(pipe)
+    if opening := _load(results, "opening_day.json"):
+        from bench.report_opening import opening_day  # it imports this module's helpers
+
+        lines += opening_day(opening)
     if targets and (hold or pipe):
         lines += _targets(hold, pipe, targets)
     if hold and machine and targets and hold.get("runs"):
