@@ -41,7 +41,8 @@ async def update_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, status: str,
 async def note_conflict(conn: asyncpg.Connection, hold_row: asyncpg.Record, deposit_id: str) -> None:
     """A deposit verified for a unit someone else has: kept until its refund settles it."""
     await conn.execute(
-        "INSERT INTO sale_conflicts (unit_id, project_id, hold_id, deposit_id, customer_id) VALUES ($1,$2,$3,$4,$5)",
+        "INSERT INTO sale_conflicts (unit_id, project_id, hold_id, deposit_id, customer_id) VALUES ($1,$2,$3,$4,$5)"
+        " ON CONFLICT (deposit_id) DO NOTHING",  # the same deposit told again (a replay): still one conflict
         hold_row["unit_id"],
         hold_row["project_id"],
         hold_row["id"],

@@ -115,6 +115,7 @@ async def test_a_late_deposit_for_a_unit_someone_else_holds_is_a_conflict_settle
     current = await hold(inventory, settings, pid, uid, second, sub="consultant-2")
     late = deposit(uid, lapsed, first)
     await verified(inventory, pid, late)
+    await verified(inventory, pid, late)  # the same deposit told again under a new event id: still one conflict
     state = await unit_state(inventory, uid)
     assert state["status"] == "held" and state["hold_id"] == uuid.UUID(current) and state["sale_id"] is None
     url = f"/v1/projects/{pid}/conflicts"
