@@ -280,6 +280,18 @@ async def ceiling(settings: Settings, url: str, seconds: int = 8) -> dict:
     return {"pgbench_tps_by_clients": runs, "best_clients": best, "ceiling_tps": runs[best]}
 
 
+async def measured(settings: Settings, url: str, proc: subprocess.Popen, workload: tuple, clients: int) -> dict:
+    """One storm on a prepared project (id, units, customers), with the CPU each process spent and the invariants."""
+    pid, units, customers = workload
+    before = cpu_seconds(proc.pid)
+    result = await storm(url, settings.jwt_secret, pid, units, customers, clients)
+    after = cpu_seconds(proc.pid)
+    result["cpu_share"] = {k: round((after[k] - before[k]) / (result["seconds"] * os.cpu_count()), 3) for k in after}
+    result["cpu_ms_per_attempt"] = {k: round((after[k] - before[k]) * 1000 / result["attempts"], 3) for k in after}
+    result.update(await invariants(settings, pid, result["holds"]))
+    return result
+
+
 async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
     proc, url = service_process(settings, "inventory", workers, log_dir / "inventory.log")
     try:
@@ -287,17 +299,7 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
         for clients in (200, 64):
             pid, units = await new_project(url, settings.jwt_secret)
             customers = await seed_customers(settings, pid)
-            before = cpu_seconds(proc.pid)
-            result = await storm(url, settings.jwt_secret, pid, units, customers, clients)
-            after = cpu_seconds(proc.pid)
-            result["cpu_share"] = {
-                k: round((after[k] - before[k]) / (result["seconds"] * os.cpu_count()), 3) for k in after
-            }
-            result["cpu_ms_per_attempt"] = {
-                k: round((after[k] - before[k]) * 1000 / result["attempts"], 3) for k in after
-            }
-            result.update(await invariants(settings, pid, result["holds"]))
-            runs[clients] = result
+            runs[clients] = await measured(settings, url, proc, (pid, units, customers), clients)
         top = await ceiling(settings, url)
     finally:
         proc.terminate()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.hold_storm import cpu_seconds, invariants, new_project, seed_customers, storm
+from bench.hold_storm import measured, new_project, seed_customers
 from bench.infra import ROOT, service_process
 from bench.loadgen import percentile
 from shared.auth_tokens import make_token
@@ -27,21 +27,9 @@ from shared.settings import Settings
 VIEWERS, CLIENTS, SETTLE_SECONDS = 200, 64, 10.0
 
 
-async def _storm(settings: Settings, url: str, proc: subprocess.Popen) -> tuple[str, dict]:
+async def _storm(settings: Settings, url: str, proc: subprocess.Popen) -> dict:
     pid, units = await new_project(url, settings.jwt_secret)
-    customers = await seed_customers(settings, pid)
-    return pid, await _measured(settings, url, proc, pid, units, customers)
-
-
-async def _measured(
-    settings: Settings, url: str, proc: subprocess.Popen, pid: str, units: list, customers: list
-) -> dict:
-    before = cpu_seconds(proc.pid)
-    result = await storm(url, settings.jwt_secret, pid, units, customers, CLIENTS)
-    after = cpu_seconds(proc.pid)
-    result["cpu_ms_per_attempt"] = {k: round((after[k] - before[k]) * 1000 / result["attempts"], 3) for k in after}
-    result.update(await invariants(settings, pid, result["holds"]))
-    return result
+    return await measured(settings, url, proc, (pid, units, await seed_customers(settings, pid)), CLIENTS)
 
 
 def _screens(url: str, settings: Settings, pid: str, out: Path) -> subprocess.Popen:
@@ -90,7 +78,7 @@ async def _with_screens(settings: Settings, url: str, proc: subprocess.Popen) ->
     out = Path(tempfile.mkdtemp(prefix="estate-screens-")) / "arrivals.json"
     screens = _screens(url, settings, pid, out)
     try:
-        result = await _measured(settings, url, proc, pid, units, customers)
+        result = await measured(settings, url, proc, (pid, units, customers), CLIENTS)
         await _settled(settings, pid, result["holds"])
     finally:
         screens.terminate()
@@ -111,7 +99,7 @@ async def _settled(settings: Settings, pid: str, holds: int) -> None:
 async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
     proc, url = service_process(settings, "inventory", workers, log_dir / "inventory-opening-day.log")
     try:
-        _, alone = await _storm(settings, url, proc)
+        alone = await _storm(settings, url, proc)
         watched = await _with_screens(settings, url, proc)
     finally:
         proc.terminate()

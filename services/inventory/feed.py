@@ -6,7 +6,6 @@ ever queries the database for news; a viewer who reconnects catches up from the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ class BoardFeed:
         self.head = 0
         self.viewers: dict[uuid.UUID, set[Viewer]] = {}
         self.wake = asyncio.Event()
+        self.to_number = True
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -73,21 +73,28 @@ class BoardFeed:
                 self.ready.set()
             try:
                 while True:
-                    with contextlib.suppress(TimeoutError):
+                    try:
                         await asyncio.wait_for(self.wake.wait(), SAFETY_TICK)
+                    except TimeoutError:
+                        self.to_number = True  # the safety tick numbers too: a notification may have been lost
                     self.wake.clear()
                     await self._step()
             finally:
                 await listener.remove_listener("unit_changed", self._poke)
                 await listener.remove_listener("board_sequenced", self._poke)
 
-    def _poke(self, *_: Any) -> None:
+    def _poke(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
+        """A commit (`unit_changed`: something to number) or another process's numbering (only something to read)."""
+        if channel == "unit_changed":
+            self.to_number = True
         self.wake.set()
 
     async def _step(self) -> None:
-        """Number what was committed, then hand every new change to the viewers of its project."""
+        """Number what was committed (when a commit said so), then hand every new change to its project's viewers."""
         async with self.pool.acquire() as conn:
-            await store.sequence_changes(conn)
+            if self.to_number:
+                self.to_number = False  # before numbering: a commit told meanwhile is numbered next time round
+                await store.sequence_changes(conn)
             while rows := await store.changes_after(conn, self.head):
                 for row in rows:
                     self._fan_out(row)

@@ -118,9 +118,7 @@ async def on_referral_rewarded(conn: asyncpg.Connection, env: Envelope, data: to
 async def on_overdue_digest(conn: asyncpg.Connection, env: Envelope, data: topics.OverdueDigestData) -> None:
     """R13: the morning digest, in the app of the project's managers."""
     plan = overdue_digest(data.project_id, data.day, data.overdue, data.consultants, now_utc())
-    await use_cases.schedule(
-        conn, [plan], project_id=data.project_id, customer_id=None, sale_id=None, source_event=str(env.id)
-    )
+    await _schedule(conn, env, data, [plan], unit=False)
 
 
 @HANDLERS.on(topics.OWNER_NEWS)

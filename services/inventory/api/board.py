@@ -73,21 +73,19 @@ class BoardLink(BaseModel):
     expires_at: str
 
 
-async def _watched(request: Request, project_id: str, link: str | None) -> Any:
+async def _watched(conn: Any, request: Request, project_id: str, link: str | None) -> Any:
     """The project, for staff of it (bearer token) or for a live board link of it."""
-    async with pool(request).acquire() as conn:
-        if link is None:
-            return await _require_project(conn, project_id, await current_principal(request))
-        pid, secret = parse_uuid(project_id, "project id"), request.app.state.settings.jwt_secret
-        return await use_cases.project_of_link(conn, secret, link, pid, now_utc())
+    if link is None:
+        return await _require_project(conn, project_id, await current_principal(request))
+    pid, secret = parse_uuid(project_id, "project id"), request.app.state.settings.jwt_secret
+    return await use_cases.project_of_link(conn, secret, link, pid, now_utc())
 
 
 @router.get("/v1/projects/{project_id}/board", response_model=Board)
 async def board(project_id: str, request: Request, link: Link = None) -> dict:
     """Every unit of the project in board order, the counts per status, and `seq`: the stream resumes after it."""
-    project = await _watched(request, project_id, link)
     async with pool(request).acquire() as conn:
-        return await use_cases.board_snapshot(conn, project)
+        return await use_cases.board_snapshot(conn, await _watched(conn, request, project_id, link))
 
 
 @router.get(
@@ -104,7 +102,8 @@ async def stream(
 ) -> EventSourceResponse:
     """One `unit` event per status change, `id:` a number that only grows; a reconnecting client (Last-Event-ID,
     or `after`) receives every change since, nothing twice; a comment line every 10 s."""
-    project = await _watched(request, project_id, link)
+    async with pool(request).acquire() as conn:
+        project = await _watched(conn, request, project_id, link)
     resume = _resume_point(last_event_id, after)
     events = feed_of(request.app.state.runtime).events(project["id"], resume)
     return EventSourceResponse(events, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})

@@ -23,6 +23,7 @@ __all__ = [
     "check_loss",
     "check_not_quiet",
     "check_tags",
+    "day_span",
     "local_day",
     "local_day_span",
     "merged_profile",
@@ -75,10 +76,15 @@ def local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+def day_span(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """[local midnight, next local midnight) of `day` in the project's time zone (23 or 25 hours across DST)."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(day, time(0), zone), datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
 def local_day_span(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
     """[local midnight, next local midnight) of the project's day a moment falls on."""
-    start = datetime.combine(local_day(moment, timezone), time(0), ZoneInfo(timezone))
-    return start, start + timedelta(days=1)
+    return day_span(local_day(moment, timezone), timezone)
 
 
 def check_contact_cap(contacts_today: int, cap: int) -> None:

@@ -4,9 +4,9 @@ visitors — with personal data masked (R18). Pure: no I/O."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from services.leads.domain.standard import day_span
 from shared.domain import InvalidInput
 
 __all__ = ["REGISTER_SEES_ALL", "VISIT", "day_span", "mask_name", "parse_day", "register_sees_all"]
@@ -26,13 +26,6 @@ def parse_day(text: str) -> date:
     if day is None or not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         raise InvalidInput("day must be a date written YYYY-MM-DD (2000–2100)", "invalid_day")
     return day
-
-
-def day_span(day: date, timezone: str) -> tuple[datetime, datetime]:
-    """[local midnight, next local midnight) of `day` in the project's time zone (23 or 25 hours across DST)."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(day, time(0), zone)
-    return start, datetime.combine(day + timedelta(days=1), time(0), zone)
 
 
 def register_sees_all(viewer_role: str) -> bool:
