@@ -56,9 +56,12 @@ def infrastructure() -> Iterator[Settings]:
                 pg.stop()
 
 
-def service_process(settings: Settings, name: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+def service_process(
+    settings: Settings, name: str, workers: int, log: Path, **env_extra: str
+) -> tuple[subprocess.Popen, str]:
+    """The service as `estate serve` runs it (`env_extra`: ESTATE_* knobs of a lever under measurement)."""
     port = free_port()
-    env = serve_env(settings, port, ESTATE_WORKERS=str(workers), ESTATE_LOG_LEVEL="WARNING")
+    env = serve_env(settings, port, ESTATE_WORKERS=str(workers), ESTATE_LOG_LEVEL="WARNING", **env_extra)
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared.cli", "serve", name],
         cwd=ROOT,

@@ -58,29 +58,32 @@ class ObservedApp(HttpOnly):
         try:
             await self.app(scope, receive, observed_send)
         except Exception as exc:
-            await self._crashed(exc, scope, receive, observed_send, bool(state["started"]))
+            await crashed(exc, scope, receive, observed_send, bool(state["started"]))
         finally:
             self._observe(scope, int(state["status"]), time.perf_counter() - began)
             correlation_id.reset(token)
-
-    async def _crashed(self, exc: Exception, scope: dict, receive: Callable, send: Callable, started: bool) -> None:
-        log(
-            "unhandled_error",
-            level=logging.ERROR,
-            exc_info=True,
-            error=repr(exc)[:500],
-            method=scope.get("method"),
-            path=scope.get("path"),
-        )
-        scope[NOT_RUN] = True
-        if started:  # the answer is half sent: nothing sensible can follow on this connection
-            raise exc
-        await error_response(500, "internal_error", "unexpected error; it has been logged")(scope, receive, send)
 
     def _observe(self, scope: dict, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         metrics.HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
         metrics.HTTP_LATENCY.labels(self.service, scope["method"], route).observe(seconds)
+
+
+async def crashed(exc: Exception, scope: dict, receive: Callable, send: Callable, started: bool) -> None:
+    """The last line of defence: log the crash with the correlation id and answer 500 in the contract's shape
+    (re-raised when the answer is half sent: nothing sensible can follow on that connection)."""
+    log(
+        "unhandled_error",
+        level=logging.ERROR,
+        exc_info=True,
+        error=repr(exc)[:500],
+        method=scope.get("method"),
+        path=scope.get("path"),
+    )
+    scope[NOT_RUN] = True
+    if started:
+        raise exc
+    await error_response(500, "internal_error", "unexpected error; it has been logged")(scope, receive, send)
 
 
 class InputGuard(HttpOnly):

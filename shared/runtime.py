@@ -37,6 +37,7 @@ class ServiceSpec:
     jobs: list[Job] = field(default_factory=list)
     description: str = ""
     migrations: Path | None = None  # default: services/<name>/migrations
+    hot_routes: list[Any] = field(default_factory=list)  # shared.hot.HotRoute: answered before the framework
 
 
 class Runtime:

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import logs
 from shared.consuming import build_broker
+from shared.hot import with_hot_routes
 from shared.idempotency import IdempotentPosts
 from shared.logs import log
 from shared.middleware import InputGuard, ObservedApp
@@ -51,16 +52,22 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     for router in spec.routers:
         app.include_router(router, responses=ERROR_RESPONSES)
     document_errors(app)
-    # Last added runs first: ObservedApp (outermost) → InputGuard → IdempotentPosts → routes.
+    _add_middleware(app, spec, settings)
+    return app
+
+
+def _add_middleware(app: FastAPI, spec: ServiceSpec, settings: Settings) -> None:
+    """Hot routes (before it all) → ObservedApp → InputGuard → IdempotentPosts → routes (last added runs first)."""
     app.add_middleware(
         IdempotentPosts,
-        get_pool=lambda: runtime.pool,
+        get_pool=lambda: app.state.runtime.pool,  # the app's runtime at request time
         secret=settings.jwt_secret,
         ttl_hours=settings.idempotency_ttl_hours,
     )
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservedApp, service=spec.name)
-    return app
+    if settings.hot_routes and spec.hot_routes:
+        with_hot_routes(app, spec.hot_routes, spec.name, settings.max_body_bytes)
 
 
 def _add_platform_routes(app: FastAPI, spec: ServiceSpec, settings: Settings, runtime: Runtime) -> None:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int | None = None  # default: the service's contract port
     workers: int = 1
+    # Issue 13: storm-prone requests (a hold) answered before the framework; 0 serves them through it (the bench's
+    # "before"). Same answers either way (tests/integration/inventory/test_hot_holds.py).
+    hot_routes: bool = True
     jwt_secret: str = DEV_JWT_SECRET
     max_body_bytes: int = 1_048_576  # larger bodies → 413
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long

@@ -85,17 +85,21 @@ def domain_status(exc: DomainError) -> int:
     return exc.status or CODE_STATUS.get(exc.code, 422)
 
 
+def refusal_answer(exc: DomainError | ApiError) -> tuple[int, dict[str, Any]]:
+    """The status and contract body of a refusal: the one mapping, for the framework and the hot routes."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.body()
+    return domain_status(exc), {"error": {"code": exc.code, "message": str(exc), **exc.extra()}}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves in the contract's shape; bad input is never a 500 (crashes: shared.middleware)."""
 
     @app.exception_handler(DomainError)
-    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
-        body = {"code": exc.code, "message": str(exc), **exc.extra()}
-        return JSONResponse({"error": body}, status_code=domain_status(exc))
-
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+    async def _refused(_: Request, exc: DomainError | ApiError) -> JSONResponse:
+        status, body = refusal_answer(exc)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from services.inventory import api, consumers, use_cases
+from services.inventory.api.hot import HOT_ROUTES
 from services.inventory.feed import board_feed
 from shared import catalogue as topics
 from shared import metrics, ownership
@@ -29,4 +30,5 @@ def build_spec() -> ServiceSpec:
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
         jobs=[hold_sweeper, board_feed],
+        hot_routes=HOT_ROUTES,
     )

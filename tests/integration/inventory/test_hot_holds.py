@@ -1,0 +1,154 @@
+"""Issue 13: the hold's hot route answers exactly as the framework's route does, and leaves it what it does not
+recognise. Two apps share one running inventory (its pool): one with the hot route (spied), one without."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from services.inventory.app import build_spec
+from shared.domain import DomainError
+from shared.errors import ApiError
+from shared.hot import HotRequest
+from shared.serving import create_app
+from shared.web import refusal_answer
+from tests.support.auth import auth
+from tests.support.inventory import known_customer, new_project
+
+TEMPLATE = "/v1/units/{unit_id}/holds"
+
+
+@pytest.fixture
+async def twins(inventory, settings) -> AsyncIterator[SimpleNamespace]:
+    """`hot` serves holds through the hot route and counts what it answered itself; `framework` never does."""
+    answered: list[int] = []
+    spec = build_spec()
+
+    def spied(route):
+        async def answer(request: HotRequest):
+            try:
+                got = await route.answer(request)
+            except (DomainError, ApiError) as refused:
+                answered.append(refusal_answer(refused)[0])
+                raise
+            if got is not None:
+                answered.append(got[0])
+            return got
+
+        return dataclasses.replace(route, answer=answer)
+
+    spec.hot_routes = [spied(r) for r in spec.hot_routes]
+    hot = create_app(spec, settings)
+    framework = create_app(build_spec(), settings.model_copy(update={"hot_routes": False}))
+    for app in (hot, framework):
+        app.state.runtime = inventory.app.state.runtime
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(hot), base_url="http://inventory") as hot_client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(framework), base_url="http://inventory") as framework_client,
+    ):
+        yield SimpleNamespace(hot=hot_client, framework=framework_client, answered=answered)
+
+
+def _requests_served(status: int) -> float:
+    labels = {"service": "inventory", "method": "POST", "route": TEMPLATE, "status": str(status)}
+    return REGISTRY.get_sample_value("estate_http_requests_total", labels) or 0.0
+
+
+async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, settings, twins) -> None:
+    pid, units = await new_project(inventory, settings, units=2)
+    headers = auth(settings, "consultant", pid) | {"X-Correlation-Id": "storm-1"}
+    answers = []
+    for client, unit in ((twins.hot, units[0]), (twins.framework, units[1])):
+        customer = await known_customer(inventory, pid)
+        answers.append(
+            await client.post(f"/v1/units/{unit['id']}/holds", json={"customer_id": customer}, headers=headers)
+        )
+    hot, framework = answers
+    assert hot.status_code == framework.status_code == 201 and twins.answered == [201]
+    assert (
+        hot.json().keys()
+        == framework.json().keys()
+        == {"hold_id", "unit_id", "customer_id", "consultant_id", "expires_at"}
+    )
+    for answer in answers:
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["x-correlation-id"] == "storm-1"
+    async with inventory.pool.acquire() as conn:
+        events = await conn.fetch(
+            "SELECT key, convert_from(payload, 'UTF8')::jsonb->>'correlation_id' AS cid FROM outbox"
+            " WHERE topic = 'estate.inventory.unit-locked.v1' AND key = ANY($1::text[])",
+            [u["id"] for u in units],
+        )
+    assert sorted(e["key"] for e in events) == sorted(u["id"] for u in units)
+    assert {e["cid"] for e in events} == {"storm-1"}
+
+
+async def test_every_refusal_reads_the_same_from_both_routes(inventory, settings, twins) -> None:
+    pid, units = await new_project(inventory, settings, units=2)
+    other_pid, _ = await new_project(inventory, settings, units=1)
+    mine, colleagues = await known_customer(inventory, pid), await known_customer(inventory, pid, "consultant-2")
+    visitor = await known_customer(inventory, pid)
+    async with inventory.pool.acquire() as conn:
+        await conn.execute("UPDATE customers SET key_visitor = true WHERE customer_id = $1", uuid.UUID(visitor))
+    held = (
+        await twins.framework.post(
+            f"/v1/units/{units[1]['id']}/holds", json={"customer_id": mine}, headers=auth(settings, "consultant", pid)
+        )
+    ).status_code
+    assert held == 201
+    free, taken, me = units[0]["id"], units[1]["id"], auth(settings, "consultant", pid)
+    cases = {
+        "taken": (taken, {"customer_id": mine}, me, 409),
+        "no such unit": (str(uuid.uuid4()), {"customer_id": mine}, me, 404),
+        "unknown customer": (free, {"customer_id": str(uuid.uuid4())}, me, 422),
+        "customer not an id": (free, {"customer_id": "someone"}, me, 422),
+        "a colleague's customer (R8)": (free, {"customer_id": colleagues}, me, 404),
+        "a key visitor (R5)": (free, {"customer_id": visitor}, me, 409),
+        "another project's token": (free, {"customer_id": mine}, auth(settings, "consultant", other_pid), 403),
+        "a role that may not hold": (free, {"customer_id": mine}, auth(settings, "finance", pid), 403),
+        "no token": (free, {"customer_id": mine}, {}, 401),
+        "no customer": (free, {"customer": mine}, me, 422),
+        "not an object": (free, ["x"], me, 422),
+    }
+    for name, (unit, body, headers, status) in cases.items():
+        hot = await twins.hot.post(f"/v1/units/{unit}/holds", json=body, headers=headers)
+        framework = await twins.framework.post(f"/v1/units/{unit}/holds", json=body, headers=headers)
+        assert (hot.status_code, hot.json()) == (framework.status_code, framework.json()), name
+        assert hot.status_code == status, (name, hot.text)
+    # the hot route itself answered the refusals a storm brings; the rest went to the framework's route
+    assert twins.answered == [409, 404, 422, 404, 409, 403], twins.answered
+    assert (await inventory.client.get(f"/v1/units/{free}", headers=me)).json()["status"] == "available"
+
+
+async def test_a_hot_answer_is_counted_once_under_the_route(inventory, settings, twins) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    customer = await known_customer(inventory, pid)
+    before = _requests_served(201), _requests_served(409)
+    for _ in range(2):
+        await twins.hot.post(
+            f"/v1/units/{units[0]['id']}/holds",
+            json={"customer_id": customer},
+            headers=auth(settings, "consultant", pid),
+        )
+    assert twins.answered == [201, 409]
+    assert (_requests_served(201) - before[0], _requests_served(409) - before[1]) == (1.0, 1.0)
+
+
+async def test_an_idempotency_key_or_an_odd_body_goes_through_the_framework(inventory, settings, twins) -> None:
+    pid, units = await new_project(inventory, settings, units=1)
+    customer = await known_customer(inventory, pid)
+    url, me = f"/v1/units/{units[0]['id']}/holds", auth(settings, "consultant", pid)
+    first = await twins.hot.post(url, json={"customer_id": customer}, headers=me | {"Idempotency-Key": "k-1"})
+    again = await twins.hot.post(url, json={"customer_id": customer}, headers=me | {"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201 and again.headers["idempotent-replay"] == "true"
+    assert first.json() == again.json()
+    text = await twins.hot.post(url, content=b'{"customer_id": "x"}', headers=me | {"Content-Type": "text/plain"})
+    nul = await twins.hot.post(url, content=b'{"customer_id": "\\u0000"}', headers=me)
+    assert (text.status_code, nul.status_code, nul.json()["error"]["code"]) == (422, 422, "invalid_text")
+    assert twins.answered == []
