@@ -12,7 +12,7 @@ import asyncio
 import time
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -25,9 +25,10 @@ from shared.logs import correlation_id, log
 from shared.pii import Vault
 from shared.settings import get_settings
 
-_INSERT = """
+KEY_LOCK_SPACE = 7311  # pg_advisory_xact_lock(hashtextextended(key, KEY_LOCK_SPACE)): ids in commit order per key
+_INSERT = f"""
 INSERT INTO outbox (event_id, topic, key, payload)
-SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, 7311))) AS key_lock
+SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, {KEY_LOCK_SPACE}))) AS key_lock
 """
 _LEADER_LOCK = 7_311_002  # one publishing relay per service database
 FUNNEL_STAGES = {
@@ -51,6 +52,25 @@ async def add_event(
 ) -> Envelope:
     """Record an event in the caller's transaction; it is published after the commit. The producer is the
     topic's own (the catalogue names it once)."""
+    row = outbox_row(topic, data, project_id=project_id, causation_id=causation_id)
+    await conn.execute(_INSERT, row.envelope.id, row.topic, row.key, row.payload)
+    return row.envelope
+
+
+class OutboxRow(NamedTuple):
+    """An event as its outbox row holds it, for a statement that writes its state change and event at once."""
+
+    envelope: Envelope
+    topic: str
+    key: str
+    payload: bytes  # the envelope's JSON; sealed when the topic carries personal data (R18)
+
+
+def outbox_row(
+    topic: Topic, data: dict[str, Any], *, project_id: str | None, causation_id: str | None = None
+) -> OutboxRow:
+    """The outbox row of an event: data validated by the topic's model, the envelope with the current correlation
+    id. Inserted by `add_event`, or by a store statement that takes the key lock (`KEY_LOCK_SPACE`) itself."""
     payload = topic.data_model.model_validate(data).model_dump(mode="json", exclude_none=False)
     env = new_envelope(
         topic.event_type,
@@ -61,8 +81,7 @@ async def add_event(
         causation_id=causation_id,
     )
     body = seal(env.to_bytes()) if topic.personal else env.to_bytes()
-    await conn.execute(_INSERT, env.id, topic.name, topic.key_of(payload), body)
-    return env
+    return OutboxRow(env, topic.name, topic.key_of(payload), body)
 
 
 _SEALED = b"sealed:"

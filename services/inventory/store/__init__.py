@@ -1,5 +1,7 @@
-"""All of inventory's SQL: `units` (projects, units, holds, status moves) and `sales` (sales, conflicts, quotes)."""
+"""All of inventory's SQL: `units` (projects, units, holds, status moves), `holds` (taking a unit) and `sales`
+(sales, conflicts, quotes)."""
 
+from services.inventory.store.holds import HoldRow, hold_context, take_unit, take_unit_with_event
 from services.inventory.store.sales import (
     deposit_of_sale_of_hold,
     insert_sale,
@@ -22,7 +24,6 @@ from services.inventory.store.units import (
     end_hold,
     expire_due_holds,
     hold,
-    hold_context,
     insert_project,
     insert_units,
     list_units,
@@ -31,7 +32,6 @@ from services.inventory.store.units import (
     project_settings,
     remember_customer,
     set_unit_status,
-    take_unit,
     unit,
 )
 from services.inventory.store.visitors import set_key_visitor
@@ -65,6 +65,8 @@ __all__ = [
     "set_unit_status",
     "settle_conflict",
     "take_unit",
+    "take_unit_with_event",
+    "HoldRow",
     "timezone_of_sale",
     "unit",
     "update_sale",

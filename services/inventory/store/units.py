@@ -82,51 +82,6 @@ async def unit(conn: asyncpg.Connection, unit_id: uuid.UUID, lock: bool = False)
     )
 
 
-_HOLD_CONTEXT = (
-    "SELECT u.project_id, u.status, (p.settings->>'hold_minutes')::int AS hold_minutes,"
-    # NULL when the customer is not registered in the unit's project; else whether they are a key visitor (R5)
-    " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = $2) AS key_visitor,"
-    " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = $2) AS owner_id"
-    " FROM units u JOIN projects p ON p.id = u.project_id WHERE u.id = $1"
-)
-
-
-async def hold_context(conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id: uuid.UUID) -> asyncpg.Record | None:
-    """What a hold needs to know first, in one round trip: the project, its hold minutes, the customer."""
-    return await conn.fetchrow(_HOLD_CONTEXT, unit_id, customer_id)
-
-
-# R19: one statement takes the unit only if it is available, and records the hold in the same breath.
-_TAKE_UNIT = """
-WITH taken AS (
-    UPDATE units SET status = 'held', hold_id = $2 WHERE id = $1 AND status = 'available'
-    RETURNING id, project_id, building, number, list_price
-), hold AS (
-    INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, expires_at)
-    SELECT $2, taken.id, taken.project_id, $3, $4, COALESCE($6::timestamptz, now()) + make_interval(mins => $5)
-    FROM taken
-    RETURNING expires_at
-), history AS (
-    INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)
-    SELECT taken.id, taken.project_id, 'available', 'held', 'hold', $4, $2::text FROM taken
-)
-SELECT taken.*, hold.expires_at FROM taken, hold
-"""
-
-
-async def take_unit(
-    conn: asyncpg.Connection,
-    unit_id: uuid.UUID,
-    hold_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    consultant_id: str,
-    minutes: int,
-    now: datetime | None = None,
-) -> asyncpg.Record | None:
-    """None when someone else has it. The hold runs `minutes` from `now` (None: the database's clock)."""
-    return await conn.fetchrow(_TAKE_UNIT, unit_id, hold_id, customer_id, consultant_id, minutes, now)
-
-
 async def hold(conn: asyncpg.Connection, hold_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM holds WHERE id = $1" + (" FOR UPDATE" if lock else ""), hold_id)
 

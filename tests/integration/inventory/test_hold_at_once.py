@@ -1,0 +1,119 @@
+"""Issue 13: the hold, its history and its event as one statement — and nothing at all when it must not take the
+unit, so the transactional path decides (R19, R35, issue 11)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.inventory import store, use_cases
+from services.inventory.domain import UnitNotAvailable
+from services.inventory.use_cases import HoldUnit
+from shared import catalogue as topics
+from shared.envelope import Envelope
+from shared.outbox import outbox_row
+from tests.support.inventory import known_customer, new_project
+
+AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today
+
+
+async def _asked(inventory, settings, price: str = "1000000.00") -> tuple[str, store.HoldRow]:
+    pid, units = await new_project(inventory, settings, units=1)
+    customer = await known_customer(inventory, pid)
+    hold = store.HoldRow(
+        uuid.uuid4(),
+        uuid.UUID(units[0]["id"]),
+        uuid.UUID(customer),
+        "consultant-1",
+        AT,
+        AT + timedelta(minutes=30),
+        Decimal(price),
+    )
+    return pid, hold
+
+
+def _event(pid: str, hold: store.HoldRow):
+    data = {"hold_id": str(hold.hold_id), "unit_id": str(hold.unit_id), "customer_id": str(hold.customer_id)}
+    data |= {"consultant_id": hold.consultant_id, "building": "B1", "number": "100"}
+    data |= {"expires_at": hold.expires_at, "list_price": hold.list_price}
+    return outbox_row(topics.UNIT_LOCKED, data, project_id=pid)
+
+
+async def _written(inventory, hold: store.HoldRow) -> tuple[int, int, int, str]:
+    async with inventory.pool.acquire() as conn:
+        return tuple(
+            await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM holds WHERE unit_id = $1), (SELECT count(*) FROM unit_history"
+                " WHERE unit_id = $1), (SELECT count(*) FROM outbox WHERE key = $1::text),"
+                " (SELECT status FROM units WHERE id = $1)",
+                hold.unit_id,
+            )
+        )
+
+
+async def test_one_statement_takes_the_unit_with_its_hold_history_and_event_r19_r35(inventory, settings) -> None:
+    pid, hold = await _asked(inventory, settings)
+    event = _event(pid, hold)
+    async with inventory.pool.acquire() as conn:
+        assert await store.take_unit_with_event(conn, hold, event)
+        assert not await store.take_unit_with_event(conn, hold._replace(hold_id=uuid.uuid4()), _event(pid, hold))
+        row = await conn.fetchrow("SELECT created_at, expires_at, state FROM holds WHERE id = $1", hold.hold_id)
+        payload = await conn.fetchval("SELECT payload FROM outbox WHERE event_id = $1", event.envelope.id)
+    assert await _written(inventory, hold) == (1, 1, 1, "held")
+    assert (row["created_at"], row["expires_at"], row["state"]) == (AT, AT + timedelta(minutes=30), "live")
+    published = Envelope.from_bytes(bytes(payload))
+    assert published.type == topics.UNIT_LOCKED.event_type and published.project_id == pid
+    assert topics.UNIT_LOCKED.data_model.model_validate(published.data).list_price == Decimal("1000000.00")
+
+
+async def test_a_changed_price_or_a_live_opening_takes_nothing_and_the_transaction_decides(inventory, settings) -> None:
+    pid, stale = await _asked(inventory, settings, price="990000.00")  # the price moved after it was read
+    async with inventory.pool.acquire() as conn:
+        assert not await store.take_unit_with_event(conn, stale, _event(pid, stale))
+    assert await _written(inventory, stale) == (0, 0, 0, "available")
+
+    pid, hold = await _asked(inventory, settings)
+    async with inventory.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO openings (id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status,"
+            " ends_at, created_by) VALUES ($1, $2, $3, 10, 1, 1, 'drawn', $4, 'test')",
+            uuid.uuid4(),
+            uuid.UUID(pid),
+            AT - timedelta(minutes=1),
+            AT + timedelta(minutes=9),
+        )
+        assert not await store.take_unit_with_event(conn, hold, _event(pid, hold))
+    assert await _written(inventory, hold) == (0, 0, 0, "available")
+
+
+async def test_when_the_statement_takes_nothing_the_transaction_tells_the_truth_r19(
+    inventory, settings, monkeypatch
+) -> None:
+    taken_by_another = store.take_unit_with_event
+
+    async def lost(conn, hold, event):  # the statement took nothing: say, the unit's price moved meanwhile
+        return False
+
+    async def overtaken(conn, hold, event):  # another consultant's statement won the unit a moment earlier
+        other = hold._replace(hold_id=uuid.uuid4())
+        assert await taken_by_another(conn, other, _event(str(event.envelope.project_id), other))
+        return False
+
+    pid, hold = await _asked(inventory, settings)
+    command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
+    monkeypatch.setattr(store, "take_unit_with_event", lost)
+    async with inventory.pool.acquire() as conn:
+        held = await use_cases.hold_unit(conn, command, now=AT)
+    assert held["expires_at"] == (AT + timedelta(minutes=30)).isoformat() and held["list_price"] == "1000000.00"
+    assert await _written(inventory, hold) == (1, 1, 1, "held")
+
+    pid, hold = await _asked(inventory, settings)
+    command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
+    monkeypatch.setattr(store, "take_unit_with_event", overtaken)
+    async with inventory.pool.acquire() as conn:
+        with pytest.raises(UnitNotAvailable):
+            await use_cases.hold_unit(conn, command, now=AT)
+    assert await _written(inventory, hold) == (1, 1, 1, "held")  # the other's hold only
