@@ -1,5 +1,6 @@
-"""`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, and opening day with
-200 board screens watching (`python -m bench opening_day` runs one part)."""
+"""`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
+one by one with a profile (issue 13), and opening day with 200 board screens watching (`python -m bench levers`
+runs one part)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import hold_storm, opening_day, pipeline
+from bench import hold_storm, levers, opening_day, pipeline
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -18,14 +19,19 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"hold_storm", "pipeline", "opening_day"}
+    which = set(argv) or {"hold_storm", "levers", "pipeline", "opening_day"}
     RESULTS.mkdir(exist_ok=True)
-    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "2"))
+    workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "1"))  # one process does best on 2 shared cores (levers)
     with infrastructure() as settings:
         if "hold_storm" in which:
             result = asyncio.run(hold_storm.run(settings, workers, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
-            (RESULTS / "hold_storm.json").write_text(json.dumps(result, indent=2) + "\n")
+            _write("hold_storm.json", result)
             print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "ceiling")}, indent=2))
+        if "levers" in which:  # issue 13: each lever of the hold path, and where the service's CPU goes now
+            logs = Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))
+            hold = json.loads((RESULTS / "hold_storm.json").read_text())
+            _write("hold_storm.json", hold | {"levers": levers.measure_levers(settings, logs)})
+            _write("profile.json", levers.profile(settings, logs))
         if "opening_day" in which:
             logs = Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))
             result = asyncio.run(opening_day.run(settings, workers, logs))
@@ -46,6 +52,10 @@ def main(argv: list[str]) -> None:
     # The machine table is a results file too, so the report renders without probing (bench/report.py render).
     (RESULTS / "machine.json").write_text(json.dumps(machine(), indent=2) + "\n")
     write_report()
+
+
+def _write(name: str, result: dict) -> None:
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import asyncpg
 import httpx
 import orjson
 
-from bench.infra import pgbench_path, service_process
+from bench.infra import pgbench_path, service_process, stop
 from bench.loadgen import Connection, Result, percentile, pool
 from shared.auth_tokens import make_token
 from shared.db import service_dsn
@@ -302,8 +302,7 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
             runs[clients] = await measured(settings, url, proc, (pid, units, customers), clients)
         top = await ceiling(settings, url)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop(proc)
     main = runs[200]
     return {
         "attempts_per_s": main["attempts_per_s"],

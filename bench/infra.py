@@ -57,17 +57,22 @@ def infrastructure() -> Iterator[Settings]:
 
 
 def service_process(
-    settings: Settings, name: str, workers: int, log: Path, **env_extra: str
+    settings: Settings, name: str, workers: int, log: Path, server: str = "uvicorn", **env_extra: str
 ) -> tuple[subprocess.Popen, str]:
-    """The service as `estate serve` runs it (`env_extra`: ESTATE_* knobs of a lever under measurement)."""
+    """The service as `estate serve` runs it, or under granian (`server`); `env_extra`: ESTATE_* knobs of a lever
+    under measurement. Each start joins consumer groups of its own, so it never waits for an earlier start's."""
     port = free_port()
-    env = serve_env(settings, port, ESTATE_WORKERS=str(workers), ESTATE_LOG_LEVEL="WARNING", **env_extra)
+    env = serve_env(
+        settings,
+        port,
+        ESTATE_WORKERS=str(workers),
+        ESTATE_LOG_LEVEL="WARNING",
+        ESTATE_CONSUMER_GROUP_PREFIX=f"bench-{uuid.uuid4().hex[:8]}",
+        ESTATE_SERVICE=name,
+        **env_extra,
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", name],
-        cwd=ROOT,
-        env=env,
-        stdout=open(log, "ab"),
-        stderr=subprocess.STDOUT,
+        _command(name, workers, port, server), cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -78,8 +83,28 @@ def service_process(
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    proc.kill()
+    stop(proc)
     raise RuntimeError(f"{name} did not become healthy; see {log}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a service gracefully (its supervisor stops its workers; a kill would orphan them), killed after 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def _command(name: str, workers: int, port: int, server: str) -> list[str]:
+    if server == "uvicorn":  # uvicorn with httptools and uvloop, as `estate serve` runs every service
+        return [sys.executable, "-m", "shared.cli", "serve", name]
+    if server == "granian":  # issue 13's other server: the same app, its factory reads ESTATE_SERVICE
+        options = ["--interface", "asgi", "--factory", "--loop", "uvloop", "--no-ws", "--log-level", "warning"]
+        where = ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
+        return [sys.executable, "-m", "granian", *options, *where, "shared.serving:app_from_env"]
+    raise ValueError(f"no such server: {server}")
 
 
 def pgbench_path() -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.hold_storm import measured, new_project, seed_customers
-from bench.infra import ROOT, service_process
+from bench.infra import ROOT, service_process, stop
 from bench.loadgen import percentile
 from shared.auth_tokens import make_token
 from shared.db import service_dsn
@@ -102,8 +102,7 @@ async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
         alone = await _storm(settings, url, proc)
         watched = await _with_screens(settings, url, proc)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop(proc)
     return {
         "viewers": VIEWERS,
         "clients": CLIENTS,

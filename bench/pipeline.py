@@ -17,7 +17,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.infra import ROOT
+from bench.infra import ROOT, stop
 from bench.loadgen import percentile
 from shared.catalogue import PLATFORM_TEST
 from shared.db import migrate_service, service_dsn
@@ -178,8 +178,7 @@ async def run(settings: Settings) -> dict:
         runs["max"] = await latencies(settings, source, sink, f"max{tag}", 20_000, 600)
     finally:
         for proc in (relay, consumer):
-            proc.terminate()
-            proc.wait(30)
+            stop(proc)
     top = await ceiling(settings)
     best = runs["max"]["events_per_s"] or 0
     return {

@@ -246,6 +246,9 @@ def _targets(hold: dict, pipe: dict, targets: dict) -> list[str]:
                 _yes(hold["p99_ms_at_64"] < targets["hold_p99_201_ms_at_64_below"]),
             ],
         ]
+        from bench.report_levers import cpu_target
+
+        rows += cpu_target(hold, targets)
     if pipe:
         top, p99 = pipe["max_events_per_s"], pipe["p99_ms_at_1000"]
         floor, ceiling = targets["pipeline_max_events_per_s_min"], targets["pipeline_p99_ms_at_1000_below"]
@@ -257,54 +260,6 @@ def _targets(hold: dict, pipe: dict, targets: dict) -> list[str]:
         "",
         *_table(["target", "last run", "verdict"], rows),
     ]
-
-
-def _why(hold: dict, machine: dict, targets: dict, profile: dict) -> list[str]:
-    """Why the hold storm stays far from its ceiling: the argument in words, its figures from the results."""
-    clients, run = _runs_by_clients(hold)[0]
-    cpu = {k: _dec(v) for k, v in run["cpu_ms_per_attempt"].items()}
-    svc, pg, lg = cpu["service"], cpu["postgresql"], cpu["load_generator"]
-    total, cpus = svc + pg + lg, Decimal(machine["cpus"])
-    saturation = cpus * 1000 / total
-    need = _dec(targets["hold_ratio_min"]) * _dec(hold["ceiling_tps"])
-    budget = cpus * 1000 / need
-    left = max(budget - pg - lg, Decimal(0))
-    lines = [
-        "",
-        "## Why the hold storm stays far from its ceiling here",
-        "",
-        "The run measures CPU time per attempt for each process (psutil, before and after the storm). "
-        f"At {clients} clients with {hold.get('workers')} worker(s) the three take {cpu_ms(svc)} ms (service) + "
-        f"{cpu_ms(pg)} ms (PostgreSQL) + {cpu_ms(lg)} ms (load generator) = {cpu_ms(total)} ms per attempt and "
-        f"use {pct(_share(run))} of the machine's {machine['cpus']} cores: at that cost the machine saturates at "
-        f"about {about(saturation)} attempts/s. A ratio of {ratio(targets['hold_ratio_min'])} needs about "
-        f"{about(need)} attempts/s, i.e. at most {cpu_ms(budget)} ms of CPU per attempt in total, while "
-        f"PostgreSQL and the load generator alone spend {cpu_ms(pg + lg)} ms; that leaves {cpu_ms(left)} ms "
-        f"for the service, which spends {cpu_ms(svc)} ms.",
-    ]
-    if svc > left:
-        lines[-1] += (
-            f" So while the service shares these {machine['cpus']} cores with PostgreSQL and the load "
-            "generator the target is out of reach whatever the HTTP tier does; it needs cores of its own."
-        )
-    else:
-        lines[-1] += " So the CPU budget is not what keeps the ratio from the target on this machine."
-    if profile:
-        parts = [f"about {pct(v)} {k}" for k, v in profile["share_of_busy_samples"].items()]
-        lines += [
-            "",
-            f"py-spy on the {profile['process']} process during the storm (`{profile['command']}`, "
-            f"{profile['workers']} worker): about {pct(profile['busy_share_of_samples'])} of the samples are "
-            f"busy; of the busy ones {', '.join(parts)}; the rest {profile['rest']}.",
-        ]
-    lines += [
-        "",
-        "pgbench runs the same SQL from C with no HTTP, JSON or Python in the path; the load generator takes "
-        f"{cpu_ms(_dec(run['cpu_share']['load_generator']) * cpus)} of a core. The remaining levers are more "
-        "cores for the HTTP tier (the hold path is stateless and scales by process) and a leaner HTTP stack "
-        "for the hot path.",
-    ]
-    return lines
 
 
 def _history(history: list[dict], hold: dict, pipe: dict) -> list[str]:
@@ -375,8 +330,10 @@ def render(results: Path = RESULTS) -> str:
         lines += opening_day(opening)
     if targets and (hold or pipe):
         lines += _targets(hold, pipe, targets)
-    if hold and machine and targets and hold.get("runs"):
-        lines += _why(hold, machine, targets, profile)
+    if hold:
+        from bench.report_levers import levers  # it imports this module's helpers
+
+        lines += levers(hold, profile)
     if history or hold or pipe:
         lines += _history(history, hold, pipe)
     return "\n".join(lines) + "\n"

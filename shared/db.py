@@ -50,11 +50,16 @@ async def ensure_database(settings: Settings, service: str) -> None:
         await conn.close()
 
 
-async def create_pool(dsn: str, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+async def create_pool(dsn: str, min_size: int = 2, max_size: int = 20, reset_query: bool = False) -> asyncpg.Pool:
     """An asyncpg pool; statement cache on (prepared statements are reused); JSON columns in and out as Python
-    values (see `json_codecs`); a released connection is not reset by query (see `_session_is_clean`)."""
+    values (see `json_codecs`); a released connection is not reset by query unless asked (`_session_is_clean`)."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, command_timeout=30, init=json_codecs, reset=_session_is_clean
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
+        init=json_codecs,
+        reset=None if reset_query else _session_is_clean,
     )
 
 

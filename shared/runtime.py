@@ -74,7 +74,7 @@ class Runtime:
         """Migrate, connect, then start relay, consumers and jobs (the broker may still be away)."""
         await migrate_service(self.settings, self.spec.name, self.spec.migrations)
         self.producer = make_producer(self.settings)
-        self._pool = await create_pool(self.dsn)
+        self._pool = await create_pool(self.dsn, reset_query=self.settings.pool_reset_query)
         retries = self.settings.consumer_max_retries, self.settings.consumer_retry_backoff_seconds
         self._inbox = Inbox(
             self.spec.name, self._pool, self.producer, max_retries=retries[0], backoff_seconds=retries[1]

@@ -35,9 +35,20 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int | None = None  # default: the service's contract port
     workers: int = 1
-    # Issue 13: storm-prone requests (a hold) answered before the framework; 0 serves them through it (the bench's
-    # "before"). Same answers either way (tests/integration/inventory/test_hot_holds.py).
+    # Issue 13, the hold path's levers (each measured by `make bench`; off = the way before, same answers):
+    # storm-prone requests (a hold) answered before the framework (tests/integration/inventory/test_hot_holds.py);
     hot_routes: bool = True
+    # asyncpg's reset query (unlock all, close cursors, unlisten, reset settings) each time a connection goes back
+    # to the pool — one more round trip per request; our pooled sessions carry no state to reset (shared/db.py);
+    pool_reset_query: bool = False
+    # a winning hold's unit, hold, history and event written by one statement, not a transaction of its own;
+    hold_in_one_statement: bool = True
+    # the hot route's attempts read their context together, one statement per turn of the event loop;
+    hold_reads_together: bool = True
+    # and those that may win take their units together, one statement and one commit (group commit);
+    hold_takes_together: bool = True
+    # what start-up made is frozen out of the garbage collector's full passes (they stalled requests in flight).
+    gc_freeze: bool = True
     jwt_secret: str = DEV_JWT_SECRET
     max_body_bytes: int = 1_048_576  # larger bodies → 413
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long

@@ -42,11 +42,16 @@ def test_the_figures_follow_the_results(tmp_path: Path) -> None:
     hold = json.loads((results / "hold_storm.json").read_text())
     hold["runs"]["200"]["cpu_ms_per_attempt"]["service"] = 0.123
     hold["attempts_per_s"], hold["ratio"], hold["p99_ms_at_64"] = 2835.2, 0.1524, 134.46
+    lever = {"lever": "granian", "change": "under granian", "server": "granian", "workers": 1, "clients": 64}
+    lever |= {"attempts_per_s": 4321.4, "p99_ms": 45.66, "p99_ms_409": 12.0, "errors_5xx": 0, "double_holds": 0}
+    lever |= {"events_per_201": 1.0, "cpu_ms_per_attempt": {"service": 0.1449, "postgresql": 0.07}}
+    hold["levers"], hold["ceiling_tps"] = [lever], 5000
     (results / "hold_storm.json").write_text(json.dumps(hold))
     text = render(results)
     assert "| pipeline ≥ 2,000 events/s | 1,234 | **not met** |" in text
     assert "| pipeline p99 < 250.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
-    assert "which spends 0.12 ms" in text
+    assert "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / " in text
+    assert "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |" in text
     assert "| last run (the tables above; 2 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
 
 

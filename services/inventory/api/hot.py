@@ -29,9 +29,12 @@ async def hold(request: HotRequest) -> HotAnswer | None:
     asked = _asked(request)
     if asked is None:
         return None
-    command, who = asked
-    async with request.state.runtime.pool.acquire() as conn:  # a refusal raised here: shared.hot maps it
-        held = await use_cases.hold_unit(conn, command, who.require_project)
+    command, who = asked  # a refusal raised below leaves through shared.hot's one mapping
+    if request.state.settings.hold_reads_together:
+        held = await use_cases.hold_unit_in_a_storm(request.state, command, who.require_project)
+    else:
+        async with request.state.runtime.pool.acquire() as conn:
+            held = await use_cases.hold_unit(conn, command, who.require_project)
     return 201, orjson.dumps({k: held[k] for k in _ANSWERED})
 
 
@@ -48,7 +51,8 @@ def _asked(request: HotRequest) -> tuple[HoldUnit, Principal] | None:
         unit_id, customer_id = uuid.UUID(request.match["unit_id"]), uuid.UUID(customer)
     except (ApiError, orjson.JSONDecodeError, KeyError, ValueError):
         return None
-    return HoldUnit(unit_id, customer_id, who.sub, sees_whole_project=who.role in WHOLE_PROJECT_ROLES), who
+    at_once = request.state.settings.hold_in_one_statement
+    return HoldUnit(unit_id, customer_id, who.sub, who.role in WHOLE_PROJECT_ROLES, at_once), who
 
 
 HOT_ROUTES = [HotRoute("POST", re.compile(f"/v1/units/(?P<unit_id>{_ID})/holds"), "/v1/units/{unit_id}/holds", hold)]

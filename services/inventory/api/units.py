@@ -91,7 +91,8 @@ async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principa
         customer = uuid.UUID(body.customer_id)
     except ValueError:
         raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
-    command = HoldUnit(uid, customer, who.sub, sees_whole_project=who.role in WHOLE_PROJECT_ROLES)
+    at_once = request.app.state.settings.hold_in_one_statement
+    command = HoldUnit(uid, customer, who.sub, who.role in WHOLE_PROJECT_ROLES, at_once)
     async with pool(request).acquire() as conn:
         hold = await use_cases.hold_unit(conn, command, who.require_project)
     return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}

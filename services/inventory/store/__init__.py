@@ -17,6 +17,7 @@ from services.inventory.store.sales import (
     timezone_of_sale,
     update_sale,
 )
+from services.inventory.store.storm import HoldDesk
 from services.inventory.store.units import (
     UNIT_COLUMNS,
     UnitFilter,
@@ -67,6 +68,7 @@ __all__ = [
     "take_unit",
     "take_unit_with_event",
     "HoldRow",
+    "HoldDesk",
     "timezone_of_sale",
     "unit",
     "update_sale",

@@ -1,18 +1,15 @@
 """Inventory use cases: each loads, asks the domain, writes rows and outbox events in one transaction; never
-the broker. `holds` (projects, holds, what a deposit does to a hold), `sales` (subscription, contract, handover),
-`deals` (quotes, cancellation), `reads` (what the API shows)."""
+the broker. `holds` (projects, releases and expiry, what a deposit does to a hold), `taking` (a hold taken, R19),
+`sales` (subscription, contract, handover), `deals` (quotes, cancellation), `reads` (what the API shows)."""
 
 from services.inventory.use_cases.board import board_link, board_snapshot, link_state, project_of_link
 from services.inventory.use_cases.deals import cancel_sale, make_quote, quoted_price
 from services.inventory.use_cases.holds import (
     BadRows,
     DuplicateCode,
-    HoldUnit,
-    UnknownCustomer,
     close_sale_on_refund,
     create_project,
     expire_holds,
-    hold_unit,
     import_units,
     open_sale,
     release_hold,
@@ -27,6 +24,7 @@ from services.inventory.use_cases.reads import (
     units_page,
 )
 from services.inventory.use_cases.sales import complete_handover, quote_unit, sign_contract, sign_subscription
+from services.inventory.use_cases.taking import HoldUnit, UnknownCustomer, hold_unit, hold_unit_in_a_storm
 
 __all__ = [
     "board_link",
@@ -43,6 +41,7 @@ __all__ = [
     "create_project",
     "expire_holds",
     "hold_unit",
+    "hold_unit_in_a_storm",
     "import_units",
     "make_quote",
     "open_conflicts",

@@ -1,35 +1,22 @@
-"""Inventory use cases for projects and holds: import, hold, release, expiry, and what a deposit does to a hold
+"""Inventory use cases for projects and holds: import, release, expiry, and what a deposit does to a hold
 (verified: a sale opens; refunded: it closes). Each writes rows and outbox events in one transaction."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from services.inventory import store
-from services.inventory.domain import (
-    DomainError,
-    InvalidTransition,
-    ProjectSettings,
-    RowProblem,
-    UnitNotAvailable,
-    UnitRow,
-    UnitStatus,
-)
-from services.inventory.use_cases.openings import check_opening_rule
+from services.inventory.domain import DomainError, InvalidTransition, ProjectSettings, RowProblem, UnitRow, UnitStatus
 from shared import catalogue as topics
 from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import Conflict, NotFound, refusal
+from shared.domain import NotFound, refusal
 from shared.logs import log
-from shared.outbox import OutboxRow, add_event, outbox_row
+from shared.outbox import add_event
 
-UnknownCustomer = refusal("UnknownCustomer", "unknown_customer", "R8: the customer is not registered in this project.")
 DuplicateCode = refusal("DuplicateCode", "project_code_taken", "A project's code is unique.")
 
 
@@ -43,14 +30,6 @@ class BadRows(DomainError):
     def extra(self) -> dict[str, Any]:
         """Each bad row and field, so the file can be fixed in one go."""
         return {"details": [p.as_json() for p in self.problems]}
-
-
-@dataclass(frozen=True)
-class HoldUnit:
-    unit_id: uuid.UUID
-    customer_id: uuid.UUID
-    consultant_id: str
-    sees_whole_project: bool = True  # sales control may hold for anyone; a consultant only for their own (R8)
 
 
 async def create_project(
@@ -82,87 +61,6 @@ async def import_units(
             index = {(r.building, r.number): i for i, r in enumerate(rows, start=1)}
             raise BadRows([RowProblem(index[c], "number", f"{c[0]}-{c[1]} exists already") for c in clashes])
     return len(rows)
-
-
-async def hold_unit(
-    conn: asyncpg.Connection,
-    cmd: HoldUnit,
-    authorize: Callable[[str], None] = lambda _: None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins.
-    The hold lasts the project's hold minutes from `now` (None: the one clock's now)."""
-    at = now or now_utc()
-    context = await _hold_context(conn, cmd, authorize, at)  # a loser is answered here: one query, no transaction
-    minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
-    hold = store.HoldRow(
-        uuid.uuid4(),
-        cmd.unit_id,
-        cmd.customer_id,
-        cmd.consultant_id,
-        at,
-        at + timedelta(minutes=minutes),
-        context["list_price"],
-    )
-    data = _locked_data(hold, context)
-    # Issue 13: with no opening live, the unit, hold, history and event are one statement. If it takes nothing
-    # (the unit went meanwhile, its price changed, an opening began) the transaction below says why.
-    if context["opening_live"] or not await store.take_unit_with_event(conn, hold, _event(data, context)):
-        data = await _take_in_transaction(conn, cmd, context, hold, minutes)
-    return {**data, "expires_at": data["expires_at"].isoformat(), "list_price": str(data["list_price"])}
-
-
-async def _take_in_transaction(
-    conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, hold: store.HoldRow, minutes: int
-) -> dict[str, Any]:
-    """The hold in a transaction of its own: the opening's rules (issue 11, 开盘), then the unit if still free."""
-    async with conn.transaction():
-        await check_opening_rule(conn, context["project_id"], cmd.customer_id, hold.starts_at)
-        taken = await store.take_unit(
-            conn, cmd.unit_id, hold.hold_id, cmd.customer_id, cmd.consultant_id, minutes, hold.starts_at
-        )
-        if taken is None:
-            raise UnitNotAvailable("someone else holds or bought the unit")
-        data = _locked_data(hold._replace(expires_at=taken["expires_at"], list_price=taken["list_price"]), taken)
-        await add_event(conn, topics.UNIT_LOCKED, data, project_id=str(taken["project_id"]))
-    return data
-
-
-def _locked_data(hold: store.HoldRow, unit: Any) -> dict[str, Any]:
-    """unit-locked's data: the hold, and the unit's building, number and price."""
-    return {
-        "hold_id": str(hold.hold_id),
-        "unit_id": str(hold.unit_id),
-        "customer_id": str(hold.customer_id),
-        "consultant_id": hold.consultant_id,
-        "building": unit["building"],
-        "number": unit["number"],
-        "expires_at": hold.expires_at,
-        "list_price": hold.list_price,
-    }
-
-
-def _event(data: dict[str, Any], context: asyncpg.Record) -> OutboxRow:
-    return outbox_row(topics.UNIT_LOCKED, data, project_id=str(context["project_id"]))
-
-
-async def _hold_context(
-    conn: asyncpg.Connection, cmd: HoldUnit, authorize: Callable[[str], None], at: datetime
-) -> asyncpg.Record:
-    """The unit, its project's hold time and the customer's owner, checked in the order the contract answers."""
-    context = await store.hold_context(conn, cmd.unit_id, cmd.customer_id, at)
-    if context is None:
-        raise NotFound("no such unit")
-    authorize(str(context["project_id"]))
-    if context["key_visitor"] is None:
-        raise UnknownCustomer("the customer is not registered in this project")
-    if context["key_visitor"]:
-        raise Conflict("a key visitor (staff or a peer, R5) is not a lead: nothing is held for them", "not_a_lead")
-    if not cmd.sees_whole_project and context["owner_id"] != cmd.consultant_id:
-        raise NotFound("no such customer")  # R8: a colleague's customer is not yours to see (as in leads)
-    if context["status"] != UnitStatus.AVAILABLE.value:
-        raise UnitNotAvailable(f"the unit is {context['status']}")
-    return context
 
 
 async def release_hold(

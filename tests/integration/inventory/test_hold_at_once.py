@@ -117,3 +117,22 @@ async def test_when_the_statement_takes_nothing_the_transaction_tells_the_truth_
         with pytest.raises(UnitNotAvailable):
             await use_cases.hold_unit(conn, command, now=AT)
     assert await _written(inventory, hold) == (1, 1, 1, "held")  # the other's hold only
+
+
+async def test_attempts_read_together_see_what_each_would_see_alone(inventory, settings) -> None:
+    pid, units = await new_project(inventory, settings, units=2)
+    mine, other_project = await known_customer(inventory, pid), await known_customer(inventory, pid, "consultant-2")
+    asks = [
+        (uuid.UUID(units[0]["id"]), uuid.UUID(mine), AT),
+        (uuid.uuid4(), uuid.UUID(mine), AT),  # no such unit
+        (uuid.UUID(units[1]["id"]), uuid.uuid4(), AT),  # a customer inventory never heard of
+        (uuid.UUID(units[1]["id"]), uuid.UUID(other_project), AT),
+        (uuid.UUID(units[0]["id"]), uuid.UUID(mine), AT),  # the same ask twice
+    ]
+    async with inventory.pool.acquire() as conn:
+        together = await store.storm.hold_contexts(conn, asks)
+        alone = [await store.hold_context(conn, *ask) for ask in asks]
+    assert [None if row is None else {k: v for k, v in row.items() if k != "n"} for row in together] == [
+        None if row is None else dict(row) for row in alone
+    ]
+    assert together[1] is None and together[2]["key_visitor"] is None and together[3]["owner_id"] == "consultant-2"

@@ -1,0 +1,105 @@
+"""Issue 13, opening day's holds in groups (shared.batching): the attempts of one turn of the event loop read
+their context in one statement, and those that may win take their units in one statement and one commit (group
+commit). Each ask is answered as the one-attempt statements in `holds` would answer it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import asyncpg
+
+from services.inventory.store.holds import _LIVE_OPENING_AT, HoldRow
+from shared.batching import Batcher
+from shared.outbox import KEY_LOCK_SPACE, OutboxRow
+
+# `holds.hold_context` for many attempts in one statement (each answer found by its ask's `n`).
+_HOLD_CONTEXTS = (
+    "SELECT a.n, u.project_id, u.status, u.building, u.number, u.list_price,"
+    " (p.settings->>'hold_minutes')::int AS hold_minutes,"
+    " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = a.customer_id)"
+    " AS key_visitor,"
+    " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = a.customer_id) AS owner_id,"
+    f" EXISTS ({_LIVE_OPENING_AT.format(project='u.project_id', at='a.at')}) AS opening_live"
+    " FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS a(unit_id, customer_id, at, n)"
+    " JOIN units u ON u.id = a.unit_id JOIN projects p ON p.id = u.project_id"
+)
+
+Asked = tuple[uuid.UUID, uuid.UUID, datetime]  # (unit, customer, when)
+
+
+async def hold_contexts(conn: asyncpg.Connection, asks: Sequence[Asked]) -> list[asyncpg.Record | None]:
+    """`hold_context` of each ask, in one round trip (None where the unit does not exist)."""
+    units, customers, times = zip(*asks, strict=True) if asks else ((), (), ())
+    found = {row["n"]: row for row in await conn.fetch(_HOLD_CONTEXTS, list(units), list(customers), list(times))}
+    return [found.get(n) for n in range(1, len(asks) + 1)]
+
+
+# Group commit: one statement takes the units of many attempts, one attempt per unit (the first asked). The units
+# are locked in id order before anything is written, so two such statements never wait on each other in a circle;
+# each outbox key lock follows its unit's row, as in the one-attempt statement. A unit is taken only while it is
+# available at the price its event carries and no opening of its project is live at the attempt's time.
+_TAKE_MANY = f"""
+WITH asked AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+                         $7::numeric[], $8::uuid[], $9::text[], $10::text[], $11::bytea[])
+        WITH ORDINALITY AS a(unit_id, hold_id, customer_id, consultant_id, starts_at, expires_at, list_price,
+                             event_id, topic, key, payload, n)
+), first AS (
+    SELECT DISTINCT ON (unit_id) * FROM asked ORDER BY unit_id, n
+), free AS (
+    SELECT u.id, u.project_id FROM units u JOIN first f ON f.unit_id = u.id
+    WHERE u.status = 'available' AND u.list_price = f.list_price
+      AND NOT EXISTS ({_LIVE_OPENING_AT.format(project="u.project_id", at="f.starts_at")})
+    ORDER BY u.id FOR UPDATE OF u
+), taken AS (
+    UPDATE units SET status = 'held', hold_id = f.hold_id FROM free, first f
+    WHERE units.id = free.id AND f.unit_id = free.id AND units.status = 'available'
+    RETURNING units.id, units.project_id, f.hold_id
+), hold AS (
+    INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, created_at, expires_at)
+    SELECT f.hold_id, t.id, t.project_id, f.customer_id, f.consultant_id, f.starts_at, f.expires_at
+    FROM taken t JOIN first f ON f.hold_id = t.hold_id
+), history AS (
+    INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)
+    SELECT t.id, t.project_id, 'available', 'held', 'hold', f.consultant_id, f.hold_id::text
+    FROM taken t JOIN first f ON f.hold_id = t.hold_id
+), event AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT f.event_id, f.topic, f.key, f.payload FROM (SELECT * FROM taken ORDER BY id) t
+    JOIN first f ON f.hold_id = t.hold_id
+    CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(t.id::text, {KEY_LOCK_SPACE}))) AS key_lock
+)
+SELECT hold_id FROM taken
+"""
+
+Take = tuple[HoldRow, OutboxRow]
+
+
+async def take_units_with_events(conn: asyncpg.Connection, takes: Sequence[Take]) -> list[bool]:
+    """For each (hold, event): True when its unit was taken with its hold, history and event, all in one commit."""
+    columns = list(zip(*((*_hold_columns(h), e.envelope.id, e.topic, e.key, e.payload) for h, e in takes), strict=True))
+    won = {row["hold_id"] for row in await conn.fetch(_TAKE_MANY, *(list(c) for c in columns))}
+    return [hold.hold_id in won for hold, _ in takes]
+
+
+def _hold_columns(h: HoldRow) -> tuple:
+    return h.unit_id, h.hold_id, h.customer_id, h.consultant_id, h.starts_at, h.expires_at, h.list_price
+
+
+class HoldDesk:
+    """A process's hold attempts, grouped: their reads in one statement, their takes in another (issue 13);
+    the pool serves the rest of a hold."""
+
+    def __init__(self, get_pool: Callable[[], asyncpg.Pool]) -> None:
+        self.get_pool = get_pool
+        self._contexts: Batcher[Asked, asyncpg.Record | None] = Batcher(get_pool, hold_contexts)
+        self._takes: Batcher[Take, bool] = Batcher(get_pool, take_units_with_events)
+
+    async def context(self, unit_id: uuid.UUID, customer_id: uuid.UUID, now: datetime) -> asyncpg.Record | None:
+        return await self._contexts.ask((unit_id, customer_id, now))
+
+    async def take(self, hold: HoldRow, event: OutboxRow) -> bool:
+        """True when the unit was taken with its hold, history and event, in a commit shared with others."""
+        return await self._takes.ask((hold, event))
