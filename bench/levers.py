@@ -8,6 +8,7 @@ more on, so a row's difference from the row above is that lever's own. The storm
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ OFF = {  # every lever of issue 13 off: the hold path as it was
     "ESTATE_HOLD_READS_TOGETHER": "0",
     "ESTATE_HOLD_TAKES_TOGETHER": "0",
     "ESTATE_GC_FREEZE": "0",
+    "ESTATE_WARM_POOL": "0",
 }
 
 
@@ -59,7 +61,8 @@ LEVERS = [
     Lever("one_statement", "+ a winner's unit, hold, history and event in one statement", env=_on(3)),
     Lever("reads_together", "+ attempts read their context together (shared/batching.py)", env=_on(4)),
     Lever("takes_together", "+ those that may win take their units together: group commit", env=_on(5)),
-    Lever("gc_freeze", "+ start-up's objects frozen out of the collector's full passes: the default", env=_on(6)),
+    Lever("gc_freeze", "+ start-up's objects frozen out of the collector's full passes", env=_on(6)),
+    Lever("warm_pool", "+ 10 connections open at start, group statements prepared on each: the default", env=_on(7)),
     Lever("two_workers", "the default with 2 uvicorn workers", workers=2),
     Lever("granian", "the default under granian instead of uvicorn", server="granian"),
 ]
@@ -88,31 +91,35 @@ def measure_levers(settings: Settings, logs: Path) -> list[dict[str, Any]]:
 
 
 def profile(settings: Settings, logs: Path, seconds: int = 8) -> dict[str, Any]:
-    """py-spy (200 Hz) on the default service, 1 worker, during the storm: where the busy samples go."""
+    """py-spy (200 Hz) on the default service, 1 worker, during the storm (not its set-up): where the samples go."""
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise RuntimeError("py-spy is missing from the venv (pyproject's dev extras pin it)")
     proc, url = service_process(settings, "inventory", 1, logs / "profiled.log")
     raw = Path(tempfile.mkdtemp(prefix="estate-profile-")) / "samples.txt"
     try:
+        pid, units = asyncio.run(new_project(url, settings.jwt_secret))
+        workload = (pid, units, asyncio.run(seed_customers(settings, pid)))
         command = [spy, "record", "-r", "200", "-f", "raw", "-d", str(seconds), "-o", str(raw), "-p", str(proc.pid)]
         recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        asyncio.run(_storm(settings, url, proc, CLIENTS))
+        asyncio.run(measured(settings, url, proc, workload, CLIENTS))
         recorder.wait(seconds + 30)
     finally:
         stop(proc)
     return {"command": "py-spy record -r 200 -f raw", "workers": 1, "clients": CLIENTS, **summarize(raw.read_text())}
 
 
-# Where a sample's innermost frame is, by the path of its file: the first part that matches names it.
+# Where a sample's innermost frame is, by the path of its file (py-spy shows it from the package down: "asyncpg/
+# pool.py", "shared/hot.py"): the first part whose prefix matches names it.
 PARTS = (
-    ("our code (shared/, services/)", ("/shared/", "/services/")),
-    ("asyncpg (queries, pool)", ("/asyncpg/",)),
-    ("uvicorn (HTTP protocol)", ("/uvicorn/", "/granian/")),
-    ("FastAPI, Starlette, pydantic", ("/fastapi/", "/starlette/", "/pydantic", "/opentelemetry/")),
-    ("asyncio and the event loop", ("/asyncio/", "uvloop")),
-    ("Kafka client (relay, consumers)", ("/aiokafka/", "/faststream/")),
+    ("our code (shared/, services/)", ("shared/", "services/")),
+    ("asyncpg (queries, pool)", ("asyncpg/",)),
+    ("uvicorn (HTTP protocol)", ("uvicorn/", "granian/", "httptools/")),
+    ("FastAPI, Starlette, pydantic", ("fastapi/", "starlette/", "pydantic", "opentelemetry/")),
+    ("asyncio and the event loop (uvloop's C code shows as asyncio's run)", ("asyncio/", "uvloop/")),
+    ("Kafka client (relay, consumers)", ("aiokafka/", "faststream/")),
 )
+_FRAME = re.compile(r"\((?:.*site-packages/)?([^:()]+):\d+\)$")
 
 
 def summarize(raw: str) -> dict[str, Any]:
@@ -120,10 +127,9 @@ def summarize(raw: str) -> dict[str, Any]:
     shares: Counter[str] = Counter()
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        innermost = stack.rsplit(";", 1)[-1]
-        part = next((name for name, marks in PARTS if any(m in innermost for m in marks)), "standard library, other")
-        shares[part] += int(count)
+        found = _FRAME.search(stack.rsplit(";", 1)[-1]) if count.isdigit() else None
+        path = found.group(1) if found else ""
+        part = next((name for name, marks in PARTS if path.startswith(marks)), "standard library, other")
+        shares[part] += int(count) if count.isdigit() else 0
     total = sum(shares.values()) or 1
-    return {"samples": total, "share_by_part": {k: round(v / total, 3) for k, v in shares.most_common()}}
+    return {"samples": total, "share_by_part": {k: round(v / total, 3) for k, v in shares.most_common() if v}}

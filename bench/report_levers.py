@@ -15,8 +15,11 @@ VERDICTS = {
     "one_statement": "kept: a winner pays two round trips instead of six, and no BEGIN/COMMIT of its own",
     "reads_together": "kept: one statement answers the attempts of a turn of the event loop, fewer round trips "
     "and system calls for both processes",
-    "takes_together": "group commit: see the figures",
+    "takes_together": "kept: group commit; the winners of a moment share one statement and one commit, and a loser "
+    "to an attempt of its own group is told at once",
     "gc_freeze": "kept: the collector's full passes over start-up's objects stalled every request in flight",
+    "warm_pool": "kept: opening day's first attempts no longer wait for connections to open and statements to be "
+    "planned",
     "two_workers": "dropped: on two cores shared with PostgreSQL and the load generator, a second process adds "
     "switching, not capacity (`ESTATE_WORKERS` scales it where the service has cores of its own)",
     "granian": "dropped: no less CPU per attempt than uvicorn with httptools and uvloop",

@@ -26,10 +26,12 @@ class Batcher(Generic[Ask, Answer]):
         run: Callable[[Any, Sequence[Ask]], Awaitable[Sequence[Answer]]],
         lanes: int = 2,
         most: int = 256,
+        observe: Callable[[int], None] = lambda _size: None,
     ) -> None:
-        self.get_pool, self.run, self.lanes, self.most = get_pool, run, lanes, most
+        self.get_pool, self.run, self.lanes, self.most, self.observe = get_pool, run, lanes, most, observe
         self._waiting: list[tuple[Ask, asyncio.Future[Answer]]] = []
         self._busy = 0
+        self._lanes: set[asyncio.Task[None]] = set()
 
     async def ask(self, ask: Ask) -> Answer:
         """The answer to `ask`, from the next statement out."""
@@ -37,13 +39,16 @@ class Batcher(Generic[Ask, Answer]):
         self._waiting.append((ask, future))
         if self._busy < self.lanes:
             self._busy += 1
-            asyncio.get_running_loop().create_task(self._lane())
+            lane = asyncio.get_running_loop().create_task(self._lane())
+            self._lanes.add(lane)  # the loop keeps only a weak reference to a task
+            lane.add_done_callback(self._lanes.discard)
         return await future
 
     async def _lane(self) -> None:
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting[: self.most], self._waiting[self.most :]
+                self.observe(len(batch))
                 await self._send(batch)
         finally:
             self._busy -= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,15 +51,27 @@ async def ensure_database(settings: Settings, service: str) -> None:
         await conn.close()
 
 
-async def create_pool(dsn: str, min_size: int = 2, max_size: int = 20, reset_query: bool = False) -> asyncpg.Pool:
+ConnectionInit = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+async def create_pool(
+    dsn: str, min_size: int = 2, max_size: int = 20, reset_query: bool = False, warm: ConnectionInit | None = None
+) -> asyncpg.Pool:
     """An asyncpg pool; statement cache on (prepared statements are reused); JSON columns in and out as Python
-    values (see `json_codecs`); a released connection is not reset by query unless asked (`_session_is_clean`)."""
+    values (see `json_codecs`); a released connection is not reset by query unless asked (`_session_is_clean`);
+    `warm` readies each new connection further (a service's hot statements prepared before the first request)."""
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await json_codecs(conn)
+        if warm is not None:
+            await warm(conn)
+
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         command_timeout=30,
-        init=json_codecs,
+        init=init,
         reset=None if reset_query else _session_is_clean,
     )
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,9 @@ import orjson
 from shared import metrics
 from shared.domain import DomainError
 from shared.errors import ApiError
-from shared.logs import correlation_id
+from shared.logs import correlation_id, new_correlation_id
 from shared.middleware import crashed
-from shared.web import ASGIApp, header, refusal_answer
+from shared.web import ASGIApp, refusal_answer
 
 HotAnswer = tuple[int, bytes]  # status and a JSON body
 
@@ -40,9 +39,11 @@ class HotRequest:
     scope: dict
     match: re.Match[str]
     body: bytes
+    headers: dict[bytes, bytes]  # read once
 
     def header(self, name: bytes) -> str | None:
-        return header(self.scope, name)
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
 
     @property
     def state(self) -> Any:
@@ -73,19 +74,22 @@ class HotRoutes:
         body, whole = await _read(receive, self.max_body_bytes)
         if not whole or b"\x00" in body or b"\\u0000" in body:  # the framework's guard answers these
             return await self.app(scope, _replay(body, whole, receive), send)
-        await self._serve(hit[0], HotRequest(scope, hit[1], body), receive, send)
+        await self._serve(hit[0], HotRequest(scope, hit[1], body, hit[2]), receive, send)
 
-    def _match(self, scope: dict) -> tuple[HotRoute, re.Match[str]] | None:
+    def _match(self, scope: dict) -> tuple[HotRoute, re.Match[str], dict[bytes, bytes]] | None:
         for route in self.routes:
             found = route.pattern.fullmatch(scope["path"]) if scope["method"] == route.method else None
+            if found is None:
+                continue
+            headers = dict(reversed(scope["headers"]))  # the first of a repeated name, as the framework reads it
             # a kept answer (Idempotency-Key) and odd URLs are the framework's business
-            if found and header(scope, b"idempotency-key") is None and b"\x00" not in scope["query_string"]:
-                return route, found
+            if b"idempotency-key" not in headers and b"\x00" not in scope["query_string"]:
+                return route, found, headers
         return None
 
     async def _serve(self, route: HotRoute, request: HotRequest, receive: Callable, send: Callable) -> None:
         scope = request.scope
-        cid = (header(scope, b"x-correlation-id") or "")[:100] or str(uuid.uuid4())
+        cid = (request.header(b"x-correlation-id") or "")[:100] or new_correlation_id()
         token = correlation_id.set(cid)
         began, status = time.perf_counter(), 500
         try:

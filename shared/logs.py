@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import random
 import sys
-import uuid
 from typing import Any
 
 import orjson
@@ -14,6 +15,14 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cor
 _service: contextvars.ContextVar[str] = contextvars.ContextVar("service", default="estate")
 
 _logger = logging.getLogger("estate")
+_ids = random.Random(int.from_bytes(os.urandom(16), "big"))  # ids to follow work by, not secrets: no system call
+
+
+def new_correlation_id() -> str:
+    """A fresh correlation id in UUID (version 4) form, without a system call per request (issue 13: os.urandom
+    showed in the hold storm's profile)."""
+    h = f"{_ids.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,8 +57,3 @@ def configure(service: str, level: str = "INFO") -> None:
 def log(event: str, level: int = logging.INFO, exc_info: bool = False, **fields: Any) -> None:
     """Log `event` (a snake_case key) with structured fields."""
     _logger.log(level, event, extra={"fields": fields}, exc_info=exc_info)
-
-
-def new_correlation_id() -> str:
-    """A fresh correlation id for work that starts here."""
-    return str(uuid.uuid4())

@@ -69,3 +69,14 @@ BOARD_PUSH = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+HOLD_GROUP_SIZE = Histogram(
+    "estate_hold_group_size",
+    "Hold attempts answered by one statement (issue 13): their reads, and the takes of those that may win",
+    ["service", "statement"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+HOLD_GROUP_FAILURES = Counter(
+    "estate_hold_group_failures_total",
+    "Group take statements that failed (a deadlock PostgreSQL broke, say); their attempts each decided alone",
+    ["service"],
+)

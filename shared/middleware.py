@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from shared import metrics
-from shared.logs import correlation_id, log
+from shared.logs import correlation_id, log, new_correlation_id
 from shared.web import NOT_RUN, ASGIApp, error_response, header
 
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # a JSON \u0000 not itself escaped
@@ -44,7 +43,7 @@ class ObservedApp(HttpOnly):
         self.app, self.service = app, service
 
     async def http(self, scope: dict, receive: Callable, send: Callable) -> None:
-        cid = (header(scope, b"x-correlation-id") or "")[:100] or str(uuid.uuid4())
+        cid = (header(scope, b"x-correlation-id") or "")[:100] or new_correlation_id()
         token = correlation_id.set(cid)
         state = {"status": 500, "started": False}
         began = time.perf_counter()

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from shared import metrics
 from shared.catalogue import Topic
 from shared.consuming import build_broker, watch_lag
-from shared.db import create_pool, migrate_service, service_dsn
+from shared.db import ConnectionInit, create_pool, migrate_service, service_dsn
 from shared.idempotency import purge_expired
 from shared.inbox import Handler, Inbox
 from shared.kafka import broker_answers, make_producer, start_broker
@@ -38,6 +38,8 @@ class ServiceSpec:
     description: str = ""
     migrations: Path | None = None  # default: services/<name>/migrations
     hot_routes: list[Any] = field(default_factory=list)  # shared.hot.HotRoute: answered before the framework
+    pool_min_size: int = 2  # connections kept open (a storm-prone service keeps more, ready)
+    warm_connection: ConnectionInit | None = None  # readies each new pooled connection (hot statements prepared)
 
 
 class Runtime:
@@ -74,7 +76,13 @@ class Runtime:
         """Migrate, connect, then start relay, consumers and jobs (the broker may still be away)."""
         await migrate_service(self.settings, self.spec.name, self.spec.migrations)
         self.producer = make_producer(self.settings)
-        self._pool = await create_pool(self.dsn, reset_query=self.settings.pool_reset_query)
+        warm = self.settings.warm_pool
+        self._pool = await create_pool(
+            self.dsn,
+            min_size=self.spec.pool_min_size if warm else 2,
+            reset_query=self.settings.pool_reset_query,
+            warm=self.spec.warm_connection if warm else None,
+        )
         retries = self.settings.consumer_max_retries, self.settings.consumer_retry_backoff_seconds
         self._inbox = Inbox(
             self.spec.name, self._pool, self.producer, max_retries=retries[0], backoff_seconds=retries[1]

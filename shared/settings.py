@@ -47,8 +47,10 @@ class Settings(BaseSettings):
     hold_reads_together: bool = True
     # and those that may win take their units together, one statement and one commit (group commit);
     hold_takes_together: bool = True
-    # what start-up made is frozen out of the garbage collector's full passes (they stalled requests in flight).
+    # what start-up made is frozen out of the garbage collector's full passes (they stalled requests in flight);
     gc_freeze: bool = True
+    # a service's pool opens the connections its spec asks for at start, each with its hot statements prepared.
+    warm_pool: bool = True
     jwt_secret: str = DEV_JWT_SECRET
     max_body_bytes: int = 1_048_576  # larger bodies → 413
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.inventory import api, consumers, use_cases
+from services.inventory import api, consumers, store, use_cases
 from services.inventory.api.hot import HOT_ROUTES
 from services.inventory.feed import board_feed
 from shared import catalogue as topics
@@ -31,4 +31,6 @@ def build_spec() -> ServiceSpec:
         publishes=topics.published_by("inventory"),
         jobs=[hold_sweeper, board_feed],
         hot_routes=HOT_ROUTES,
+        pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready
+        warm_connection=store.prepare_hold_statements,
     )

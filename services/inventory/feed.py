@@ -20,6 +20,9 @@ from shared.clock import now_utc
 from shared.logs import log
 
 SAFETY_TICK = 2.0  # also look every 2 s: a notification lost while the listener reconnected is caught here
+# Issue 13: under an opening's storm every group commit notifies; one step per PACE numbers and reads them together
+# (a screen sees a change at most this much later; the board's target is under a second).
+PACE = 0.025
 VIEWER_QUEUE = 2000  # a viewer this far behind is dropped; its browser reconnects and catches up from the table
 
 
@@ -79,6 +82,7 @@ class BoardFeed:
                         self.to_number = True  # the safety tick numbers too: a notification may have been lost
                     self.wake.clear()
                     await self._step()
+                    await asyncio.sleep(PACE)  # commits of the next moment are numbered and read together
             finally:
                 await listener.remove_listener("unit_changed", self._poke)
                 await listener.remove_listener("board_sequenced", self._poke)

@@ -52,7 +52,7 @@ def test_the_figures_follow_the_results(tmp_path: Path) -> None:
     assert "| pipeline p99 < 250.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
     assert "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / " in text
     assert "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |" in text
-    assert "| last run (the tables above; 2 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
+    assert "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
 
 
 def test_history_is_a_results_file_with_the_table_columns() -> None:
@@ -65,3 +65,26 @@ def test_operations_guide_quotes_no_benchmark_figure() -> None:
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     assert "docs/benchmarks.md" in text
     assert not re.search(r"\d[\d,.]*\s*(hold )?(attempts|events)/s", text)
+
+
+def test_the_profile_is_summed_by_the_library_of_the_innermost_frame() -> None:
+    from bench.levers import summarize
+
+    raw = "\n".join(
+        [
+            "run (asyncio/runners.py:118);_serve (shared/hot.py:90) 3",
+            "run (asyncio/runners.py:118);fetch (asyncpg/connection.py:690) 5",
+            "run (asyncio/runners.py:118) 1",
+            "x (/usr/lib/python3/site-packages/uvicorn/protocols/http/httptools_impl.py:524) 1",
+            "garbage",
+        ]
+    )
+    assert summarize(raw) == {
+        "samples": 10,
+        "share_by_part": {
+            "asyncpg (queries, pool)": 0.5,
+            "our code (shared/, services/)": 0.3,
+            "asyncio and the event loop (uvloop's C code shows as asyncio's run)": 0.1,
+            "uvicorn (HTTP protocol)": 0.1,
+        },
+    }

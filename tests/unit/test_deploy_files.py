@@ -131,6 +131,7 @@ def test_alerts_cover_what_operators_need() -> None:
         "ServiceDown",
         "WebhookEndpointFailing",
         "BoardBehind",
+        "HoldGroupsFailing",
     }
     operations = (ROOT / "docs/operations.md").read_text()
     for name in names:

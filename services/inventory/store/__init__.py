@@ -17,7 +17,7 @@ from services.inventory.store.sales import (
     timezone_of_sale,
     update_sale,
 )
-from services.inventory.store.storm import HoldDesk
+from services.inventory.store.storm import HoldDesk, prepare_hold_statements
 from services.inventory.store.units import (
     UNIT_COLUMNS,
     UnitFilter,
@@ -69,6 +69,7 @@ __all__ = [
     "take_unit_with_event",
     "HoldRow",
     "HoldDesk",
+    "prepare_hold_statements",
     "timezone_of_sale",
     "unit",
     "update_sale",

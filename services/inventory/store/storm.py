@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Literal
 
 import asyncpg
 
 from services.inventory.store.holds import _LIVE_OPENING_AT, HoldRow
+from shared import metrics
 from shared.batching import Batcher
 from shared.outbox import KEY_LOCK_SPACE, OutboxRow
 
@@ -71,17 +73,26 @@ WITH asked AS (
     JOIN first f ON f.hold_id = t.hold_id
     CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(t.id::text, {KEY_LOCK_SPACE}))) AS key_lock
 )
-SELECT hold_id FROM taken
+SELECT hold_id, id AS unit_id FROM taken
 """
 
 Take = tuple[HoldRow, OutboxRow]
+Outcome = Literal["won", "lost", "undecided"]  # lost: another attempt of the same group took the unit
 
 
-async def take_units_with_events(conn: asyncpg.Connection, takes: Sequence[Take]) -> list[bool]:
-    """For each (hold, event): True when its unit was taken with its hold, history and event, all in one commit."""
+async def take_units_with_events(conn: asyncpg.Connection, takes: Sequence[Take]) -> list[Outcome]:
+    """For each (hold, event): won (its unit taken with its hold, history and event, all in one commit), lost (an
+    earlier attempt of the group took its unit) or undecided (the unit was not to be taken by this statement)."""
     columns = list(zip(*((*_hold_columns(h), e.envelope.id, e.topic, e.key, e.payload) for h, e in takes), strict=True))
-    won = {row["hold_id"] for row in await conn.fetch(_TAKE_MANY, *(list(c) for c in columns))}
-    return [hold.hold_id in won for hold, _ in takes]
+    rows = await conn.fetch(_TAKE_MANY, *(list(c) for c in columns))
+    won, taken = {r["hold_id"] for r in rows}, {r["unit_id"] for r in rows}
+    return [_outcome(hold, won, taken) for hold, _ in takes]
+
+
+def _outcome(hold: HoldRow, won: set[uuid.UUID], taken: set[uuid.UUID]) -> Outcome:
+    if hold.hold_id in won:
+        return "won"
+    return "lost" if hold.unit_id in taken else "undecided"
 
 
 def _hold_columns(h: HoldRow) -> tuple:
@@ -94,12 +105,24 @@ class HoldDesk:
 
     def __init__(self, get_pool: Callable[[], asyncpg.Pool]) -> None:
         self.get_pool = get_pool
-        self._contexts: Batcher[Asked, asyncpg.Record | None] = Batcher(get_pool, hold_contexts)
-        self._takes: Batcher[Take, bool] = Batcher(get_pool, take_units_with_events)
+        size = metrics.HOLD_GROUP_SIZE
+        self._contexts: Batcher[Asked, asyncpg.Record | None] = Batcher(
+            get_pool, hold_contexts, observe=size.labels("inventory", "read").observe
+        )
+        self._takes: Batcher[Take, Outcome] = Batcher(
+            get_pool, take_units_with_events, observe=size.labels("inventory", "take").observe
+        )
 
     async def context(self, unit_id: uuid.UUID, customer_id: uuid.UUID, now: datetime) -> asyncpg.Record | None:
         return await self._contexts.ask((unit_id, customer_id, now))
 
-    async def take(self, hold: HoldRow, event: OutboxRow) -> bool:
-        """True when the unit was taken with its hold, history and event, in a commit shared with others."""
+    async def take(self, hold: HoldRow, event: OutboxRow) -> Outcome:
+        """Won when the unit was taken with its hold, history and event, in a commit shared with others."""
         return await self._takes.ask((hold, event))
+
+
+async def prepare_hold_statements(conn: asyncpg.Connection) -> None:
+    """Each new pooled connection prepares the group statements (with no asks they read and write nothing), so
+    opening day's first attempts do not wait for PostgreSQL to plan them."""
+    await hold_contexts(conn, [])
+    await conn.fetch(_TAKE_MANY, *([[]] * 11))

@@ -16,6 +16,7 @@ from services.inventory import store
 from services.inventory.domain import UnitNotAvailable, UnitStatus
 from services.inventory.use_cases.openings import check_opening_rule
 from shared import catalogue as topics
+from shared import metrics
 from shared.clock import now_utc
 from shared.defaults import DEFAULTS
 from shared.domain import Conflict, NotFound, refusal
@@ -60,12 +61,15 @@ async def hold_unit_in_a_storm(
             return await _take(conn, cmd, context, at)
     hold, data = _asked(cmd, context, at)
     try:
-        won = await desk.take(hold, _event(data, context))
+        outcome = await desk.take(hold, _event(data, context))
     except asyncpg.PostgresError as exc:  # the group's statement failed (a deadlock, say): each decides alone
         log("hold_group_failed", error=repr(exc)[:300])
-        won = False
-    if won:
+        metrics.HOLD_GROUP_FAILURES.labels("inventory").inc()
+        outcome = "undecided"
+    if outcome == "won":
         return _answered(data)
+    if outcome == "lost":  # an earlier attempt of the same group has the unit: opening day's usual loser
+        raise UnitNotAvailable("someone else holds or bought the unit")
     async with desk.get_pool().acquire() as conn:
         return await _decide(conn, cmd, context, hold)
 

@@ -186,9 +186,14 @@ async def test_a_500_is_retried_with_the_same_id_and_a_duplicate_event_delivers_
     await now_due(notifications)
     await async_wait_for(lambda: _true(len(receiver.got) == 2), timeout=15, what="the retry")
     assert {g["id"] for g in receiver.got} == {str(env.id)}
-    log = (
-        await notifications.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=manager(settings, pid))
-    ).json()
+    log: list[dict] = []
+
+    async def recorded() -> bool:  # the worker records an attempt once the receiver's answer is back, not before
+        url = f"/v1/webhooks/{hook['id']}/deliveries"
+        log[:] = (await notifications.client.get(url, headers=manager(settings, pid))).json()
+        return len(log) == 2
+
+    await async_wait_for(recorded, timeout=15, what="the retry's record")
     assert [a["status_code"] for a in log] == [500, 200] and log[-1]["status"] == "delivered"
 
 
