@@ -62,6 +62,10 @@ class Batcher(Generic[Ask, Answer]):
                 if not future.done():
                     future.set_exception(exc)
             return
+        except asyncio.CancelledError:  # the lane stopped (shutdown): its callers stop too, none waits for ever
+            for _, future in batch:
+                future.cancel()
+            raise
         for (_, future), answer in zip(batch, answers, strict=True):
             if not future.done():  # a caller that gave up (its client left) is simply not told
                 future.set_result(answer)

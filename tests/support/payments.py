@@ -22,7 +22,7 @@ async def a_project(payments: SimpleNamespace) -> str:
         PROJECT_CREATED,
         {
             "project_id": pid,
-            "code": f"RG{uuid.uuid4().hex[:4]}",
+            "code": f"RG{uuid.uuid4().hex[:12]}",  # receipt numbers are unique across projects: so must codes be
             "name": "Garden",
             "settings": {"cash_limit": "10000.00", "cash_banking_days": 2},
         },

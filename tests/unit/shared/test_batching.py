@@ -91,3 +91,16 @@ async def test_a_caller_that_gave_up_does_not_stop_the_others() -> None:
     leaving.cancel()
     gate.set()
     assert await asyncio.wait_for(asyncio.gather(first, staying), 5) == [10, 30]
+
+
+async def test_a_lane_stopped_mid_statement_stops_its_callers_instead_of_leaving_them_waiting() -> None:
+    batches: list[list[int]] = []
+    gate = asyncio.Event()
+    batcher = _batcher(batches, gate)
+    asks = [asyncio.ensure_future(batcher.ask(n)) for n in (1, 2)]
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    for lane in list(batcher._lanes):
+        lane.cancel()
+    done = await asyncio.wait_for(asyncio.gather(*asks, return_exceptions=True), 5)
+    assert all(isinstance(d, asyncio.CancelledError) for d in done)
