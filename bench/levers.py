@@ -68,10 +68,14 @@ LEVERS = [
 ]
 
 
-async def _storm(settings: Settings, url: str, proc: subprocess.Popen, clients: int) -> dict[str, Any]:
+async def _workload(settings: Settings, url: str) -> tuple[str, list[str], list[str]]:
+    """A fresh project with its units and buyers: what the storm reaches for."""
     pid, units = await new_project(url, settings.jwt_secret)
-    customers = await seed_customers(settings, pid)
-    return await measured(settings, url, proc, (pid, units, customers), clients)
+    return pid, units, await seed_customers(settings, pid)
+
+
+async def _storm(settings: Settings, url: str, proc: subprocess.Popen, clients: int) -> dict[str, Any]:
+    return await measured(settings, url, proc, await _workload(settings, url), clients)
 
 
 def measure_levers(settings: Settings, logs: Path) -> list[dict[str, Any]]:
@@ -98,8 +102,7 @@ def profile(settings: Settings, logs: Path, seconds: int = 8) -> dict[str, Any]:
     proc, url = service_process(settings, "inventory", 1, logs / "profiled.log")
     raw = Path(tempfile.mkdtemp(prefix="estate-profile-")) / "samples.txt"
     try:
-        pid, units = asyncio.run(new_project(url, settings.jwt_secret))
-        workload = (pid, units, asyncio.run(seed_customers(settings, pid)))
+        workload = asyncio.run(_workload(settings, url))  # before the recording: the storm's samples only
         command = [spy, "record", "-r", "200", "-f", "raw", "-d", str(seconds), "-o", str(raw), "-p", str(proc.pid)]
         recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         asyncio.run(measured(settings, url, proc, workload, CLIENTS))

@@ -52,10 +52,15 @@ async def ensure_database(settings: Settings, service: str) -> None:
 
 
 ConnectionInit = Callable[[asyncpg.Connection], Awaitable[None]]
+POOL_MIN_SIZE = 2  # connections a pool keeps open, unless its service asks for more (ServiceSpec.pool_min_size)
 
 
 async def create_pool(
-    dsn: str, min_size: int = 2, max_size: int = 20, reset_query: bool = False, warm: ConnectionInit | None = None
+    dsn: str,
+    min_size: int = POOL_MIN_SIZE,
+    max_size: int = 20,
+    reset_query: bool = False,
+    warm: ConnectionInit | None = None,
 ) -> asyncpg.Pool:
     """An asyncpg pool; statement cache on (prepared statements are reused); JSON columns in and out as Python
     values (see `json_codecs`); a released connection is not reset by query unless asked (`_session_is_clean`);

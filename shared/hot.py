@@ -6,7 +6,7 @@ dependency injection, response validation, its own middleware). A hot route is a
 answers the common shape of one request from the raw ASGI scope and body, calling the same use case as the
 framework's route. Whatever it does not recognise it hands back (`None`), and the request then runs through
 the full stack as before: an odd body, a missing token, an Idempotency-Key, a NUL. So every error the hot
-route does not produce itself is still the framework's, with one mapping (`shared.web.refusal`).
+route does not produce itself is still the framework's, with one mapping (`shared.web.refusal_answer`).
 
 What the hot route keeps from the stack: the correlation id in and out, the route's request count and latency,
 the body limit, and a crash answered 500 in the contract's shape and logged.
@@ -26,7 +26,7 @@ from shared import metrics
 from shared.domain import DomainError
 from shared.errors import ApiError
 from shared.logs import correlation_id, new_correlation_id
-from shared.middleware import crashed
+from shared.middleware import crashed, read_body, replay
 from shared.web import ASGIApp, refusal_answer
 
 HotAnswer = tuple[int, bytes]  # status and a JSON body
@@ -71,9 +71,9 @@ class HotRoutes:
         hit = self._match(scope) if scope["type"] == "http" else None
         if hit is None:
             return await self.app(scope, receive, send)
-        body, whole = await _read(receive, self.max_body_bytes)
+        body, whole = await read_body(receive, self.max_body_bytes)
         if not whole or b"\x00" in body or b"\\u0000" in body:  # the framework's guard answers these
-            return await self.app(scope, _replay(body, whole, receive), send)
+            return await self.app(scope, replay(body, receive, more=not whole), send)
         await self._serve(hit[0], HotRequest(scope, hit[1], body, hit[2]), receive, send)
 
     def _match(self, scope: dict) -> tuple[HotRoute, re.Match[str], dict[bytes, bytes]] | None:
@@ -96,7 +96,7 @@ class HotRoutes:
             answer = await _answer_or_refusal(route, request)
             if answer is None:
                 status = 0  # the framework's stack observes it
-                return await self.app(scope, _replay(request.body, True, receive), send)
+                return await self.app(scope, replay(request.body, receive), send)
             status = answer[0]
             await _send(send, answer, cid)
         except Exception as exc:
@@ -146,37 +146,6 @@ def _with_cid(send: Callable, cid: str) -> Callable:
         await send(message)
 
     return sent
-
-
-async def _read(receive: Callable, limit: int) -> tuple[bytes, bool]:
-    """The whole body (True), or what was read when it passed `limit` or the client left (False)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return b"".join(chunks), False
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-
-
-def _replay(body: bytes, whole: bool, receive: Callable) -> Callable:
-    """A receive that hands what was read once (saying whether more follows), then defers to the real one."""
-    sent = False
-
-    async def replayed() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not whole}
-        return await receive()
-
-    return replayed
 
 
 def with_hot_routes(app: Any, routes: list[HotRoute], service: str, max_body_bytes: int) -> None:

@@ -97,29 +97,13 @@ class InputGuard(HttpOnly):
         declared = header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             return await self._too_large(scope, receive, send)
-        body, more = await self._read(receive)
-        if more:
+        body, _ = await read_body(receive, self.max_body_bytes)
+        if len(body) > self.max_body_bytes:
             return await self._too_large(scope, receive, send)
         if b"\x00" in body or (b"\\u0000" in body and _NUL_ESCAPE.search(body)):
             return await self._refuse(scope, receive, send, 422, "invalid_text", "text may not contain NUL")
-        scope["estate.body"] = body
-        await self.app(scope, _replay(body, receive), send)
-
-    async def _read(self, receive: Callable) -> tuple[bytes, bool]:
-        """The whole body, or (partial, True) once it passes the limit."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"".join(chunks), False
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return b"", True
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks), False
+        scope["estate.body"] = body  # a client that left before the end: what came (its answer goes nowhere)
+        await self.app(scope, replay(body, receive), send)
 
     async def _too_large(self, scope: dict, receive: Callable, send: Callable) -> None:
         await self._refuse(
@@ -136,15 +120,34 @@ def _has_nul_query(query: bytes) -> bool:
     return b"\x00" in query or b"%00" in query.lower()
 
 
-def _replay(body: bytes, receive: Callable) -> Callable:
-    """A receive that hands the already-read body once, then defers to the real one (disconnects)."""
+async def read_body(receive: Callable, limit: int) -> tuple[bytes, bool]:
+    """What the client sent, read until the end or until it passed `limit`, and whether that is the whole body
+    (False: past the limit — the body is then longer than `limit` — or the client left before the end)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks), False
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+
+
+def replay(body: bytes, receive: Callable, more: bool = False) -> Callable:
+    """A receive that hands what was already read once (saying whether more follows), then defers to the real
+    one (the rest of the body, disconnects)."""
     sent = False
 
     async def replayed() -> dict[str, Any]:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return replayed

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from shared import metrics
 from shared.catalogue import Topic
 from shared.consuming import build_broker, watch_lag
-from shared.db import ConnectionInit, create_pool, migrate_service, service_dsn
+from shared.db import POOL_MIN_SIZE, ConnectionInit, create_pool, migrate_service, service_dsn
 from shared.idempotency import purge_expired
 from shared.inbox import Handler, Inbox
 from shared.kafka import broker_answers, make_producer, start_broker
@@ -38,7 +38,7 @@ class ServiceSpec:
     description: str = ""
     migrations: Path | None = None  # default: services/<name>/migrations
     hot_routes: list[Any] = field(default_factory=list)  # shared.hot.HotRoute: answered before the framework
-    pool_min_size: int = 2  # connections kept open (a storm-prone service keeps more, ready)
+    pool_min_size: int = POOL_MIN_SIZE  # connections kept open (a storm-prone service keeps more, ready)
     warm_connection: ConnectionInit | None = None  # readies each new pooled connection (hot statements prepared)
 
 
@@ -79,7 +79,7 @@ class Runtime:
         warm = self.settings.warm_pool
         self._pool = await create_pool(
             self.dsn,
-            min_size=self.spec.pool_min_size if warm else 2,
+            min_size=self.spec.pool_min_size if warm else POOL_MIN_SIZE,
             reset_query=self.settings.pool_reset_query,
             warm=self.spec.warm_connection if warm else None,
         )

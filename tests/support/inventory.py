@@ -89,3 +89,15 @@ async def refunded(inventory, pid: str, data: dict) -> None:
 async def unit_state(inventory, uid: str) -> asyncpg.Record:
     async with inventory.pool.acquire() as conn:
         return await conn.fetchrow("SELECT status, hold_id, sale_id FROM units WHERE id = $1", uuid.UUID(uid))
+
+
+async def opening_live_at(conn: asyncpg.Connection, pid: str, at: datetime) -> None:
+    """A drawn opening of the project whose one window spans `at` (issue 11), written straight to the table."""
+    await conn.execute(
+        "INSERT INTO openings (id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status,"
+        " ends_at, created_by) VALUES ($1, $2, $3, 10, 1, 1, 'drawn', $4, 'test')",
+        uuid.uuid4(),
+        uuid.UUID(pid),
+        at - timedelta(minutes=1),
+        at + timedelta(minutes=9),
+    )

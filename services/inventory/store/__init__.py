@@ -1,7 +1,7 @@
 """All of inventory's SQL: `units` (projects, units, holds, status moves), `holds` (taking a unit) and `sales`
 (sales, conflicts, quotes)."""
 
-from services.inventory.store.holds import HoldRow, hold_context, take_unit, take_unit_with_event
+from services.inventory.store.holds import HoldRow, take_unit
 from services.inventory.store.sales import (
     deposit_of_sale_of_hold,
     insert_sale,
@@ -17,7 +17,7 @@ from services.inventory.store.sales import (
     timezone_of_sale,
     update_sale,
 )
-from services.inventory.store.storm import HoldDesk, prepare_hold_statements
+from services.inventory.store.storm import HoldDesk, hold_context, prepare_hold_statements, take_unit_with_event
 from services.inventory.store.units import (
     UNIT_COLUMNS,
     UnitFilter,

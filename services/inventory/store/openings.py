@@ -143,11 +143,12 @@ async def unit_counts(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncp
 
 
 # Issue 11: the hold path's one extra query where no opening is live (an index scan of the project's drawn ones).
+# A drawn opening `o` whose windows span the time `{at}`: written once, for this and the hold statements.
+LIVE_AT = "o.status = 'drawn' AND o.starts_at <= {at} AND o.ends_at > {at}"
 _LIVE_OPENING = (
     "SELECT o.id, o.starts_at, o.window_minutes, o.batch_size, o.units_per_buyer, t.at AS now"
     " FROM (SELECT COALESCE($2::timestamptz, now()) AS at) t"
-    " JOIN openings o ON o.project_id = $1 AND o.status = 'drawn' AND o.starts_at <= t.at AND o.ends_at > t.at"
-    " ORDER BY o.starts_at LIMIT 1"
+    " JOIN openings o ON o.project_id = $1 AND " + LIVE_AT.format(at="t.at") + " ORDER BY o.starts_at LIMIT 1"
 )
 
 

@@ -1,6 +1,6 @@
 """Issue 13, opening day's holds in groups (shared.batching): the attempts of one turn of the event loop read
 their context in one statement, and those that may win take their units in one statement and one commit (group
-commit). Each ask is answered as the one-attempt statements in `holds` would answer it."""
+commit); a single attempt's read and take are groups of one."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from typing import Literal
 
 import asyncpg
 
-from services.inventory.store.holds import _LIVE_OPENING_AT, HoldRow
+from services.inventory.store.holds import HoldRow
+from services.inventory.store.openings import LIVE_AT
 from shared import metrics
 from shared.batching import Batcher
 from shared.outbox import KEY_LOCK_SPACE, OutboxRow
 
-# `holds.hold_context` for many attempts in one statement (each answer found by its ask's `n`).
+# Issue 11: an opening of the unit's project is live at the time given (a hold then follows its rules).
+_LIVE_OPENING_AT = "SELECT 1 FROM openings o WHERE o.project_id = {project} AND " + LIVE_AT
+
+# What attempts need to know first, for many in one statement (each answer found by its ask's `n`).
 _HOLD_CONTEXTS = (
     "SELECT a.n, u.project_id, u.status, u.building, u.number, u.list_price,"
     " (p.settings->>'hold_minutes')::int AS hold_minutes,"
@@ -29,6 +33,15 @@ _HOLD_CONTEXTS = (
 )
 
 Asked = tuple[uuid.UUID, uuid.UUID, datetime]  # (unit, customer, when)
+
+
+async def hold_context(
+    conn: asyncpg.Connection, unit_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+) -> asyncpg.Record | None:
+    """What a hold needs to know first, in one round trip (a group of one): the unit, its project's hold minutes,
+    the customer (NULL key_visitor: not registered in the unit's project; R5), and whether an opening of the
+    project is live at `now` (issue 11)."""
+    return (await hold_contexts(conn, [(unit_id, customer_id, now)]))[0]
 
 
 async def hold_contexts(conn: asyncpg.Connection, asks: Sequence[Asked]) -> list[asyncpg.Record | None]:
@@ -87,6 +100,12 @@ async def take_units_with_events(conn: asyncpg.Connection, takes: Sequence[Take]
     rows = await conn.fetch(_TAKE_MANY, *(list(c) for c in columns))
     won, taken = {r["hold_id"] for r in rows}, {r["unit_id"] for r in rows}
     return [_outcome(hold, won, taken) for hold, _ in takes]
+
+
+async def take_unit_with_event(conn: asyncpg.Connection, hold: HoldRow, event: OutboxRow) -> bool:
+    """One attempt's take, a group of one: True when its unit was taken with its hold, history and event in one
+    statement (no BEGIN/COMMIT of its own); False when the unit was not to be taken (the caller decides why)."""
+    return (await take_units_with_events(conn, [(hold, event)]))[0] == "won"
 
 
 def _outcome(hold: HoldRow, won: set[uuid.UUID], taken: set[uuid.UUID]) -> Outcome:

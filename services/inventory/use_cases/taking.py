@@ -23,6 +23,7 @@ from shared.domain import Conflict, NotFound, refusal
 from shared.logs import log
 from shared.outbox import OutboxRow, add_event, outbox_row
 
+TAKEN = "someone else holds or bought the unit"  # what a loser hears, wherever it lost
 UnknownCustomer = refusal("UnknownCustomer", "unknown_customer", "R8: the customer is not registered in this project.")
 
 
@@ -69,7 +70,7 @@ async def hold_unit_in_a_storm(
     if outcome == "won":
         return _answered(data)
     if outcome == "lost":  # an earlier attempt of the same group has the unit: opening day's usual loser
-        raise UnitNotAvailable("someone else holds or bought the unit")
+        raise UnitNotAvailable(TAKEN)
     async with desk.get_pool().acquire() as conn:
         return await _decide(conn, cmd, context, hold)
 
@@ -99,7 +100,7 @@ def _at_once(cmd: HoldUnit, context: asyncpg.Record) -> bool:
 
 def _asked(cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> tuple[store.HoldRow, dict[str, Any]]:
     """The hold to write, from now for the project's hold minutes at the price read, and its event's data."""
-    minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
+    minutes = _hold_minutes(context)
     hold = store.HoldRow(
         uuid.uuid4(),
         cmd.unit_id,
@@ -115,9 +116,12 @@ def _asked(cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> tuple[store.
 async def _decide(conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, hold: store.HoldRow) -> dict:
     """A statement took nothing (or none was tried): someone else has the unit now, or the transaction decides."""
     if _at_once(cmd, context) and await _lost_the_race(conn, cmd.unit_id):
-        raise UnitNotAvailable("someone else holds or bought the unit")
-    minutes = context["hold_minutes"] or DEFAULTS.hold_minutes
-    return _answered(await _take_in_transaction(conn, cmd, context, hold, minutes))
+        raise UnitNotAvailable(TAKEN)
+    return _answered(await _take_in_transaction(conn, cmd, context, hold, _hold_minutes(context)))
+
+
+def _hold_minutes(context: asyncpg.Record) -> int:
+    return context["hold_minutes"] or DEFAULTS.hold_minutes
 
 
 def _answered(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +145,7 @@ async def _take_in_transaction(
             conn, cmd.unit_id, hold.hold_id, cmd.customer_id, cmd.consultant_id, minutes, hold.starts_at
         )
         if taken is None:
-            raise UnitNotAvailable("someone else holds or bought the unit")
+            raise UnitNotAvailable(TAKEN)
         data = _locked_data(hold._replace(expires_at=taken["expires_at"], list_price=taken["list_price"]), taken)
         await add_event(conn, topics.UNIT_LOCKED, data, project_id=str(taken["project_id"]))
     return data

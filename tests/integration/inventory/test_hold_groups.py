@@ -14,7 +14,7 @@ from services.inventory.store.storm import take_units_with_events
 from shared import catalogue as topics
 from shared.envelope import Envelope
 from shared.outbox import outbox_row
-from tests.support.inventory import known_customer, new_project
+from tests.support.inventory import known_customer, new_project, opening_live_at
 
 AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today
 
@@ -73,14 +73,7 @@ async def test_what_must_not_be_taken_is_not_while_the_rest_of_the_group_is(inve
     pid, units = await new_project(inventory, settings, units=1)
     customer = await known_customer(inventory, pid)
     async with inventory.pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO openings (id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status,"
-            " ends_at, created_by) VALUES ($1, $2, $3, 10, 1, 1, 'drawn', $4, 'test')",
-            uuid.uuid4(),
-            uuid.UUID(pid),
-            AT - timedelta(minutes=1),
-            AT + timedelta(minutes=9),
-        )
+        await opening_live_at(conn, pid, AT)
         assert await take_units_with_events(conn, [_take(pid, units[0]["id"], customer)]) == ["undecided"]  # issue 11
     assert await _counts(inventory, [units[0]["id"]]) == {units[0]["id"]: (0, 0, 0)}
 
