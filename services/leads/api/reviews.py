@@ -24,7 +24,9 @@ class Referral(BaseModel):
     id: str
     referrer_customer_id: str
     customer_id: str
-    status: str  # registered, then rewarded once the referred buyer's contract is signed
+    # registered, then rewarded once the referred buyer's contract is signed; never rewarded: key_visitor (R5: staff
+    # or a competitor's agent on a side), self_referral (the same person on both sides)
+    status: str
     reward: str | None
     registered_at: str
     rewarded_at: str | None
