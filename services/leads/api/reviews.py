@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +12,7 @@ from services.leads import use_cases
 from services.leads.api.common import _pool, _vault
 from services.leads.domain import WEEKLY_COUNTS
 from shared.auth import Who
+from shared.exports import csv_text
 from shared.fields import Code
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.web import project_in_scope
@@ -25,7 +24,9 @@ class Referral(BaseModel):
     id: str
     referrer_customer_id: str
     customer_id: str
-    status: str  # registered, then rewarded once the referred buyer's contract is signed
+    # registered, then rewarded once the referred buyer's contract is signed; never rewarded: key_visitor (R5: staff
+    # or a competitor's agent on a side), self_referral (the same person on both sides)
+    status: str
     reward: str | None
     registered_at: str
     rewarded_at: str | None
@@ -60,10 +61,9 @@ async def weekly(project_id: str, request: Request, who: Who, week: Code | None 
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_CSV_COLUMNS)
-    for row in rows:
-        lost = ";".join(f"{reason}={count}" for reason, count in sorted(row["lost_by_reason"].items()))
-        writer.writerow([*(row[name] for name in _CSV_COLUMNS[:-1]), lost])
-    return out.getvalue()
+    """One line per consultant; every cell through the one export rule (a consultant id is someone's text)."""
+    return csv_text(_CSV_COLUMNS, ([*(row[name] for name in _CSV_COLUMNS[:-1]), _lost(row)] for row in rows))
+
+
+def _lost(row: dict[str, Any]) -> str:
+    return ";".join(f"{reason}={count}" for reason, count in sorted(row["lost_by_reason"].items()))

@@ -64,7 +64,7 @@ from services.leads.store.records import (
     staff_name,
     timeline,
 )
-from services.leads.store.referrals import note_referral, referrals_page, reward_referral
+from services.leads.store.referrals import note_referral, referral_of_buyer, referrals_page, settle_referral
 from services.leads.store.reports import profiles_registered, week_figures
 
 __all__ = [
@@ -72,7 +72,8 @@ __all__ = [
     "week_figures",
     "note_referral",
     "referrals_page",
-    "reward_referral",
+    "referral_of_buyer",
+    "settle_referral",
     "note_progress",
     "deals_in_sales",
     "pass_to_aftersales",

@@ -1,4 +1,4 @@
-"""Leads SQL for referrals (R34): who referred whom, and the reward once the referred buyer signs."""
+"""Leads SQL for referrals (R34): who referred whom, and what became of it once the referred buyer signed."""
 
 from __future__ import annotations
 
@@ -10,9 +10,17 @@ import asyncpg
 
 from shared.db import insert_row, window_args
 
-_REWARD = (
-    "UPDATE referrals SET status = 'rewarded', reward = $2, contracted_at = $3, rewarded_at = $3"
-    " WHERE customer_id = $1 AND status = 'registered' RETURNING id, project_id, referrer_customer_id"
+# The buyer's referral, locked, with both sides' visitor types as they are now (R5 may have retyped one since).
+_OF_BUYER = (
+    "SELECT r.id, r.project_id, r.referrer_customer_id, r.status, referrer.visitor_type AS referrer_type,"
+    " buyer.visitor_type AS referred_type FROM referrals r"
+    " JOIN customers referrer ON referrer.id = r.referrer_customer_id JOIN customers buyer ON buyer.id = r.customer_id"
+    " WHERE r.customer_id = $1 FOR UPDATE OF r"
+)
+_SETTLE = (
+    "UPDATE referrals SET status = $2, reward = $3, contracted_at = $4,"
+    " rewarded_at = CASE WHEN $2 = 'rewarded' THEN $4::timestamptz END"
+    " WHERE id = $1 AND status = 'registered' RETURNING id"
 )
 _PAGE = (
     "SELECT * FROM referrals WHERE project_id = $1"
@@ -24,11 +32,17 @@ async def note_referral(conn: asyncpg.Connection, referral: dict[str, Any]) -> N
     await insert_row(conn, "referrals", referral, "ON CONFLICT (customer_id) DO NOTHING")
 
 
-async def reward_referral(
-    conn: asyncpg.Connection, customer_id: uuid.UUID, reward: str, at: datetime
-) -> asyncpg.Record | None:
-    """The referral of this customer, rewarded once (None when there is none, or it was rewarded already)."""
-    return await conn.fetchrow(_REWARD, customer_id, reward, at)
+async def referral_of_buyer(conn: asyncpg.Connection, customer_id: uuid.UUID) -> asyncpg.Record | None:
+    """The referral that brought this customer, locked until the transaction ends (None when there is none)."""
+    return await conn.fetchrow(_OF_BUYER, customer_id)
+
+
+async def settle_referral(
+    conn: asyncpg.Connection, referral_id: uuid.UUID, status: str, reward: str | None, at: datetime
+) -> bool:
+    """A registered referral's outcome at the buyer's contract (`rewarded` with its reward, or why not), once:
+    False when it was settled already."""
+    return await conn.fetchval(_SETTLE, referral_id, status, reward, at) is not None
 
 
 async def referrals_page(

@@ -111,7 +111,7 @@ async def _register_once(
             raise _LostRace()
         detail = {"owner_id": cmd.consultant_id, "source": cmd.source, "visitor_type": cmd.visitor_type}
         await store.add_timeline(conn, row["id"], now, "registered", detail)
-        await note_referral(conn, cmd.project_id, row["id"], cmd.referred_by, now)
+        await note_referral(conn, vault, row, cmd.name, now)  # R34, with R5 and no self-referral
         await add_event(conn, topics.CUSTOMER_REGISTERED, _registered(cmd, row, now), project_id=str(cmd.project_id))
     log("customer_registered", customer_id=str(row["id"]), project_id=str(cmd.project_id), owner=cmd.consultant_id)
     answer = {"id": str(row["id"]), "owner_id": cmd.consultant_id, "existing": False}

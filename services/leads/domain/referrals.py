@@ -1,0 +1,80 @@
+"""Referrals (R34, 老带新) and who may earn their reward. Pure: no I/O.
+
+A referral links a new customer to the customer of the project who brought them; both are rewarded when the
+referred buyer's contract is signed. Two kinds are recorded (the manager sees them in the list) but never
+rewarded, whatever happens later:
+- `key_visitor` (R5): developer staff or a competitor's agent on either side — they are not leads, so not the
+  owner who brings a buyer, nor the new buyer;
+- `self_referral`: the same person on both sides — the same customer, the same phone, or a registration without
+  a phone under the referrer's own name (R6 allows phoneless registrations, so nothing tells such a namesake
+  apart from the referrer; a reward is not given on a guess)."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+from services.leads.domain.customers import is_key_visitor
+
+__all__ = [
+    "KEY_VISITOR",
+    "NEVER_REWARDED",
+    "REGISTERED",
+    "REWARDED",
+    "SELF_REFERRAL",
+    "Party",
+    "name_key",
+    "referral_status",
+    "same_person",
+    "status_at_contract",
+]
+
+REGISTERED = "registered"  # waiting for the referred buyer's contract
+REWARDED = "rewarded"
+KEY_VISITOR = "key_visitor"
+SELF_REFERRAL = "self_referral"
+NEVER_REWARDED = frozenset({KEY_VISITOR, SELF_REFERRAL})
+
+
+@dataclass(frozen=True)
+class Party:
+    """One side of a referral as leads knows it: the customer, their visitor type, phone hash and name."""
+
+    customer_id: uuid.UUID
+    visitor_type: str
+    phone_hash: bytes | None
+    name: str
+
+
+def name_key(name: str) -> str:
+    """A name as compared: full-width folded (NFKC), case-blind, without any spacing."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def same_person(a: Party, b: Party) -> bool:
+    """Whether two registrations may be one person: one customer, one phone, or — when a side has no phone to
+    tell them apart — one name. Two phones that differ are two people, namesakes or not."""
+    if a.customer_id == b.customer_id:
+        return True
+    if a.phone_hash is not None and b.phone_hash is not None:
+        return a.phone_hash == b.phone_hash
+    return name_key(a.name) == name_key(b.name)
+
+
+def referral_status(referrer: Party, referred: Party) -> str:
+    """R34 with R5, at registration: `registered` (rewarded when the referred buyer signs), else why it never
+    will be: `self_referral` or `key_visitor`."""
+    if same_person(referrer, referred):
+        return SELF_REFERRAL
+    if is_key_visitor(referrer.visitor_type) or is_key_visitor(referred.visitor_type):
+        return KEY_VISITOR
+    return REGISTERED
+
+
+def status_at_contract(status: str, referrer_type: str, referred_type: str) -> str:
+    """R34 at the referred buyer's contract: a `registered` referral is `rewarded`, unless a side has been
+    retyped a key visitor since (R5); any other status stays as it is (no second reward, none for the rest)."""
+    if status != REGISTERED:
+        return status
+    return KEY_VISITOR if is_key_visitor(referrer_type) or is_key_visitor(referred_type) else REWARDED
