@@ -32,7 +32,11 @@ UnknownEvent = refusal("UnknownEvent", "unknown_event", "A webhook subscribes to
 
 def check_url(url: str) -> str:
     """An endpoint is an http(s) URL with a host; the host name is returned for resolution."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError:
+        raise UnsafeUrl("the endpoint is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("an endpoint is an http or https URL with a host")
     return parts.hostname

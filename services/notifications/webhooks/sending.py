@@ -43,7 +43,10 @@ class Pinned(NamedTuple):
 
 async def pin(url: str, resolver: Resolver, allow_private: bool) -> Pinned:
     """Resolve the endpoint's host once, check every address (`UnsafeUrl`), bind the request to the first."""
-    target = httpx.URL(url)
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise UnsafeUrl("the endpoint is not a valid URL") from None
     host = target.raw_host.decode("ascii")
     addresses = [host] if _is_address(host) else await resolver(host)
     if not addresses:

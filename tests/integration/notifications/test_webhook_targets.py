@@ -151,3 +151,23 @@ async def test_https_to_the_pinned_address_is_verified_against_the_host_name(tmp
 
 def _headers() -> dict[str, str]:
     return {"webhook-id": str(uuid.uuid4()), "content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/x",
+        "http://pm.example:99999/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://2002:7f00:1::/x",
+        "gopher://x",
+    ],
+)
+async def test_a_malformed_or_non_public_url_is_refused_at_registration_not_a_500(guarded, settings, url) -> None:
+    pid = str(uuid.uuid4())
+    r = await guarded.client.post(
+        "/v1/webhooks",
+        headers=_manager(settings, pid),
+        json={"project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]},
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unsafe_url"
