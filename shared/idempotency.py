@@ -6,14 +6,18 @@
 - The same key with another method, path or body → 422 `idempotency_key_reused`; a key still
   running → 409 `idempotency_in_progress`; a key over 255 characters → 422 `invalid_idempotency_key`.
 - Keys expire after `idempotency_ttl_hours` (purged by a background job, ignored once expired).
+- A route may declare answer fields shown once (a secret, issue 19: `Depends(shown_once("secret"))`): they are
+  never stored, so a replay answers them as null and names them in `withheld`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+from fastapi import Request
 from fastapi.responses import Response
 
 from shared.auth import principal_from_header
@@ -21,6 +25,30 @@ from shared.errors import ApiError
 from shared.web import NOT_RUN, ASGIApp, error_response, header
 
 MAX_KEY_LENGTH = 255
+SHOWN_ONCE = "estate.shown_once"  # set in the scope by a route: answer fields never kept for a replay
+
+
+def shown_once(*fields: str) -> Callable[[Request], None]:
+    """A route dependency declaring top-level answer fields that are shown to the caller once and never stored."""
+
+    def declare(request: Request) -> None:
+        request.scope[SHOWN_ONCE] = fields
+
+    return declare
+
+
+def withheld(body: bytes, fields: Sequence[str]) -> bytes:
+    """The answer as it may be kept: each shown-once field present is nulled and named in `withheld`."""
+    if not fields:
+        return body
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        answer = None
+    if not isinstance(answer, dict):  # nothing we can vouch for: keep no part of it
+        return orjson.dumps({"withheld": list(fields)})
+    hidden = [name for name in fields if answer.get(name) is not None]
+    return orjson.dumps({**answer, **dict.fromkeys(hidden), "withheld": hidden}) if hidden else body
 
 
 class IdempotentPosts:
@@ -89,9 +117,9 @@ class IdempotentPosts:
             await self.app(scope, receive, capture)
             kept = captured["status"] < 500 and not scope.get(NOT_RUN)
         finally:
-            await self._settle(sub, key, captured if kept else None)
+            await self._settle(sub, key, captured if kept else None, scope.get(SHOWN_ONCE, ()))
 
-    async def _settle(self, sub: str, key: str, captured: dict | None) -> None:
+    async def _settle(self, sub: str, key: str, captured: dict | None, shown_once: Sequence[str] = ()) -> None:
         """Keep the answer of a request that ran; release the key of one that did not (or failed)."""
         pool = self.get_pool()
         if captured is None:
@@ -102,7 +130,7 @@ class IdempotentPosts:
                 sub,
                 key,
                 captured["status"],
-                bytes(captured["body"]),
+                withheld(bytes(captured["body"]), shown_once),
             )
 
     async def _replay(self, sub: str, key: str, scope: dict, request_hash: str, send: Callable) -> None:

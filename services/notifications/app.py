@@ -8,7 +8,8 @@ from services.notifications import api, consumers, use_cases
 from services.notifications.channels import development_channels
 from services.notifications.webhooks import api as webhook_api
 from services.notifications.webhooks import use_cases as webhook_cases
-from services.notifications.webhooks.worker import unacknowledged_watch, webhook_worker
+from services.notifications.webhooks.sending import Resolver, system_resolver
+from services.notifications.webhooks.worker import unacknowledged_watch, webhook_sealer, webhook_worker
 from shared import catalogue as topics
 from shared import ownership
 from shared.jobs import periodic
@@ -28,13 +29,14 @@ reminder_dispatch = periodic(
 )
 
 
-def build_spec() -> ServiceSpec:
-    """Reminders from events, quiet hours, channels."""
+def build_spec(resolver: Resolver = system_resolver) -> ServiceSpec:
+    """Reminders from events, quiet hours, channels; webhooks whose host names `resolver` resolves (tests put one
+    they can switch in its place)."""
     return ServiceSpec(
         name="notifications",
         description="Reminders (R28, R30), overdue notices, congratulations (R32); quiet hours respected (R15).",
         routers=[api.router, webhook_api.router],
         handlers=consumers.HANDLERS | ownership.HANDLERS | {topics.PROPERTY_HANDOFF: webhook_cases.on_handoff},
         publishes=topics.published_by("notifications"),
-        jobs=[reminder_dispatch, webhook_worker, unacknowledged_watch],
+        jobs=[reminder_dispatch, webhook_worker(resolver), unacknowledged_watch, webhook_sealer],
     )

@@ -10,9 +10,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.notifications.webhooks import use_cases
+from services.notifications.webhooks.sending import Resolver, system_resolver
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError
 from shared.fields import Id, Name, Short, Url
+from shared.idempotency import shown_once
 from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid
 
@@ -26,17 +28,27 @@ class NewEndpoint(BaseModel):
     description: Short | None = None
 
 
+_SHOWN_ONCE = (
+    "shown once: keep it to verify deliveries and sign acknowledgements. A replay of this call by its "
+    "Idempotency-Key answers null here (and names it in `withheld`): the secret is never stored in clear; "
+    "rotate it if it was lost"
+)
+_WITHHELD = "fields of the first answer not repeated by an Idempotency-Key replay (empty on the first answer)"
+
+
 class EndpointCreated(BaseModel):
     id: str
-    secret: str = Field(description="shown once: keep it to verify deliveries and sign acknowledgements")
+    secret: str | None = Field(description=_SHOWN_ONCE)
     url: str
     events: list[str]
+    withheld: list[str] = Field(default_factory=list, description=_WITHHELD)
 
 
 class Rotated(BaseModel):
     id: str
-    secret: str
+    secret: str | None = Field(description=_SHOWN_ONCE)
     previous_valid_until: str
+    withheld: list[str] = Field(default_factory=list, description=_WITHHELD)
 
 
 class Attempt(BaseModel):
@@ -68,8 +80,21 @@ def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 
-@router.post("/v1/webhooks", status_code=201, response_model=EndpointCreated)
-async def register(body: NewEndpoint, request: Request, who: Principal = Depends(current_principal)) -> dict:
+def host_resolver() -> Resolver:
+    """How endpoint host names are resolved at registration (a dependency: tests put a switchable one in its place;
+    the delivery worker gets the same from `build_spec`)."""
+    return system_resolver
+
+
+@router.post(
+    "/v1/webhooks", status_code=201, response_model=EndpointCreated, dependencies=[Depends(shown_once("secret"))]
+)
+async def register(
+    body: NewEndpoint,
+    request: Request,
+    who: Principal = Depends(current_principal),
+    resolver: Resolver = Depends(host_resolver),
+) -> dict:
     """A property company's endpoint for the hand-off topics; the secret is shown once."""
     who.require_role("admin", "manager")
     pid = parse_uuid(body.project_id, "project_id")
@@ -77,7 +102,7 @@ async def register(body: NewEndpoint, request: Request, who: Principal = Depends
     allow_private = request.app.state.settings.webhook_allow_private
     async with _pool(request).acquire() as conn:
         return await use_cases.register_endpoint(
-            conn, pid, body.url, body.events, body.description, who.sub, allow_private
+            conn, pid, body.url, body.events, body.description, who.sub, allow_private, resolver
         )
 
 
@@ -130,7 +155,9 @@ async def retry(endpoint_id: str, event_id: str, request: Request, who: Principa
         return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
 
 
-@router.post("/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated)
+@router.post(
+    "/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated, dependencies=[Depends(shown_once("secret"))]
+)
 async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
     async with _pool(request).acquire() as conn:

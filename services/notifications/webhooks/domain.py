@@ -32,20 +32,53 @@ UnknownEvent = refusal("UnknownEvent", "unknown_event", "A webhook subscribes to
 
 def check_url(url: str) -> str:
     """An endpoint is an http(s) URL with a host; the host name is returned for resolution."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError:
+        raise UnsafeUrl("the endpoint is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("an endpoint is an http or https URL with a host")
     return parts.hostname
 
 
 def check_addresses(addresses: list[str], allow_private: bool) -> None:
-    """Loopback, private and link-local targets only when the setting allows them (SSRF guard)."""
+    """Every address a host resolves to must be public (SSRF guard), unless the setting allows any."""
     if allow_private:
         return
+    if not addresses:
+        raise UnsafeUrl("the endpoint's host has no address")
     for address in addresses:
+        if not is_public(address):
+            raise UnsafeUrl(f"the endpoint resolves to {address}, which is not a public address")
+
+
+# Beyond what `ipaddress` calls global: multicast, the deprecated site-local range, the local-use NAT64 prefix and
+# the deprecated IPv4-compatible form are never a property company's web server.
+_NEVER = tuple(ipaddress.ip_network(n) for n in ("fec0::/10", "64:ff9b:1::/48", "::/96"))
+# IPv6 forms whose last 32 bits are an IPv4 address the packet ends up at (NAT64, the SIIT-translated form).
+_CARRIES_V4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96"))
+
+
+def is_public(address: str) -> bool:
+    """A globally routable unicast address; an IPv6 address that carries an IPv4 one (IPv4-mapped, 6to4, NAT64,
+    Teredo) only when that IPv4 address is public too."""
+    try:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
-            raise UnsafeUrl(f"the endpoint resolves to {ip}, which is not a public address")
+    except ValueError:
+        return False
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address):
+        return True
+    return not any(ip in net for net in _NEVER) and all(is_public(str(v4)) for v4 in _embedded_v4(ip))
+
+
+def _embedded_v4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    carried = [v for v in (ip.ipv4_mapped, ip.sixtofour) if v is not None] + list(ip.teredo or ())
+    if any(ip in net for net in _CARRIES_V4):
+        carried.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return carried
 
 
 def check_events(events: list[str], allowed: frozenset[str]) -> list[str]:

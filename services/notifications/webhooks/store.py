@@ -1,4 +1,5 @@
-"""All SQL of webhooks: endpoints, deliveries and their log, hand-offs and acknowledgements."""
+"""All SQL of webhooks: endpoints, deliveries and their log, hand-offs and acknowledgements. Secrets and bodies are
+bytes here, sealed by the use cases (issue 19); rows of the release before may still hold them in clear."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ async def insert_endpoint(
     url: str,
     events: list[str],
     description: str | None,
-    secret: str,
+    secret: bytes,
     by: str,
 ) -> None:
     await conn.execute(_INSERT_ENDPOINT, endpoint_id, project_id, url, events, description, secret, by)
@@ -50,26 +51,25 @@ async def endpoints_of_project(conn: asyncpg.Connection, project_id: uuid.UUID) 
 _ROTATE = "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2 WHERE id = $1"
 
 
-async def rotate(conn: asyncpg.Connection, endpoint_id: uuid.UUID, secret: str, until: datetime) -> None:
+async def rotate(conn: asyncpg.Connection, endpoint_id: uuid.UUID, secret: bytes, until: datetime) -> None:
     await conn.execute(_ROTATE, endpoint_id, secret, until)
 
 
 _INSERT_DELIVERY = (
-    "INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body)"
-    " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (endpoint_id, event_id) DO NOTHING"
+    "INSERT INTO webhook_deliveries (endpoint_id, event_id, topic, order_key, occurred_at, body, handoff_id)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (endpoint_id, event_id) DO NOTHING"
 )
 
 
 async def insert_delivery(
     conn: asyncpg.Connection,
     endpoint_id: uuid.UUID,
-    event_id: uuid.UUID,
-    topic: str,
-    order_key: str,
-    occurred_at: datetime,
+    event: tuple[uuid.UUID, str, str, datetime],
     body: bytes,
+    handoff_id: str | None,
 ) -> None:
-    await conn.execute(_INSERT_DELIVERY, endpoint_id, event_id, topic, order_key, occurred_at, body)
+    """`event`: its id, topic, order key (the unit) and time."""
+    await conn.execute(_INSERT_DELIVERY, endpoint_id, *event, body, handoff_id)
 
 
 # A delivery goes when it is due, nobody else holds it, and no event of its unit that comes before it is still
@@ -190,6 +190,17 @@ _UNACKNOWLEDGED = (
 )
 
 
+_ACKNOWLEDGING = (
+    "SELECT e.id, e.secret, e.previous_secret, e.previous_until FROM webhook_endpoints e"
+    " WHERE e.id IN (SELECT d.endpoint_id FROM webhook_deliveries d WHERE d.handoff_id = $1)"
+)
+
+
+async def acknowledging_endpoints(conn: asyncpg.Connection, handoff_id: str) -> list[asyncpg.Record]:
+    """The endpoints a hand-off was sent to (a delivery row of it, whatever its status): those that may acknowledge."""
+    return await conn.fetch(_ACKNOWLEDGING, handoff_id)
+
+
 async def unacknowledged(conn: asyncpg.Connection, older_than: datetime, batch: int) -> list[asyncpg.Record]:
     return await conn.fetch(_UNACKNOWLEDGED, older_than, batch)
 
@@ -204,3 +215,37 @@ async def oldest_pending_age(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         "SELECT endpoint_id, extract(epoch FROM now() - min(occurred_at)) AS age"
         " FROM webhook_deliveries WHERE status = 'pending' GROUP BY endpoint_id"
     )
+
+
+# Rows written in clear by the release before issue 19, for the sealing step (FOR UPDATE: a rotation waits).
+_UNSEALED = "substring({c} FROM 1 FOR 7) <> 'sealed:'::bytea"
+_PLAIN_ENDPOINTS = (
+    "SELECT id, secret, previous_secret FROM webhook_endpoints WHERE "
+    + _UNSEALED.format(c="secret")
+    + " OR "
+    + _UNSEALED.format(c="previous_secret")
+    + " LIMIT $1 FOR UPDATE SKIP LOCKED"
+)
+_PLAIN_BODIES = (
+    "SELECT seq, body FROM webhook_deliveries WHERE " + _UNSEALED.format(c="body") + " LIMIT $1 FOR UPDATE SKIP LOCKED"
+)
+
+
+async def plain_endpoints(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(_PLAIN_ENDPOINTS, limit)
+
+
+async def seal_endpoint(
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, secret: bytes, previous: bytes | None
+) -> None:
+    await conn.execute(
+        "UPDATE webhook_endpoints SET secret = $2, previous_secret = $3 WHERE id = $1", endpoint_id, secret, previous
+    )
+
+
+async def plain_bodies(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(_PLAIN_BODIES, limit)
+
+
+async def seal_body(conn: asyncpg.Connection, seq: int, body: bytes) -> None:
+    await conn.execute("UPDATE webhook_deliveries SET body = $2 WHERE seq = $1", seq, body)

@@ -1,27 +1,23 @@
-"""Webhook use cases: endpoints, deliveries recorded with the event, sending, acknowledgements."""
+"""Webhook use cases: endpoints, deliveries recorded with the event, sending, acknowledgements. Secrets and bodies
+rest sealed (R18, issue 19) with the platform's key (ESTATE_PII_KEY), as sealed outbox payloads do."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import secrets as random_secrets
-import socket
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
-import orjson
 from standardwebhooks import Webhook
 
 from services.notifications.webhooks import store
 from services.notifications.webhooks.domain import (
     ROTATION_OVERLAP,
     SECRET_PREFIX,
-    check_addresses,
+    UnsafeUrl,
     check_events,
     check_url,
     live_secrets,
@@ -29,13 +25,14 @@ from services.notifications.webhooks.domain import (
     outcome,
     signature,
 )
+from services.notifications.webhooks.sending import Attempt, Resolver, Sender, pin, system_resolver
 from shared import catalogue as topics
 from shared import metrics
 from shared.catalogue import HandoffData
 from shared.clock import now_utc
 from shared.domain import DomainError, NotFound
 from shared.envelope import Envelope
-from shared.outbox import add_event
+from shared.outbox import add_event, seal, unseal
 from shared.ownership import in_project
 
 HANDOFF_TOPICS = frozenset({topics.PROPERTY_HANDOFF.name, topics.HANDOVER_COMPLETED.name})
@@ -52,13 +49,13 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(random_secrets.token_bytes(24)).decode()
 
 
-async def resolve(host: str) -> list[str]:
-    """The addresses a host name resolves to (getaddrinfo off the event loop)."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise DomainError(f"{host} does not resolve", "unsafe_url") from None
-    return sorted({str(info[4][0]) for info in infos})
+def sealed(secret: str) -> bytes:
+    return seal(secret.encode())
+
+
+def secret_of(stored: bytes | None) -> str | None:
+    """A secret as it rests (sealed, or in clear in a row of the release before) → the secret."""
+    return None if stored is None else unseal(stored).decode()
 
 
 async def register_endpoint(
@@ -69,19 +66,24 @@ async def register_endpoint(
     description: str | None,
     by: str,
     allow_private: bool,
+    resolver: Resolver = system_resolver,
 ) -> dict[str, Any]:
-    """A property company's endpoint; the secret is shown once."""
-    check_addresses(await resolve(check_url(url)), allow_private)
+    """A property company's endpoint (its host checked now, and again at every attempt); the secret is shown once."""
+    check_url(url)
+    try:
+        await pin(url, resolver, allow_private)
+    except LookupError:
+        raise UnsafeUrl("the endpoint's host does not resolve") from None
     chosen = check_events(events, HANDOFF_TOPICS)
     endpoint_id, secret = uuid.uuid4(), new_secret()
-    await store.insert_endpoint(conn, endpoint_id, project_id, url, chosen, description, secret, by)
+    await store.insert_endpoint(conn, endpoint_id, project_id, url, chosen, description, sealed(secret), by)
     return {"id": str(endpoint_id), "secret": secret, "url": url, "events": chosen}
 
 
 async def rotate_secret(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> dict[str, Any]:
     """A new secret; for 24 h deliveries carry both signatures."""
     secret, until = new_secret(), now_utc() + ROTATION_OVERLAP
-    await store.rotate(conn, endpoint_id, secret, until)
+    await store.rotate(conn, endpoint_id, sealed(secret), until)
     return {"id": str(endpoint_id), "secret": secret, "previous_valid_until": until.isoformat()}
 
 
@@ -92,14 +94,16 @@ async def retry(conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid
     return {"endpoint_id": str(endpoint_id), "event_id": str(event_id), "status": "pending"}
 
 
-async def record_deliveries(conn: asyncpg.Connection, env: Envelope, topic: topics.Topic, unit_id: str) -> int:
-    """Inside the inbox transaction of the event: one durable delivery per subscribed endpoint."""
+async def record_deliveries(
+    conn: asyncpg.Connection, env: Envelope, topic: topics.Topic, unit_id: str, handoff_id: str | None = None
+) -> int:
+    """Inside the inbox transaction of the event: one durable delivery per subscribed endpoint, its body sealed."""
     if env.project_id is None:
         return 0
-    body = env.to_bytes()
     endpoints = await store.subscribed(conn, uuid.UUID(env.project_id), topic.name)
-    for endpoint in endpoints:
-        await store.insert_delivery(conn, endpoint["id"], env.id, topic.name, unit_id, env.occurred_at, body)
+    for endpoint in endpoints:  # sealed once per copy: no two rows share a token
+        event = (env.id, topic.name, unit_id, env.occurred_at)
+        await store.insert_delivery(conn, endpoint["id"], event, seal(env.to_bytes()), handoff_id)
     return len(endpoints)
 
 
@@ -107,7 +111,7 @@ async def on_handoff(conn: asyncpg.Connection, env: Envelope, data: HandoffData)
     """A hand-off to deliver, and to expect an acknowledgement for."""
     if env.project_id:
         await store.remember_handoff(conn, data.handoff_id, uuid.UUID(env.project_id), data.unit_id)
-    await record_deliveries(conn, env, topics.PROPERTY_HANDOFF, data.unit_id)
+    await record_deliveries(conn, env, topics.PROPERTY_HANDOFF, data.unit_id, data.handoff_id)
 
 
 async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
@@ -122,35 +126,31 @@ async def claim(conn: asyncpg.Connection, batch: int, now: datetime | None = Non
     )
 
 
-async def send(client: httpx.AsyncClient, row: Any, now: datetime) -> tuple[int | None, int, str | None]:
-    """POST the envelope, signed per Standard Webhooks; (status code, milliseconds, error)."""
-    body = bytes(row["body"]).decode()
-    secrets = live_secrets(row["secret"], row["previous_secret"], row["previous_until"], now)
+def _secrets(endpoint: Any, now: datetime) -> list[str]:
+    """The endpoint's live secrets, unsealed: the current one, and the previous one for 24 h after a rotation."""
+    current, previous = secret_of(endpoint["secret"]), secret_of(endpoint["previous_secret"])
+    return live_secrets(current or "", previous, endpoint["previous_until"], now)
+
+
+async def send(sender: Sender, row: Any, now: datetime) -> Attempt:
+    """POST the envelope (unsealed only now), signed per Standard Webhooks; the host checked again (issue 19)."""
+    body = unseal(row["body"])
     headers = {
         "webhook-id": str(row["event_id"]),
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature(secrets, str(row["event_id"]), now, body),
+        "webhook-signature": signature(_secrets(row, now), str(row["event_id"]), now, body.decode()),
         "content-type": "application/json",
         "user-agent": "estate-webhooks/1",
     }
-    began = time.perf_counter()
-    try:
-        answer = await client.post(row["url"], content=body, headers=headers)
-        status, error = answer.status_code, None
-    except httpx.HTTPError as exc:
-        status, error = None, f"{type(exc).__name__}: {exc}"[:300]
-    seconds = time.perf_counter() - began
-    metrics.WEBHOOK_ATTEMPT_SECONDS.observe(seconds)
-    return status, int(seconds * 1000), error
+    return await sender.post(row["url"], body, headers)
 
 
-async def settle(
-    conn: asyncpg.Connection, row: Any, status: int | None, ms: int, error: str | None, now: datetime
-) -> str:
-    """Record the attempt and decide: delivered, retry later, failed, or the endpoint disabled (410)."""
-    result, attempts = outcome(status), row["attempts"] + 1
+async def settle(conn: asyncpg.Connection, row: Any, attempt: Attempt, now: datetime) -> str:
+    """Record the attempt and decide: delivered, retry later, failed, or the endpoint disabled (410). An attempt
+    refused on our side (`unsafe_url`) has no status: it is retried on the same schedule."""
+    result, attempts = outcome(attempt.status_code), row["attempts"] + 1
     async with conn.transaction():
-        await store.record_attempt(conn, row, status, ms, error)
+        await store.record_attempt(conn, row, attempt.status_code, attempt.ms, attempt.error)
         if result == "delivered":
             await store.settle(conn, row["seq"], "delivered", attempts, None)
         elif result == "gone":
@@ -167,12 +167,13 @@ async def settle(
 async def acknowledge(
     conn: asyncpg.Connection, handoff_id: str, raw_body: bytes, headers: dict[str, str], account: str | None
 ) -> dict[str, Any]:
-    """The property company says "received", signed with its endpoint's secret; handoff-acknowledged follows."""
+    """The property company says "received", signed with the secret of an endpoint the hand-off was sent to; the
+    signature is checked before anything else, so an unknown hand-off answers exactly like a wrong signature."""
     async with conn.transaction():
+        _verify(await store.acknowledging_endpoints(conn, handoff_id), raw_body, headers)
         row = await store.handoff(conn, handoff_id, lock=True)
-        if row is None:
-            raise NotFound("no such hand-off")
-        _verify(await store.endpoints_of_project(conn, row["project_id"]), raw_body, headers)
+        if row is None:  # a delivery without its hand-off row: cannot happen (one transaction), answered alike
+            raise BadSignature(_NOT_SIGNED)
         if row["acknowledged_at"] is None:
             await store.acknowledge(conn, handoff_id, account)
             await add_event(
@@ -184,17 +185,23 @@ async def acknowledge(
     return {"handoff_id": handoff_id, "acknowledged": True}
 
 
+_NOT_SIGNED = "the acknowledgement is not signed with the secret of an endpoint this hand-off was sent to"
+
+
 def _verify(endpoints: list[Any], raw_body: bytes, headers: dict[str, str]) -> None:
-    """Valid if signed with the secret (or the rotated-out one, within 24 h) of an endpoint of the project."""
+    """Valid if signed with the secret (or the rotated-out one, within 24 h) of one of `endpoints`. With none (an
+    unknown hand-off) a throwaway secret is tried, so the answer and its time say nothing of what exists."""
     now = now_utc()
-    for endpoint in endpoints:
-        for secret in live_secrets(endpoint["secret"], endpoint["previous_secret"], endpoint["previous_until"], now):
-            try:
-                Webhook(secret).verify(raw_body, headers, json_parse=False)
-                return
-            except Exception:
-                continue
-    raise BadSignature("the acknowledgement is not signed with this project's webhook secret")
+    secrets = [s for endpoint in endpoints for s in _secrets(endpoint, now)] or [new_secret()]
+    verified = False
+    for secret in secrets:
+        try:
+            Webhook(secret).verify(raw_body, headers, json_parse=False)
+            verified = bool(endpoints)
+        except Exception:
+            continue
+    if not verified:
+        raise BadSignature(_NOT_SIGNED)
 
 
 async def report_unacknowledged(conn: asyncpg.Connection, now: datetime | None = None) -> int:
@@ -227,10 +234,6 @@ async def report_unacknowledged(conn: asyncpg.Connection, now: datetime | None =
     return len(rows)
 
 
-def envelope_json(row: Any) -> dict[str, Any]:
-    return orjson.loads(bytes(row["body"]))
-
-
 async def endpoint_in_reach(
     conn: asyncpg.Connection, endpoint_id: uuid.UUID, may_work_on: Callable[[str], None]
 ) -> uuid.UUID:
@@ -243,3 +246,19 @@ async def attempts_page(
 ) -> list[Any]:
     """The delivery log of one endpoint: every attempt with its outcome."""
     return list(await store.attempts_page(conn, endpoint_id, status, after, limit))
+
+
+async def seal_legacy(conn: asyncpg.Connection, batch: int = 200) -> int:
+    """R18: secrets and bodies the release before issue 19 wrote in clear are sealed, a batch at a time; the number
+    of rows sealed (a periodic job calls this until it answers 0)."""
+    async with conn.transaction():
+        endpoints = await store.plain_endpoints(conn, batch)
+        for row in endpoints:
+            previous = secret_of(row["previous_secret"])
+            await store.seal_endpoint(
+                conn, row["id"], sealed(secret_of(row["secret"]) or ""), sealed(previous) if previous else None
+            )
+        bodies = await store.plain_bodies(conn, batch)
+        for row in bodies:
+            await store.seal_body(conn, row["seq"], seal(bytes(row["body"])))
+    return len(endpoints) + len(bodies)
