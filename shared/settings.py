@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     gc_freeze: bool = True
     # a service's pool opens the connections its spec asks for at start, each with its hot statements prepared.
     warm_pool: bool = True
+    # Issue 19: the base URL the public reaches this service at (behind a proxy, say `https://sales.example/inv`);
+    # links the service hands out (inventory's board links: `{public_url}/board?link=…`) start with it. Unset: the
+    # service's own configured host and port — never the Host header of the request that asked for the link.
+    public_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     max_body_bytes: int = 1_048_576  # larger bodies → 413
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long

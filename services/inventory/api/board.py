@@ -124,9 +124,9 @@ async def new_link(project_id: str, body: NewLink, request: Request, who: Who) -
     who.require_role("manager", "sales_control")
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        secret = request.app.state.settings.jwt_secret
-        token, expires = await use_cases.board_link(conn, secret, project, body.hours, now_utc())
-    return {"url": f"{str(request.base_url).rstrip('/')}/board?link={token}", "expires_at": expires.isoformat()}
+        settings = request.app.state.settings
+        url, expires = await use_cases.board_link(conn, settings, project, body.hours, now_utc())
+    return {"url": url, "expires_at": expires.isoformat()}
 
 
 @router.get("/board", include_in_schema=False)
