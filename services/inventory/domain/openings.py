@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from shared.domain import refusal
+from shared.domain import DomainError, refusal
 
 WINDOW_MINUTES = (1, 1440)  # bounds of each term (inclusive), as the API checks them
 BATCH_SIZE = (1, 10_000)
@@ -41,6 +42,17 @@ OpeningFull = refusal("OpeningFull", "opening_full", "Issue 11: at most MAX_ENTR
 OpeningsOverlap = refusal(
     "OpeningsOverlap", "openings_overlap", "Issue 11: one project's drawn openings never overlap in time.", status=409
 )
+
+
+class StartsInThePast(DomainError):
+    """Issue 19: an opening is made to prepare for (entrants join, the lottery is drawn) before it starts; one whose
+    `starts_at` is already past when it is created would be live — or over — before anyone could enter it."""
+
+    code = "starts_at_in_past"
+
+    def extra(self) -> dict[str, Any]:
+        """The field to correct."""
+        return {"field": "starts_at"}
 
 
 class OpeningStatus(str, Enum):
@@ -132,6 +144,12 @@ def status_at(drawn: bool, schedule: Schedule, entrants: int, now: datetime) -> 
     if now < schedule.starts_at:
         return OpeningStatus.DRAWN
     return OpeningStatus.LIVE if now < span_end(schedule, entrants) else OpeningStatus.CLOSED
+
+
+def check_starts_ahead(starts_at: datetime, now: datetime) -> None:
+    """Issue 19: an opening is created before it starts (`now` is the moment of creation)."""
+    if starts_at <= now:
+        raise StartsInThePast(f"starts_at {starts_at.isoformat()} is not after now ({now.isoformat()})")
 
 
 def check_not_drawn(drawn: bool) -> None:

@@ -20,6 +20,7 @@ from services.inventory.domain.openings import (
     check_hold,
     check_not_drawn,
     check_room,
+    check_starts_ahead,
     current_batch,
     draw_order,
     span_end,
@@ -61,8 +62,12 @@ class NewOpening:
         return Schedule(self.starts_at, self.window_minutes, self.batch_size)
 
 
-async def create_opening(conn: asyncpg.Connection, project_id: uuid.UUID, new: NewOpening, actor: str) -> dict:
-    """Issue 11: an opening of the project, taking entrants until it is drawn."""
+async def create_opening(
+    conn: asyncpg.Connection, project_id: uuid.UUID, new: NewOpening, actor: str, now: datetime | None = None
+) -> dict:
+    """Issue 11: an opening of the project, taking entrants until it is drawn; issue 19: one that starts after
+    `now` (None: the one clock's now), the moment it is created."""
+    check_starts_ahead(new.starts_at, now or now_utc())
     opening_id = uuid.uuid4()
     await store.insert_opening(conn, opening_id, project_id, new.schedule, new.units_per_buyer, actor)
     return await opening_view(conn, found(await store.opening(conn, opening_id), "no such opening"))
