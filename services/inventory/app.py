@@ -19,6 +19,9 @@ def _swept(expired: int) -> None:
 
 # R19: durable expiry — the expiry time lives in the table, so a restarted sweeper just carries on.
 hold_sweeper = periodic("hold_sweeper", 1.0, use_cases.expire_holds, after_pass=_swept)
+# Issue 19: an opening that started goes live once — its holds outside the lottery's order released — whichever
+# process gets it first (locked, skipped by the others, marked in the same transaction).
+opening_gate = periodic("opening_gate", 1.0, use_cases.let_openings_go_live)
 
 
 def build_spec() -> ServiceSpec:
@@ -29,7 +32,7 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
-        jobs=[hold_sweeper, board_feed],
+        jobs=[hold_sweeper, opening_gate, board_feed],
         hot_routes=HOT_ROUTES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready
         warm_connection=store.prepare_hold_statements,

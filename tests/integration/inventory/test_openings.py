@@ -240,13 +240,16 @@ async def test_one_buyer_trying_two_units_at_once_gets_one(inventory, settings) 
         assert {_code(a) for a in answers if a.status_code == 409} == {"buyer_limit_reached"}
 
 
-async def test_holds_without_a_live_opening_are_unchanged(inventory, settings) -> None:
+async def test_holds_without_a_drawn_opening_are_unchanged(inventory, settings) -> None:
     pid, units = await new_project(inventory, settings, units=4)
     entrant, other = await known_customer(inventory, pid), await known_customer(inventory, pid)
-    await _opening(inventory, settings, pid, _at(-1))  # registering, never drawn: not live
+    await _opening(inventory, settings, pid, _at(-1))  # registering, never drawn: no rule of its own
     assert (await _hold(inventory, settings, pid, units[0]["id"], other)).status_code == 201
-    await _drawn(inventory, settings, pid, _at(60), [entrant])  # drawn, but its window is an hour away
     assert (await _hold(inventory, settings, pid, units[1]["id"], other)).status_code == 201  # two for one buyer
+    await _drawn(inventory, settings, pid, _at(60), [entrant])  # issue 19: drawn, entry closed, the rules apply
+    for customer in (other, entrant):  # nobody's window is open for the hour before the start
+        r = await _hold(inventory, settings, pid, units[2]["id"], customer)
+        assert r.status_code == 409 and _code(r) == "window_not_open"
     pid2, units2 = await new_project(inventory, settings, units=1)
     await _drawn(inventory, settings, pid2, _at(-120), [await known_customer(inventory, pid2)])  # closed
     latecomer = await known_customer(inventory, pid2)
