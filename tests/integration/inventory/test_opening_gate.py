@@ -128,6 +128,12 @@ async def test_a_unit_kept_out_is_recorded_once_before_the_opening_starts(invent
             await keep_out(conn, opening, uuid.UUID(units[1]["id"]), "too late", "sales_control-1", now=T)
     seen = (await inventory.client.get(f"/v1/openings/{oid}", headers=consultant)).json()
     assert [k["unit_id"] for k in seen["kept_out"]] == [units[0]["id"]] and seen["went_live_at"] is None
+    await join_and_draw(inventory, settings, pid, oid, [await known_customer(inventory, pid)])
+    outsider = await known_customer(inventory, pid)
+    with pytest.raises(WindowNotOpen):  # the opening's rule, from the draw...
+        await _hold_at(inventory, units[1], outsider, T - timedelta(minutes=5))
+    held = await _hold_at(inventory, units[0], outsider, T - timedelta(minutes=5))  # ...but not on a kept-out unit
+    assert held["unit_id"] == units[0]["id"]
 
 
 async def test_the_services_own_job_lets_an_opening_go_live(inventory, settings) -> None:
