@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventData(BaseModel):
@@ -30,7 +30,9 @@ class UnitLockedData(EventData):
 class UnitReleasedData(EventData):
     hold_id: str
     unit_id: str
-    reason: str  # expired | cancelled | refunded
+    # expired | cancelled | refunded | opening (issue 19: held outside an opening's order when it went live); a
+    # plain string, so a consumer reads a reason it does not know yet
+    reason: str = Field(description="expired, cancelled, refunded, or opening (released when an opening went live)")
 
 
 class DepositVerifiedData(EventData):

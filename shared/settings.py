@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     gc_freeze: bool = True
     # a service's pool opens the connections its spec asks for at start, each with its hot statements prepared.
     warm_pool: bool = True
+    # Issue 19: the base URL the public reaches this service at (behind a proxy, say `https://sales.example/inv`);
+    # links the service hands out (inventory's board links: `{public_url}/board?link=…`) start with it. Unset: the
+    # service's own configured host and port — never the Host header of the request that asked for the link.
+    public_url: str | None = None
+    # Issue 19, inventory's board stream. Streams open at once in one process, per board link (a sales hall has a few
+    # big screens on one link) and per person (a token's `sub`: a couple of tabs), each with room for a screen that
+    # reloads before its old connection is noticed gone; beyond a cap: 429 with Retry-After.
+    board_streams_per_link: int = 8
+    board_streams_per_subject: int = 4
+    # Unit changes waiting for one screen; a screen further behind is dropped (its stream ends and what waited is
+    # let go) and resumes with Last-Event-ID. Two of the feed's reads (1,000 changes each) of an opening's storm.
+    board_stream_buffer: int = 2000
     jwt_secret: str = DEV_JWT_SECRET
     max_body_bytes: int = 1_048_576  # larger bodies → 413
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long

@@ -23,6 +23,10 @@ def _swept(expired: int) -> None:
 hold_sweeper = periodic(
     "hold_sweeper", 5.0, use_cases.expire_holds, after_pass=_swept, next_due=use_cases.next_hold_expiry
 )
+# Issue 19: an opening that started goes live once — its holds outside the lottery's order released — whichever
+# process gets it first (locked, skipped by the others, marked in the same transaction); asleep until the next
+# drawn opening starts, at most 5 s (an opening drawn meanwhile refuses holds outside its order from its draw on).
+opening_gate = periodic("opening_gate", 5.0, use_cases.let_openings_go_live, next_due=use_cases.next_opening_start)
 
 
 def build_spec() -> ServiceSpec:
@@ -33,7 +37,7 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
-        jobs=[hold_sweeper, board_feed],
+        jobs=[hold_sweeper, opening_gate, board_feed],
         hot_routes=HOT_ROUTES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready
         warm_connection=store.prepare_hold_statements,

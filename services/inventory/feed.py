@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -23,7 +23,7 @@ SAFETY_TICK = 10.0  # also look every 10 s: a notification lost while the listen
 # Issue 13: under an opening's storm every group commit notifies; one step per PACE numbers and reads them together
 # (a screen sees a change at most this much later; the board's target is under a second).
 PACE = 0.025
-VIEWER_QUEUE = 2000  # a viewer this far behind is dropped; its browser reconnects and catches up from the table
+VIEWER_QUEUE = 2000  # changes waiting for one viewer (ESTATE_BOARD_STREAM_BUFFER): further behind, it is dropped
 
 
 def unit_event(row: Any) -> dict[str, Any]:
@@ -39,10 +39,24 @@ def unit_event(row: Any) -> dict[str, Any]:
 
 @dataclass(eq=False)
 class Viewer:
-    """One connected board: its queue, and whether it fell too far behind to keep."""
+    """One connected board: the changes waiting for it (at most `buffer`), and whether it fell further behind."""
 
-    queue: asyncio.Queue[Any]
-    dropped: bool = False
+    project_id: uuid.UUID
+    buffer: int = VIEWER_QUEUE
+    queue: asyncio.Queue[Any] = field(init=False)
+    dropped: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.buffer)
+
+    def drop(self) -> None:
+        """Too far behind (issue 19): what waited is let go at once, and the stream ends — its screen resumes with
+        Last-Event-ID and catches up from the table. A stream waiting for news wakes to the end mark (None)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+        self.dropped.set()
+        log("board_viewer_dropped", project_id=str(self.project_id), buffer=self.buffer)
 
 
 class BoardFeed:
@@ -112,22 +126,24 @@ class BoardFeed:
             try:
                 viewer.queue.put_nowait(row)
             except asyncio.QueueFull:  # too slow: dropped; its browser reconnects with Last-Event-ID and catches up
-                viewer.dropped = True
                 self.viewers[row["project_id"]].discard(viewer)
+                viewer.drop()
 
-    async def events(self, project_id: uuid.UUID, after: int | None) -> AsyncIterator[dict[str, Any]]:
-        """A viewer's changes after `after` (None: from now): caught up from the table, then live, each once."""
+    async def events(
+        self, project_id: uuid.UUID, after: int | None, viewer: Viewer | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A viewer's changes after `after` (None: from now): caught up from the table, then live, each once; until
+        the viewer is dropped (issue 19: then the stream ends, and resuming after its last `id:` misses nothing)."""
         await self.ready.wait()
-        viewer = Viewer(asyncio.Queue(VIEWER_QUEUE))
+        viewer = viewer or Viewer(project_id)
         self.viewers.setdefault(project_id, set()).add(viewer)  # before the catch-up: nothing falls between
         metrics.BOARD_VIEWERS.labels("inventory").set(self.viewer_count())
         try:
             last = self.head if after is None else after
-            async for row in self._caught_up(project_id, last):
+            async for row in self._caught_up(viewer, last):
                 last = row["board_seq"]
                 yield _sse(row)
-            while not (viewer.dropped and viewer.queue.empty()):
-                row = await viewer.queue.get()
+            while (row := await viewer.queue.get()) is not None:
                 if row["board_seq"] > last:
                     last = row["board_seq"]
                     yield _sse(row)
@@ -135,12 +151,19 @@ class BoardFeed:
             self.viewers.get(project_id, set()).discard(viewer)
             metrics.BOARD_VIEWERS.labels("inventory").set(self.viewer_count())
 
-    async def _caught_up(self, project_id: uuid.UUID, after: int) -> AsyncIterator[Any]:
-        async with self.pool.acquire() as conn:
-            while rows := await store.changes_after(conn, after, project_id):
-                for row in rows:
-                    yield row
-                after = rows[-1]["board_seq"]
+    async def _caught_up(self, viewer: Viewer, after: int) -> AsyncIterator[Any]:
+        """The changes after `after` from the table, a buffer's worth at a time, until the viewer is dropped. A
+        connection is held for each read only, never while a slow screen is being written to."""
+        while not viewer.dropped.is_set():
+            async with self.pool.acquire() as conn:
+                rows = await store.changes_after(conn, after, viewer.project_id, viewer.buffer)
+            for row in rows:
+                if viewer.dropped.is_set():
+                    return
+                yield row
+            if len(rows) < viewer.buffer:
+                return
+            after = rows[-1]["board_seq"]
 
     def viewer_count(self) -> int:
         return sum(len(queues) for queues in self.viewers.values())

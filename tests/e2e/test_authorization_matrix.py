@@ -209,6 +209,14 @@ ROWS = (
     ),
     Row("inventory", "POST", "/v1/openings/{opening_id}/draw", ("sales_control", "manager"), lambda j: {}),
     Row("inventory", "GET", "/v1/openings/{opening_id}", STAFF),
+    # Issue 19: a unit kept out of the opening, before it starts (the opening above starts in 30 days)
+    Row(
+        "inventory",
+        "POST",
+        "/v1/openings/{opening_id}/kept-out",
+        ("sales_control", "manager"),
+        lambda j: {"unit_id": j.unit_id, "reason": "matrix"},
+    ),
     Row(
         "payments",
         "POST",

@@ -4,23 +4,27 @@ through sse-starlette), the big screen's read-only link and the page itself (a s
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 import orjson
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from services.inventory import use_cases
 from services.inventory.api.common import _require_project, pool
 from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
-from services.inventory.feed import feed_of
+from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
+from services.inventory.feed import Viewer, feed_of
+from services.inventory.streams import holders, slots_of
 from shared.auth import Who, current_principal
 from shared.clock import now_utc
 from shared.errors import ApiError
-from shared.web import parse_uuid
+from shared.web import ERROR_RESPONSES, parse_uuid, refusal_answer
 
 router = APIRouter()
 PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
@@ -91,7 +95,10 @@ async def board(project_id: str, request: Request, link: Link = None) -> dict:
 @router.get(
     "/v1/projects/{project_id}/board/stream",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        429: ERROR_RESPONSES[409] | {"description": "too many streams of this board link or person: see Retry-After"},
+    },
 )
 async def stream(
     project_id: str,
@@ -99,14 +106,48 @@ async def stream(
     link: Link = None,
     after: Annotated[int | None, Query(ge=0, le=2**62, description="resume after this `id:`")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-) -> EventSourceResponse:
+) -> Response:
     """One `unit` event per status change, `id:` a number that only grows; a reconnecting client (Last-Event-ID,
-    or `after`) receives every change since, nothing twice; a comment line every 10 s."""
+    or `after`) receives every change since, nothing twice; a comment line every 10 s. Issue 19: a board link and
+    a person each hold a few streams at once (429 with Retry-After beyond), and a screen that falls too far behind
+    is dropped: its stream ends, and it resumes with Last-Event-ID."""
     async with pool(request).acquire() as conn:
         project = await _watched(conn, request, project_id, link)
     resume = _resume_point(last_event_id, after)
-    events = feed_of(request.app.state.runtime).events(project["id"], resume)
-    return EventSourceResponse(events, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+    runtime, settings = request.app.state.runtime, request.app.state.settings
+    subject = None if link is not None else (await current_principal(request)).sub
+    try:
+        release = slots_of(runtime).take(holders(settings, link, subject))
+    except TooManyStreams as busy:
+        status, body = refusal_answer(busy)  # the one mapping; the header is what this answer adds
+        return JSONResponse(body, status, headers={"Retry-After": str(STREAM_RETRY_SECONDS)})
+    viewer = Viewer(project["id"], settings.board_stream_buffer)
+    events = feed_of(runtime).events(project["id"], resume, viewer)
+    return BoardStream(events, viewer, release, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+
+
+class BoardStream(EventSourceResponse):
+    """One screen's stream (issue 19): it ends when the screen is dropped — even while a write waits on a client
+    that reads nothing — and gives its slots back however it ends."""
+
+    def __init__(self, events: Any, viewer: Viewer, release: Callable[[], None], **options: Any) -> None:
+        super().__init__(events, **options)
+        self.viewer, self.release = viewer, release
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._cut_when_dropped, group.cancel_scope)
+                await super().__call__(scope, receive, send)
+                group.cancel_scope.cancel()
+        except BaseExceptionGroup as failed:  # the stream's own failure, unwrapped, as the stack around expects it
+            raise (failed.exceptions[0] if len(failed.exceptions) == 1 else failed) from None
+        finally:
+            self.release()
+
+    async def _cut_when_dropped(self, scope: anyio.CancelScope) -> None:
+        await self.viewer.dropped.wait()
+        scope.cancel()
 
 
 def _resume_point(header: str | None, query: int | None) -> int | None:
@@ -124,9 +165,9 @@ async def new_link(project_id: str, body: NewLink, request: Request, who: Who) -
     who.require_role("manager", "sales_control")
     async with pool(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
-        secret = request.app.state.settings.jwt_secret
-        token, expires = await use_cases.board_link(conn, secret, project, body.hours, now_utc())
-    return {"url": f"{str(request.base_url).rstrip('/')}/board?link={token}", "expires_at": expires.isoformat()}
+        settings = request.app.state.settings
+        url, expires = await use_cases.board_link(conn, settings, project, body.hours, now_utc())
+    return {"url": url, "expires_at": expires.isoformat()}
 
 
 @router.get("/board", include_in_schema=False)

@@ -1,8 +1,9 @@
 """The hold (R19) as a hot route (issue 13): on opening day every consultant posts at once and most lose.
 
-It answers the common request — a valid token of a role that may hold, a JSON object with a `customer_id`
-that is an id — with the same use case as `api/units.py`'s route, and leaves everything else (a missing
-token, a wrong role, an odd body) to that route, so the framework's answers stay the only ones for those.
+It answers the common request — a valid token of a role that may hold, a JSON object sent as `application/json`
+with a `customer_id` that is an id — with the same use case as `api/units.py`'s route, and leaves everything else
+(a missing token, a wrong role, an odd body, a body without that Content-Type) to that route, so the framework's
+answers stay the only ones for those.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ async def hold(request: HotRequest) -> HotAnswer | None:
 
 def _asked(request: HotRequest) -> tuple[HoldUnit, Principal] | None:
     """The hold asked for and who asks, when the request has the common shape; None hands it to the framework."""
-    if (request.header(b"content-type") or "application/json").split(";")[0].strip() != "application/json":
-        return None  # the framework reads other media types its own way
+    if (request.header(b"content-type") or "").split(";")[0].strip() != "application/json":
+        return None  # issue 19: no Content-Type, or another media type, is the framework's to read (and refuse)
     try:
         who = principal_from_header(request.header(b"authorization"), request.state.settings.jwt_secret)
         body = orjson.loads(request.body)

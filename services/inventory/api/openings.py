@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 
 from services.inventory.api.common import _require_project, pool
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
+from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
 from shared.auth import Principal, current_principal
-from shared.fields import Id, Time
-from shared.web import by_path_id
+from shared.fields import Id, Reason, Time
+from shared.web import by_path_id, parse_uuid
 
 router = APIRouter()
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
@@ -42,9 +43,26 @@ class QueuePlace(BaseModel):
     window_ends_at: str
 
 
+class KeepOut(BaseModel):
+    """Issue 19: a unit of the project kept out of the opening (保留房源), and why."""
+
+    unit_id: Id
+    reason: Reason
+
+
+class KeptOut(BaseModel):
+    unit_id: str
+    building: str
+    number: str
+    reason: str
+    kept_by: str
+    kept_at: str
+
+
 class OpeningOut(BaseModel):
     """status: registering → drawn → live (a batch window spans now) → closed. `sold` and `held` count the
-    project's units now: held, and sold (reserved, subscribed, contracted or handed over)."""
+    project's units now: held, and sold (reserved, subscribed, contracted or handed over). `kept_out`: the units sales
+    control kept out of the opening; `went_live_at`: when its holds outside the order were released (issue 19)."""
 
     id: str
     project_id: str
@@ -59,6 +77,8 @@ class OpeningOut(BaseModel):
     current_batch: int | None
     sold: int
     held: int
+    kept_out: list[KeptOut]
+    went_live_at: str | None
 
 
 class EntrantsOut(BaseModel):
@@ -109,3 +129,16 @@ async def get_opening(opening_id: str, request: Request, who: Principal = Depend
     """The opening, its order with each queue number's window, the open batch, the units held and sold."""
     async with pool(request).acquire() as conn:
         return await use_cases.opening_view(conn, await _opening(conn, opening_id, who))
+
+
+@router.post("/v1/openings/{opening_id}/kept-out", status_code=201, response_model=KeptOut)
+async def keep_out(
+    opening_id: str, body: KeepOut, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
+    """Issue 19: before the opening starts, a unit of its project is kept out of it, with who and why: its hold is
+    not released when the opening goes live, and the opening's hold rule does not apply to it."""
+    who.require_role("sales_control", "manager")
+    unit_id = parse_uuid(body.unit_id, "unit_id")
+    async with pool(request).acquire() as conn:
+        row = await _opening(conn, opening_id, who)
+        return await gate.keep_out(conn, row, unit_id, body.reason, who.sub)

@@ -44,3 +44,18 @@ def read_link(secret: str, token: str, now: datetime) -> uuid.UUID:
     if not isinstance(claims["exp"], int | float) or claims["exp"] <= now.timestamp():
         raise LinkExpired("this board link has expired")
     return project_id
+
+
+STREAM_RETRY_SECONDS = 10  # a slot held by a screen that went away is freed by the next keep-alive at the latest
+TooManyStreams = refusal(
+    "TooManyStreams",
+    "too_many_streams",
+    "Issue 19: a board link, and a person, hold a few board streams open at once (settings); try again later.",
+    429,
+)
+
+
+def check_stream_room(holder: str, open_now: int, cap: int) -> None:
+    """Issue 19: one more stream for `holder` (a board link, a person) while fewer than `cap` are open."""
+    if open_now >= cap:
+        raise TooManyStreams(f"{holder} has {open_now} board streams open, the most allowed: close one or wait")

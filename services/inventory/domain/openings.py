@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from shared.domain import refusal
+from shared.domain import DomainError, refusal
 
 WINDOW_MINUTES = (1, 1440)  # bounds of each term (inclusive), as the API checks them
 BATCH_SIZE = (1, 10_000)
@@ -41,6 +42,32 @@ OpeningFull = refusal("OpeningFull", "opening_full", "Issue 11: at most MAX_ENTR
 OpeningsOverlap = refusal(
     "OpeningsOverlap", "openings_overlap", "Issue 11: one project's drawn openings never overlap in time.", status=409
 )
+
+
+OpeningStarted = refusal(
+    "OpeningStarted",
+    "opening_started",
+    "Issue 19: units are kept out of an opening before it starts; from then its holds are settled.",
+    status=409,
+)
+AlreadyKeptOut = refusal(
+    "AlreadyKeptOut",
+    "already_kept_out",
+    "Issue 19: a unit is kept out of an opening once; who did it and why stay as recorded.",
+    status=409,
+)
+UnknownUnit = refusal("UnknownUnit", "unknown_unit", "Issue 19: only a unit of the opening's project is kept out.")
+
+
+class StartsInThePast(DomainError):
+    """Issue 19: an opening is made to prepare for (entrants join, the lottery is drawn) before it starts; one whose
+    `starts_at` is already past when it is created would be live — or over — before anyone could enter it."""
+
+    code = "starts_at_in_past"
+
+    def extra(self) -> dict[str, Any]:
+        """The field to correct."""
+        return {"field": "starts_at"}
 
 
 class OpeningStatus(str, Enum):
@@ -134,6 +161,12 @@ def status_at(drawn: bool, schedule: Schedule, entrants: int, now: datetime) -> 
     return OpeningStatus.LIVE if now < span_end(schedule, entrants) else OpeningStatus.CLOSED
 
 
+def check_starts_ahead(starts_at: datetime, now: datetime) -> None:
+    """Issue 19: an opening is created before it starts (`now` is the moment of creation)."""
+    if starts_at <= now:
+        raise StartsInThePast(f"starts_at {starts_at.isoformat()} is not after now ({now.isoformat()})")
+
+
 def check_not_drawn(drawn: bool) -> None:
     """Entrants join only before the draw: after it the list is fixed."""
     if drawn:
@@ -155,12 +188,32 @@ def check_draw(drawn: bool, entrants: int) -> None:
 
 
 def check_hold(schedule: Schedule, units_per_buyer: int, queue_no: int | None, owned: int, now: datetime) -> None:
-    """While an opening is live: only an entrant whose batch window is open at `now` holds (issue 11, 开盘),
-    and only while the units they hold or bought in the project are fewer than units_per_buyer."""
+    """From the draw (issue 19: entry is closed) to the end of the last window: only an entrant whose batch window
+    is open at `now` holds (issue 11, 开盘), and only while the units they hold or bought in the project are fewer
+    than units_per_buyer. Between the draw and the start no window is open, so nobody holds."""
     if queue_no is None:
-        raise WindowNotOpen("an opening is live: only its entrants hold, each in their batch's window")
+        raise WindowNotOpen("the opening is drawn: only its entrants hold, each in their batch's window")
     start, end = window_of(schedule, batch_of(queue_no, schedule.batch_size))
     if not start <= now < end:
         raise WindowNotOpen(f"queue number {queue_no} holds from {start.isoformat()} to {end.isoformat()}")
     if owned >= units_per_buyer:
         raise BuyerLimitReached(f"the buyer holds or bought {owned} units; the opening allows {units_per_buyer}")
+
+
+def check_keep_out(starts_at: datetime, went_live: bool, already: bool, now: datetime) -> None:
+    """Issue 19: sales control keeps a unit out of an opening before it starts, once per unit."""
+    if went_live or now >= starts_at:
+        raise OpeningStarted(f"the opening started at {starts_at.isoformat()}: its units are settled")
+    if already:
+        raise AlreadyKeptOut("the unit is kept out of this opening already")
+
+
+def keeps_hold(schedule: Schedule, queue_no: int | None, taken_at: datetime, kept_out: bool) -> bool:
+    """Issue 19, when an opening goes live: a hold stays only if its unit is kept out of the opening, or it was
+    taken by an entrant within their batch's window (the lottery's order); any other hold is released."""
+    if kept_out:
+        return True
+    if queue_no is None:
+        return False
+    start, end = window_of(schedule, batch_of(queue_no, schedule.batch_size))
+    return start <= taken_at < end

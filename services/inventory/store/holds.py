@@ -16,9 +16,9 @@ WITH taken AS (
     UPDATE units SET status = 'held', hold_id = $2 WHERE id = $1 AND status = 'available'
     RETURNING id, project_id, building, number, list_price
 ), hold AS (
-    INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, expires_at)
-    SELECT $2, taken.id, taken.project_id, $3, $4, COALESCE($6::timestamptz, now()) + make_interval(mins => $5)
-    FROM taken
+    INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, created_at, expires_at)
+    SELECT $2, taken.id, taken.project_id, $3, $4, t.at, t.at + make_interval(mins => $5)
+    FROM taken, (SELECT COALESCE($6::timestamptz, now()) AS at) t
     RETURNING expires_at
 ), history AS (
     INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason, actor, ref)

@@ -11,7 +11,7 @@ import asyncpg
 from services.inventory.domain.openings import Schedule
 
 _OPENING_COLUMNS = (
-    "id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status, seed, ends_at,"
+    "id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status, seed, ends_at, went_live_at,"
     " (SELECT count(*) FROM opening_entrants e WHERE e.opening_id = openings.id)::int AS entrants"
 )
 _INSERT_OPENING = (
@@ -142,19 +142,28 @@ async def unit_counts(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncp
     return await conn.fetchrow(_UNIT_COUNTS, project_id)
 
 
-# Issue 11: the hold path's one extra query where no opening is live (an index scan of the project's drawn ones).
-# A drawn opening `o` whose windows span the time `{at}`: written once, for this and the hold statements.
-LIVE_AT = "o.status = 'drawn' AND o.starts_at <= {at} AND o.ends_at > {at}"
-_LIVE_OPENING = (
+# Issue 11: the hold path's one extra query where no opening governs (an index scan of the project's drawn ones).
+# A drawn opening `o` whose rules a hold of unit `{unit}` at the time `{at}` follows: from the draw (issue 19: entry
+# is closed then) to the end of its last window, unless sales control kept the unit out of it. Written once, for
+# this and the hold statements.
+GOVERNS = (
+    "o.status = 'drawn' AND o.ends_at > {at}"
+    " AND NOT EXISTS (SELECT 1 FROM opening_kept_out k WHERE k.opening_id = o.id AND k.unit_id = {unit})"
+)
+_GOVERNING_OPENING = (
     "SELECT o.id, o.starts_at, o.window_minutes, o.batch_size, o.units_per_buyer, t.at AS now"
-    " FROM (SELECT COALESCE($2::timestamptz, now()) AS at) t"
-    " JOIN openings o ON o.project_id = $1 AND " + LIVE_AT.format(at="t.at") + " ORDER BY o.starts_at LIMIT 1"
+    " FROM (SELECT COALESCE($3::timestamptz, now()) AS at) t JOIN openings o ON o.project_id = $1 AND "
+    + GOVERNS.format(at="t.at", unit="$2")
+    + " ORDER BY o.starts_at LIMIT 1"
 )
 
 
-async def live_opening(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime | None) -> asyncpg.Record | None:
-    """The project's opening live at `now` (None: the database's clock), with that time as `now`."""
-    return await conn.fetchrow(_LIVE_OPENING, project_id, now)
+async def governing_opening(
+    conn: asyncpg.Connection, project_id: uuid.UUID, unit_id: uuid.UUID, now: datetime | None
+) -> asyncpg.Record | None:
+    """The project's opening whose rules a hold of the unit at `now` (None: the database's clock) follows, with
+    that time as `now`."""
+    return await conn.fetchrow(_GOVERNING_OPENING, project_id, unit_id, now)
 
 
 async def lock_entrant(conn: asyncpg.Connection, opening_id: uuid.UUID, customer_id: uuid.UUID) -> int | None:

@@ -12,13 +12,13 @@ from typing import Literal
 import asyncpg
 
 from services.inventory.store.holds import HoldRow
-from services.inventory.store.openings import LIVE_AT
+from services.inventory.store.openings import GOVERNS
 from shared import metrics
 from shared.batching import Batcher
 from shared.outbox import KEY_LOCK_SPACE, OutboxRow
 
-# Issue 11: an opening of the unit's project is live at the time given (a hold then follows its rules).
-_LIVE_OPENING_AT = "SELECT 1 FROM openings o WHERE o.project_id = {project} AND " + LIVE_AT
+# Issue 11: an opening of the unit's project governs a hold of it at the time given (the hold follows its rules).
+_GOVERNED = "SELECT 1 FROM openings o WHERE o.project_id = u.project_id AND " + GOVERNS.format(unit="u.id", at="{at}")
 
 # What an attempt needs to know first, written once for one attempt (a primary-key read) and for many (each answer
 # found by its ask's `n`); {customer} and {at} are where the ask's customer and time come from.
@@ -28,7 +28,7 @@ _CONTEXT_COLUMNS = (
     " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = {customer})"
     " AS key_visitor,"
     " (SELECT o.owner_id FROM customer_owners o WHERE o.customer_id = {customer}) AS owner_id,"
-    f" EXISTS ({_LIVE_OPENING_AT.format(project='u.project_id', at='{at}')}) AS opening_live"
+    f" EXISTS ({_GOVERNED}) AS opening_live"
 )
 _HOLD_CONTEXT = (
     f"SELECT {_CONTEXT_COLUMNS.format(customer='$2', at='$3::timestamptz')}"
@@ -62,7 +62,7 @@ async def hold_contexts(conn: asyncpg.Connection, asks: Sequence[Asked]) -> list
 # Group commit: one statement takes the units of many attempts, one attempt per unit (the first asked). The units
 # are locked in id order before anything is written, so two such statements never wait on each other in a circle;
 # each outbox key lock follows its unit's row, as in the one-attempt statement. A unit is taken only while it is
-# available at the price its event carries and no opening of its project is live at the attempt's time.
+# available at the price its event carries and no opening of its project governs it at the attempt's time.
 _TAKE_MANY = f"""
 WITH asked AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::timestamptz[],
@@ -74,7 +74,7 @@ WITH asked AS (
 ), free AS (
     SELECT u.id, u.project_id FROM units u JOIN first f ON f.unit_id = u.id
     WHERE u.status = 'available' AND u.list_price = f.list_price
-      AND NOT EXISTS ({_LIVE_OPENING_AT.format(project="u.project_id", at="f.starts_at")})
+      AND NOT EXISTS ({_GOVERNED.format(at="f.starts_at")})
     ORDER BY u.id FOR UPDATE OF u
 ), taken AS (
     UPDATE units SET status = 'held', hold_id = f.hold_id FROM free, first f

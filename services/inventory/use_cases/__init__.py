@@ -1,6 +1,7 @@
 """Inventory use cases: each loads, asks the domain, writes rows and outbox events in one transaction; never
 the broker. `holds` (projects, releases and expiry, what a deposit does to a hold), `taking` (a hold taken, R19),
-`sales` (subscription, contract, handover), `deals` (quotes, cancellation), `reads` (what the API shows)."""
+`sales` (subscription, contract, handover), `deals` (quotes, cancellation), `reads` (what the API shows),
+`openings` (the lottery and its hold rule) and `opening_gate` (an opening going live; units kept out of it)."""
 
 from services.inventory.use_cases.board import board_link, board_snapshot, link_state, project_of_link
 from services.inventory.use_cases.deals import cancel_sale, make_quote, quoted_price
@@ -15,6 +16,7 @@ from services.inventory.use_cases.holds import (
     open_sale,
     release_hold,
 )
+from services.inventory.use_cases.opening_gate import keep_out, let_openings_go_live, next_opening_start
 from services.inventory.use_cases.reads import (
     open_conflicts,
     project_in_reach,
@@ -45,6 +47,9 @@ __all__ = [
     "hold_unit",
     "hold_unit_in_a_storm",
     "import_units",
+    "keep_out",
+    "let_openings_go_live",
+    "next_opening_start",
     "make_quote",
     "open_conflicts",
     "open_sale",

@@ -3,6 +3,7 @@ the snapshot a screen starts from, and the big screen's link."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,9 @@ from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_
 from services.inventory.store import board as board_store
 from services.inventory.store import openings as openings_store
 from shared.domain import NotFound, found
+from shared.settings import Settings
+
+_WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # bound to every address: none of them names the machine
 
 
 async def project_of_link(
@@ -26,10 +30,22 @@ async def project_of_link(
 
 
 async def board_link(
-    conn: asyncpg.Connection, secret: str, project: Any, hours: int, now: datetime
+    conn: asyncpg.Connection, settings: Settings, project: Any, hours: int, now: datetime
 ) -> tuple[str, datetime]:
-    """A read-only link to one project's board for the sales office's big screen, expiring after `hours`."""
-    return make_link(secret, project["id"], now, hours)
+    """A read-only link to one project's board for the sales office's big screen, expiring after `hours`: the
+    page's URL at the service's public address (issue 19: never the asking request's Host header)."""
+    token, expires = make_link(settings.jwt_secret, project["id"], now, hours)
+    return f"{public_base(settings)}/board?link={token}", expires
+
+
+def public_base(settings: Settings) -> str:
+    """Where the public reaches this service: `ESTATE_PUBLIC_URL` when set, else its own configured address (a
+    wildcard bind is named by the machine's host name, the name other machines on the network know it by)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = socket.gethostname() if settings.host in _WILDCARDS else settings.host
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    return f"http://{host}:{settings.service_port('inventory')}"
 
 
 async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, Any]:

@@ -76,10 +76,11 @@ async def release_hold(
         if row["state"] != "live":
             raise InvalidTransition(f"the hold is {row['state']}", "hold_not_live")
         await store.end_hold(conn, hold_id, "released", actor)
-        await _released(conn, row, "cancelled")
+        await announce_release(conn, row, "cancelled")
 
 
-async def _released(conn: asyncpg.Connection, hold_row: asyncpg.Record, reason: str) -> None:
+async def announce_release(conn: asyncpg.Connection, hold_row: asyncpg.Record, reason: str) -> None:
+    """`unit-released` for a hold that ended: expired, cancelled, refunded, or opening (issue 19)."""
     await add_event(
         conn,
         topics.UNIT_RELEASED,
@@ -94,7 +95,7 @@ async def expire_holds(conn: asyncpg.Connection, batch: int = 200, now: datetime
     async with conn.transaction():
         ended = await store.expire_due_holds(conn, batch, now)
         for row in ended:
-            await _released(conn, row, "expired")
+            await announce_release(conn, row, "expired")
     return len(ended)
 
 
@@ -188,5 +189,5 @@ async def _undo_deposit(conn: asyncpg.Connection, hold_row: asyncpg.Record, depo
         outcome = "hold_released"
     else:
         return "nothing"
-    await _released(conn, hold_row, "refunded")
+    await announce_release(conn, hold_row, "refunded")
     return outcome

@@ -20,6 +20,7 @@ from services.inventory.domain.openings import (
     check_hold,
     check_not_drawn,
     check_room,
+    check_starts_ahead,
     current_batch,
     draw_order,
     span_end,
@@ -28,6 +29,7 @@ from services.inventory.domain.openings import (
     windows,
 )
 from services.inventory.store import openings as store
+from services.inventory.use_cases.opening_gate import kept_out
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.domain import DomainError, found
@@ -61,8 +63,12 @@ class NewOpening:
         return Schedule(self.starts_at, self.window_minutes, self.batch_size)
 
 
-async def create_opening(conn: asyncpg.Connection, project_id: uuid.UUID, new: NewOpening, actor: str) -> dict:
-    """Issue 11: an opening of the project, taking entrants until it is drawn."""
+async def create_opening(
+    conn: asyncpg.Connection, project_id: uuid.UUID, new: NewOpening, actor: str, now: datetime | None = None
+) -> dict:
+    """Issue 11: an opening of the project, taking entrants until it is drawn; issue 19: one that starts after
+    `now` (None: the one clock's now), the moment it is created."""
+    check_starts_ahead(new.starts_at, now or now_utc())
     opening_id = uuid.uuid4()
     await store.insert_opening(conn, opening_id, project_id, new.schedule, new.units_per_buyer, actor)
     return await opening_view(conn, found(await store.opening(conn, opening_id), "no such opening"))
@@ -125,7 +131,8 @@ async def draw(conn: asyncpg.Connection, opening_row: Any, seed: str | None, act
 
 async def opening_view(conn: asyncpg.Connection, row: Any, now: datetime | None = None) -> dict:
     """Issue 11: the opening as staff see it at `now` (default: the clock): status, seed, the order with each
-    queue number's window, the batch whose window is open, and the project's units held and sold now."""
+    queue number's window, the batch whose window is open, and the project's units held and sold now; issue 19: the
+    units kept out of it, and when it went live (its holds outside the order released)."""
     at, schedule, drawn = now or now_utc(), _schedule(row), row["status"] == "drawn"
     order: list[dict[str, Any]] = []
     for q in await store.queue(conn, row["id"]):
@@ -145,16 +152,19 @@ async def opening_view(conn: asyncpg.Connection, row: Any, now: datetime | None 
         "current_batch": current_batch(schedule, row["entrants"], at) if drawn else None,
         "sold": counts["sold"],
         "held": counts["held"],
+        "kept_out": await kept_out(conn, row["id"]),
+        "went_live_at": row["went_live_at"].isoformat() if row["went_live_at"] else None,
     }
 
 
 async def check_opening_rule(
-    conn: asyncpg.Connection, project_id: uuid.UUID, customer_id: uuid.UUID, now: datetime | None
+    conn: asyncpg.Connection, project_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID, now: datetime | None
 ) -> None:
-    """Issue 11 (开盘), inside the hold's transaction: while an opening of the project is live, only an entrant
-    in their batch's window holds, up to units_per_buyer. The entrant row is locked before the buyer's units are
-    counted, so two holds of one buyer take turns (no limit is passed by a race). No live opening: one query."""
-    live = await store.live_opening(conn, project_id, now)
+    """Issue 11 (开盘), inside the hold's transaction: while an opening of the project governs the unit (issue 19:
+    from its draw to its end, unless the unit is kept out of it), only an entrant in their batch's window holds, up
+    to units_per_buyer. The entrant row is locked before the buyer's units are counted, so two holds of one buyer
+    take turns (no limit is passed by a race). No such opening: one query."""
+    live = await store.governing_opening(conn, project_id, unit_id, now)
     if live is None:
         return
     queue_no = await store.lock_entrant(conn, live["id"], customer_id)

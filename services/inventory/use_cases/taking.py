@@ -140,7 +140,7 @@ async def _take_in_transaction(
 ) -> dict[str, Any]:
     """The hold in a transaction of its own: the opening's rules (issue 11, 开盘), then the unit if still free."""
     async with conn.transaction():
-        await check_opening_rule(conn, context["project_id"], cmd.customer_id, hold.starts_at)
+        await check_opening_rule(conn, context["project_id"], cmd.unit_id, cmd.customer_id, hold.starts_at)
         taken = await store.take_unit(
             conn, cmd.unit_id, hold.hold_id, cmd.customer_id, cmd.consultant_id, minutes, hold.starts_at
         )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import httpx
+import orjson
 import pytest
 from prometheus_client import REGISTRY
 
@@ -152,3 +153,27 @@ async def test_an_idempotency_key_or_an_odd_body_goes_through_the_framework(inve
     nul = await twins.hot.post(url, content=b'{"customer_id": "\\u0000"}', headers=me)
     assert (text.status_code, nul.status_code, nul.json()["error"]["code"]) == (422, 422, "invalid_text")
     assert twins.answered == []
+
+
+async def test_a_body_without_a_json_content_type_reads_the_same_from_both_routes(inventory, settings, twins) -> None:
+    """Issue 19: only `application/json` is the hot route's; no Content-Type at all, or another media type, is the
+    framework's to read (422 where it refuses, its own answer where it accepts), so both routes answer alike."""
+    pid, units = await new_project(inventory, settings, units=2)
+    me = auth(settings, "consultant", pid)
+    for content_type, status in ((None, 422), ("text/plain", 422), ("application/merge-patch+json", 201)):
+        answers = []
+        for client, unit in ((twins.hot, units[0]), (twins.framework, units[1])):
+            body = orjson.dumps({"customer_id": await known_customer(inventory, pid)})
+            headers = me if content_type is None else me | {"Content-Type": content_type}
+            answer = await client.post(f"/v1/units/{unit['id']}/holds", content=body, headers=headers)
+            assert ("content-type" in answer.request.headers) == (content_type is not None)
+            answers.append((answer.status_code, _shape(answer.json())))
+            if answer.status_code == 201:  # the unit is free again for the next case
+                await client.delete(f"/v1/units/{unit['id']}/holds/{answer.json()['hold_id']}", headers=me)
+        assert answers[0] == answers[1] == (status, answers[0][1]), (content_type, answers)
+    assert twins.answered == []  # the hot route answered none of them itself
+
+
+def _shape(body: dict) -> object:
+    """What must match between the routes: the error's code, or a hold's fields (its ids differ)."""
+    return body["error"]["code"] if "error" in body else sorted(body)

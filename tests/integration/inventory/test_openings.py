@@ -14,8 +14,9 @@ import orjson
 import pytest
 
 from services.inventory import store, use_cases
-from services.inventory.domain.openings import BuyerLimitReached, WindowNotOpen
+from services.inventory.domain.openings import BuyerLimitReached, StartsInThePast, WindowNotOpen
 from services.inventory.use_cases import HoldUnit
+from services.inventory.use_cases.openings import NewOpening, create_opening
 from shared.catalogue import OPENING_DRAWN
 from tests.support.auth import auth
 from tests.support.inventory import deposit, known_customer, new_project, unit_state, verified
@@ -26,7 +27,13 @@ def _at(minutes: float) -> datetime:
 
 
 async def _opening(inventory, settings, pid: str, starts_at: datetime, **terms) -> dict:
+    """An opening made through the API; one that starts before now was made a minute before it started (issue 19:
+    none is made after its start), through the use case with that moment as its clock."""
     body = {"starts_at": starts_at.isoformat(), "window_minutes": 10, "batch_size": 1, "units_per_buyer": 1} | terms
+    if starts_at <= datetime.now(UTC):
+        new = NewOpening(starts_at, body["window_minutes"], body["batch_size"], body["units_per_buyer"])
+        async with inventory.pool.acquire() as conn:
+            return await create_opening(conn, uuid.UUID(pid), new, "sales_control-1", starts_at - timedelta(minutes=1))
     r = await inventory.client.post(
         f"/v1/projects/{pid}/openings", json=body, headers=auth(settings, "sales_control", pid)
     )
@@ -85,6 +92,24 @@ async def test_an_opening_is_created_registering_and_its_terms_are_checked(inven
     assert (await inventory.client.post(url, json=body, headers=auth(settings, "consultant", pid))).status_code == 403
     other = auth(settings, "manager", str(uuid.uuid4()))
     assert (await inventory.client.post(url, json=body, headers=other)).status_code == 403
+
+
+async def test_an_opening_that_would_start_in_the_past_is_refused_naming_the_field(inventory, settings) -> None:
+    """Issue 19: checked when the opening is created, with the one clock (passed in here, so no test hangs on the
+    hour it runs at): a start that is already past, or is that very moment, is no opening to prepare for."""
+    pid, _ = await new_project(inventory, settings, units=1)
+    body = {"starts_at": _at(-1).isoformat(), "window_minutes": 10, "batch_size": 5, "units_per_buyer": 1}
+    r = await inventory.client.post(f"/v1/projects/{pid}/openings", json=body, headers=auth(settings, "manager", pid))
+    assert r.status_code == 422 and _code(r) == "starts_at_in_past" and r.json()["error"]["field"] == "starts_at"
+    assert "starts_at" in r.json()["error"]["message"]
+    created = datetime(2031, 3, 1, 2, 0, tzinfo=UTC)
+    async with inventory.pool.acquire() as conn:
+        with pytest.raises(StartsInThePast):
+            await create_opening(conn, uuid.UUID(pid), NewOpening(created, 10, 5, 1), "sc-1", now=created)
+        made = await create_opening(
+            conn, uuid.UUID(pid), NewOpening(created + timedelta(microseconds=1), 10, 5, 1), "sc-1", now=created
+        )
+    assert made["status"] == "registering"
 
 
 async def test_only_registered_leads_join_all_or_nothing_and_twice_is_harmless(inventory, settings) -> None:
@@ -215,13 +240,16 @@ async def test_one_buyer_trying_two_units_at_once_gets_one(inventory, settings) 
         assert {_code(a) for a in answers if a.status_code == 409} == {"buyer_limit_reached"}
 
 
-async def test_holds_without_a_live_opening_are_unchanged(inventory, settings) -> None:
+async def test_holds_without_a_drawn_opening_are_unchanged(inventory, settings) -> None:
     pid, units = await new_project(inventory, settings, units=4)
     entrant, other = await known_customer(inventory, pid), await known_customer(inventory, pid)
-    await _opening(inventory, settings, pid, _at(-1))  # registering, never drawn: not live
+    await _opening(inventory, settings, pid, _at(-1))  # registering, never drawn: no rule of its own
     assert (await _hold(inventory, settings, pid, units[0]["id"], other)).status_code == 201
-    await _drawn(inventory, settings, pid, _at(60), [entrant])  # drawn, but its window is an hour away
     assert (await _hold(inventory, settings, pid, units[1]["id"], other)).status_code == 201  # two for one buyer
+    await _drawn(inventory, settings, pid, _at(60), [entrant])  # issue 19: drawn, entry closed, the rules apply
+    for customer in (other, entrant):  # nobody's window is open for the hour before the start
+        r = await _hold(inventory, settings, pid, units[2]["id"], customer)
+        assert r.status_code == 409 and _code(r) == "window_not_open"
     pid2, units2 = await new_project(inventory, settings, units=1)
     await _drawn(inventory, settings, pid2, _at(-120), [await known_customer(inventory, pid2)])  # closed
     latecomer = await known_customer(inventory, pid2)

@@ -22,12 +22,14 @@ from services.inventory.domain.openings import (
     OpeningFull,
     OpeningStatus,
     Schedule,
+    StartsInThePast,
     WindowNotOpen,
     batch_of,
     check_draw,
     check_hold,
     check_not_drawn,
     check_room,
+    check_starts_ahead,
     current_batch,
     draw_order,
     span_end,
@@ -164,3 +166,13 @@ def test_the_documented_recipe_gives_the_services_order_and_windows() -> None:
     for w in windows(SCHEDULE, 5):
         for queue_no in range(w.queue_from, w.queue_to + 1):
             assert recipe["window"](queue_no, START, 10, 2) == (w.starts_at, w.ends_at)
+
+
+def test_an_opening_starts_after_the_moment_it_is_created() -> None:
+    """Issue 19: an opening whose start is already past (or is this very instant) is refused, naming the field."""
+    check_starts_ahead(START + timedelta(microseconds=1), START)
+    for past in (START, START - timedelta(minutes=1)):
+        with pytest.raises(StartsInThePast) as refused:
+            check_starts_ahead(past, START)
+        assert refused.value.code == "starts_at_in_past" and refused.value.extra() == {"field": "starts_at"}
+        assert "starts_at" in str(refused.value)
