@@ -97,7 +97,10 @@ async def _settled(settings: Settings, pid: str, holds: int) -> None:
 
 
 async def run(settings: Settings, workers: int, log_dir: Path) -> dict:
-    proc, url = service_process(settings, "inventory", workers, log_dir / "inventory-opening-day.log")
+    # the screens share one token: lift the per-person stream cap (issue 19) for the measurement
+    proc, url = service_process(
+        settings, "inventory", workers, log_dir / "inventory-opening-day.log", ESTATE_BOARD_STREAMS_PER_SUBJECT="1000"
+    )
     try:
         alone = await _storm(settings, url, proc)
         watched = await _with_screens(settings, url, proc)
