@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -40,3 +41,21 @@ class Vault:
     def phone_hash(self, e164: str) -> bytes:
         """Same phone, same hash; without the key the hash says nothing."""
         return hmac.new(self._hash_key, e164.encode(), hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=1)
+def platform_vault() -> Vault:
+    """The vault of this process's ESTATE_PII_KEY (one per process, like the settings)."""
+    from shared.settings import get_settings
+
+    return Vault(get_settings().pii_key)
+
+
+def seal_text(text: str) -> bytes:
+    """Staff's free text about a person (a claim's reason, say), sealed with the platform's key (R18)."""
+    return platform_vault().encrypt(text)
+
+
+def open_text(sealed: bytes | None, plain: str | None = None) -> str | None:
+    """Sealed text opened; a row from before sealing gives its plain column until the sealing job moves it."""
+    return platform_vault().decrypt(sealed) if sealed is not None else plain

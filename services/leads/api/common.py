@@ -11,7 +11,7 @@ from services.leads import use_cases
 from services.leads.domain import due_for, is_key_visitor, is_overdue
 from shared.auth import Principal, current_principal
 from shared.clock import now_utc
-from shared.pii import Vault
+from shared.pii import Vault, open_text
 from shared.web import parse_uuid
 
 
@@ -105,7 +105,7 @@ def record(row: Any, vault: Vault, followups: list[Any], changes: list[Any]) -> 
             "from": c["from_owner"],
             "to": c["to_owner"],
             "kind": c["kind"],
-            "reason": c["reason"],
+            "reason": open_text(c["reason_enc"], c["reason"]),
             "decided_by": c["decided_by"],
         }
         for c in changes

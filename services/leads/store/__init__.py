@@ -17,7 +17,15 @@ from services.leads.store.aftersales import (
     visits_page,
 )
 from services.leads.store.callbacks import callback, callbacks_page, mark_callback_done, plan_callback
-from services.leads.store.claims import claim, claims_page, decide_claim, file_claim, side_records
+from services.leads.store.claims import (
+    claim,
+    claims_page,
+    decide_claim,
+    file_claim,
+    plain_claim_reasons,
+    seal_claim_reasons,
+    side_records,
+)
 from services.leads.store.customers import (
     close_customer,
     contacts_between,
@@ -30,10 +38,12 @@ from services.leads.store.customers import (
     insert_followup,
     owner_changes_of,
     plain_feedback,
+    plain_owner_reasons,
     plain_profiles,
     plain_tags,
     record_owner_change,
     seal_feedback,
+    seal_owner_reason,
     seal_profile,
     seal_tags,
     set_grade,
@@ -116,6 +126,8 @@ __all__ = [
     "latest_hold_of_unit",
     "owner_changes_of",
     "plain_call_notes",
+    "plain_claim_reasons",
+    "plain_owner_reasons",
     "plain_feedback",
     "plain_profiles",
     "plain_tags",
@@ -128,6 +140,8 @@ __all__ = [
     "remember_staff",
     "sale",
     "seal_call_note",
+    "seal_claim_reasons",
+    "seal_owner_reason",
     "seal_feedback",
     "seal_profile",
     "seal_tags",

@@ -15,7 +15,7 @@ _PAGE = (
     " AND ($3::timestamptz IS NULL OR (filed_at, id) > ($3, $4::uuid)) ORDER BY filed_at, id LIMIT $5"
 )
 _DECIDE = (
-    "UPDATE claims SET status = 'decided', winner_id = $2, decision_reason = $3, decided_by = $4, decided_at = $5"
+    "UPDATE claims SET status = 'decided', winner_id = $2, decision_reason_enc = $3, decided_by = $4, decided_at = $5"
     " WHERE id = $1"
 )
 
@@ -37,9 +37,30 @@ async def claims_page(
 
 
 async def decide_claim(
-    conn: asyncpg.Connection, claim_id: uuid.UUID, winner: str, reason: str, by: str, at: datetime
+    conn: asyncpg.Connection, claim_id: uuid.UUID, winner: str, reason_enc: bytes, by: str, at: datetime
 ) -> None:
-    await conn.execute(_DECIDE, claim_id, winner, reason, by, at)
+    await conn.execute(_DECIDE, claim_id, winner, reason_enc, by, at)
+
+
+async def plain_claim_reasons(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Claims from before migration 011 whose reasons are still in clear."""
+    return await conn.fetch(
+        "SELECT id, reason, decision_reason FROM claims WHERE reason IS NOT NULL OR decision_reason IS NOT NULL"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+
+
+async def seal_claim_reasons(
+    conn: asyncpg.Connection, claim_id: uuid.UUID, reason_enc: bytes | None, decision_enc: bytes | None
+) -> None:
+    await conn.execute(
+        "UPDATE claims SET reason_enc = coalesce($2, reason_enc), decision_reason_enc = coalesce($3,"
+        " decision_reason_enc), reason = NULL, decision_reason = NULL WHERE id = $1",
+        claim_id,
+        reason_enc,
+        decision_enc,
+    )
 
 
 async def side_records(conn: asyncpg.Connection, customer_id: uuid.UUID, consultant: str) -> dict[str, Any]:

@@ -156,6 +156,19 @@ async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tupl
     return [(r["at"], r["owner"]) for r in rows]
 
 
+async def plain_owner_reasons(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Ownership changes from before migration 011 whose reason is still in clear."""
+    return await conn.fetch(
+        "SELECT id, reason FROM ownership_changes WHERE reason IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+    )
+
+
+async def seal_owner_reason(conn: asyncpg.Connection, change_id: int, reason_enc: bytes) -> None:
+    await conn.execute(
+        "UPDATE ownership_changes SET reason_enc = $2, reason = NULL WHERE id = $1", change_id, reason_enc
+    )
+
+
 async def plain_profiles(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
     """Customers from before migration 002 whose profile is still in the plain column."""
     return await conn.fetch(

@@ -14,6 +14,7 @@ from services.leads.use_cases.customers import change_owner
 from shared.auth import Principal
 from shared.clock import now_utc
 from shared.domain import Conflict, found
+from shared.pii import open_text, seal_text
 
 
 async def file_claim(conn: asyncpg.Connection, customer_id: uuid.UUID, reason: str, who: Principal) -> dict[str, Any]:
@@ -27,7 +28,7 @@ async def file_claim(conn: asyncpg.Connection, customer_id: uuid.UUID, reason: s
         "customer_id": customer_id,
         "claimant_id": who.sub,
         "owner_id": row["owner_id"],
-        "reason": reason.strip(),
+        "reason_enc": seal_text(reason.strip()),  # R18: free text about the customer
         "filed_at": now_utc(),
     }
     try:
@@ -51,7 +52,7 @@ async def decide_claim(
         if winner != row["owner_id"]:
             until = protected_until(now, await store.protection_days(conn, row["project_id"]))
             await change_owner(conn, row, winner, "claim_decision", reason, who.sub, now, until)
-        await store.decide_claim(conn, claim_id, winner, reason, who.sub, now)
+        await store.decide_claim(conn, claim_id, winner, seal_text(reason), who.sub, now)
     return {"id": str(claim_id), "status": "decided", "winner_id": winner, "owner_id": winner}
 
 
@@ -73,7 +74,7 @@ async def claims_page(
 
 
 def _claim_view(row: Any) -> dict[str, Any]:
-    plain = {name: row[name] for name in ("claimant_id", "owner_id", "reason", "status", "winner_id", "decided_by")}
+    plain = {name: row[name] for name in ("claimant_id", "owner_id", "status", "winner_id", "decided_by")}
     times = {
         "filed_at": row["filed_at"].isoformat(),
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
@@ -83,5 +84,6 @@ def _claim_view(row: Any) -> dict[str, Any]:
         "customer_id": str(row["customer_id"]),
         **plain,
         **times,
-        "decision_reason": row["decision_reason"],
+        "reason": open_text(row["reason_enc"], row["reason"]),
+        "decision_reason": open_text(row["decision_reason_enc"], row["decision_reason"]),
     }

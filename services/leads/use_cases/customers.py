@@ -19,7 +19,7 @@ from shared.clock import now_utc
 from shared.domain import DomainError, NotFound
 from shared.logs import log
 from shared.outbox import add_event
-from shared.pii import Vault
+from shared.pii import Vault, seal_text
 
 _OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign", "claim_decision": "claim"}
 
@@ -139,8 +139,9 @@ async def change_owner(
     why, a timeline line, and ownership-changed so other services follow at once (R8)."""
     await store.touch(conn, row["id"], now, until, owner=to)
     change = {"customer_id": row["id"], "from_owner": row["owner_id"], "to_owner": to, "kind": kind}
-    await store.record_owner_change(conn, change | {"reason": reason, "decided_by": decided_by, "at": now})
-    detail = {"from": row["owner_id"], "to": to, "reason": reason}
+    sealed = {"reason_enc": seal_text(reason) if reason else None}  # R18: free text about the customer
+    await store.record_owner_change(conn, change | sealed | {"decided_by": decided_by, "at": now})
+    detail = {"from": row["owner_id"], "to": to, "kind": kind}
     if kind in ("manager_assignment", "claim_decision"):
         detail["decided_by"] = decided_by
     await store.add_timeline(conn, row["id"], now, "owner_changed", detail)
@@ -150,7 +151,8 @@ async def change_owner(
 
 
 async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 200) -> int:
-    """R18: encrypt profiles and follow-up feedback stored in plain before migration 002; returns rows sealed."""
+    """R18: encrypt what older releases stored in plain (profiles and follow-up feedback before migration 002, tags,
+    call notes, claims' and ownership changes' reasons before 011); returns rows sealed."""
     sealed = 0
     async with conn.transaction():
         for row in await store.plain_profiles(conn, batch):
@@ -164,5 +166,12 @@ async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 2
             sealed += 1
         for row in await store.plain_call_notes(conn, batch):
             await store.seal_call_note(conn, row["id"], vault.encrypt(row["asked"]))
+            sealed += 1
+        for row in await store.plain_claim_reasons(conn, batch):  # migration 011
+            reasons = [vault.encrypt(r) if r else None for r in (row["reason"], row["decision_reason"])]
+            await store.seal_claim_reasons(conn, row["id"], *reasons)
+            sealed += 1
+        for row in await store.plain_owner_reasons(conn, batch):
+            await store.seal_owner_reason(conn, row["id"], vault.encrypt(row["reason"]))
             sealed += 1
     return sealed
