@@ -104,3 +104,37 @@ ALL_TOPIC_NAMES: tuple[str, ...] = tuple(n for t in TOPICS for n in (t.name, t.d
 def published_by(service: str) -> tuple[Topic, ...]:
     """The topics a service writes to its outbox: the catalogue names each topic's producer once."""
     return tuple(t for t in TOPICS if t.producer == service)
+
+
+# Which services consume each topic: a relay needs it to know when every consumer has read an event (the broker
+# may lose what nobody confirmed, shared/redelivery.py). tests/unit/shared/test_catalogue_consumers.py keeps it
+# equal to the handlers the services register.
+CONSUMED_BY: dict[str, tuple[str, ...]] = {
+    CONTRACT_SIGNED.name: ("leads",),
+    HANDOVER_COMPLETED.name: ("leads", "notifications"),
+    PROJECT_CREATED.name: ("leads", "payments", "notifications"),
+    SALE_CANCELLED.name: ("payments", "notifications"),
+    SUBSCRIPTION_SIGNED.name: ("leads", "payments", "notifications"),
+    UNIT_LOCKED.name: ("leads", "payments"),
+    UNIT_RELEASED.name: ("leads", "payments"),
+    CALLBACK_DONE.name: ("notifications",),
+    CALLBACK_SCHEDULED.name: ("notifications",),
+    CUSTOMER_REGISTERED.name: ("inventory", "payments", "notifications"),
+    OVERDUE_DIGEST.name: ("notifications",),
+    OWNER_NEWS.name: ("notifications",),
+    OWNERSHIP_CHANGED.name: ("inventory", "payments", "notifications"),
+    REFERRAL_REWARDED.name: ("notifications",),
+    VISITOR_TYPE_CHANGED.name: ("inventory",),
+    DEPOSIT_REFUNDED.name: ("leads", "inventory", "notifications"),
+    DEPOSIT_VERIFIED.name: ("leads", "inventory"),
+    MORTGAGE_APPOINTMENT_SCHEDULED.name: ("leads", "notifications"),
+    PAYMENT_OVERDUE.name: ("leads", "notifications"),
+    PAYMENT_RECEIVED.name: ("leads", "notifications"),
+    HANDOFF_ACKNOWLEDGED.name: ("leads",),
+    PROPERTY_HANDOFF.name: ("notifications",),
+}
+
+
+def consumers_of(topic: str) -> tuple[str, ...]:
+    """The services that consume `topic` (none: nobody needs to confirm its events)."""
+    return CONSUMED_BY.get(topic, ())

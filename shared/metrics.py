@@ -27,6 +27,16 @@ OUTBOX_BACKLOG = Gauge("estate_outbox_backlog", "Unpublished outbox rows", ["ser
 OUTBOX_OLDEST_AGE = Gauge(
     "estate_outbox_oldest_unpublished_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
 )
+# What the broker holds for us (shared/redelivery.py, issue 19)
+BROKER_LOST = Counter(
+    "estate_broker_lost_total", "Times the broker came back without our published events (replayed)", ["service"]
+)
+BROKER_REPLAYING = Gauge(
+    "estate_broker_replaying", "1 while events a lost broker held are published again", ["service"]
+)
+OUTBOX_UNCONFIRMED = Gauge(
+    "estate_outbox_unconfirmed", "Published events some consumer group has not yet committed", ["service"]
+)
 CONSUMER_LAG = Gauge("estate_consumer_lag", "Messages behind the partition end", ["service", "topic", "partition"])
 COMMIT_TO_APPLY = Histogram(
     "estate_event_commit_to_apply_seconds",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -23,7 +24,9 @@ from shared.catalogue import Topic
 from shared.envelope import Envelope, new_envelope
 from shared.logs import correlation_id, log
 from shared.pii import Vault
+from shared.redelivery import Custody, offsets_of, record_offsets_sql
 from shared.settings import get_settings
+from shared.wakeup import tell_supervisor
 
 KEY_LOCK_SPACE = 7311  # pg_advisory_xact_lock(hashtextextended(key, KEY_LOCK_SPACE)): ids in commit order per key
 _INSERT = f"""
@@ -107,7 +110,9 @@ class OutboxRelay:
     """Publishes one service's outbox to Kafka: leader-locked, woken by NOTIFY, polling as fallback."""
 
     @classmethod
-    def for_service(cls, settings: Any, service: str, producer: AIOKafkaProducer) -> OutboxRelay:
+    def for_service(
+        cls, settings: Any, service: str, producer: AIOKafkaProducer, custody: Custody | None = None
+    ) -> OutboxRelay:
         """The relay of `service` as its settings say: the one place a relay is built."""
         from shared.db import service_dsn
 
@@ -118,6 +123,8 @@ class OutboxRelay:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
             retention_hours=settings.outbox_retention_hours,
+            custody=custody,
+            on_published=lambda: tell_supervisor(settings),  # under `estate up`: wake the consumers
         )
 
     def __init__(
@@ -129,8 +136,11 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         batch_size: int = 500,
         retention_hours: float = 168.0,
+        custody: Custody | None = None,
+        on_published: Callable[[], None] | None = None,
     ) -> None:
-        self.service, self.dsn, self.producer = service, dsn, producer
+        self.service, self.dsn, self.producer, self.custody = service, dsn, producer, custody
+        self.on_published = on_published
         self.poll_seconds, self.batch_size, self.retention_hours = poll_seconds, batch_size, retention_hours
         self._wake = asyncio.Event()
         self._last_cleanup = 0.0
@@ -145,6 +155,8 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # database or broker trouble: back off, then start over
                 self.is_leader = False
+                if self.custody is not None:
+                    self.custody.suspect()  # the broker may be another one when we come back
                 log("outbox_relay_error", service=self.service, error=repr(exc))
                 await asyncio.sleep(self.poll_seconds)
 
@@ -164,7 +176,11 @@ class OutboxRelay:
 
     async def _cycle(self, conn: asyncpg.Connection) -> None:
         self._wake.clear()
+        if self.custody is not None:
+            await self.custody.before_publishing(conn, at_rest=True)
         published = await self.drain_once(conn)
+        if self.custody is not None:
+            await self.custody.after_publishing(conn)
         await self._observe(conn)
         if published < self.batch_size:
             try:
@@ -180,26 +196,34 @@ class OutboxRelay:
         )
         if not rows:
             return 0
+        if self.custody is not None:  # never publish to a broker that lost what we published before
+            await self.custody.before_publishing(conn)
         futures = [await self.producer.send(r["topic"], unseal(r["payload"]), key=r["key"].encode()) for r in rows]
-        done = await self._acknowledged(rows, futures)
+        done, acks = await self._acknowledged(rows, futures)
         if done:
-            await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", done)
+            await conn.execute(record_offsets_sql(), done, *offsets_of(acks))
+            if self.on_published is not None:
+                self.on_published()
         if len(done) < len(rows):
             raise ConnectionError("broker did not acknowledge every outbox row")
         return len(done)
 
-    async def _acknowledged(self, rows: list[asyncpg.Record], futures: list[asyncio.Future]) -> list[int]:
-        """Ids of the longest prefix the broker acknowledged; anything after a failure is sent again."""
+    async def _acknowledged(
+        self, rows: list[asyncpg.Record], futures: list[asyncio.Future]
+    ) -> tuple[list[int], list[Any]]:
+        """Ids (and acknowledgements) of the longest prefix the broker acknowledged; the rest is sent again."""
         results = await asyncio.gather(*futures, return_exceptions=True)
         done: list[int] = []
+        acks: list[Any] = []
         for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
                 log("outbox_publish_failed", service=self.service, topic=row["topic"], error=repr(result))
                 break
             done.append(row["id"])
+            acks.append(result)
             metrics.EVENTS_PUBLISHED.labels(self.service, row["topic"]).inc()
             _count_funnel(unseal(row["payload"]))
-        return done
+        return done, acks
 
     async def _observe(self, conn: asyncpg.Connection) -> None:
         backlog, oldest = await conn.fetchrow(
@@ -210,9 +234,14 @@ class OutboxRelay:
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest or 0))
         if time.monotonic() - self._last_cleanup > 600:
             self._last_cleanup = time.monotonic()
-            await conn.execute(
-                "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", self.retention_hours * 3600
-            )
+            await conn.execute(_RETENTION, self.retention_hours * 3600)
+
+
+# Old published rows go, but never one a consumer group has not confirmed (it may have to be published again).
+_RETENTION = (
+    "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
+    " AND (publish_seq IS NULL OR publish_seq < (SELECT confirmed_below FROM broker_state))"
+)
 
 
 def _count_funnel(payload: bytes) -> None:

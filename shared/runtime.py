@@ -12,17 +12,18 @@ import asyncpg
 from fastapi import APIRouter
 
 from shared import metrics
-from shared.catalogue import Topic
-from shared.consuming import build_broker, watch_lag
+from shared.catalogue import Topic, consumers_of
+from shared.consuming import ServiceConsumer, group_id
 from shared.db import POOL_MIN_SIZE, ConnectionInit, create_pool, migrate_service, service_dsn
 from shared.idempotency import purge_expired
 from shared.inbox import Handler, Inbox
-from shared.kafka import broker_answers, make_producer, start_broker
+from shared.jobs import Job, periodic
+from shared.kafka import make_producer
 from shared.logs import log
 from shared.outbox import OutboxRelay
+from shared.redelivery import BrokerAdmin, ConsumersOf, Custody, replay_state
 from shared.settings import Settings
 
-Job = Callable[["Runtime"], Awaitable[None]]
 SHUTDOWN_SECONDS = 10.0
 
 
@@ -40,6 +41,7 @@ class ServiceSpec:
     hot_routes: list[Any] = field(default_factory=list)  # shared.hot.HotRoute: answered before the framework
     pool_min_size: int = POOL_MIN_SIZE  # connections kept open (a storm-prone service keeps more, ready)
     warm_connection: ConnectionInit | None = None  # readies each new pooled connection (hot statements prepared)
+    consumers_of: ConsumersOf | None = None  # who must read a published event before the broker may lose it
 
 
 class Runtime:
@@ -47,12 +49,14 @@ class Runtime:
 
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec, self.settings = spec, settings
+        self.joined: set[str] = set()  # topics whose consumer group has assigned this process its partitions
         self._pool: asyncpg.Pool | None = None
         self.producer: Any = None  # aiokafka needs a running loop: made in start()
-        self.broker = build_broker(spec, settings, self)
+        self.admin = BrokerAdmin(settings.kafka_bootstrap(), settings.partitions, settings.replication_factor)
+        self.consumer = ServiceConsumer(spec, settings, lambda: self.inbox, self.joined.update)
         self._inbox: Inbox | None = None
         self._tasks: list[asyncio.Task] = []
-        self.joined: set[str] = set()  # topics whose consumer group has assigned this process its partitions
+        self.cluster_id: str | None = None  # the broker as this process last saw it
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -87,18 +91,55 @@ class Runtime:
         self._inbox = Inbox(
             self.spec.name, self._pool, self.producer, max_retries=retries[0], backoff_seconds=retries[1]
         )
-        self._spawn(self._start_messaging(OutboxRelay.for_service(self.settings, self.spec.name, self.producer)))
+        self._spawn(
+            self._start_messaging(
+                OutboxRelay.for_service(self.settings, self.spec.name, self.producer, self._custody())
+            )
+        )
         ttl = self.settings.idempotency_ttl_hours
         self._spawn(periodic("idempotency_purge", 600.0, lambda conn: purge_expired(conn, ttl))(self))
         for job in self.spec.jobs:
             self._spawn(job(self))
 
+    def _custody(self) -> Custody:
+        """The relay's watch over what the broker holds (consumers from the catalogue unless the spec says)."""
+        return Custody(
+            self.spec.name,
+            self.admin,
+            lambda service: group_id(self.settings, service),
+            check_seconds=self.settings.broker_check_seconds,
+            consumers=self.spec.consumers_of or consumers_of,
+        )
+
     async def _start_messaging(self, relay: OutboxRelay) -> None:
         await retry_forever("producer_start", self.producer.start)
         self._spawn(relay.run())
         if self.spec.handlers and self.settings.consumers_enabled:
-            await retry_forever("broker_start", lambda: start_broker(self.broker))
-        self._spawn(watch_lag(self))
+            await retry_forever("consumer_start", self.consumer.start)
+            self._spawn(self.consumer.run())
+        self._spawn(self._watch_broker())
+
+    async def _watch_broker(self) -> None:
+        """Every few seconds: consumer lag, and who the broker is; a broker that lost its log means reading
+        every partition again from the start of the new one (the inbox drops what was applied)."""
+        rounds = 0
+        while True:
+            await asyncio.sleep(self.settings.broker_check_seconds)
+            rounds += 1
+            try:
+                identity = await asyncio.wait_for(self.admin.identity(), 5.0)
+            except Exception:
+                continue  # away: /health says so; the next round looks again
+            if self.cluster_id is not None and identity.cluster_id != self.cluster_id:
+                log("broker_replaced", service=self.spec.name, was=self.cluster_id, now=identity.cluster_id)
+                await self.consumer.rewind()
+            self.cluster_id = identity.cluster_id
+            try:
+                await self.consumer.observe_lag()
+                if rounds % 2 == 0:  # keeps estate_dependency_up current even when nobody asks /health
+                    await self.health()
+            except Exception as exc:
+                log("broker_watch_failed", service=self.spec.name, error=repr(exc)[:300])
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         self._tasks.append(asyncio.ensure_future(coro))
@@ -110,7 +151,8 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await _bounded("jobs", asyncio.gather(*self._tasks, return_exceptions=True))
-        await _bounded("broker", self.broker.stop())
+        await _bounded("consumer", self.consumer.stop())
+        await _bounded("admin", self.admin.close())
         if self.producer is not None:
             await _bounded("producer", self.producer.stop())
         if self._pool is not None:
@@ -123,14 +165,23 @@ class Runtime:
         return self.joined >= {topic.name for topic in self.spec.handlers}
 
     async def health(self) -> tuple[bool, dict[str, str]]:
-        """Database and broker reachability, each with a reason when not."""
+        """Database and broker, each with a reason when not ok: unreachable, or a broker that lost our events and
+        has not had them back yet."""
         checks: dict[str, str] = {}
+        replaying, recorded = None, None
         try:
-            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2.0)
+            async with self.pool.acquire() as conn:
+                replaying, recorded = await asyncio.wait_for(replay_state(conn), 2.0)
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {exc!r}"[:200]
-        checks["broker"] = "ok" if await broker_answers(self.producer, self.settings) else "unreachable"
+        try:
+            identity = await asyncio.wait_for(self.admin.identity(), 1.5)
+        except Exception:
+            checks["broker"] = "unreachable"
+        else:
+            lost = recorded is not None and identity.cluster_id != recorded
+            checks["broker"] = replaying or ("replaced: recovery pending" if lost else "ok")
         for dep, state in checks.items():
             metrics.DEPENDENCY_UP.labels(self.spec.name, dep).set(1 if state == "ok" else 0)
         return all(v == "ok" for v in checks.values()), checks
@@ -148,36 +199,6 @@ async def _bounded(
             on_timeout()
     except Exception as exc:
         log("shutdown_step_failed", what=what, error=repr(exc)[:300])
-
-
-def periodic(
-    name: str,
-    every: float,
-    work: Callable[[asyncpg.Connection], Awaitable[int]],
-    after_pass: Callable[[int], None] | None = None,
-) -> Job:
-    """A durable background job: `work` runs on a pooled connection every `every` seconds, again at once
-    while it still finds something to do; a failure is logged and the next round tries again."""
-
-    async def job(runtime: Runtime) -> None:
-        while True:
-            try:
-                total = 0
-                async with runtime.pool.acquire() as conn:
-                    while (done := await work(conn)) > 0:
-                        total += done
-                if total:
-                    log(f"{name}_done", count=total)
-                if after_pass is not None:
-                    after_pass(total)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database may be away: the state is in tables, next round catches up
-                log(f"{name}_failed", error=repr(exc))
-            await asyncio.sleep(every)
-
-    job.__name__ = name
-    return job
 
 
 async def retry_forever(what: str, start: Callable[[], Awaitable[Any]], delay: float = 1.0) -> None:

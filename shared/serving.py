@@ -17,7 +17,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import logs
-from shared.consuming import build_broker
+from shared.consuming import describe_broker
 from shared.hot import with_hot_routes
 from shared.idempotency import IdempotentPosts
 from shared.logs import log
@@ -29,7 +29,7 @@ from shared.web import ERROR_RESPONSES, document_errors, install_error_handlers
 
 def asyncapi_document(spec: ServiceSpec, settings: Settings | None = None) -> dict:
     """The AsyncAPI document (FastStream-generated) of what the service publishes and consumes."""
-    broker = build_broker(spec, settings or Settings(kafka="localhost:9092"), runtime=None)  # type: ignore[arg-type]
+    broker = describe_broker(spec, settings or Settings(kafka="localhost:9092"))
     doc = AsyncAPI(broker, title=f"estate {spec.name}", version="1.0.0", description=spec.description)
     return doc.to_specification().to_jsonable()
 

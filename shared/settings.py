@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,13 +57,23 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = 24.0  # an Idempotency-Key is remembered this long
 
     # Outbox relay and consumers
-    outbox_poll_seconds: float = 1.0
+    outbox_poll_seconds: float = 10.0  # a relay at rest looks this often; a commit wakes it at once (NOTIFY)
     outbox_batch_size: int = 500
     outbox_retention_hours: float = 168.0
     consumer_max_retries: int = 3
     consumer_retry_backoff_seconds: float = 0.2
     consumer_group_prefix: str = "estate"
     consumer_batch_size: int = 200  # records applied per database transaction
+    # Issue 27: how long the broker may hold a fetch open while nothing arrives — measured on the embedded broker,
+    # whose long poll does not return when a message arrives (Apache Kafka's does: 500 there);
+    consumer_fetch_wait_ms: int = 100
+    # `fetch`: keep fetching; `supervisor` (what `estate up` sets): after `consumer_awake_ms` without a record stop
+    # fetching until the supervisor's wake-up or `consumer_safety_seconds` (shared/wakeup.py)
+    consumer_wake: Literal["fetch", "supervisor"] = "fetch"
+    supervisor_pid: int | None = None
+    consumer_awake_ms: int = 250
+    consumer_safety_seconds: float = 30.0
+    broker_check_seconds: float = 10.0  # who the broker is and what consumers confirmed, checked this often at rest
     consumers_enabled: bool = True  # false: an HTTP-only replica (consumers run in `estate consume` replicas)
     metrics_port: int = 9100  # `estate consume` serves /metrics here
 

@@ -15,7 +15,13 @@ import httpx
 import typer
 
 from shared.embedded import EmbeddedKafka, EmbeddedPostgres, _die_with_parent, port_open
+from shared.kafka import SEND_TIMEOUT_MS
 from shared.settings import DEV_JWT_SECRET, SERVICES, get_settings
+from shared.wakeup import WAKE_SIGNAL, ignore_wakeups
+
+# A broker that died is started again this long after: by then every send to the old one has failed for good, and
+# the services' relays publish again, in order, what the new broker lacks before anything new (issue 19).
+BROKER_RESTART_AFTER = SEND_TIMEOUT_MS / 1000 + 1.0
 
 
 @dataclass
@@ -36,10 +42,12 @@ class Supervisor:
         self.broker: EmbeddedKafka | None = None
         self.children: dict[str, Child] = {}
         self.stopping = False
+        self.broker_died_at: float | None = None
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(WAKE_SIGNAL, self._wake_children)
         try:
             self._start_infrastructure()
             for name in SERVICES:
@@ -56,6 +64,15 @@ class Supervisor:
         self.stopping = True
         raise KeyboardInterrupt
 
+    def _wake_children(self, *_: object) -> None:
+        """A service published events: every service's consumer fetches now (shared/wakeup.py)."""
+        for child in list(self.children.values()):
+            if child.process.poll() is None:
+                try:
+                    child.process.send_signal(WAKE_SIGNAL)
+                except ProcessLookupError:
+                    pass
+
     def _start_infrastructure(self) -> None:
         from shared.db import migrate_all
         from shared.kafka import create_topics
@@ -67,8 +84,15 @@ class Supervisor:
                 err=True,
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # One machine: a property company's test receiver runs on this host too (production keeps it false).
+        # One machine: a property company's test receiver runs on this host too (the image and compose keep it false).
         env = {"ESTATE_WEBHOOK_ALLOW_PRIVATE": os.environ.get("ESTATE_WEBHOOK_ALLOW_PRIVATE", "true")}
+        if env["ESTATE_WEBHOOK_ALLOW_PRIVATE"].lower() in ("1", "true", "yes", "on"):
+            typer.secho(
+                "warning: webhooks may target loopback and private addresses (ESTATE_WEBHOOK_ALLOW_PRIVATE=true, "
+                "the one-machine default of `estate up`); set it to false wherever others can register webhooks",
+                fg="yellow",
+                err=True,
+            )
         env |= self._start_postgres() | self._start_broker()
         os.environ.update(env)
         get_settings.cache_clear()
@@ -100,11 +124,12 @@ class Supervisor:
         logs.mkdir(exist_ok=True)
         out = open(logs / f"{name}.log", "ab")
         env = {k: v for k, v in os.environ.items() if k != "ESTATE_PORT"}  # each child takes its own port
+        env |= {"ESTATE_CONSUMER_WAKE": "supervisor", "ESTATE_SUPERVISOR_PID": str(os.getpid())}
         process = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "serve", name],
             stdout=out,
             stderr=out,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_child_of_supervisor,
             env=env,
         )
         return Child(name, process, time.monotonic())
@@ -144,9 +169,38 @@ class Supervisor:
     def _watch(self) -> None:
         while not self.stopping:
             time.sleep(0.5)
+            self._watch_broker()
             for name, child in list(self.children.items()):
                 if child.process.poll() is not None:
                     self._restart(name, child)
+
+    def _watch_broker(self) -> None:
+        """The embedded broker died: start a new one once the old one's sends have all failed, with the topics."""
+        if self.broker is None or self.broker.alive:
+            return
+        now = time.monotonic()
+        if self.broker_died_at is None:
+            self.broker_died_at = now
+            typer.secho(
+                f"the broker exited; starting a new one in {BROKER_RESTART_AFTER:.0f} s "
+                "(the services publish again what it held)",
+                fg="red",
+                err=True,
+            )
+        if now - self.broker_died_at < BROKER_RESTART_AFTER:
+            return
+        from shared.kafka import create_topics
+
+        try:
+            self.broker.start()
+            settings = self.settings
+            asyncio.run(create_topics(self.broker.bootstrap, settings.partitions, settings.replication_factor))
+        except Exception as exc:  # the port still taken, say: try again after the same wait
+            typer.secho(f"the broker did not start again: {exc}", fg="red", err=True)
+            self.broker_died_at = now
+            return
+        self.broker_died_at = None
+        typer.secho(f"broker started again ({self.broker.cluster_id})", fg="yellow", err=True)
 
     def _restart(self, name: str, child: Child) -> None:
         delay = min(30.0, 2.0 ** min(child.restarts, 5))
@@ -177,6 +231,12 @@ class Supervisor:
         if self.pg:
             self.pg.stop()
         typer.echo("stopped.")
+
+
+def _child_of_supervisor() -> None:
+    """preexec_fn of a service: dies with the supervisor; ignores wake-ups until it listens for them."""
+    ignore_wakeups()
+    _die_with_parent()
 
 
 def _free(port: int, who: str) -> int:

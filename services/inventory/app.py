@@ -9,7 +9,8 @@ from services.inventory.api.hot import HOT_ROUTES
 from services.inventory.feed import board_feed
 from shared import catalogue as topics
 from shared import metrics, ownership
-from shared.runtime import ServiceSpec, periodic
+from shared.jobs import periodic
+from shared.runtime import ServiceSpec
 
 
 def _swept(expired: int) -> None:
@@ -18,7 +19,10 @@ def _swept(expired: int) -> None:
 
 
 # R19: durable expiry — the expiry time lives in the table, so a restarted sweeper just carries on.
-hold_sweeper = periodic("hold_sweeper", 1.0, use_cases.expire_holds, after_pass=_swept)
+# Issue 27: asleep until the next hold lapses (at most 5 s: a hold taken by another process lapses minutes later).
+hold_sweeper = periodic(
+    "hold_sweeper", 5.0, use_cases.expire_holds, after_pass=_swept, next_due=use_cases.next_hold_expiry
+)
 
 
 def build_spec() -> ServiceSpec:

@@ -19,7 +19,7 @@ from shared import metrics
 from shared.clock import now_utc
 from shared.logs import log
 
-SAFETY_TICK = 2.0  # also look every 2 s: a notification lost while the listener reconnected is caught here
+SAFETY_TICK = 10.0  # also look every 10 s: a notification lost while the listener reconnected is caught here
 # Issue 13: under an opening's storm every group commit notifies; one step per PACE numbers and reads them together
 # (a screen sees a change at most this much later; the board's target is under a second).
 PACE = 0.025
@@ -74,6 +74,8 @@ class BoardFeed:
             if not self.ready.is_set():
                 self.head = await store.board_head(listener)
                 self.ready.set()
+            self.to_number = True  # a commit told while nobody listened is numbered at once, not at the safety tick
+            self.wake.set()
             try:
                 while True:
                     try:

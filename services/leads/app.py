@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from services.leads import api, consumers, use_cases
 from shared import catalogue as topics
+from shared.jobs import periodic
 from shared.pii import Vault
-from shared.runtime import Runtime, ServiceSpec, periodic
+from shared.runtime import Runtime, ServiceSpec
 from shared.settings import get_settings
 
 

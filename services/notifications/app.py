@@ -11,7 +11,8 @@ from services.notifications.webhooks import use_cases as webhook_cases
 from services.notifications.webhooks.worker import unacknowledged_watch, webhook_worker
 from shared import catalogue as topics
 from shared import ownership
-from shared.runtime import ServiceSpec, periodic
+from shared.jobs import periodic
+from shared.runtime import ServiceSpec
 
 CHANNELS = development_channels()
 
@@ -19,6 +20,12 @@ CHANNELS = development_channels()
 async def _dispatch(conn: asyncpg.Connection) -> int:
     """Send due reminders; safe with several replicas (SKIP LOCKED)."""
     return await use_cases.dispatch_due(conn, CHANNELS)
+
+
+# Issue 27: asleep until the next reminder is due or a commit schedules one (NOTIFY estate_reminders).
+reminder_dispatch = periodic(
+    "reminder_dispatch", 5.0, _dispatch, next_due=use_cases.next_reminder_due, listen="estate_reminders"
+)
 
 
 def build_spec() -> ServiceSpec:
@@ -29,5 +36,5 @@ def build_spec() -> ServiceSpec:
         routers=[api.router, webhook_api.router],
         handlers=consumers.HANDLERS | ownership.HANDLERS | {topics.PROPERTY_HANDOFF: webhook_cases.on_handoff},
         publishes=topics.published_by("notifications"),
-        jobs=[periodic("reminder_dispatch", 1.0, _dispatch), webhook_worker, unacknowledged_watch],
+        jobs=[reminder_dispatch, webhook_worker, unacknowledged_watch],
     )

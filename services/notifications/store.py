@@ -119,6 +119,11 @@ _DUE_REMINDERS = (
 )
 
 
+async def next_reminder_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the next scheduled reminder falls due (the dispatcher sleeps until then)."""
+    return await conn.fetchval("SELECT min(send_at) FROM reminders WHERE status = 'scheduled'")
+
+
 async def due_reminders(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:
     """Due reminders with their project's clock, locked so two dispatchers never take the same one."""
     return await conn.fetch(_DUE_REMINDERS, now, batch, DEFAULTS.timezone, DEFAULTS.quiet_hours)

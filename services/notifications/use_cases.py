@@ -93,6 +93,11 @@ async def callback_done(conn: asyncpg.Connection, callback_id: str) -> None:
     await store.cancel_reminder_of(conn, "callback", callback_id, "callback_done")
 
 
+async def next_reminder_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the dispatcher next has a reminder to send."""
+    return await store.next_reminder_due(conn)
+
+
 async def dispatch_due(
     conn: asyncpg.Connection, channels: dict[str, Channel], batch: int = 100, now: datetime | None = None
 ) -> int:

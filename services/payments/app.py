@@ -7,8 +7,9 @@ import asyncpg
 from services.payments import api, consumers, use_cases
 from shared import catalogue as topics
 from shared import ownership
+from shared.jobs import periodic
 from shared.pii import Vault
-from shared.runtime import Runtime, ServiceSpec, periodic
+from shared.runtime import Runtime, ServiceSpec
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:

@@ -36,9 +36,12 @@ def sink_spec(name: str) -> ServiceSpec:
     return ServiceSpec(name=name, handlers={PLATFORM_TEST: on_test_event}, migrations=MIGRATIONS)
 
 
-def source_spec(name: str) -> ServiceSpec:
-    """A producer-only service (outbox + relay) for the platform test topic."""
-    return ServiceSpec(name=name, publishes=(PLATFORM_TEST,), migrations=MIGRATIONS)
+def source_spec(name: str, consumers: tuple[str, ...] = ()) -> ServiceSpec:
+    """A producer-only service (outbox + relay) for the platform test topic; `consumers` are the services that
+    must read an event before the broker may lose it (the sinks' names)."""
+    return ServiceSpec(
+        name=name, publishes=(PLATFORM_TEST,), migrations=MIGRATIONS, consumers_of=lambda _topic: consumers
+    )
 
 
 def main(argv: list[str]) -> None:

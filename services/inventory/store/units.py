@@ -110,6 +110,11 @@ _EXPIRE_DUE_HOLDS = (
 )
 
 
+async def next_hold_expiry(conn: asyncpg.Connection) -> datetime | None:
+    """When the next live hold lapses (the sweeper sleeps until then)."""
+    return await conn.fetchval("SELECT min(expires_at) FROM holds WHERE state = 'live'")
+
+
 async def expire_due_holds(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> Rows:
     """Lock and expire up to `batch` holds lapsed by `now` (None: the database's clock; SKIP LOCKED: sweepers
     on several replicas don't collide)."""

@@ -11,6 +11,7 @@ from services.inventory.use_cases.holds import (
     create_project,
     expire_holds,
     import_units,
+    next_hold_expiry,
     open_sale,
     release_hold,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "complete_handover",
     "create_project",
     "expire_holds",
+    "next_hold_expiry",
     "hold_unit",
     "hold_unit_in_a_storm",
     "import_units",

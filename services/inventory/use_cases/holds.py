@@ -98,6 +98,11 @@ async def expire_holds(conn: asyncpg.Connection, batch: int = 200, now: datetime
     return len(ended)
 
 
+async def next_hold_expiry(conn: asyncpg.Connection) -> datetime | None:
+    """When the sweeper next has a hold to end."""
+    return await store.next_hold_expiry(conn)
+
+
 async def open_sale(conn: asyncpg.Connection, data: Any) -> str:
     """deposit-verified: reserve the unit and open a sale (runs inside the inbox transaction); never two sales."""
     hold_id, unit_id, deposit_id = uuid.UUID(data.hold_id), uuid.UUID(data.unit_id), str(data.deposit_id)

@@ -96,6 +96,11 @@ RETURNING d.seq, d.endpoint_id, d.event_id, d.topic, d.body, d.attempts, e.url, 
 """
 
 
+async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the next pending delivery falls due (the deliverer sleeps until then)."""
+    return await conn.fetchval("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'")
+
+
 async def claim_due(
     conn: asyncpg.Connection, now: datetime, batch: int, lease_seconds: float, handoff_topic: str, handover_topic: str
 ) -> list[asyncpg.Record]:

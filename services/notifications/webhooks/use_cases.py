@@ -110,6 +110,11 @@ async def on_handoff(conn: asyncpg.Connection, env: Envelope, data: HandoffData)
     await record_deliveries(conn, env, topics.PROPERTY_HANDOFF, data.unit_id)
 
 
+async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the deliverer next has something to send."""
+    return await store.next_delivery_due(conn)
+
+
 async def claim(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> list[asyncpg.Record]:
     """Due deliveries, in order per unit, leased to this worker."""
     return await store.claim_due(

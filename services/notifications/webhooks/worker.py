@@ -9,7 +9,8 @@ import httpx
 
 from services.notifications.webhooks import store, use_cases
 from shared import metrics
-from shared.runtime import Runtime, periodic
+from shared.jobs import periodic
+from shared.runtime import Runtime
 
 BATCH = 20
 
@@ -33,7 +34,15 @@ async def _observe(conn: asyncpg.Connection) -> None:
 async def webhook_worker(runtime: Runtime) -> None:
     """A periodic job with one HTTP client for its life (timeout from the settings, 15 s by default)."""
     async with httpx.AsyncClient(timeout=runtime.settings.webhook_timeout_seconds) as client:
-        await periodic("webhook_delivery", 0.5, lambda conn: deliver_due(conn, client))(runtime)
+        # Issue 27: asleep until the next delivery is due or a commit records one (NOTIFY estate_webhooks).
+        deliver = periodic(
+            "webhook_delivery",
+            5.0,
+            lambda conn: deliver_due(conn, client),
+            next_due=use_cases.next_delivery_due,
+            listen="estate_webhooks",
+        )
+        await deliver(runtime)
 
 
 async def unacknowledged_watch(runtime: Runtime) -> None:

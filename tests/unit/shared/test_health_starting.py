@@ -1,12 +1,13 @@
-"""/health says `starting` until every consumer has joined its group (issue 8: the first events after `make run`
-took ~9 s while groups were still joining, and the demo retried a hold 45 times)."""
+"""/health says `starting` until the service's consumer has joined its group (issue 8: the first events after
+`make run` took ~9 s while groups were still joining, and the demo retried a hold 45 times). Since issue 27 a
+service has one consumer for all its topics: one assignment makes every topic ready."""
 
 from __future__ import annotations
 
 import asyncio
 
 from shared.catalogue import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED
-from shared.consuming import _Joined
+from shared.consuming import AssignmentListener
 from shared.runtime import Runtime, ServiceSpec
 from shared.settings import Settings
 
@@ -15,13 +16,11 @@ async def _nothing(*_: object) -> None:
     return None
 
 
-def test_a_service_is_ready_only_once_every_consumer_has_its_partitions() -> None:
+def test_a_service_is_ready_only_once_its_consumer_has_its_partitions() -> None:
     spec = ServiceSpec("readiness", handlers={CUSTOMER_REGISTERED: _nothing, OWNERSHIP_CHANGED: _nothing})
     runtime = Runtime(spec, Settings(kafka="127.0.0.1:1"))
     assert not runtime.consumers_ready()
-    asyncio.run(_Joined(runtime, CUSTOMER_REGISTERED.name).on_partitions_assigned(set()))
-    assert not runtime.consumers_ready()
-    asyncio.run(_Joined(runtime, OWNERSHIP_CHANGED.name).on_partitions_assigned(set()))  # even with no partitions
+    asyncio.run(AssignmentListener(runtime.consumer).on_partitions_assigned(set()))  # even with no partitions
     assert runtime.consumers_ready()
 
 
