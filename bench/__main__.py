@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import hold_storm, levers, opening_day, pipeline
+from bench import hold_storm, idle, levers, opening_day, pipeline
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -19,8 +19,12 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"hold_storm", "levers", "pipeline", "opening_day"}
+    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day"}
     RESULTS.mkdir(exist_ok=True)
+    if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
+        result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
+        _write("idle.json", result)
+        print(json.dumps(result, indent=2))
     workers = int(os.environ.get("ESTATE_BENCH_WORKERS", "1"))  # one process does best on 2 shared cores (levers)
     with infrastructure() as settings:
         if "hold_storm" in which:

@@ -210,7 +210,7 @@ def _yes(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
-def _targets(hold: dict, pipe: dict, targets: dict) -> list[str]:
+def _targets(hold: dict, pipe: dict, targets: dict, idle: dict) -> list[str]:
     rows = []
     if hold:
         runs = _runs_by_clients(hold)
@@ -254,6 +254,10 @@ def _targets(hold: dict, pipe: dict, targets: dict) -> list[str]:
         floor, ceiling = targets["pipeline_max_events_per_s_min"], targets["pipeline_p99_ms_at_1000_below"]
         rows.append([f"pipeline ≥ {rate(floor)} events/s", rate(top), _yes(top >= floor)])
         rows.append([f"pipeline p99 < {ms(ceiling)} ms at 1,000 events/s", f"{ms(p99)} ms", _yes(p99 < ceiling)])
+    if idle:
+        from bench.report_idle import targets as idle_targets  # it imports this module's helpers
+
+        rows += idle_targets(idle, targets)
     return [
         "",
         "## Targets (bench/results/targets.json) against the last run",
@@ -328,8 +332,13 @@ def render(results: Path = RESULTS) -> str:
         from bench.report_opening import opening_day  # it imports this module's helpers
 
         lines += opening_day(opening)
-    if targets and (hold or pipe):
-        lines += _targets(hold, pipe, targets)
+    idle = _load(results, "idle.json")
+    if idle:
+        from bench.report_idle import idle as idle_section  # it imports this module's helpers
+
+        lines += idle_section(idle)
+    if targets and (hold or pipe or idle):
+        lines += _targets(hold, pipe, targets, idle)
     if hold:
         from bench.report_levers import levers  # it imports this module's helpers
 

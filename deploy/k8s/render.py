@@ -116,6 +116,7 @@ def documents() -> dict[str, list[dict]]:
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("estate-config"),
               "data": {"ESTATE_KAFKA": "estate-kafka-bootstrap:9092", "ESTATE_PARTITIONS": str(PARTITIONS),
                        "ESTATE_REPLICATION_FACTOR": str(REPLICAS), "ESTATE_KAFKA_IDEMPOTENCE": "true",
+                       "ESTATE_CONSUMER_FETCH_WAIT_MS": "500",
                        "ESTATE_HOST": "0.0.0.0", "ESTATE_LOG_LEVEL": "INFO"}}
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": meta("estate-secrets"), "type": "Opaque",
               "stringData": {"ESTATE_JWT_SECRET": "REPLACE-with-32+-random-bytes",

@@ -132,6 +132,8 @@ def test_alerts_cover_what_operators_need() -> None:
         "WebhookEndpointFailing",
         "BoardBehind",
         "HoldGroupsFailing",
+        "BrokerLost",
+        "BrokerReplayStuck",
     }
     operations = (ROOT / "docs/operations.md").read_text()
     for name in names:
