@@ -119,11 +119,6 @@ async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
     return await store.next_delivery_due(conn)
 
 
-async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
-    """When the deliverer next has something to send."""
-    return await store.next_delivery_due(conn)
-
-
 async def claim(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> list[asyncpg.Record]:
     """Due deliveries, in order per unit, leased to this worker."""
     return await store.claim_due(
