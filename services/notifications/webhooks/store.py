@@ -92,7 +92,7 @@ WHERE e.id = d.endpoint_id AND d.seq IN (
                AND h.order_key = d.order_key AND h.topic = $5))
     ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
 RETURNING d.seq, d.endpoint_id, d.event_id, d.topic, d.body, d.attempts, e.url, e.secret, e.previous_secret,
-          e.previous_until
+          e.previous_until, d.claimed_until AS lease
 """
 
 
@@ -119,16 +119,20 @@ async def record_attempt(
     await conn.execute(_RECORD_ATTEMPT, row["endpoint_id"], row["event_id"], status_code, ms, error)
 
 
+# Only while the lease is still ours: a worker whose lease ran out (a send slower than the lease) must not undo
+# what the worker that claimed the delivery after it decides.
 _SETTLE = (
     "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = coalesce($4, next_attempt_at),"
-    " claimed_until = NULL, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE seq = $1"
+    " claimed_until = NULL, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END"
+    " WHERE seq = $1 AND claimed_until = $5"
 )
 
 
 async def settle(
-    conn: asyncpg.Connection, seq: int, status: str, attempts: int, next_attempt_at: datetime | None
-) -> None:
-    await conn.execute(_SETTLE, seq, status, attempts, next_attempt_at)
+    conn: asyncpg.Connection, seq: int, status: str, attempts: int, next_attempt_at: datetime | None, lease: datetime
+) -> bool:
+    """False when another worker has claimed the delivery since (our lease ran out): its decision stands."""
+    return (await conn.execute(_SETTLE, seq, status, attempts, next_attempt_at, lease)).endswith("1")
 
 
 async def disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> None:

@@ -32,6 +32,7 @@ from shared.catalogue import HandoffData
 from shared.clock import now_utc
 from shared.domain import DomainError, NotFound
 from shared.envelope import Envelope
+from shared.logs import log
 from shared.outbox import add_event, seal, unseal
 from shared.ownership import in_project
 
@@ -151,15 +152,13 @@ async def settle(conn: asyncpg.Connection, row: Any, attempt: Attempt, now: date
     result, attempts = outcome(attempt.status_code), row["attempts"] + 1
     async with conn.transaction():
         await store.record_attempt(conn, row, attempt.status_code, attempt.ms, attempt.error)
-        if result == "delivered":
-            await store.settle(conn, row["seq"], "delivered", attempts, None)
-        elif result == "gone":
+        later = next_attempt(attempts, now) if result == "retry" else None
+        if result == "gone":
             await store.disable(conn, row["endpoint_id"])
-            await store.settle(conn, row["seq"], "failed", attempts, None)
-        else:
-            later = next_attempt(attempts, now)
-            await store.settle(conn, row["seq"], "pending" if later else "failed", attempts, later)
-            result = "retry" if later else "failed"
+        status = {"delivered": "delivered", "gone": "failed"}.get(result, "pending" if later else "failed")
+        if not await store.settle(conn, row["seq"], status, attempts, later, row["lease"]):
+            log("webhook_lease_lost", endpoint_id=str(row["endpoint_id"]), event_id=str(row["event_id"]))
+        result = result if result != "retry" else ("retry" if later else "failed")
     metrics.WEBHOOK_DELIVERIES.labels(str(row["endpoint_id"]), result).inc()
     return result
 

@@ -248,17 +248,20 @@ async def test_followup_renews_protection_and_assign_is_recorded_r9_r10(leads, s
     assert g.status_code == 200 and g.json()["grade"] == "B"
     timeline = (await leads.client.get(f"/v1/customers/{cid}/timeline", headers=auth(settings, "manager", pid))).json()
     assert [e["kind"] for e in timeline["timeline"]] == ["registered", "followup", "owner_changed", "grade_changed"]
-    assert timeline["timeline"][2]["detail"] == {"from": "c-a", "to": "c-b", "reason": "visit log", "decided_by": "m-1"}
+    owner_changed = {"from": "c-a", "to": "c-b", "kind": "manager_assignment", "decided_by": "m-1"}
+    assert timeline["timeline"][2]["detail"] == owner_changed  # the reason is free text: sealed, not on the timeline
     async with leads.pool.acquire() as conn:
         changes = await conn.fetch(
-            "SELECT kind, reason, decided_by FROM ownership_changes WHERE customer_id = $1", uuid.UUID(cid)
+            "SELECT kind, reason, reason_enc, decided_by FROM ownership_changes WHERE customer_id = $1", uuid.UUID(cid)
         )
         followed = await outbox_for(conn, FOLLOWUP_RECORDED, cid)
         stored = await conn.fetchrow(
             "SELECT content_enc, feedback_enc, feedback FROM followups WHERE customer_id = $1", uuid.UUID(cid)
         )
-    assert [tuple(c) for c in changes] == [("manager_assignment", "visit log", "m-1")]
+    assert [(c["kind"], c["reason"], c["decided_by"]) for c in changes] == [("manager_assignment", None, "m-1")]
+    assert b"visit log" not in bytes(changes[0]["reason_enc"])  # R18: sealed at rest
     full = (await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "manager", pid))).json()
+    assert [(h["kind"], h["reason"]) for h in full["ownership_history"]] == [("manager_assignment", "visit log")]
     assert [(f["by"], f["channel"], f["content"], f["feedback"]) for f in full["followups"]] == [
         ("c-a", "wechat", "sent floor plans", {"explicit": ["school district"], "implicit": ["price-sensitive"]})
     ]
