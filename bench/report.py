@@ -6,7 +6,7 @@ machine.json, all written by `python -m bench`), earlier runs (history.json), th
 ...) are read from bench/hold_storm.py itself. The prose around them holds no figures of its own, so
 it cannot contradict the tables. `render()` needs no benchmark and no live probing;
 `python -m bench.report` rewrites the document from the committed results, and
-tests/unit/test_benchmarks_doc.py fails when the document differs from `render()`.
+tests/repo/test_benchmarks_doc.py fails when the document differs from `render()`.
 
 Rounding, one rule per kind of figure: rates, counts and tps whole (thousands separated); latencies in ms
 to one decimal; ratios to three decimals; CPU ms per attempt to two; shares in whole percent; derived
@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import ast
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench.formatting import NONE, at_most, cpu_ms, dec, ms, pct, rate, ratio, table, verdict
+from bench.report_idle import idle as idle_section
+from bench.report_idle import targets as idle_targets
+from bench.report_levers import cpu_target, levers
+from bench.report_opening import opening_day
 
 RESULTS = Path(__file__).parent / "results"
 HOLD_STORM = Path(__file__).parent / "hold_storm.py"
 DOC = Path(__file__).parent.parent / "docs" / "benchmarks.md"
-NONE = "—"
 
 
 def _load(results: Path, name: str) -> Any:
@@ -42,58 +47,8 @@ def _workload() -> dict[str, Any]:
     raise LookupError(f"no UNITS, BUYERS, ... assignment in {HOLD_STORM}")
 
 
-def _dec(x: float | int | Decimal) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(repr(x))
-
-
-def _fixed(x: float | int | Decimal | None, places: int, sep: bool = True) -> str:
-    if x is None:
-        return NONE
-    q = _dec(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{q:,.{places}f}" if sep else f"{q:.{places}f}"
-
-
-def rate(x: float | int | Decimal | None) -> str:
-    """Rates, counts and tps: whole, thousands separated (2,835)."""
-    return _fixed(x, 0)
-
-
-def ms(x: float | int | Decimal | None) -> str:
-    """Latencies in ms: one decimal (80.2)."""
-    return _fixed(x, 1)
-
-
-def ratio(x: float | int | Decimal | None) -> str:
-    """Ratios: three decimals (0.152)."""
-    return _fixed(x, 3)
-
-
-def cpu_ms(x: float | int | Decimal | None) -> str:
-    """CPU ms per attempt: two decimals (0.44)."""
-    return _fixed(x, 2)
-
-
-def pct(x: float | int | Decimal | None) -> str:
-    """Shares (0.925) as whole percent (93 %)."""
-    return NONE if x is None else f"{_fixed(_dec(x) * 100, 0)} %"
-
-
-def about(x: float | int | Decimal) -> str:
-    """Derived estimates: two significant figures (3,067 → 3,100; 0.2139 → 0.21)."""
-    d = _dec(x)
-    if d == 0:
-        return "0"
-    exponent = d.adjusted() - 1
-    q = d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    return f"{q:,.{max(0, -exponent)}f}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
-
-
 def _machine(machine: dict) -> list[str]:
-    return ["", "## Machine", "", *_table(["what", "value"], [[k, str(v)] for k, v in machine.items()])]
+    return ["", "## Machine", "", *table(["what", "value"], [[k, str(v)] for k, v in machine.items()])]
 
 
 def _runs_by_clients(hold: dict) -> list[tuple[int, dict]]:
@@ -103,7 +58,7 @@ def _runs_by_clients(hold: dict) -> list[tuple[int, dict]]:
 
 def _share(run: dict) -> Decimal | None:
     share = run.get("cpu_share", {})
-    return sum((_dec(v) for v in share.values()), Decimal(0)) if share else None
+    return sum((dec(v) for v in share.values()), Decimal(0)) if share else None
 
 
 def _hold(hold: dict) -> list[str]:
@@ -117,7 +72,7 @@ def _hold(hold: dict) -> list[str]:
         f"inventory with {hold.get('workers')} worker process(es). Load generator: {hold.get('load_generator')}.",
         "",
     ]
-    lines += _table(
+    lines += table(
         [
             "clients",
             "attempts/s",
@@ -146,7 +101,7 @@ def _hold(hold: dict) -> list[str]:
     rows = []
     for c, r in runs:
         cpu = r.get("cpu_ms_per_attempt", {})
-        total = sum((_dec(v) for v in cpu.values()), Decimal(0)) if cpu else None
+        total = sum((dec(v) for v in cpu.values()), Decimal(0)) if cpu else None
         rows.append(
             [
                 str(c),
@@ -157,7 +112,7 @@ def _hold(hold: dict) -> list[str]:
                 pct(_share(r)),
             ]
         )
-    lines += _table(["clients", "service", "PostgreSQL", "load generator", "all three", "share used (all three)"], rows)
+    lines += table(["clients", "service", "PostgreSQL", "load generator", "all three", "share used (all three)"], rows)
     ceiling = hold.get("ceiling", {})
     by_clients = sorted((int(c), tps) for c, tps in ceiling.get("pgbench_tps_by_clients", {}).items())
     lines += [
@@ -166,7 +121,7 @@ def _hold(hold: dict) -> list[str]:
         "with its key lock) on the same server, by client count:",
         "",
     ]
-    lines += _table(
+    lines += table(
         ["pgbench clients", "tps"],
         [[str(c), rate(tps) + (" (best)" if c == ceiling.get("best_clients") else "")] for c, tps in by_clients],
     )
@@ -187,7 +142,7 @@ def _pipeline(pipe: dict) -> list[str]:
         "Commit → outbox → relay → Tansu → consumer (batched inbox) → applied in the consumer's database.",
         "",
     ]
-    lines += _table(
+    lines += table(
         ["run", "events", "events/s", "p50 ms", "p99 ms"],
         [
             [name, rate(r["events"]), rate(r["events_per_s"]), ms(r["p50_ms"]), ms(r["p99_ms"])]
@@ -202,14 +157,6 @@ def _pipeline(pipe: dict) -> list[str]:
     return lines
 
 
-def _at_most(what: str, limit: int) -> str:
-    return f"no {what}" if limit == 0 else f"{what} ≤ {rate(limit)}"
-
-
-def _yes(met: bool) -> str:
-    return "met" if met else "**not met**"
-
-
 def _targets(hold: dict, pipe: dict, targets: dict, idle: dict) -> list[str]:
     rows = []
     if hold:
@@ -221,48 +168,45 @@ def _targets(hold: dict, pipe: dict, targets: dict, idle: dict) -> list[str]:
         want = targets["hold_events_per_201"]
         rows += [
             [
-                f"{_at_most('5xx', targets['hold_errors_5xx_max'])} (all client counts)",
+                f"{at_most('5xx', targets['hold_errors_5xx_max'])} (all client counts)",
                 rate(errors),
-                _yes(errors <= targets["hold_errors_5xx_max"]),
+                verdict(errors <= targets["hold_errors_5xx_max"]),
             ],
             [
-                f"{_at_most('double holds', targets['hold_double_holds_max'])} (all client counts)",
+                f"{at_most('double holds', targets['hold_double_holds_max'])} (all client counts)",
                 rate(doubles),
-                _yes(doubles <= targets["hold_double_holds_max"]),
+                verdict(doubles <= targets["hold_double_holds_max"]),
             ],
             [
                 f"unit-locked events per 201 = {cpu_ms(want)} (each client count)",
                 " / ".join(cpu_ms(x) for x in per_201),
-                _yes(all(x == want for x in per_201)),
+                verdict(all(x == want for x in per_201)),
             ],
             [
                 f"hold-storm ratio ≥ {ratio(targets['hold_ratio_min'])}",
                 ratio(hold["ratio"]),
-                _yes(hold["ratio"] >= targets["hold_ratio_min"]),
+                verdict(hold["ratio"] >= targets["hold_ratio_min"]),
             ],
             [
                 f"201 p99 < {ms(targets['hold_p99_201_ms_at_64_below'])} ms at {low[0]} clients",
                 f"{ms(hold['p99_ms_at_64'])} ms (201 p50 {ms(low[1]['p50_ms'])} ms)",
-                _yes(hold["p99_ms_at_64"] < targets["hold_p99_201_ms_at_64_below"]),
+                verdict(hold["p99_ms_at_64"] < targets["hold_p99_201_ms_at_64_below"]),
             ],
         ]
-        from bench.report_levers import cpu_target
 
         rows += cpu_target(hold, targets)
     if pipe:
         top, p99 = pipe["max_events_per_s"], pipe["p99_ms_at_1000"]
         floor, ceiling = targets["pipeline_max_events_per_s_min"], targets["pipeline_p99_ms_at_1000_below"]
-        rows.append([f"pipeline ≥ {rate(floor)} events/s", rate(top), _yes(top >= floor)])
-        rows.append([f"pipeline p99 < {ms(ceiling)} ms at 1,000 events/s", f"{ms(p99)} ms", _yes(p99 < ceiling)])
+        rows.append([f"pipeline ≥ {rate(floor)} events/s", rate(top), verdict(top >= floor)])
+        rows.append([f"pipeline p99 < {ms(ceiling)} ms at 1,000 events/s", f"{ms(p99)} ms", verdict(p99 < ceiling)])
     if idle:
-        from bench.report_idle import targets as idle_targets  # it imports this module's helpers
-
         rows += idle_targets(idle, targets)
     return [
         "",
         "## Targets (bench/results/targets.json) against the last run",
         "",
-        *_table(["target", "last run", "verdict"], rows),
+        *table(["target", "last run", "verdict"], rows),
     ]
 
 
@@ -296,7 +240,7 @@ def _history(history: list[dict], hold: dict, pipe: dict) -> list[str]:
         "Earlier runs on the same machine, one change at a time (bench/results/history.json); the last row is the "
         "run above.",
         "",
-        *_table(
+        *table(
             [
                 "change",
                 "hold storm attempts/s (most clients)",
@@ -329,19 +273,13 @@ def render(results: Path = RESULTS) -> str:
     if pipe:
         lines += _pipeline(pipe)
     if opening := _load(results, "opening_day.json"):
-        from bench.report_opening import opening_day  # it imports this module's helpers
-
         lines += opening_day(opening)
     idle = _load(results, "idle.json")
     if idle:
-        from bench.report_idle import idle as idle_section  # it imports this module's helpers
-
         lines += idle_section(idle)
     if targets and (hold or pipe or idle):
         lines += _targets(hold, pipe, targets, idle)
     if hold:
-        from bench.report_levers import levers  # it imports this module's helpers
-
         lines += levers(hold, profile)
     if history or hold or pipe:
         lines += _history(history, hold, pipe)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import _table, _yes, ms, rate
+from bench.formatting import ms, rate, table, verdict
 
 ORDER = ("broker", "postgresql", "leads", "inventory", "payments", "notifications", "supervisor")
 
@@ -31,7 +31,7 @@ def idle(result: dict[str, Any]) -> list[str]:
         f"nothing for {rate(rest['seconds'])} s: the CPU of every process below `estate up` (user + system, "
         "PostgreSQL's backends included), its resident memory, and each service's TCP connections to the broker.",
         "",
-        *_table(["process", "cores", "RSS MiB", "broker connections"], rows),
+        *table(["process", "cores", "RSS MiB", "broker connections"], rows),
         "",
         f"Then {delay['holds']} holds, one every 0.7 s, each followed from its 201 to the hold on the customer's "
         f"timeline in leads: p50 **{ms(delay['p50_ms'])} ms**, max {ms(delay['max_ms'])} ms.",
@@ -42,8 +42,9 @@ def targets(result: dict[str, Any], wanted: dict[str, Any]) -> list[list[str]]:
     """The idle rows of the targets table."""
     cores, delay = result["rest"]["cores_total"], result["delay"]
     top, p50, worst = wanted["idle_cores_max"], wanted["idle_delay_p50_ms_max"], wanted["idle_delay_max_ms_max"]
+    p50_now, max_now = delay["p50_ms"], delay["max_ms"]
     return [
-        [f"`make run` at rest ≤ {top} core", f"{cores:.4f}", _yes(cores <= top)],
-        [f"201 → timeline at rest: p50 ≤ {ms(p50)} ms", f"{ms(delay['p50_ms'])} ms", _yes(delay["p50_ms"] <= p50)],
-        [f"201 → timeline at rest: max ≤ {ms(worst)} ms", f"{ms(delay['max_ms'])} ms", _yes(delay["max_ms"] <= worst)],
+        [f"`make run` at rest ≤ {top} core", f"{cores:.4f}", verdict(cores <= top)],
+        [f"201 → timeline at rest: p50 ≤ {ms(p50)} ms", f"{ms(p50_now)} ms", verdict(p50_now <= p50)],
+        [f"201 → timeline at rest: max ≤ {ms(worst)} ms", f"{ms(max_now)} ms", verdict(max_now <= worst)],
     ]

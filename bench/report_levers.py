@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bench.report import NONE, _dec, _table, cpu_ms, ms, pct, rate, ratio
+from bench.formatting import NONE, cpu_ms, dec, ms, pct, rate, ratio, table
 
 # Whether each lever stays, and why in words; the figures that decide it are the table's, from the same run.
 VERDICTS = {
@@ -31,7 +31,7 @@ def _row(lever: dict[str, Any], ceiling: Any) -> list[str]:
     return [
         f"{lever['change']} ({lever['server']}, {lever['workers']} worker{'s' if lever['workers'] > 1 else ''})",
         rate(lever["attempts_per_s"]),
-        ratio(_dec(lever["attempts_per_s"]) / _dec(ceiling)) if ceiling else NONE,
+        ratio(dec(lever["attempts_per_s"]) / dec(ceiling)) if ceiling else NONE,
         ms(lever["p99_ms"]),
         ms(lever["p99_ms_409"]),
         cpu_ms(cpu.get("service")),
@@ -57,7 +57,7 @@ def levers(hold: dict[str, Any], profile: dict[str, Any]) -> list[str]:
     ]
     header = ["lever", "attempts/s", "ratio", "201 p99 ms", "409 p99 ms", "service CPU ms/attempt"]
     header += ["PostgreSQL CPU ms/attempt", "5xx / double holds / events per 201", "kept?"]
-    lines += _table(header, [_row(r, hold.get("ceiling_tps")) for r in rows])
+    lines += table(header, [_row(r, hold.get("ceiling_tps")) for r in rows])
     return lines + _profile(profile)
 
 
@@ -71,7 +71,7 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         f"{profile['workers']} worker, {profile['clients']} clients, {rate(profile['samples'])} samples), by the "
         "library of each sample's innermost frame:",
         "",
-        *_table(["where", "share of samples"], [[part, pct(share)] for part, share in shares.items()]),
+        *table(["where", "share of samples"], [[part, pct(share)] for part, share in shares.items()]),
     ]
 
 
@@ -81,7 +81,7 @@ def cpu_target(hold: dict[str, Any], targets: dict[str, Any]) -> list[list[str]]
     runs = hold.get("runs", {})
     if limit is None or not runs:
         return []
-    cpu = {c: _dec(r["cpu_ms_per_attempt"]["service"]) for c, r in runs.items()}
+    cpu = {c: dec(r["cpu_ms_per_attempt"]["service"]) for c, r in runs.items()}
     worst = max(cpu.values(), default=Decimal(0))
     shown = " / ".join(f"{cpu_ms(v)} ({c} clients)" for c, v in cpu.items())
-    return [[f"service CPU ≤ {cpu_ms(limit)} ms per attempt", shown, "met" if worst <= _dec(limit) else "**not met**"]]
+    return [[f"service CPU ≤ {cpu_ms(limit)} ms per attempt", shown, "met" if worst <= dec(limit) else "**not met**"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import NONE, _table, cpu_ms, ms, rate
+from bench.formatting import NONE, cpu_ms, ms, rate, table
 
 
 def _storm_row(name: str, run: dict[str, Any]) -> list[str]:
@@ -37,7 +37,7 @@ def opening_day(result: dict[str, Any]) -> list[str]:
     ]
     header = ["run", "attempts/s", "holds/s", "p99 201 ms", "p99 409 ms", "5xx", "double holds"]
     header += ["service CPU ms/attempt", "PostgreSQL CPU ms/attempt"]
-    lines += _table(header, [_storm_row("storm alone", alone), _storm_row("storm + screens", watched)])
+    lines += table(header, [_storm_row("storm alone", alone), _storm_row("storm + screens", watched)])
     lines += [
         "",
         "From each hold's transaction to its arrival at every screen (measured from the transaction's start, so an "
@@ -58,4 +58,4 @@ def opening_day(result: dict[str, Any]) -> list[str]:
         ]
     ]
     header = ["changes", "deliveries", "expected", "missing", "twice", "p50 ms", "p99 ms", "max ms", "screen errors"]
-    return lines + _table(header, rows)
+    return lines + table(header, rows)

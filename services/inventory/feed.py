@@ -15,9 +15,10 @@ import asyncpg
 import orjson
 
 from services.inventory.store import board as store
-from shared import metrics
-from shared.clock import now_utc
-from shared.logs import log
+from shared.kernel.clock import now_utc
+from shared.runtime import metrics
+from shared.runtime.jobs import keep_trying
+from shared.runtime.logs import log
 
 SAFETY_TICK = 10.0  # also look every 10 s: a notification lost while the listener reconnected is caught here
 # Issue 13: under an opening's storm every group commit notifies; one step per PACE numbers and reads them together
@@ -71,15 +72,9 @@ class BoardFeed:
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
-        """The background job: listen, number, read, fan out; reconnect when the listener's connection drops."""
-        while True:
-            try:
-                await self._listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database went away: the numbers are in the table, nothing is lost
-                log("board_feed_failed", error=repr(exc))
-                await asyncio.sleep(1.0)
+        """The background job: listen, number, read, fan out; reconnect when the listener's connection drops (the
+        numbers are in the table: nothing is lost meanwhile)."""
+        await keep_trying("board_feed_failed", self._listen, 1.0)
 
     async def _listen(self) -> None:
         async with self.pool.acquire() as listener:

@@ -11,10 +11,11 @@ from typing import Any
 import asyncpg
 import orjson
 
-from shared import catalogue
-from shared.db import migrate_service, service_dsn
-from shared.outbox import OutboxRelay, add_event, requeue_since
-from shared.settings import Settings
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service
+from shared.messaging import topics
+from shared.messaging.outbox import OutboxRelay, add_event, requeue_since
+from shared.runtime.settings import Settings
 from tests.support.platform import MIGRATIONS
 
 
@@ -50,7 +51,7 @@ async def test_a_handoff_is_sealed_in_the_outbox_and_published_in_clear(settings
     conn = await asyncpg.connect(service_dsn(settings, name))
     try:
         async with conn.transaction():
-            env = await add_event(conn, catalogue.PROPERTY_HANDOFF, _handoff(), project_id=None)
+            env = await add_event(conn, topics.PROPERTY_HANDOFF, _handoff(), project_id=None)
         raw = bytes(await conn.fetchval("SELECT payload FROM outbox WHERE event_id = $1", env.id))
         assert "王小明".encode() not in raw and b"13812345678" not in raw
         producer = CapturingProducer()

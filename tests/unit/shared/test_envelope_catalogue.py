@@ -3,21 +3,21 @@ from decimal import Decimal
 import orjson
 import pytest
 
-from shared import catalogue
-from shared.envelope import Envelope, new_envelope
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope, new_envelope
 from tests.support.contract import CONTRACT_TOPIC_NAMES
 
 
 def test_every_contract_topic_is_versioned_keyed_and_has_a_dlq_twin() -> None:
-    for topic in catalogue.TOPICS:
+    for topic in topics.TOPICS:
         assert topic.name.endswith(".v1")
         assert topic.dlq == topic.name + ".dlq"
         assert topic.key_field in topic.data_model.model_fields
-    assert len(set(catalogue.ALL_TOPIC_NAMES)) == 2 * len(catalogue.TOPICS)
+    assert len(set(topics.ALL_TOPIC_NAMES)) == 2 * len(topics.TOPICS)
 
 
 def test_the_contract_topics_are_all_in_the_catalogue() -> None:
-    assert set(catalogue.TOPIC_NAMES) >= CONTRACT_TOPIC_NAMES
+    assert set(topics.TOPIC_NAMES) >= CONTRACT_TOPIC_NAMES
 
 
 def test_envelope_round_trip_keeps_unknown_fields() -> None:
@@ -38,7 +38,7 @@ def test_envelope_rejects_unreadable_values() -> None:
 
 
 def test_money_in_event_data_serialises_as_a_two_place_string() -> None:
-    data = catalogue.DEPOSIT_VERIFIED.data_model.model_validate(
+    data = topics.DEPOSIT_VERIFIED.data_model.model_validate(
         {
             "deposit_id": "d",
             "hold_id": "h",
@@ -50,4 +50,4 @@ def test_money_in_event_data_serialises_as_a_two_place_string() -> None:
         }
     ).model_dump(mode="json")
     assert data["amount"] == "20000.00"
-    assert catalogue.DEPOSIT_VERIFIED.key_of(data) == "u"
+    assert topics.DEPOSIT_VERIFIED.key_of(data) == "u"
