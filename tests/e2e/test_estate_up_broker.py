@@ -25,11 +25,11 @@ import httpx
 import psutil
 import pytest
 
-from shared.auth_tokens import make_token
-from shared.embedded import free_port, port_open
-from shared.settings import DEFAULT_PORTS, SERVICES
-from tests.infra import wait_for
+from shared.http.tokens import make_token
+from shared.runtime.settings import DEFAULT_PORTS, SERVICES
+from shared.tools.embedded import free_port, port_open
 from tests.support.deploy import ROOT
+from tests.support.polling import wait_for
 
 SECRET = "broker-loss-" + "x" * 24
 pytestmark = pytest.mark.timeout(240)
@@ -55,7 +55,7 @@ class Up:
             PYTHONUNBUFFERED="1",
         )
         log = open(self.data / "up.log", "ab")
-        command = [sys.executable, "-m", "shared.cli", "up"]
+        command = [sys.executable, "-m", "shared.tools.cli", "up"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         wait_for(lambda: all(_status(u) == 200 for u in self.urls.values()), timeout=90, what="four healthy services")
 
