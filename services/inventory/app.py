@@ -7,11 +7,37 @@ import time
 from services.inventory import api, consumers, store, use_cases
 from services.inventory.api.hot import HOT_ROUTES
 from services.inventory.feed import board_feed
+from shared.http.operations import STAFF, Roles
 from shared.messaging import topics
 from shared.runtime import metrics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import ServiceSpec
 from shared.trust import ownership
+
+# Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
+# the authorization matrix (tests/e2e), which proves the routes' own checks agree.
+ROLES: Roles = {
+    "POST /v1/projects": ("admin",),
+    "POST /v1/projects/{project_id}/units": ("sales_control",),
+    "GET /v1/projects/{project_id}/units": STAFF,
+    "GET /v1/projects/{project_id}/conflicts": ("manager", "sales_control"),
+    "GET /v1/projects/{project_id}/board": STAFF,  # or a board link instead of a token
+    "GET /v1/projects/{project_id}/board/stream": STAFF,  # or a board link instead of a token
+    "POST /v1/projects/{project_id}/board-links": ("manager", "sales_control"),
+    "GET /v1/units/{unit_id}": STAFF,
+    "POST /v1/units/{unit_id}/holds": ("consultant", "sales_control"),
+    "DELETE /v1/units/{unit_id}/holds/{hold_id}": ("consultant", "manager", "sales_control"),
+    "POST /v1/units/{unit_id}/quote": STAFF,
+    "POST /v1/sales/{sale_id}/subscription": ("manager",),
+    "POST /v1/sales/{sale_id}/cancellation": ("manager",),
+    "POST /v1/sales/{sale_id}/contract": ("manager",),
+    "POST /v1/sales/{sale_id}/handover": ("manager", "service"),
+    "POST /v1/projects/{project_id}/openings": ("sales_control", "manager"),
+    "POST /v1/openings/{opening_id}/entrants": ("sales_control",),
+    "POST /v1/openings/{opening_id}/draw": ("sales_control", "manager"),
+    "GET /v1/openings/{opening_id}": STAFF,
+    "POST /v1/openings/{opening_id}/kept-out": ("sales_control", "manager"),
+}
 
 
 def _swept(expired: int) -> None:
@@ -40,6 +66,7 @@ def build_spec() -> ServiceSpec:
         publishes=topics.published_by("inventory"),
         jobs=[hold_sweeper, opening_gate, board_feed],
         hot_routes=HOT_ROUTES,
+        roles=ROLES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready
         warm_connection=store.prepare_hold_statements,
     )

@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 from services.leads import api, consumers, use_cases
+from shared.http.operations import Roles
 from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import Runtime, ServiceSpec
 from shared.runtime.settings import get_settings
 from shared.trust.pii import Vault
+
+# Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
+# the authorization matrix (tests/e2e), which proves the routes' own checks agree.
+ROLES: Roles = {
+    "POST /v1/customers": ("consultant",),
+    "GET /v1/customers/lookup": ("consultant", "manager"),
+    "GET /v1/customers": ("consultant", "manager"),
+    "GET /v1/customers/{customer_id}": ("consultant", "manager"),
+    "PATCH /v1/customers/{customer_id}": ("consultant", "manager"),
+    "POST /v1/customers/{customer_id}/followups": ("consultant",),
+    "PUT /v1/customers/{customer_id}/grade": ("consultant", "manager"),
+    "POST /v1/customers/{customer_id}/assign": ("manager",),
+    "GET /v1/customers/{customer_id}/timeline": ("consultant", "manager"),
+    "POST /v1/customers/{customer_id}/close": ("consultant", "manager"),
+    "POST /v1/customers/{customer_id}/claims": ("consultant",),
+    "POST /v1/claims/{claim_id}/decision": ("manager",),
+    "GET /v1/claims": ("manager",),
+    "POST /v1/customers/{customer_id}/callbacks": ("consultant",),
+    "POST /v1/callbacks/{callback_id}/done": ("consultant",),
+    "GET /v1/callbacks": ("consultant", "manager"),
+    "GET /v1/projects/{project_id}/followups/overdue": ("manager",),
+    "GET /v1/projects/{project_id}/referrals": ("manager",),
+    "GET /v1/projects/{project_id}/reports/weekly": ("manager",),
+    "GET /v1/aftersales/visits": ("service", "manager"),
+    "POST /v1/aftersales/visits/{visit_id}": ("service", "manager"),
+    "GET /v1/projects/{project_id}/visitors": ("consultant", "manager", "sales_control"),
+    "POST /v1/calls": ("consultant",),
+    "GET /v1/projects/{project_id}/calls/stats": ("manager", "consultant"),
+}
 
 
 async def pii_sealer(runtime: Runtime) -> None:
@@ -36,4 +66,5 @@ def build_spec() -> ServiceSpec:
         handlers=consumers.HANDLERS | {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
         publishes=topics.published_by("leads"),
         jobs=[pii_sealer, daily_rhythm, aftersales_handover],
+        roles=ROLES,
     )

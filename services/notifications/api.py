@@ -13,7 +13,9 @@ from shared.http.fields import Id, Short
 from shared.http.paging import Page, after_time_and_id, page_params, paged
 from shared.http.requests import parse_uuid
 
-router = APIRouter()
+router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
+reminders = APIRouter(tags=["reminders"])
+messages = APIRouter(tags=["notifications"])
 
 
 class Reminder(BaseModel):
@@ -40,8 +42,8 @@ class Message(BaseModel):
     at: str
 
 
-@router.get("/v1/reminders", response_model=list[Reminder])
-async def reminders(
+@reminders.get("/v1/reminders", response_model=list[Reminder])
+async def list_reminders(
     request: Request,
     customer_id: Id | None = None,
     sale_id: Id | None = None,
@@ -57,8 +59,8 @@ async def reminders(
     )
 
 
-@router.get("/v1/notifications", response_model=list[Message])
-async def notifications(
+@messages.get("/v1/notifications", response_model=list[Message])
+async def list_notifications(
     request: Request,
     recipient: Short | None = None,
     page: Page = Depends(page_params),
@@ -80,3 +82,7 @@ def _message(row) -> dict:
         "error": row["error"],
         "at": row["at"].isoformat(),
     }
+
+
+router.include_router(reminders)
+router.include_router(messages)

@@ -10,12 +10,25 @@ from services.notifications.webhooks import api as webhook_api
 from services.notifications.webhooks import use_cases as webhook_cases
 from services.notifications.webhooks.sending import Resolver, system_resolver
 from services.notifications.webhooks.worker import unacknowledged_watch, webhook_sealer, webhook_worker
+from shared.http.operations import SIGNED, STAFF, Roles
 from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import ServiceSpec
 from shared.trust import ownership
 
 CHANNELS = development_channels()
+
+# Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
+# the authorization matrix (tests/e2e), which proves the routes' own checks agree.
+ROLES: Roles = {
+    "GET /v1/reminders": STAFF,
+    "GET /v1/notifications": STAFF,
+    "POST /v1/webhooks": ("manager",),
+    "GET /v1/webhooks/{endpoint_id}/deliveries": ("manager",),
+    "POST /v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry": ("manager",),
+    "POST /v1/webhooks/{endpoint_id}/rotate-secret": ("manager",),
+    "POST /v1/handoffs/{handoff_id}/acknowledgement": SIGNED,
+}
 
 
 async def _dispatch(conn: asyncpg.Connection) -> int:
@@ -39,4 +52,5 @@ def build_spec(resolver: Resolver = system_resolver) -> ServiceSpec:
         handlers=consumers.HANDLERS | ownership.HANDLERS | {topics.PROPERTY_HANDOFF: webhook_cases.on_handoff},
         publishes=topics.published_by("notifications"),
         jobs=[reminder_dispatch, webhook_worker(resolver), unacknowledged_watch, webhook_sealer],
+        roles=ROLES,
     )

@@ -22,7 +22,7 @@ from shared.kernel.money import Money
 from shared.trust import ownership
 from shared.trust.pii import Vault
 
-router = APIRouter()
+router = APIRouter(tags=["payments"])
 Id = Id
 
 

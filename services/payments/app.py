@@ -5,11 +5,26 @@ from __future__ import annotations
 import asyncpg
 
 from services.payments import api, consumers, use_cases
+from shared.http.operations import STAFF, Roles
 from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import Runtime, ServiceSpec
 from shared.trust import ownership
 from shared.trust.pii import Vault
+
+# Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
+# the authorization matrix (tests/e2e), which proves the routes' own checks agree.
+ROLES: Roles = {
+    "POST /v1/deposits": ("finance", "manager"),
+    "POST /v1/deposits/{deposit_id}/verifications": ("finance", "manager"),
+    "GET /v1/deposits/{deposit_id}/receipt": STAFF,
+    "POST /v1/deposits/{deposit_id}/banking": ("finance",),
+    "POST /v1/deposits/{deposit_id}/refund": ("manager",),
+    "GET /v1/projects/{project_id}/deposits": ("finance", "manager"),
+    "POST /v1/sales/{sale_id}/payments": ("finance",),
+    "POST /v1/sales/{sale_id}/mortgage-appointment": ("consultant", "manager"),
+    "GET /v1/sales/{sale_id}/ledger": ("finance", "manager"),
+}
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:
@@ -32,4 +47,5 @@ def build_spec() -> ServiceSpec:
         handlers=consumers.HANDLERS | ownership.HANDLERS,
         publishes=topics.published_by("payments"),
         jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
+        roles=ROLES,
     )

@@ -15,6 +15,7 @@ from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service
 from shared.db.pool import POOL_MIN_SIZE, ConnectionInit, create_pool
 from shared.http.idempotency import purge_expired
+from shared.http.operations import Roles
 from shared.messaging.consuming import ServiceConsumer, group_id
 from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.kafka import make_producer
@@ -45,6 +46,7 @@ class ServiceSpec:
     pool_min_size: int = POOL_MIN_SIZE  # connections kept open (a storm-prone service keeps more, ready)
     warm_connection: ConnectionInit | None = None  # readies each new pooled connection (hot statements prepared)
     consumers_of: ConsumersOf | None = None  # who must read a published event before the broker may lose it
+    roles: Roles = field(default_factory=dict)  # who may call each route: `x-roles` in the OpenAPI document
 
 
 class Runtime:

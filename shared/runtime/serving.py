@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.http.hot_routes import with_hot_routes
 from shared.http.idempotency import IdempotentPosts
 from shared.http.middleware import InputGuard, ObservedApp
+from shared.http.operations import document_roles, operation_id
 from shared.http.refusals import ERROR_RESPONSES, document_errors, install_error_handlers
 from shared.messaging.consuming import describe_broker
 from shared.runtime import logs
@@ -37,6 +38,8 @@ def asyncapi_document(spec: ServiceSpec, settings: Settings | None = None) -> di
 # FastAPI's own OpenTelemetry stays off (we export Prometheus): its check of the providers read the environment on
 # every request (issue 13: 7 % of the hold storm's samples).
 _OFF: Any = {"tracing": False, "metrics": False, "logs": False}
+# Issue 20: an operation's id is its function's name (`hold_unit`), what a generated client calls it.
+_APP_OPTIONS: Any = {"version": "1.0.0", "telemetry": _OFF, "generate_unique_id_function": operation_id}
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
@@ -56,17 +59,21 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         yield
         await runtime.stop()
 
-    app = FastAPI(
-        title=f"estate {spec.name}", version="1.0.0", lifespan=lifespan, description=spec.description, telemetry=_OFF
-    )
+    app = FastAPI(title=f"estate {spec.name}", lifespan=lifespan, description=spec.description, **_APP_OPTIONS)
     app.state.settings, app.state.runtime = settings, runtime
     install_error_handlers(app)
     _add_platform_routes(app, spec, settings, runtime)
+    _add_service_routes(app, spec)
+    _add_middleware(app, spec, settings)
+    return app
+
+
+def _add_service_routes(app: FastAPI, spec: ServiceSpec) -> None:
+    """The service's routers, each operation documented with its error answers and who may call it."""
     for router in spec.routers:
         app.include_router(router, responses=ERROR_RESPONSES)
     document_errors(app)
-    _add_middleware(app, spec, settings)
-    return app
+    document_roles(app, spec.roles)
 
 
 def _add_middleware(app: FastAPI, spec: ServiceSpec, settings: Settings) -> None:

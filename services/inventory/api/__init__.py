@@ -5,5 +5,5 @@ from fastapi import APIRouter
 from services.inventory.api import board, openings, projects, sales, units
 
 router = APIRouter()
-for _part in (projects.router, units.router, sales.router, board.router, openings.router):
+for _part in (projects.router, projects.units, units.router, units.holds, sales.router, board.router, openings.router):
     router.include_router(_part)

@@ -27,7 +27,7 @@ from shared.http.refusals import ERROR_RESPONSES, refusal_answer
 from shared.http.requests import parse_uuid
 from shared.kernel.clock import now_utc
 
-router = APIRouter()
+router = APIRouter(tags=["board"])
 PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
 GONE = (Path(__file__).parent / "board_gone.html").read_text(encoding="utf-8")
 PING_SECONDS = 10  # a comment line this often keeps proxies and the screen's connection awake (contract: ≤ 15 s)
@@ -87,7 +87,7 @@ async def _watched(conn: Any, request: Request, project_id: str, link: str | Non
 
 
 @router.get("/v1/projects/{project_id}/board", response_model=Board)
-async def board(project_id: str, request: Request, link: Link = None) -> dict:
+async def get_board(project_id: str, request: Request, link: Link = None) -> dict:
     """Every unit of the project in board order, the counts per status, and `seq`: the stream resumes after it."""
     async with pool(request).acquire() as conn:
         return await use_cases.board_snapshot(conn, await _watched(conn, request, project_id, link))
@@ -101,7 +101,7 @@ async def board(project_id: str, request: Request, link: Link = None) -> dict:
         429: ERROR_RESPONSES[409] | {"description": "too many streams of this board link or person: see Retry-After"},
     },
 )
-async def stream(
+async def stream_board(
     project_id: str,
     request: Request,
     link: Link = None,
@@ -161,7 +161,7 @@ def _resume_point(header: str | None, query: int | None) -> int | None:
 
 
 @router.post("/v1/projects/{project_id}/board-links", status_code=201, response_model=BoardLink)
-async def new_link(project_id: str, body: NewLink, request: Request, who: Who) -> dict:
+async def create_board_link(project_id: str, body: NewLink, request: Request, who: Who) -> dict:
     """A read-only link for the big screen: one project, no personal data, expiring (12 h by default, ≤ 72)."""
     who.require_role("manager", "sales_control")
     async with pool(request).acquire() as conn:

@@ -15,7 +15,7 @@ from shared.http.auth import Principal, current_principal
 from shared.http.fields import Id, Reason, Time
 from shared.http.requests import by_path_id, parse_uuid
 
-router = APIRouter()
+router = APIRouter(tags=["openings"])
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
 
 
@@ -111,7 +111,7 @@ async def add_entrants(
 
 
 @router.post("/v1/openings/{opening_id}/draw", response_model=OpeningOut)
-async def draw(
+async def draw_opening(
     opening_id: str,
     request: Request,
     body: Annotated[Draw | None, Body()] = None,
@@ -132,7 +132,7 @@ async def get_opening(opening_id: str, request: Request, who: Principal = Depend
 
 
 @router.post("/v1/openings/{opening_id}/kept-out", status_code=201, response_model=KeptOut)
-async def keep_out(
+async def keep_unit_out(
     opening_id: str, body: KeepOut, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     """Issue 19: before the opening starts, a unit of its project is kept out of it, with who and why: its hold is

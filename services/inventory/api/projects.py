@@ -21,7 +21,8 @@ from shared.http.auth import Principal, current_principal
 from shared.http.fields import Code, JsonObject, Label, Name, Word
 from shared.http.paging import Page, page_params, paged
 
-router = APIRouter()
+router = APIRouter(tags=["projects"])
+units = APIRouter(tags=["units"])  # a project's units: imported and listed
 
 
 class NewProject(BaseModel):
@@ -49,6 +50,8 @@ class ConflictOut(BaseModel):
 
 @router.post("/v1/projects", status_code=201, response_model=ProjectOut)
 async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """A new project; a setting not given keeps its default, an unknown one or one out of range → 422
+    `invalid_settings`."""
     who.require_role("admin")
     settings = parse_settings(body.settings)
     async with pool(request).acquire() as conn:
@@ -84,7 +87,7 @@ _IMPORT_BODY = {
 }
 
 
-@router.post("/v1/projects/{project_id}/units", status_code=201, response_model=Imported, openapi_extra=_IMPORT_BODY)
+@units.post("/v1/projects/{project_id}/units", status_code=201, response_model=Imported, openapi_extra=_IMPORT_BODY)
 async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
@@ -116,7 +119,7 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
+@units.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
 async def list_units(
     project_id: str,
     request: Request,
@@ -148,7 +151,7 @@ def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
 
 
 @router.get("/v1/projects/{project_id}/conflicts", response_model=list[ConflictOut])
-async def conflicts(
+async def list_conflicts(
     project_id: str, request: Request, page: Page = Depends(page_params), who: Principal = Depends(current_principal)
 ) -> Response:
     """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""

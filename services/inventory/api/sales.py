@@ -15,7 +15,7 @@ from shared.http.fields import Day, Id, Name, Reason, Time
 from shared.http.requests import by_path_id, parse_uuid
 from shared.kernel.money import Money
 
-router = APIRouter()
+router = APIRouter(tags=["sales"])
 
 
 class DownPayment(BaseModel):
@@ -81,9 +81,11 @@ _sale_project = by_path_id(use_cases.sale_in_reach, "sale id")
 
 
 @router.post("/v1/sales/{sale_id}/subscription", response_model=Subscribed)
-async def subscription(
+async def sign_subscription(
     sale_id: str, body: Subscription, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
+    """认购 (R27): the buyer signs the subscription and the down payment falls due; a live quote of the unit
+    (`quote_id`) sets the price; a step out of order → 409 `invalid_transition`."""
     who.require_role("manager")
     terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
     quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
@@ -95,7 +97,7 @@ async def subscription(
 
 
 @router.post("/v1/sales/{sale_id}/cancellation", response_model=Cancelled)
-async def cancellation(
+async def cancel_sale(
     sale_id: str, body: Cancellation, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
@@ -106,7 +108,11 @@ async def cancellation(
 
 
 @router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
-async def contract(sale_id: str, body: Contract, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def sign_contract(
+    sale_id: str, body: Contract, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
+    """签约 (R29): after the subscription, by the buyer or an attorney with a notarised power of attorney, a copy
+    of the signatory's ID kept."""
     who.require_role("manager")
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
     async with pool(request).acquire() as conn:
@@ -115,7 +121,11 @@ async def contract(sale_id: str, body: Contract, request: Request, who: Principa
 
 
 @router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
-async def handover(sale_id: str, body: Handover, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def complete_handover(
+    sale_id: str, body: Handover, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
+    """交房 (R32): the flat is handed over after the contract; leads then passes the resident to the property
+    company."""
     who.require_role("manager", "service")
     async with pool(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)

@@ -20,7 +20,8 @@ from shared.http.requests import parse_uuid
 from shared.kernel.money import InvalidAmount, Money, parse_money
 from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
-router = APIRouter()
+router = APIRouter(tags=["units"])
+holds = APIRouter(tags=["holds"])
 
 
 def _hold_json(hold) -> dict:
@@ -60,6 +61,7 @@ class UnitDetail(UnitOut):
 
 @router.get("/v1/units/{unit_id}", response_model=UnitDetail)
 async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    """One unit, with its current hold or sale."""
     async with pool(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)
         hold, sale = await use_cases.unit_detail(conn, row)
@@ -83,7 +85,7 @@ class Hold(BaseModel):
     expires_at: str
 
 
-@router.post("/v1/units/{unit_id}/holds", status_code=201, response_model=Hold)
+@holds.post("/v1/units/{unit_id}/holds", status_code=201, response_model=Hold)
 async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("consultant", "sales_control")
     uid = parse_uuid(unit_id, "unit id")
@@ -103,10 +105,12 @@ class Released(BaseModel):
     released: bool
 
 
-@router.delete("/v1/units/{unit_id}/holds/{hold_id}", response_model=Released)
+@holds.delete("/v1/units/{unit_id}/holds/{hold_id}", response_model=Released)
 async def release_hold(
     unit_id: str, hold_id: str, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
+    """The holder, a manager or sales control ends a live hold (409 `hold_not_live` otherwise); the unit is free
+    again."""
     who.require_role("consultant", "manager", "sales_control")
     hid = parse_uuid(hold_id, "hold id")
     async with pool(request).acquire() as conn:
@@ -183,7 +187,9 @@ def _quote_request(body: QuoteBody) -> QuoteRequest:
 
 
 @router.post("/v1/units/{unit_id}/quote", response_model=dict[str, Any])
-async def quote(unit_id: str, body: QuoteBody, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def quote_unit(
+    unit_id: str, body: QuoteBody, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     """R20, R21: the price, taxes, fees and plans; kept as `quote_id` for 7 days (a subscription may name it)."""
     async with pool(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body

@@ -16,7 +16,7 @@ from shared.http.fields import Id, Long, Short, Time
 from shared.http.paging import Page, after_time_and_id, page_params, paged
 from shared.http.requests import parse_uuid, project_in_scope
 
-router = APIRouter()
+router = APIRouter(tags=["callbacks"])
 
 
 class NewCallback(BaseModel):

@@ -12,7 +12,7 @@ from shared.http.auth import Who
 from shared.http.fields import Day
 from shared.http.requests import parse_uuid, project_in_scope
 
-router = APIRouter()
+router = APIRouter(tags=["calls"])
 
 
 @router.post("/v1/calls", status_code=201, response_model=CallLogged)

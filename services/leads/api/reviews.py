@@ -17,7 +17,7 @@ from shared.http.fields import Code
 from shared.http.paging import Page, after_time_and_id, page_params, paged
 from shared.http.requests import project_in_scope
 
-router = APIRouter()
+router = APIRouter(tags=["reports"])
 
 
 class Referral(BaseModel):

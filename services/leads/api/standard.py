@@ -15,7 +15,7 @@ from shared.http.auth import Who
 from shared.http.paging import Page, page_params, paged
 from shared.http.requests import project_in_scope
 
-router = APIRouter()
+router = APIRouter(tags=["customers"])
 
 
 @router.patch("/v1/customers/{customer_id}", response_model=CustomerRecord, response_model_by_alias=True)

@@ -18,7 +18,9 @@ from shared.http.idempotency import shown_once
 from shared.http.paging import Page, page_params, paged
 from shared.http.requests import parse_uuid
 
-router = APIRouter()
+router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
+endpoints = APIRouter(tags=["webhooks"])
+handoffs = APIRouter(tags=["handoffs"])  # the property company's side
 
 
 class NewEndpoint(BaseModel):
@@ -86,10 +88,10 @@ def host_resolver() -> Resolver:
     return system_resolver
 
 
-@router.post(
+@endpoints.post(
     "/v1/webhooks", status_code=201, response_model=EndpointCreated, dependencies=[Depends(shown_once("secret"))]
 )
-async def register(
+async def register_webhook(
     body: NewEndpoint,
     request: Request,
     who: Principal = Depends(current_principal),
@@ -111,8 +113,8 @@ async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
     return await use_cases.endpoint_in_reach(conn, parse_uuid(endpoint_id, "webhook id"), who.require_project)
 
 
-@router.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
-async def deliveries(
+@endpoints.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
+async def list_deliveries(
     endpoint_id: str,
     request: Request,
     status: Literal["pending", "delivered", "failed"] | None = None,
@@ -147,24 +149,26 @@ def _attempt(row: Any) -> dict:
     }
 
 
-@router.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
-async def retry(endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+@endpoints.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
+async def retry_delivery(
+    endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
     async with _pool(request).acquire() as conn:
         eid = await _endpoint(conn, endpoint_id, who)
         return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
 
 
-@router.post(
+@endpoints.post(
     "/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated, dependencies=[Depends(shown_once("secret"))]
 )
-async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def rotate_secret(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
     async with _pool(request).acquire() as conn:
         return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
 
 
-@router.post(
+@handoffs.post(
     "/v1/handoffs/{handoff_id}/acknowledgement",
     response_model=Acknowledged,
     openapi_extra={
@@ -174,9 +178,13 @@ async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(cu
         "the endpoint's secret; no bearer token.",
     },
 )
-async def acknowledge(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
+async def acknowledge_handoff(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
     async with _pool(request).acquire() as conn:
         return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
+
+
+router.include_router(endpoints)
+router.include_router(handoffs)
