@@ -11,7 +11,7 @@ from services.notifications import use_cases
 from shared.auth import Principal, current_principal
 from shared.fields import Id, Short
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid
+from shared.web import parse_uuid, pool_of
 
 router = APIRouter()
 
@@ -50,7 +50,7 @@ async def reminders(
 ) -> Response:
     """Scheduled, sent and cancelled reminders in due order, filtered before the page is cut."""
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.reminders_page(conn, who, cid, sid, after_time_and_id(page), page.fetch_size())
     return paged(
         request, page, rows, key_of=lambda r: (r["due_at"].isoformat(), r["id"]), render=use_cases.reminder_json
@@ -65,7 +65,7 @@ async def notifications(
     who: Principal = Depends(current_principal),
 ) -> Response:
     """Messages sent, newest first."""
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.notifications_page(conn, who, recipient, after_time_and_id(page), page.fetch_size())
     return paged(request, page, rows, key_of=lambda r: (r["at"].isoformat(), r["id"]), render=_message)
 

@@ -20,14 +20,10 @@ from shared.fields import Code, Id, Name, Short, Time
 from shared.money import Money
 from shared.paging import Page, after_time_and_id, page_params, paged
 from shared.pii import Vault
-from shared.web import by_path_id, parse_uuid, project_in_scope
+from shared.web import by_path_id, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter()
 Id = Id
-
-
-def _pool(request: Request):
-    return request.app.state.runtime.pool
 
 
 class PayerBody(BaseModel):
@@ -76,7 +72,7 @@ async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depe
     hold_id, unit_id = parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id")
     customer_id = parse_uuid(body.customer_id, "customer_id")
     vault = Vault(request.app.state.settings.pii_key)
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.take_deposit(
             conn, hold_id, unit_id, customer_id, req, who.sub, who.require_project, vault
         )
@@ -98,7 +94,7 @@ class Verification(BaseModel):
 @router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
 async def verify(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
         return await use_cases.verify_deposit(conn, dep["id"], who.sub)
 
@@ -119,7 +115,7 @@ class Receipt(BaseModel):
 
 @router.get("/v1/deposits/{deposit_id}/receipt", response_model=Receipt, response_model_exclude_none=True)
 async def receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
         await ownership.require_own_customer(conn, who, dep["customer_id"])  # R8: a colleague's customer → 404
         return (await use_cases.receipt(conn, dep["id"]))[1]
@@ -140,7 +136,7 @@ class Banked(BaseModel):
 @router.post("/v1/deposits/{deposit_id}/banking", response_model=Banked)
 async def bank(deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
         return await use_cases.bank_cash(conn, dep["id"], body.bank_ref, body.escorts, who.sub)
 
@@ -157,7 +153,7 @@ class Refunded(BaseModel):
 @router.post("/v1/deposits/{deposit_id}/refund", response_model=Refunded)
 async def refund(deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         dep = await _deposit(conn, deposit_id, who)
         return await use_cases.refund(conn, dep["id"], body.reason, who.sub)
 
@@ -184,7 +180,7 @@ async def list_deposits(
 ) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     pid = project_in_scope(who, project_id, "finance", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.list_deposits(
             conn, pid, banking == "overdue", after_time_and_id(page), page.fetch_size()
         )
@@ -214,7 +210,7 @@ async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal =
     who.require_role("finance")
     if body.amount <= 0:
         raise ApiError("invalid_amount", "a payment is a positive amount", 422)
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         paid = Payment(**body.model_dump())
         return await use_cases.record_payment(conn, sale["sale_id"], paid, who.sub)
@@ -239,7 +235,7 @@ async def appointment(
     sale_id: str, body: Appointment, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     who.require_role("consultant", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
         booking = body.at, body.place, body.documents
@@ -265,6 +261,6 @@ class Ledger(BaseModel):
 @router.get("/v1/sales/{sale_id}/ledger", response_model=Ledger)
 async def sale_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sale = await _sale(conn, sale_id, who)
         return (await use_cases.ledger(conn, sale["sale_id"]))[1]

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from services.inventory.api.common import pool
 from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.auth import Principal, current_principal
 from shared.fields import Day, Id, Name, Reason, Time
 from shared.money import Money
-from shared.web import by_path_id, parse_uuid
+from shared.web import by_path_id, parse_uuid, pool_of
 
 router = APIRouter()
 
@@ -87,7 +86,7 @@ async def subscription(
     who.require_role("manager")
     terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
     quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.sign_subscription(
             conn, sid, terms, who.sub, lambda unit_id: use_cases.quoted_price(conn, quote_id, unit_id)
@@ -100,7 +99,7 @@ async def cancellation(
 ) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
     who.require_role("manager")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.cancel_sale(conn, sid, body.reason, who.sub)
 
@@ -109,7 +108,7 @@ async def cancellation(
 async def contract(sale_id: str, body: Contract, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager")
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.sign_contract(conn, sid, signing, who.sub)
 
@@ -117,6 +116,6 @@ async def contract(sale_id: str, body: Contract, request: Request, who: Principa
 @router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
 async def handover(sale_id: str, body: Handover, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("manager", "service")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import _vault
 from services.leads.schemas import FollowupRecorded
 from shared.auth import Who
 from shared.fields import Id, Long, Short, Time
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid, project_in_scope
+from shared.web import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter()
 
@@ -53,7 +53,7 @@ class CallbackOut(BaseModel):
 async def plan(customer_id: str, body: NewCallback, request: Request, who: Who) -> dict:
     """R7: the owner plans a call-back with its purpose; `due_at` in quiet hours → 422 `quiet_hours` (R15)."""
     who.require_role("consultant")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await use_cases.own_customer(conn, parse_uuid(customer_id, "customer id"), who)
         return await use_cases.plan_callback(conn, _vault(request), row, body.due_at, body.purpose, who.sub)
 
@@ -63,7 +63,7 @@ async def done(callback_id: str, body: Done, request: Request, who: Who) -> dict
     """R7, R14: what was said, recorded as a follow-up with the next contact."""
     who.require_role("consultant")
     cid = parse_uuid(callback_id, "call-back id")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.callback_done(conn, _vault(request), cid, body.outcome, body.next_contact_at, who)
 
 
@@ -77,6 +77,6 @@ async def callbacks(
 ) -> Response:
     """Scheduled call-backs due today (local day) or overdue: a consultant's own, all for the manager."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.callbacks_due(conn, pid, due, who, (after_time_and_id(page), page.fetch_size()))
     return paged(request, page, rows, key_of=lambda c: (c["due_at"], c["id"]))

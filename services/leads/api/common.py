@@ -12,7 +12,7 @@ from services.leads.domain import due_for, is_key_visitor, is_overdue
 from shared.auth import Principal, current_principal
 from shared.clock import now_utc
 from shared.pii import Vault, open_text
-from shared.web import parse_uuid
+from shared.web import parse_uuid, pool_of
 
 
 async def remember_name(request: Request) -> None:
@@ -22,13 +22,9 @@ async def remember_name(request: Request) -> None:
     if known is None:
         known = request.app.state.leads_staff_names = {}
     if who.name and known.get(who.sub) != who.name:
-        async with _pool(request).acquire() as conn:
+        async with pool_of(request).acquire() as conn:
             await use_cases.remember_staff(conn, who.sub, who.name)
         known[who.sub] = who.name
-
-
-def _pool(request: Request):
-    return request.app.state.runtime.pool
 
 
 def _vault(request: Request) -> Vault:

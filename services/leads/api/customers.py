@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _summary, _vault, _visible, record
+from services.leads.api.common import _summary, _vault, _visible, record
 from services.leads.domain import normalise_phone, sees_all
 from services.leads.schemas import (
     Assign,
@@ -27,7 +27,7 @@ from services.leads.use_cases import RecordFollowup, RegisterCustomer
 from shared.auth import Who
 from shared.fields import Code, Id
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid, project_in_scope
+from shared.web import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter()
 
@@ -45,7 +45,7 @@ async def register(body: NewCustomer, request: Request, who: Who):
     who.require_project(str(pid))
     given = {"project_id": pid, "consultant_id": who.sub, "phone": body.phone or None, "tags": tuple(body.tags)}
     cmd = RegisterCustomer(**(body.model_dump() | given))
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         answer, created = await use_cases.register_customer(conn, _vault(request), cmd)
     return JSONResponse(answer, status_code=201 if created else 200)
 
@@ -55,7 +55,7 @@ async def lookup(project_id: Id, phone: Code, request: Request, who: Who) -> dic
     """R4: "who served you before?" — the owner, never the customer's personal data."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
     phone_hash = _vault(request).phone_hash(normalise_phone(phone))
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.lookup_owner(conn, pid, phone_hash)
 
 
@@ -67,7 +67,7 @@ async def list_customers(
     first. `overdue=true` keeps those whose follow-up is due and not done (R13), before the page is cut."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
     owner, after = None if sees_all(who.role) else who.sub, after_time_and_id(page)
-    async with _pool(request).acquire() as conn:  # the overdue filter is computed: read on until the page fills
+    async with pool_of(request).acquire() as conn:  # the overdue filter is computed: read on until the page fills
         rows = await use_cases.customers_page(conn, pid, owner, after, None if overdue else page.fetch_size())
     items = [(r, _summary(r, _vault(request), full=False)) for r in rows]
     kept = [pair for pair in items if pair[1]["followup_overdue"] or not overdue][: page.fetch_size()]
@@ -81,7 +81,7 @@ async def get_customer(customer_id: str, request: Request, who: Who) -> dict:
     """R8, R11: the full record, for the owner and the manager."""
     who.require_role("consultant", "manager")
     vault = _vault(request)
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
         followups, changes = await use_cases.customer_history(conn, row["id"])
     return record(row, vault, followups, changes)
@@ -91,7 +91,7 @@ async def get_customer(customer_id: str, request: Request, who: Who) -> dict:
 async def followup(customer_id: str, body: Followup, request: Request, who: Who) -> dict:
     """R8, R10, R14, R16: the owner records a follow-up; protection renews."""
     who.require_role("consultant")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await use_cases.own_customer(conn, parse_uuid(customer_id, "customer id"), who)
         feedback = body.feedback.model_dump() if body.feedback else None
         cmd = RecordFollowup(row["id"], who.sub, body.channel, body.content, body.next_contact_at, feedback)
@@ -102,7 +102,7 @@ async def followup(customer_id: str, body: Followup, request: Request, who: Who)
 async def grade(customer_id: str, body: GradeBody, request: Request, who: Who) -> dict:
     """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
     who.require_role("consultant", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
         return await use_cases.set_grade(conn, row["id"], body.grade, who.sub)
 
@@ -111,7 +111,7 @@ async def grade(customer_id: str, body: GradeBody, request: Request, who: Who) -
 async def assign(customer_id: str, body: Assign, request: Request, who: Who) -> dict:
     """R9: the manager's ownership decision, with its reason, recorded."""
     who.require_role("manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
         return await use_cases.assign(conn, row["id"], body.consultant_id, body.reason, who.sub)
 
@@ -120,7 +120,7 @@ async def assign(customer_id: str, body: Assign, request: Request, who: Who) -> 
 async def timeline(customer_id: str, request: Request, who: Who) -> dict:
     """Everything that happened to the customer, from leads' own records and every service's events."""
     who.require_role("consultant", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _visible(conn, customer_id, who)
         entries = await use_cases.timeline(conn, row["id"])
     return {"customer_id": str(row["id"]), "timeline": entries}

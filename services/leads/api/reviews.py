@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import _vault
 from services.leads.domain import WEEKLY_COUNTS
 from shared.auth import Who
 from shared.exports import csv_text
 from shared.fields import Code
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import project_in_scope
+from shared.web import pool_of, project_in_scope
 
 router = APIRouter()
 
@@ -36,7 +36,7 @@ class Referral(BaseModel):
 async def referrals(project_id: str, request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
     """R34: a project's referrals, oldest first; both sides are rewarded when the referred buyer signs."""
     pid = project_in_scope(who, project_id, "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.referrals_page(conn, pid, (after_time_and_id(page), page.fetch_size()))
     return paged(request, page, rows, key_of=lambda r: (r["registered_at"], r["id"]))
 
@@ -53,7 +53,7 @@ async def weekly(project_id: str, request: Request, who: Who, week: Code | None 
     """R2, R13, R17: the weekly review (ISO week `YYYY-Www`, this week by default) per consultant and for the
     project; one CSV row per consultant with `Accept: text/csv`."""
     pid = project_in_scope(who, project_id, "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         review = await use_cases.weekly_review(conn, _vault(request), pid, week)
     if "text/csv" in request.headers.get("accept", ""):
         return Response(_csv(review["by_consultant"]), media_type="text/csv; charset=utf-8")

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import _vault
 from services.leads.use_cases.visitors import RegisterQuery, day_register
 from shared.auth import Who
 from shared.fields import Code
 from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import project_in_scope
+from shared.web import pool_of, project_in_scope
 
 router = APIRouter()
 
@@ -41,6 +41,6 @@ async def visitors(
     own customers; names and phones masked."""
     pid = project_in_scope(who, project_id, "consultant", "manager", "sales_control")
     query = RegisterQuery(pid, day, who, after_time_and_id(page), page.fetch_size())
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         items = await day_register(conn, _vault(request), query)
     return paged(request, page, items, key_of=lambda i: (i["first_seen_at"], i["customer_id"]))

@@ -16,7 +16,7 @@ from shared.errors import ApiError
 from shared.fields import Id, Name, Short, Url
 from shared.idempotency import shown_once
 from shared.paging import Page, page_params, paged
-from shared.web import parse_uuid
+from shared.web import parse_uuid, pool_of
 
 router = APIRouter()
 
@@ -76,10 +76,6 @@ class Acknowledged(BaseModel):
     acknowledged: bool
 
 
-def _pool(request: Request) -> Any:
-    return request.app.state.runtime.pool
-
-
 def host_resolver() -> Resolver:
     """How endpoint host names are resolved at registration (a dependency: tests put a switchable one in its place;
     the delivery worker gets the same from `build_spec`)."""
@@ -100,7 +96,7 @@ async def register(
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     allow_private = request.app.state.settings.webhook_allow_private
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.register_endpoint(
             conn, pid, body.url, body.events, body.description, who.sub, allow_private, resolver
         )
@@ -121,7 +117,7 @@ async def deliveries(
 ) -> Response:
     """The delivery log: every attempt with its event id, time, status code, duration and error."""
     after = _attempt_cursor(page)
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         eid = await _endpoint(conn, endpoint_id, who)
         rows = await use_cases.attempts_page(conn, eid, status, after, page.fetch_size())
     return paged(request, page, rows, key_of=lambda r: (str(r["id"]),), render=_attempt)
@@ -150,7 +146,7 @@ def _attempt(row: Any) -> dict:
 @router.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
 async def retry(endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         eid = await _endpoint(conn, endpoint_id, who)
         return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
 
@@ -160,7 +156,7 @@ async def retry(endpoint_id: str, event_id: str, request: Request, who: Principa
 )
 async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
 
 
@@ -178,5 +174,5 @@ async def acknowledge(handoff_id: Name, body: Acknowledgement, request: Request)
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
