@@ -70,7 +70,7 @@ async def file_claim(customer_id: str, body: NewClaim, request: Request, who: Wh
 
 
 @router.post("/v1/claims/{claim_id}/decision", response_model=ClaimDecided)
-async def decide(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
+async def decide_claim(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
     """R9: the manager decides for the owner or the claimant, with a reason; the winner owns the customer."""
     who.require_role("manager")
     async with pool_of(request).acquire() as conn:
@@ -78,7 +78,7 @@ async def decide(claim_id: str, body: Decision, request: Request, who: Who) -> d
 
 
 @router.get("/v1/claims", response_model=list[ClaimOut])
-async def claims(
+async def list_claims(
     project_id: Id,
     request: Request,
     who: Who,

@@ -10,7 +10,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import digest_day, digest_lines
-from services.leads.use_cases.reads import overdue_followups
+from services.leads.use_cases.overdue import overdue_followups
 from shared import catalogue as topics
 from shared.clock import now_utc
 from shared.logs import log
