@@ -20,7 +20,7 @@ import jwt
 import orjson
 import pytest
 
-from services.leads.use_cases.aftercare import VISIT_NAMESPACE
+from services.leads.use_cases.aftersales import VISIT_NAMESPACE
 from shared.auth_tokens import make_token
 from shared.catalogue import PROPERTY_HANDOFF
 from shared.demo import Journey, Urls

@@ -6,14 +6,13 @@
 `projects` (a project's local day), `staff` (staff names)."""
 
 from services.leads.use_cases.access import own_customer, visible_customer
-from services.leads.use_cases.aftercare import (
+from services.leads.use_cases.aftersales import (
     note_deal_step,
     pass_due_deals,
     record_visit,
     return_visits,
     tell_owners_of_new_project,
 )
-from services.leads.use_cases.aftersale import HANDOFF_NAMESPACE, credit_deal, prepare_handoff
 from services.leads.use_cases.callbacks import callback_done, callbacks_due, plan_callback
 from services.leads.use_cases.calls import LogCall, call_stats, log_call
 from services.leads.use_cases.claims import claims_page, decide_claim, file_claim
@@ -33,7 +32,9 @@ from services.leads.use_cases.customers import (
     seal_legacy_pii,
     set_grade,
 )
+from services.leads.use_cases.deals import credit_deal
 from services.leads.use_cases.digest import send_digests
+from services.leads.use_cases.handoff import HANDOFF_NAMESPACE, prepare_handoff
 from services.leads.use_cases.overdue import overdue_followups, overdue_page
 from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.referrals import referrals_page, reward_referral
@@ -44,10 +45,10 @@ from services.leads.use_cases.registration import (
     RegistrationBusy,
     register_customer,
 )
-from services.leads.use_cases.reports import weekly_review, weekly_review_csv
 from services.leads.use_cases.staff import remember_staff
 from services.leads.use_cases.standard import CustomerChanges, change_customer, close_customer
 from services.leads.use_cases.visitors import RegisterQuery, day_register
+from services.leads.use_cases.weekly_review import weekly_review, weekly_review_csv
 
 __all__ = [
     "CustomerChanges",
