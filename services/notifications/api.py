@@ -41,7 +41,7 @@ class Message(BaseModel):
 
 
 @router.get("/v1/reminders", response_model=list[Reminder])
-async def reminders(
+async def list_reminders(
     request: Request,
     customer_id: Id | None = None,
     sale_id: Id | None = None,
@@ -52,13 +52,11 @@ async def reminders(
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
     async with pool_of(request).acquire() as conn:
         rows = await use_cases.reminders_page(conn, who, cid, sid, after_time_and_id(page), page.fetch_size())
-    return paged(
-        request, page, rows, key_of=lambda r: (r["due_at"].isoformat(), r["id"]), render=use_cases.reminder_json
-    )
+    return paged(request, page, rows, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 @router.get("/v1/notifications", response_model=list[Message])
-async def notifications(
+async def list_notifications(
     request: Request,
     recipient: Short | None = None,
     page: Page = Depends(page_params),
@@ -67,16 +65,4 @@ async def notifications(
     """Messages sent, newest first."""
     async with pool_of(request).acquire() as conn:
         rows = await use_cases.notifications_page(conn, who, recipient, after_time_and_id(page), page.fetch_size())
-    return paged(request, page, rows, key_of=lambda r: (r["at"].isoformat(), r["id"]), render=_message)
-
-
-def _message(row) -> dict:
-    return {
-        "id": str(row["id"]),
-        "recipient": row["recipient"],
-        "channel": row["channel"],
-        "status": row["status"],
-        "body": row["body"],
-        "error": row["error"],
-        "at": row["at"].isoformat(),
-    }
+    return paged(request, page, rows, key_of=lambda item: item[0], render=lambda item: item[1])

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -19,6 +18,7 @@ from shared.paging import Page, page_params, paged
 from shared.web import parse_uuid, pool_of
 
 router = APIRouter()
+ENDPOINT_ROLES = ("admin", "manager")  # who registers a property company's endpoint and looks after it
 
 
 class NewEndpoint(BaseModel):
@@ -85,14 +85,14 @@ def host_resolver() -> Resolver:
 @router.post(
     "/v1/webhooks", status_code=201, response_model=EndpointCreated, dependencies=[Depends(shown_once("secret"))]
 )
-async def register(
+async def register_webhook(
     body: NewEndpoint,
     request: Request,
     who: Principal = Depends(current_principal),
     resolver: Resolver = Depends(host_resolver),
 ) -> dict:
     """A property company's endpoint for the hand-off topics; the secret is shown once."""
-    who.require_role("admin", "manager")
+    who.require_role(*ENDPOINT_ROLES)
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     allow_private = request.app.state.settings.webhook_allow_private
@@ -102,13 +102,8 @@ async def register(
         )
 
 
-async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
-    who.require_role("admin", "manager")
-    return await use_cases.endpoint_in_reach(conn, parse_uuid(endpoint_id, "webhook id"), who.require_project)
-
-
 @router.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
-async def deliveries(
+async def list_deliveries(
     endpoint_id: str,
     request: Request,
     status: Literal["pending", "delivered", "failed"] | None = None,
@@ -117,10 +112,11 @@ async def deliveries(
 ) -> Response:
     """The delivery log: every attempt with its event id, time, status code, duration and error."""
     after = _attempt_cursor(page)
+    who.require_role(*ENDPOINT_ROLES)
+    eid = parse_uuid(endpoint_id, "webhook id")
     async with pool_of(request).acquire() as conn:
-        eid = await _endpoint(conn, endpoint_id, who)
-        rows = await use_cases.attempts_page(conn, eid, status, after, page.fetch_size())
-    return paged(request, page, rows, key_of=lambda r: (str(r["id"]),), render=_attempt)
+        listed = await use_cases.attempts_page(conn, eid, who, status, (after, page.fetch_size()))
+    return paged(request, page, listed, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 def _attempt_cursor(page: Page) -> int | None:
@@ -131,33 +127,26 @@ def _attempt_cursor(page: Page) -> int | None:
     return int(page.after[0])
 
 
-def _attempt(row: Any) -> dict:
-    return {
-        "event_id": str(row["event_id"]),
-        "topic": row["topic"],
-        "at": row["at"].isoformat(),
-        "status_code": row["status_code"],
-        "duration_ms": row["duration_ms"],
-        "error": row["error"],
-        "status": row["status"],
-    }
-
-
 @router.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
-async def retry(endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def retry_delivery(
+    endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
+    who.require_role(*ENDPOINT_ROLES)
+    eid, evid = parse_uuid(endpoint_id, "webhook id"), parse_uuid(event_id, "event id")
     async with pool_of(request).acquire() as conn:
-        eid = await _endpoint(conn, endpoint_id, who)
-        return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
+        return await use_cases.retry(conn, eid, evid, who)
 
 
 @router.post(
     "/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated, dependencies=[Depends(shown_once("secret"))]
 )
-async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def rotate_secret(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
+    who.require_role(*ENDPOINT_ROLES)
+    eid = parse_uuid(endpoint_id, "webhook id")
     async with pool_of(request).acquire() as conn:
-        return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
+        return await use_cases.rotate_secret(conn, eid, who)
 
 
 @router.post(
@@ -170,7 +159,7 @@ async def rotate(endpoint_id: str, request: Request, who: Principal = Depends(cu
         "the endpoint's secret; no bearer token.",
     },
 )
-async def acknowledge(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
+async def acknowledge_handoff(handoff_id: Name, body: Acknowledgement, request: Request) -> dict:
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
