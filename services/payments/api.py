@@ -12,12 +12,12 @@ from pydantic import BaseModel, Field
 from services.payments import use_cases
 from services.payments.domain import DepositRequest, Payer, Payment
 from services.payments.use_cases import TakeDeposit
-from shared.auth import Principal, current_principal
-from shared.fields import Code, Id, Name, Short, Time
-from shared.money import Money
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.pii import Vault
-from shared.web import parse_uuid, pool_of, project_in_scope
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Code, Id, Name, Short, Time
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.kernel.money import Money
+from shared.trust.pii import Vault
 
 router = APIRouter()
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.inventory import consumers, store
-from shared import catalogue as topics
-from shared import ownership
+from shared.messaging import topics
+from shared.trust import ownership
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from shared.web import by_path_id
+from shared.http.requests import by_path_id
 
 _project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
 

@@ -15,10 +15,10 @@ import orjson
 
 from services.inventory import use_cases
 from services.inventory.use_cases import HoldUnit
-from shared.auth import Principal, principal_from_header
-from shared.errors import ApiError
-from shared.hot import HotAnswer, HotRequest, HotRoute
-from shared.ownership import WHOLE_PROJECT_ROLES
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, principal_from_header
+from shared.http.hot_routes import HotAnswer, HotRequest, HotRoute
+from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
 _HOLDERS = frozenset({"consultant", "sales_control", "admin"})
 _ID = "[0-9a-fA-F-]{32,36}"

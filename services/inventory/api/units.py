@@ -13,12 +13,12 @@ from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json
 from services.inventory.domain import QuoteRequest
 from services.inventory.use_cases import HoldUnit
-from shared.auth import Principal, current_principal
-from shared.errors import ApiError
-from shared.fields import Code, Id
-from shared.money import InvalidAmount, Money, parse_money
-from shared.ownership import WHOLE_PROJECT_ROLES
-from shared.web import parse_uuid, pool_of
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Code, Id
+from shared.http.requests import parse_uuid, pool_of
+from shared.kernel.money import InvalidAmount, Money, parse_money
+from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
 router = APIRouter()
 

@@ -13,9 +13,9 @@ import asyncpg
 
 from services.inventory.store.holds import HoldRow
 from services.inventory.store.openings import GOVERNS
-from shared import metrics
-from shared.batching import Batcher
-from shared.outbox import KEY_LOCK_SPACE, OutboxRow
+from shared.db.batching import Batcher
+from shared.messaging.outbox import KEY_LOCK_SPACE, OutboxRow
+from shared.runtime import metrics
 
 # Issue 11: an opening of the unit's project governs a hold of it at the time given (the hold follows its rules).
 _GOVERNED = "SELECT 1 FROM openings o WHERE o.project_id = u.project_id AND " + GOVERNS.format(unit="u.id", at="{at}")

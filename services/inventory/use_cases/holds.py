@@ -11,11 +11,11 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import DomainError, InvalidTransition, ProjectSettings, RowProblem, UnitRow, UnitStatus
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.domain import NotFound, refusal
-from shared.logs import log
-from shared.outbox import add_event
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import NotFound, refusal
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.runtime.logs import log
 
 DuplicateCode = refusal("DuplicateCode", "project_code_taken", "A project's code is unique.")
 

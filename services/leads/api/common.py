@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.leads import use_cases
-from shared.auth import current_principal
-from shared.pii import Vault
-from shared.web import pool_of
+from shared.http.auth import current_principal
+from shared.http.requests import pool_of
+from shared.trust.pii import Vault
 
 
 async def remember_name(request: Request) -> None:

@@ -7,9 +7,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from shared.auth import Who
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import pool_of, project_in_scope
+from shared.http.auth import Who
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter()
 

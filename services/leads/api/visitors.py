@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from services.leads import use_cases
 from services.leads.api.common import vault_of
 from services.leads.use_cases import RegisterQuery
-from shared.auth import Who
-from shared.fields import Code
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import pool_of, project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Code
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter()
 

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse, Response
 
 from services.leads import use_cases
 from services.leads.api.common import vault_of
-from shared.auth import Who
-from shared.fields import Code
-from shared.web import pool_of, project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Code
+from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
+from shared.db.rows import insert_row
 
 
 async def insert_call(conn: asyncpg.Connection, row: dict[str, Any]) -> None:

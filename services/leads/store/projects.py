@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from shared.defaults import DEFAULTS, ProjectSettings
+from shared.kernel.defaults import DEFAULTS, ProjectSettings
 
 
 async def project(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncpg.Record | None:

@@ -9,8 +9,8 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import may_see
-from shared.auth import Principal
-from shared.domain import NotFound
+from shared.http.auth import Principal
+from shared.kernel.errors import NotFound
 
 
 async def visible_customer(conn: asyncpg.Connection, customer_id: uuid.UUID, who: Principal) -> asyncpg.Record:

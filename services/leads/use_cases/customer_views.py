@@ -14,9 +14,9 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import due_for, is_key_visitor, is_overdue, is_protected, normalise_phone, sees_all
 from services.leads.use_cases.access import visible_customer
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.pii import Vault, open_text
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.trust.pii import Vault, open_text
 
 OVERDUE_SCAN = 500  # customers read at a time while the overdue filter fills a page
 CursorKey = tuple[str, str]  # (registered_at, id): where the next page of customers starts

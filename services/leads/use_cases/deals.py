@@ -11,11 +11,11 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Touch, credited_consultant, standing_at
-from shared import catalogue as topics
-from shared.catalogue import SubscriptionSignedData
-from shared.envelope import Envelope
-from shared.logs import log
-from shared.outbox import add_event
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import SubscriptionSignedData
+from shared.runtime.logs import log
 
 
 async def credit_deal(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:

@@ -12,7 +12,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import due_for, is_overdue
-from shared.clock import now_utc
+from shared.kernel.clock import now_utc
 
 
 async def overdue_followups(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.leads import store
-from shared.clock import now_utc
+from shared.kernel.clock import now_utc
 
 
 async def local_today(conn: asyncpg.Connection, project_id: uuid.UUID) -> date:

@@ -24,10 +24,10 @@ from services.leads.domain import (
 from services.leads.use_cases.access import visible_customer
 from services.leads.use_cases.customer_views import customer_record
 from services.leads.use_cases.visitors import tell_visitor_type
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.domain import InvalidInput
-from shared.pii import Vault
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import InvalidInput
+from shared.trust.pii import Vault
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import WEEKLY_COUNTS, iso_week, most_asked_needs, week_bounds, weekly_rows
 from services.leads.use_cases.overdue import overdue_followups
-from shared.clock import now_utc
-from shared.exports import csv_text
-from shared.pii import Vault
+from shared.http.exports import csv_text
+from shared.kernel.clock import now_utc
+from shared.trust.pii import Vault
 
 CSV_COLUMNS = ("consultant_id", *WEEKLY_COUNTS, "within_3_rings_rate", "lost_by_reason")
 

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from shared.defaults import ProjectSettings
+from shared.kernel.defaults import ProjectSettings
 
 Row: TypeAlias = asyncpg.Record
 

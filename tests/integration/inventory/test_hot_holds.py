@@ -14,11 +14,11 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.inventory.app import build_spec
-from shared.domain import DomainError
-from shared.errors import ApiError
-from shared.hot import HotRequest
-from shared.serving import create_app
-from shared.web import refusal_answer
+from shared.http.api_errors import ApiError
+from shared.http.hot_routes import HotRequest
+from shared.http.refusals import refusal_answer
+from shared.kernel.errors import DomainError
+from shared.runtime.serving import create_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project
 

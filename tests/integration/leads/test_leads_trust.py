@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.leads.use_cases import customer_views
-from shared.catalogue import OWNERSHIP_CHANGED
+from shared.messaging.topics import OWNERSHIP_CHANGED
 from tests.support.leads import auth, outbox_for, phone, register
 
 
