@@ -11,7 +11,7 @@ from services.notifications import use_cases
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Id, Short
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid
+from shared.http.requests import parse_uuid, pool_of
 
 router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
 reminders = APIRouter(tags=["reminders"])
@@ -52,11 +52,9 @@ async def list_reminders(
 ) -> Response:
     """Scheduled, sent and cancelled reminders in due order, filtered before the page is cut."""
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.reminders_page(conn, who, cid, sid, after_time_and_id(page), page.fetch_size())
-    return paged(
-        request, page, rows, key_of=lambda r: (r["due_at"].isoformat(), r["id"]), render=use_cases.reminder_json
-    )
+    return paged(request, page, rows, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 @messages.get("/v1/notifications", response_model=list[Message])
@@ -67,21 +65,9 @@ async def list_notifications(
     who: Principal = Depends(current_principal),
 ) -> Response:
     """Messages sent, newest first."""
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.notifications_page(conn, who, recipient, after_time_and_id(page), page.fetch_size())
-    return paged(request, page, rows, key_of=lambda r: (r["at"].isoformat(), r["id"]), render=_message)
-
-
-def _message(row) -> dict:
-    return {
-        "id": str(row["id"]),
-        "recipient": row["recipient"],
-        "channel": row["channel"],
-        "status": row["status"],
-        "body": row["body"],
-        "error": row["error"],
-        "at": row["at"].isoformat(),
-    }
+    return paged(request, page, rows, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 router.include_router(reminders)

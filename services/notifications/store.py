@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import asyncpg
 
@@ -208,22 +208,6 @@ async def notifications_page(
 ) -> list[asyncpg.Record]:
     """Messages, newest first, to one recipient when named."""
     return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window))
-
-
-def reminder_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "kind": row["kind"],
-        "offset": row["offset_label"],
-        "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
-        "sale_id": str(row["sale_id"]) if row["sale_id"] else None,
-        "recipient": row["recipient"],
-        "channel": row["channel"],
-        "due_at": row["due_at"].isoformat(),
-        "send_at": row["send_at"].isoformat(),
-        "status": row["status"],
-        "body": row["body"],
-    }
 
 
 async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:

@@ -130,9 +130,6 @@ async def _send_one(conn: asyncpg.Connection, channels: dict[str, Channel], row:
     return error is None
 
 
-reminder_json = store.reminder_json
-
-
 # -- what the API shows: limited to the caller's projects and, for a consultant, their own customers (R8) --
 
 
@@ -166,6 +163,9 @@ async def _check_customer(conn: asyncpg.Connection, who: Principal, customer_id:
     await ownership.require_own_customer(conn, who, customer_id)
 
 
+Keyed = tuple[tuple[str, str], dict[str, Any]]  # what a list shows of a row, after the key its next page starts at
+
+
 async def reminders_page(
     conn: asyncpg.Connection,
     who: Principal,
@@ -173,19 +173,46 @@ async def reminders_page(
     sale_id: uuid.UUID | None,
     after: tuple[Any, Any] | None,
     limit: int,
-) -> list[Any]:
+) -> list[Keyed]:
     """Scheduled, sent and cancelled reminders in due order, as far as this person may see."""
     await _check_customer(conn, who, customer_id)
     seen = store.Seen(_projects(who), _consultant(who))
-    return list(await store.reminders_page(conn, seen, (customer_id, sale_id), (after, limit)))
+    rows = await store.reminders_page(conn, seen, (customer_id, sale_id), (after, limit))
+    return [((row["due_at"].isoformat(), str(row["id"])), _reminder(row)) for row in rows]
 
 
 async def notifications_page(
     conn: asyncpg.Connection, who: Principal, recipient: str | None, after: tuple[Any, Any] | None, limit: int
-) -> list[Any]:
+) -> list[Keyed]:
     """Messages sent, newest first, as far as this person may see."""
     seen = store.Seen(_projects(who), _consultant(who))
-    return list(await store.notifications_page(conn, seen, recipient, (after, limit)))
+    rows = await store.notifications_page(conn, seen, recipient, (after, limit))
+    return [((row["at"].isoformat(), str(row["id"])), _message(row)) for row in rows]
 
 
-reminder_json = store.reminder_json
+def _reminder(row: Any) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "offset": row["offset_label"],
+        "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
+        "sale_id": str(row["sale_id"]) if row["sale_id"] else None,
+        "recipient": row["recipient"],
+        "channel": row["channel"],
+        "due_at": row["due_at"].isoformat(),
+        "send_at": row["send_at"].isoformat(),
+        "status": row["status"],
+        "body": row["body"],
+    }
+
+
+def _message(row: Any) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "recipient": row["recipient"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "body": row["body"],
+        "error": row["error"],
+        "at": row["at"].isoformat(),
+    }

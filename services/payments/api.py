@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,21 +11,15 @@ from pydantic import BaseModel, Field
 
 from services.payments import use_cases
 from services.payments.domain import DepositRequest, Payer, Payment
-from shared.http.api_errors import ApiError
+from services.payments.use_cases import TakeDeposit
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Code, Id, Name, Short, Time
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import by_path_id, parse_uuid, project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 from shared.kernel.money import Money
-from shared.trust import ownership
 from shared.trust.pii import Vault
 
 router = APIRouter(tags=["payments"])
-Id = Id
-
-
-def _pool(request: Request):
-    return request.app.state.runtime.pool
 
 
 class PayerBody(BaseModel):
@@ -48,6 +40,17 @@ class NewDeposit(BaseModel):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     payer: PayerBody | Name | None = None
 
+    def command(self) -> TakeDeposit:
+        """The deposit as the use case takes it: the ids parsed (422 naming the field), a payer named alone or
+        with their statement."""
+        payer = self.payer
+        named = Payer(payer.name, payer.statement_ref) if isinstance(payer, PayerBody) else None
+        who_paid = Payer(payer) if isinstance(payer, str) else named
+        money = (self.amount, self.method, self.source_of_funds, self.currency, self.reference, self.cheque_no)
+        request = DepositRequest(*money, tuple(self.note_serials), who_paid)
+        hold_id, unit_id = parse_uuid(self.hold_id, "hold_id"), parse_uuid(self.unit_id, "unit_id")
+        return TakeDeposit(hold_id, unit_id, parse_uuid(self.customer_id, "customer_id"), request)
+
 
 class DepositTaken(BaseModel):
     id: str
@@ -58,34 +61,9 @@ class DepositTaken(BaseModel):
 @router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
 async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    payer = (
-        Payer(body.payer)
-        if isinstance(body.payer, str)
-        else (Payer(body.payer.name, body.payer.statement_ref) if body.payer else None)
-    )
-    req = DepositRequest(
-        body.amount,
-        body.method,
-        body.source_of_funds,
-        body.currency,
-        body.reference,
-        body.cheque_no,
-        tuple(body.note_serials),
-        payer,
-    )
-    hold_id, unit_id = parse_uuid(body.hold_id, "hold_id"), parse_uuid(body.unit_id, "unit_id")
-    customer_id = parse_uuid(body.customer_id, "customer_id")
-    vault = Vault(request.app.state.settings.pii_key)
-    async with _pool(request).acquire() as conn:
-        return await use_cases.take_deposit(
-            conn, hold_id, unit_id, customer_id, req, who.sub, who.require_project, vault
-        )
-
-
-_deposit = by_path_id(use_cases.find_deposit, "deposit id")
-
-
-_sale = by_path_id(use_cases.find_sale, "sale id")
+    cmd, vault = body.command(), Vault(request.app.state.settings.pii_key)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.take_deposit(conn, cmd, who, vault)
 
 
 class Verification(BaseModel):
@@ -96,11 +74,11 @@ class Verification(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
-async def verify(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def verify_deposit(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    async with _pool(request).acquire() as conn:
-        dep = await _deposit(conn, deposit_id, who)
-        return await use_cases.verify_deposit(conn, dep["id"], who.sub)
+    did = parse_uuid(deposit_id, "deposit id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.verify_deposit(conn, did, who)
 
 
 class Receipt(BaseModel):
@@ -118,11 +96,10 @@ class Receipt(BaseModel):
 
 
 @router.get("/v1/deposits/{deposit_id}/receipt", response_model=Receipt, response_model_exclude_none=True)
-async def receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    async with _pool(request).acquire() as conn:
-        dep = await _deposit(conn, deposit_id, who)
-        await ownership.require_own_customer(conn, who, dep["customer_id"])  # R8: a colleague's customer → 404
-        return (await use_cases.receipt(conn, dep["id"]))[1]
+async def get_receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+    did = parse_uuid(deposit_id, "deposit id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.receipt(conn, did, who)
 
 
 class Banking(BaseModel):
@@ -138,11 +115,13 @@ class Banked(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/banking", response_model=Banked)
-async def bank(deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def bank_cash(
+    deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("finance")
-    async with _pool(request).acquire() as conn:
-        dep = await _deposit(conn, deposit_id, who)
-        return await use_cases.bank_cash(conn, dep["id"], body.bank_ref, body.escorts, who.sub)
+    did = parse_uuid(deposit_id, "deposit id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.bank_cash(conn, did, (body.bank_ref, body.escorts), who)
 
 
 class Refund(BaseModel):
@@ -155,11 +134,13 @@ class Refunded(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/refund", response_model=Refunded)
-async def refund(deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def refund_deposit(
+    deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("manager")
-    async with _pool(request).acquire() as conn:
-        dep = await _deposit(conn, deposit_id, who)
-        return await use_cases.refund(conn, dep["id"], body.reason, who.sub)
+    did = parse_uuid(deposit_id, "deposit id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.refund(conn, did, body.reason, who)
 
 
 class DepositRow(BaseModel):
@@ -184,15 +165,10 @@ async def list_deposits(
 ) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     pid = project_in_scope(who, project_id, "finance", "manager")
-    async with _pool(request).acquire() as conn:
-        rows = await use_cases.list_deposits(
-            conn, pid, banking == "overdue", after_time_and_id(page), page.fetch_size()
-        )
-    return paged(request, page, rows, key_of=lambda r: (r["taken_at"].isoformat(), r["id"]), render=_deposit_row)
-
-
-def _deposit_row(row: dict) -> dict:
-    return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
+    overdue_only, after = banking == "overdue", after_time_and_id(page)
+    async with pool_of(request).acquire() as conn:
+        listed = await use_cases.list_deposits(conn, pid, overdue_only, after, page.fetch_size())
+    return paged(request, page, listed, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 class PaymentTaken(BaseModel):
@@ -210,14 +186,14 @@ class NewPayment(BaseModel):
 
 
 @router.post("/v1/sales/{sale_id}/payments", status_code=201, response_model=PaymentTaken)
-async def pay(sale_id: str, body: NewPayment, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def record_payment(
+    sale_id: str, body: NewPayment, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
     who.require_role("finance")
-    if body.amount <= 0:
-        raise ApiError("invalid_amount", "a payment is a positive amount", 422)
-    async with _pool(request).acquire() as conn:
-        sale = await _sale(conn, sale_id, who)
-        paid = Payment(**body.model_dump())
-        return await use_cases.record_payment(conn, sale["sale_id"], paid, who.sub)
+    sid = parse_uuid(sale_id, "sale id")
+    paid = Payment(kind=body.kind, amount=body.amount, method=body.method, reference=body.reference)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.record_payment(conn, sid, paid, who)
 
 
 class Appointment(BaseModel):
@@ -235,15 +211,13 @@ class AppointmentBooked(BaseModel):
 
 
 @router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201, response_model=AppointmentBooked)
-async def appointment(
+async def book_mortgage_appointment(
     sale_id: str, body: Appointment, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     who.require_role("consultant", "manager")
-    async with _pool(request).acquire() as conn:
-        sale = await _sale(conn, sale_id, who)
-        await ownership.require_own_customer(conn, who, sale["customer_id"])  # R8: a colleague's buyer → 404
-        booking = body.at, body.place, body.documents
-        return await use_cases.book_mortgage_appointment(conn, sale["sale_id"], *booking, who.sub)
+    sid = parse_uuid(sale_id, "sale id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.book_mortgage_appointment(conn, sid, (body.at, body.place, body.documents), who)
 
 
 class LedgerEntry(BaseModel):
@@ -263,8 +237,8 @@ class Ledger(BaseModel):
 
 
 @router.get("/v1/sales/{sale_id}/ledger", response_model=Ledger)
-async def sale_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def get_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     who.require_role("finance", "manager")
-    async with _pool(request).acquire() as conn:
-        sale = await _sale(conn, sale_id, who)
-        return (await use_cases.ledger(conn, sale["sale_id"]))[1]
+    sid = parse_uuid(sale_id, "sale id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.ledger(conn, sid, who)

@@ -48,6 +48,20 @@ class DepositRequest:
     payer: Payer | None = None
 
 
+def check_payment(paid: Payment) -> None:
+    """Money received against a sale is a positive amount."""
+    if paid.amount <= 0:
+        raise Refused("a payment is a positive amount", "invalid_amount")
+
+
+def check_appointment(at: datetime, place: str, documents: list[str], now: datetime) -> None:
+    """R30: a bank appointment is a future time with an offset, at a place, with the documents to bring."""
+    if at.tzinfo is None or at <= now:
+        raise Refused("the appointment is a future time with an offset", "invalid_time")
+    if not place.strip() or not [d for d in documents if d.strip()]:
+        raise Refused("the place and the documents to bring are required (R30)", "place_and_documents_required")
+
+
 def check_deposit(req: DepositRequest, cash_limit: Decimal, cash_on_hold: Decimal = Decimal("0.00")) -> None:
     """R25, R26, R29: what a deposit must carry before it can be taken. `cash_on_hold` is the cash already
     taken on the same hold and not refunded: the limit counts them together, so splitting cannot dodge it."""

@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, overload
 
+import asyncpg
 import orjson
+from fastapi import Request
 
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal
@@ -55,6 +57,11 @@ def by_path_id(find: Finder, what: str) -> Callable[[Any, str, Principal], Await
         return await find(conn, parse_uuid(raw_id, what), who.require_project)
 
     return lookup
+
+
+def pool_of(request: Request) -> asyncpg.Pool:
+    """The service's connection pool, for a route: `async with pool_of(request).acquire() as conn`."""
+    return request.app.state.runtime.pool
 
 
 def project_in_scope(who: Principal, project_id: str | None, *roles: str) -> uuid.UUID:

@@ -34,7 +34,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """preexec_fn: SIGTERM this child when the parent dies; own process group so Ctrl-C reaches us first."""
     os.setpgrp()
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -47,7 +47,7 @@ def _as_user(user: pwd.struct_passwd | None):
             os.setuid(user.pw_uid)
         # Armed after setuid: changing credentials clears the death signal, which left an orphan PostgreSQL
         # behind a SIGKILLed `estate up` run as root.
-        _die_with_parent()
+        die_with_parent()
 
     return preexec
 
@@ -199,7 +199,7 @@ class EmbeddedKafka:
             ],
             stdout=out,
             stderr=out,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):

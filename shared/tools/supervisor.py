@@ -17,7 +17,7 @@ import typer
 from shared.messaging.kafka import SEND_TIMEOUT_MS
 from shared.messaging.wakeup import WAKE_SIGNAL, ignore_wakeups
 from shared.runtime.settings import DEV_JWT_SECRET, SERVICES, get_settings
-from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, _die_with_parent, port_open
+from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, die_with_parent, port_open
 
 # A broker that died is started again this long after: by then every send to the old one has failed for good, and
 # the services' relays publish again, in order, what the new broker lacks before anything new (issue 19).
@@ -236,7 +236,7 @@ class Supervisor:
 def _child_of_supervisor() -> None:
     """preexec_fn of a service: dies with the supervisor; ignores wake-ups until it listens for them."""
     ignore_wakeups()
-    _die_with_parent()
+    die_with_parent()
 
 
 def _free(port: int, who: str) -> int:

@@ -21,7 +21,7 @@ import jwt
 import orjson
 import pytest
 
-from services.leads.use_cases.aftercare import VISIT_NAMESPACE
+from services.leads.use_cases.aftersales import VISIT_NAMESPACE
 from shared.http.operations import SIGNED, STAFF, roles_of
 from shared.http.tokens import make_token
 from shared.messaging.topics import PROPERTY_HANDOFF

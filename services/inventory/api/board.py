@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from services.inventory import use_cases
-from services.inventory.api.common import _require_project, pool
+from services.inventory.api.common import _require_project
 from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
 from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
 from services.inventory.feed import Viewer, feed_of
@@ -24,7 +24,7 @@ from services.inventory.streams import holders, slots_of
 from shared.http.api_errors import ApiError
 from shared.http.auth import Who, current_principal
 from shared.http.refusals import ERROR_RESPONSES, refusal_answer
-from shared.http.requests import parse_uuid
+from shared.http.requests import parse_uuid, pool_of
 from shared.kernel.clock import now_utc
 
 router = APIRouter(tags=["board"])
@@ -89,7 +89,7 @@ async def _watched(conn: Any, request: Request, project_id: str, link: str | Non
 @router.get("/v1/projects/{project_id}/board", response_model=Board)
 async def get_board(project_id: str, request: Request, link: Link = None) -> dict:
     """Every unit of the project in board order, the counts per status, and `seq`: the stream resumes after it."""
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.board_snapshot(conn, await _watched(conn, request, project_id, link))
 
 
@@ -112,7 +112,7 @@ async def stream_board(
     or `after`) receives every change since, nothing twice; a comment line every 10 s. Issue 19: a board link and
     a person each hold a few streams at once (429 with Retry-After beyond), and a screen that falls too far behind
     is dropped: its stream ends, and it resumes with Last-Event-ID."""
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _watched(conn, request, project_id, link)
     resume = _resume_point(last_event_id, after)
     runtime, settings = request.app.state.runtime, request.app.state.settings
@@ -164,7 +164,7 @@ def _resume_point(header: str | None, query: int | None) -> int | None:
 async def create_board_link(project_id: str, body: NewLink, request: Request, who: Who) -> dict:
     """A read-only link for the big screen: one project, no personal data, expiring (12 h by default, ≤ 72)."""
     who.require_role("manager", "sales_control")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         settings = request.app.state.settings
         url, expires = await use_cases.board_link(conn, settings, project, body.hours, now_utc())

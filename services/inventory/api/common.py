@@ -1,20 +1,13 @@
-"""What the inventory routers share: the error mapping, the pool, and the project checks."""
+"""What the inventory routers share: the error mapping and the project checks (the pool: `shared.web.pool_of`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
 from shared.http.requests import by_path_id
-
-
-def pool(request: Request):
-    """The service's connection pool."""
-    return request.app.state.runtime.pool
-
 
 _project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
 

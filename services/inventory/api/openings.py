@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.inventory.api.common import _require_project, pool
+from services.inventory.api.common import _require_project
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
 from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Id, Reason, Time
-from shared.http.requests import by_path_id, parse_uuid
+from shared.http.requests import by_path_id, parse_uuid, pool_of
 
 router = APIRouter(tags=["openings"])
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
@@ -94,7 +94,7 @@ async def create_opening(
     """Issue 11 (开盘): an opening of the project; customers join until it is drawn."""
     who.require_role("sales_control", "manager")
     new = use_cases.NewOpening(body.starts_at, body.window_minutes, body.batch_size, body.units_per_buyer)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         return await use_cases.create_opening(conn, project["id"], new, who.sub)
 
@@ -105,7 +105,7 @@ async def add_entrants(
 ) -> dict:
     """Registered customers of the project join (all or none: an unknown one → 422 `unknown_customer`)."""
     who.require_role("sales_control")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _opening(conn, opening_id, who)
         return await use_cases.add_entrants(conn, row, body.customer_ids, who.sub)
 
@@ -119,7 +119,7 @@ async def draw_opening(
 ) -> dict:
     """The lottery (摇号): queue numbers from the published seed; event `opening-drawn`; drawn once."""
     who.require_role("sales_control", "manager")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _opening(conn, opening_id, who)
         return await use_cases.draw(conn, row, body.seed if body else None, who.sub)
 
@@ -127,7 +127,7 @@ async def draw_opening(
 @router.get("/v1/openings/{opening_id}", response_model=OpeningOut)
 async def get_opening(opening_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """The opening, its order with each queue number's window, the open batch, the units held and sold."""
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.opening_view(conn, await _opening(conn, opening_id, who))
 
 
@@ -139,6 +139,6 @@ async def keep_unit_out(
     not released when the opening goes live, and the opening's hold rule does not apply to it."""
     who.require_role("sales_control", "manager")
     unit_id = parse_uuid(body.unit_id, "unit_id")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _opening(conn, opening_id, who)
         return await gate.keep_out(conn, row, unit_id, body.reason, who.sub)

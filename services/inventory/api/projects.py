@@ -13,13 +13,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from services.inventory.api.common import UnitOut, _require_project, _unit_json, pool
+from services.inventory.api.common import UnitOut, _require_project, _unit_json
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Code, JsonObject, Label, Name, Word
 from shared.http.paging import Page, page_params, paged
+from shared.http.requests import pool_of
 
 router = APIRouter(tags=["projects"])
 units = APIRouter(tags=["units"])  # a project's units: imported and listed
@@ -54,7 +55,7 @@ async def create_project(body: NewProject, request: Request, who: Principal = De
     `invalid_settings`."""
     who.require_role("admin")
     settings = parse_settings(body.settings)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.create_project(conn, body.code, body.name, body.city, settings)
 
 
@@ -91,7 +92,7 @@ _IMPORT_BODY = {
 async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         rows = _read_rows(await request.body(), request.headers.get("content-type", ""))
         units, problems = parse_unit_rows(rows)
@@ -131,7 +132,7 @@ async def list_units(
     """Units in board order, filtered by status and building before the page is cut (contract "Lists")."""
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         wanted, window = UnitFilter(status, building), (_unit_cursor(page), page.fetch_size())
         rows = await use_cases.units_page(conn, project["id"], wanted, window)
@@ -156,7 +157,7 @@ async def list_conflicts(
 ) -> Response:
     """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""
     who.require_role("manager", "sales_control", "admin")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         project = await _require_project(conn, project_id, who)
         rows = await use_cases.open_conflicts(conn, project["id"])
     items = [

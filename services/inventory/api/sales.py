@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from services.inventory.api.common import pool
 from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Day, Id, Name, Reason, Time
-from shared.http.requests import by_path_id, parse_uuid
+from shared.http.requests import by_path_id, parse_uuid, pool_of
 from shared.kernel.money import Money
 
 router = APIRouter(tags=["sales"])
@@ -89,7 +88,7 @@ async def sign_subscription(
     who.require_role("manager")
     terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
     quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.sign_subscription(
             conn, sid, terms, who.sub, lambda unit_id: use_cases.quoted_price(conn, quote_id, unit_id)
@@ -102,7 +101,7 @@ async def cancel_sale(
 ) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
     who.require_role("manager")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.cancel_sale(conn, sid, body.reason, who.sub)
 
@@ -115,7 +114,7 @@ async def sign_contract(
     of the signatory's ID kept."""
     who.require_role("manager")
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.sign_contract(conn, sid, signing, who.sub)
 
@@ -127,6 +126,6 @@ async def complete_handover(
     """交房 (R32): the flat is handed over after the contract; leads then passes the resident to the property
     company."""
     who.require_role("manager", "service")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         sid = await _sale_project(conn, sale_id, who)
         return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)

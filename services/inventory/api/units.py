@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.inventory import use_cases
-from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json, pool
+from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json
 from services.inventory.domain import QuoteRequest
 from services.inventory.use_cases import HoldUnit
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Code, Id
-from shared.http.requests import parse_uuid
+from shared.http.requests import parse_uuid, pool_of
 from shared.kernel.money import InvalidAmount, Money, parse_money
 from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
@@ -62,7 +62,7 @@ class UnitDetail(UnitOut):
 @router.get("/v1/units/{unit_id}", response_model=UnitDetail)
 async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """One unit, with its current hold or sale."""
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)
         hold, sale = await use_cases.unit_detail(conn, row)
     return {
@@ -95,7 +95,7 @@ async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principa
         raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
     at_once = request.app.state.settings.hold_in_one_statement
     command = HoldUnit(uid, customer, who.sub, who.role in WHOLE_PROJECT_ROLES, at_once)
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         hold = await use_cases.hold_unit(conn, command, who.require_project)
     return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}
 
@@ -113,7 +113,7 @@ async def release_hold(
     again."""
     who.require_role("consultant", "manager", "sales_control")
     hid = parse_uuid(hold_id, "hold id")
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         await _project_of_unit(conn, unit_id, who)
         await use_cases.release_hold(
             conn, uuid.UUID(unit_id), hid, who.sub, may_release_any=who.role in WHOLE_PROJECT_ROLES
@@ -191,7 +191,7 @@ async def quote_unit(
     unit_id: str, body: QuoteBody, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     """R20, R21: the price, taxes, fees and plans; kept as `quote_id` for 7 days (a subscription may name it)."""
-    async with pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
         req = _quote_request(body)
         settings = await use_cases.settings_of(conn, row["project_id"])

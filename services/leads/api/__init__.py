@@ -3,7 +3,17 @@ remembers the caller's name from the token (for "who served you before?")."""
 
 from fastapi import APIRouter, Depends
 
-from services.leads.api import aftersales, callbacks, calls, claims, customers, reviews, standard, visitors
+from services.leads.api import (
+    aftersales,
+    callbacks,
+    calls,
+    claims,
+    customers,
+    referrals,
+    standard,
+    visitors,
+    weekly_review,
+)
 from services.leads.api.common import remember_name
 
 router = APIRouter(dependencies=[Depends(remember_name)])
@@ -13,7 +23,8 @@ _PARTS = (
     standard,
     claims,
     callbacks,
-    reviews,
+    referrals,
+    weekly_review,
     aftersales,
     visitors,
 )  # visitors: R5, beyond the contract

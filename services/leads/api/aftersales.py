@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import vault_of
 from shared.http.auth import Who
 from shared.http.fields import Id, Long
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["aftersales"])
 AFTERSALES_ROLES = ("service", "manager")
@@ -43,7 +43,7 @@ class ReturnVisit(BaseModel):
 
 
 @router.get("/v1/aftersales/visits", response_model=list[ReturnVisit])
-async def visits(
+async def list_return_visits(
     project_id: Id,
     request: Request,
     who: Who,
@@ -52,16 +52,16 @@ async def visits(
 ) -> Response:
     """R33: return visits by due time — due today (the project's local day), overdue, or all (done ones too)."""
     pid = project_in_scope(who, project_id, *AFTERSALES_ROLES)
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         window = (after_time_and_id(page), page.fetch_size())
-        rows = await use_cases.return_visits(conn, _vault(request), pid, due, window)
+        rows = await use_cases.return_visits(conn, vault_of(request), pid, due, window)
     return paged(request, page, rows, key_of=lambda v: (v["due_at"], v["id"]))
 
 
 @router.post("/v1/aftersales/visits/{visit_id}", response_model=ReturnVisit)
-async def record(visit_id: str, body: VisitRecord, request: Request, who: Who) -> dict:
+async def record_return_visit(visit_id: str, body: VisitRecord, request: Request, who: Who) -> dict:
     """R33: what the owner said at the return visit; a second record → 409 `visit_recorded`."""
     who.require_role(*AFTERSALES_ROLES)
     vid = parse_uuid(visit_id, "visit id")
-    async with _pool(request).acquire() as conn:
-        return await use_cases.record_visit(conn, _vault(request), vid, (body.outcome, body.notes), who)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.record_visit(conn, vault_of(request), vid, (body.outcome, body.notes), who)

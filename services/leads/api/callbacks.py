@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import vault_of
 from services.leads.schemas import FollowupRecorded
 from shared.http.auth import Who
 from shared.http.fields import Id, Long, Short, Time
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["callbacks"])
 
@@ -50,25 +50,25 @@ class CallbackOut(BaseModel):
 
 
 @router.post("/v1/customers/{customer_id}/callbacks", status_code=201, response_model=CallbackPlanned)
-async def plan(customer_id: str, body: NewCallback, request: Request, who: Who) -> dict:
+async def plan_callback(customer_id: str, body: NewCallback, request: Request, who: Who) -> dict:
     """R7: the owner plans a call-back with its purpose; `due_at` in quiet hours → 422 `quiet_hours` (R15)."""
     who.require_role("consultant")
-    async with _pool(request).acquire() as conn:
-        row = await use_cases.own_customer(conn, parse_uuid(customer_id, "customer id"), who)
-        return await use_cases.plan_callback(conn, _vault(request), row, body.due_at, body.purpose, who.sub)
+    cid = parse_uuid(customer_id, "customer id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.plan_callback(conn, vault_of(request), cid, (body.due_at, body.purpose), who)
 
 
 @router.post("/v1/callbacks/{callback_id}/done", response_model=CallbackDone)
-async def done(callback_id: str, body: Done, request: Request, who: Who) -> dict:
+async def complete_callback(callback_id: str, body: Done, request: Request, who: Who) -> dict:
     """R7, R14: what was said, recorded as a follow-up with the next contact."""
     who.require_role("consultant")
     cid = parse_uuid(callback_id, "call-back id")
-    async with _pool(request).acquire() as conn:
-        return await use_cases.callback_done(conn, _vault(request), cid, body.outcome, body.next_contact_at, who)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.callback_done(conn, vault_of(request), cid, body.outcome, body.next_contact_at, who)
 
 
 @router.get("/v1/callbacks", response_model=list[CallbackOut])
-async def callbacks(
+async def list_callbacks(
     project_id: Id,
     request: Request,
     who: Who,
@@ -77,6 +77,6 @@ async def callbacks(
 ) -> Response:
     """Scheduled call-backs due today (local day) or overdue: a consultant's own, all for the manager."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.callbacks_due(conn, pid, due, who, (after_time_and_id(page), page.fetch_size()))
     return paged(request, page, rows, key_of=lambda c: (c["due_at"], c["id"]))

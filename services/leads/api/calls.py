@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault
+from services.leads.api.common import vault_of
 from services.leads.schemas import Call, CallLogged, CallStats
 from services.leads.use_cases import LogCall
 from shared.http.auth import Who
 from shared.http.fields import Day
-from shared.http.requests import parse_uuid, project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["calls"])
 
@@ -23,14 +23,13 @@ async def log_call(body: Call, request: Request, who: Who) -> dict:
     who.require_project(str(pid))
     given = {"project_id": pid, "consultant_id": who.sub, "caller_phone": body.caller_phone or None}
     cmd = LogCall(**(body.model_dump() | given))
-    async with _pool(request).acquire() as conn:
-        return await use_cases.log_call(conn, _vault(request), cmd)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.log_call(conn, vault_of(request), cmd)
 
 
 @router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
-async def call_stats(project_id: str, request: Request, who: Who, date: Day | None = None) -> dict:
+async def get_call_stats(project_id: str, request: Request, who: Who, date: Day | None = None) -> dict:
     """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
     pid = project_in_scope(who, project_id, "manager", "consultant")
-    async with _pool(request).acquire() as conn:
-        day = date or await use_cases.local_today(conn, pid)
-        return await use_cases.call_stats(conn, pid, day)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.call_stats(conn, pid, date)

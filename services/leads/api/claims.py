@@ -10,11 +10,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool
 from shared.http.auth import Who
 from shared.http.fields import Id, Name, Reason
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["claims"])
 
@@ -66,20 +65,20 @@ class ClaimOut(BaseModel):
 async def file_claim(customer_id: str, body: NewClaim, request: Request, who: Who) -> dict:
     """R9: a consultant who is not the owner claims the customer (one open claim per customer and consultant)."""
     who.require_role("consultant")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.file_claim(conn, parse_uuid(customer_id, "customer id"), body.reason, who)
 
 
 @router.post("/v1/claims/{claim_id}/decision", response_model=ClaimDecided)
-async def decide(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
+async def decide_claim(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
     """R9: the manager decides for the owner or the claimant, with a reason; the winner owns the customer."""
     who.require_role("manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.decide_claim(conn, parse_uuid(claim_id, "claim id"), body.winner_id, body.reason, who)
 
 
 @router.get("/v1/claims", response_model=list[ClaimOut])
-async def claims(
+async def list_claims(
     project_id: Id,
     request: Request,
     who: Who,
@@ -88,6 +87,6 @@ async def claims(
 ) -> Response:
     """R9: a project's claims, oldest first, each with the follow-ups and calls each side had with the customer."""
     pid = project_in_scope(who, project_id, "manager")
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         rows = await use_cases.claims_page(conn, pid, status, (after_time_and_id(page), page.fetch_size()))
     return paged(request, page, rows, key_of=lambda c: (c["filed_at"], c["id"]))

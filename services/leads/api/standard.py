@@ -8,12 +8,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
-from services.leads.api.common import _pool, _vault, _visible, record
+from services.leads.api.common import vault_of
 from services.leads.schemas import Close, Closed, CustomerPatch, CustomerRecord
 from services.leads.use_cases import CustomerChanges
 from shared.http.auth import Who
 from shared.http.paging import Page, page_params, paged
-from shared.http.requests import project_in_scope
+from shared.http.requests import parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["customers"])
 
@@ -26,22 +26,19 @@ async def change_customer(customer_id: str, body: CustomerPatch, request: Reques
     profile = body.profile.model_dump(exclude_unset=True, exclude_none=True, mode="json") if body.profile else {}
     tags = tuple(body.tags) if body.tags is not None else None
     changes = CustomerChanges(profile, tags, body.grade, body.visitor_type, body.consent_share)
-    async with _pool(request).acquire() as conn:
-        row = await _visible(conn, customer_id, who)
-        await use_cases.change_customer(conn, _vault(request), row, changes, who.sub)
-        row = await _visible(conn, customer_id, who)
-        followups, history = await use_cases.customer_history(conn, row["id"])
-    return record(row, _vault(request), followups, history)
+    cid = parse_uuid(customer_id, "customer id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.change_customer(conn, vault_of(request), cid, changes, who)
 
 
 @router.post("/v1/customers/{customer_id}/close", response_model=Closed)
-async def close(customer_id: str, body: Close, request: Request, who: Who) -> dict:
+async def close_customer(customer_id: str, body: Close, request: Request, who: Who) -> dict:
     """R17: the customer is lost, with a reason from `price, location, layout, competitor, financing, timing,
     other`; a later follow-up reopens them."""
     who.require_role("consultant", "manager")
-    async with _pool(request).acquire() as conn:
-        row = await _visible(conn, customer_id, who)
-        return await use_cases.close_customer(conn, _vault(request), row, body.reason, body.note, who.sub)
+    cid = parse_uuid(customer_id, "customer id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.close_customer(conn, vault_of(request), cid, (body.reason, body.note), who)
 
 
 class Overdue(BaseModel):
@@ -53,11 +50,9 @@ class Overdue(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/followups/overdue", response_model=list[Overdue])
-async def overdue(project_id: str, request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
+async def list_overdue(project_id: str, request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
     """R13: follow-ups due by cadence and not done, and call-backs past due, oldest first (manager)."""
     pid = project_in_scope(who, project_id, "manager")
-    async with _pool(request).acquire() as conn:
-        items = [i | {"due_at": i["due_at"].isoformat()} for i in await use_cases.overdue_followups(conn, pid)]
-    start = page.after or ("", "")  # computed list: paged in memory, keyset on (due_at, id)
-    items = [i for i in items if (i["due_at"], i["id"]) > tuple(start)]
-    return paged(request, page, items[: page.fetch_size()], key_of=lambda i: (i["due_at"], i["id"]))
+    async with pool_of(request).acquire() as conn:
+        items = await use_cases.overdue_page(conn, pid, page.after, page.fetch_size())
+    return paged(request, page, items, key_of=lambda i: (i["due_at"], i["id"]))

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.leads.api.common import _pool, _vault
-from services.leads.use_cases.visitors import RegisterQuery, day_register
+from services.leads import use_cases
+from services.leads.api.common import vault_of
+from services.leads.use_cases import RegisterQuery
 from shared.http.auth import Who
 from shared.http.fields import Code
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import project_in_scope
+from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter(tags=["visitors"])
 
@@ -33,7 +34,7 @@ class Visitor(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/visitors", response_model=list[Visitor])
-async def visitors(
+async def list_visitors(
     project_id: str, request: Request, who: Who, day: Code | None = None, page: Page = Depends(page_params)
 ) -> Response:
     """R5, R8, R18: the register of `day` (YYYY-MM-DD; today in the project's time zone by default; 422
@@ -41,6 +42,6 @@ async def visitors(
     own customers; names and phones masked."""
     pid = project_in_scope(who, project_id, "consultant", "manager", "sales_control")
     query = RegisterQuery(pid, day, who, after_time_and_id(page), page.fetch_size())
-    async with _pool(request).acquire() as conn:
-        items = await day_register(conn, _vault(request), query)
+    async with pool_of(request).acquire() as conn:
+        items = await use_cases.day_register(conn, vault_of(request), query)
     return paged(request, page, items, key_of=lambda i: (i["first_seen_at"], i["customer_id"]))

@@ -1,5 +1,6 @@
-"""All of leads' SQL: `customers` (the customer and their follow-ups) and `records` (projects, staff, timeline,
-holds and sales seen, calls). Every function uses the caller's connection (and its transaction)."""
+"""All of leads' SQL: `customers` (the customer, their follow-ups and owners), `projects`, `staff`, `timeline`,
+`sales` (holds and sales heard of from inventory), `calls`, `callbacks`, `claims`, `referrals`, `visitors`,
+`aftersales`, `digests` and `weekly_review`. Every function uses the caller's connection (and its transaction)."""
 
 from services.leads.store.aftersales import (
     consenting_owners,
@@ -8,15 +9,13 @@ from services.leads.store.aftersales import (
     note_progress,
     open_visit,
     pass_to_aftersales,
-    projects,
     record_visit,
-    save_digest,
     save_news,
-    staff_names,
     visit,
     visits_page,
 )
 from services.leads.store.callbacks import callback, callbacks_page, mark_callback_done, plan_callback
+from services.leads.store.calls import call_stats, insert_call, plain_call_notes, seal_call_note
 from services.leads.store.claims import (
     claim,
     claims_page,
@@ -51,31 +50,28 @@ from services.leads.store.customers import (
     touches,
     update_customer,
 )
-from services.leads.store.records import (
-    add_timeline,
-    call_stats,
-    credit_sale,
-    customer_of_handoff,
-    hold,
-    insert_call,
-    latest_hold_of_unit,
-    plain_call_notes,
+from services.leads.store.digests import save_digest
+from services.leads.store.projects import (
     project,
     project_rules,
     project_timezone,
+    projects,
     protection_days,
-    remember_hold,
-    remember_sale,
-    remember_staff,
-    sale,
     save_project,
-    seal_call_note,
-    set_contract_no,
-    staff_name,
-    timeline,
 )
 from services.leads.store.referrals import note_referral, referral_of_buyer, referrals_page, settle_referral
-from services.leads.store.reports import profiles_registered, week_figures
+from services.leads.store.sales import (
+    credit_sale,
+    hold,
+    latest_hold_of_unit,
+    remember_hold,
+    remember_sale,
+    sale,
+    set_contract_no,
+)
+from services.leads.store.staff import remember_staff, staff_name, staff_names
+from services.leads.store.timeline import add_timeline, customer_of_handoff, timeline
+from services.leads.store.weekly_review import profiles_registered, week_figures
 
 __all__ = [
     "profiles_registered",

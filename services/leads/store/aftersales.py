@@ -1,10 +1,10 @@
-"""Leads SQL after the sale: a deal's progress towards after-sales (R31), return visits (R33), the daily digest of
-overdue follow-ups (R13) and owners' news of new projects (R33)."""
+"""Leads SQL after the sale: a deal's progress towards after-sales (R31), return visits (R33) and owners' news of
+new projects (R33)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -96,27 +96,6 @@ async def visits_page(
 ) -> list[asyncpg.Record]:
     """Return visits due in [from, to), by due time; only those of one status when named."""
     return await conn.fetch(_VISITS, project_id, status, *between, *window_args(window))
-
-
-async def projects(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT project_id, name, timezone FROM projects ORDER BY project_id")
-
-
-async def save_digest(conn: asyncpg.Connection, project_id: uuid.UUID, day: date, at: datetime, overdue: int) -> bool:
-    """True the first time only: one digest per project and local day."""
-    status = await conn.execute(
-        "INSERT INTO digests (project_id, day, sent_at, overdue) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
-        project_id,
-        day,
-        at,
-        overdue,
-    )
-    return status.endswith(" 1")
-
-
-async def staff_names(conn: asyncpg.Connection, staff_ids: list[str]) -> dict[str, str | None]:
-    rows = await conn.fetch("SELECT staff_id, name FROM staff WHERE staff_id = ANY($1::text[])", staff_ids)
-    return {row["staff_id"]: row["name"] for row in rows}
 
 
 # R33: owners are buyers whose flat was handed over (they have a return visit); only those who consented.

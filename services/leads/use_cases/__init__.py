@@ -1,31 +1,42 @@
 """Leads use cases: each loads, asks the domain, records events in the outbox and commits; never the broker.
-`registration`, `customers` (follow-ups, grades, ownership), `calls` (the call log), `reads` (what the API shows),
-`aftersale` (deal credit, hand-off), `aftercare` (after-sales, return visits, owners' news), `digest` (R13)."""
+`registration`, `customers` (follow-ups, grades, ownership), `access` (whom a person may act for, R8),
+`customer_views` (what staff see of customers, opened from the vault), `standard` (profile, tags, closing),
+`calls` (the call log), `callbacks`, `claims`, `referrals`, `visitors`, `overdue` (R13), `digest` (R13),
+`weekly_review`, `deals` (deal credit), `handoff` (the resident to the property company), `aftersales` (R31, R33),
+`projects` (a project's local day), `staff` (staff names)."""
 
-from services.leads.use_cases.aftercare import (
+from services.leads.use_cases.access import own_customer, visible_customer
+from services.leads.use_cases.aftersales import (
     note_deal_step,
     pass_due_deals,
     record_visit,
     return_visits,
     tell_owners_of_new_project,
 )
-from services.leads.use_cases.aftersale import HANDOFF_NAMESPACE, credit_deal, prepare_handoff
 from services.leads.use_cases.callbacks import callback_done, callbacks_due, plan_callback
 from services.leads.use_cases.calls import LogCall, call_stats, log_call
 from services.leads.use_cases.claims import claims_page, decide_claim, file_claim
-from services.leads.use_cases.customers import RecordFollowup, assign, record_followup, seal_legacy_pii, set_grade
-from services.leads.use_cases.digest import send_digests
-from services.leads.use_cases.reads import (
-    customer_history,
+from services.leads.use_cases.customer_views import (
+    CustomerQuery,
+    customer_record,
+    customer_timeline,
     customers_page,
-    local_today,
     lookup_owner,
-    overdue_followups,
-    own_customer,
-    remember_staff,
     timeline,
-    visible_customer,
 )
+from services.leads.use_cases.customers import (
+    RecordFollowup,
+    assign,
+    record_followup,
+    record_own_followup,
+    seal_legacy_pii,
+    set_grade,
+)
+from services.leads.use_cases.deals import credit_deal
+from services.leads.use_cases.digest import send_digests
+from services.leads.use_cases.handoff import HANDOFF_NAMESPACE, prepare_handoff
+from services.leads.use_cases.overdue import overdue_followups, overdue_page
+from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.referrals import referrals_page, reward_referral
 from services.leads.use_cases.registration import (
     REGISTRATION_ATTEMPTS,
@@ -34,51 +45,60 @@ from services.leads.use_cases.registration import (
     RegistrationBusy,
     register_customer,
 )
-from services.leads.use_cases.reports import weekly_review
+from services.leads.use_cases.staff import remember_staff
 from services.leads.use_cases.standard import CustomerChanges, change_customer, close_customer
+from services.leads.use_cases.visitors import RegisterQuery, day_register
+from services.leads.use_cases.weekly_review import weekly_review, weekly_review_csv
 
 __all__ = [
-    "note_deal_step",
-    "pass_due_deals",
-    "record_visit",
-    "return_visits",
-    "tell_owners_of_new_project",
-    "send_digests",
-    "weekly_review",
-    "referrals_page",
-    "reward_referral",
-    "callback_done",
-    "callbacks_due",
-    "plan_callback",
-    "claims_page",
-    "decide_claim",
-    "file_claim",
     "CustomerChanges",
-    "change_customer",
-    "close_customer",
-    "HANDOFF_NAMESPACE",
-    "credit_deal",
-    "prepare_handoff",
-    "REGISTRATION_ATTEMPTS",
     "CustomerProtected",
+    "CustomerQuery",
+    "HANDOFF_NAMESPACE",
     "LogCall",
+    "REGISTRATION_ATTEMPTS",
+    "RecordFollowup",
     "RegisterCustomer",
+    "RegisterQuery",
     "RegistrationBusy",
     "assign",
     "call_stats",
-    "customer_history",
+    "callback_done",
+    "callbacks_due",
+    "change_customer",
+    "claims_page",
+    "close_customer",
+    "credit_deal",
+    "customer_record",
+    "customer_timeline",
     "customers_page",
+    "day_register",
+    "decide_claim",
+    "file_claim",
     "local_today",
     "log_call",
     "lookup_owner",
+    "note_deal_step",
     "overdue_followups",
+    "overdue_page",
     "own_customer",
-    "RecordFollowup",
+    "pass_due_deals",
+    "plan_callback",
+    "prepare_handoff",
     "record_followup",
+    "record_own_followup",
+    "record_visit",
+    "referrals_page",
     "register_customer",
     "remember_staff",
+    "return_visits",
+    "reward_referral",
     "seal_legacy_pii",
+    "send_digests",
     "set_grade",
+    "tell_owners_of_new_project",
     "timeline",
     "visible_customer",
+    "weekly_review",
+    "weekly_review_csv",
 ]

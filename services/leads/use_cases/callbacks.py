@@ -11,6 +11,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import check_callback, local_day_span
+from services.leads.use_cases.access import own_customer
 from services.leads.use_cases.customers import RecordFollowup, record_followup
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
@@ -22,9 +23,12 @@ from shared.trust.pii import Vault
 
 
 async def plan_callback(
-    conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, due_at: datetime, purpose: str, by: str
+    conn: asyncpg.Connection, vault: Vault, customer_id: uuid.UUID, plan: tuple[datetime, str], who: Principal
 ) -> dict[str, Any]:
-    """R7: the owner plans a call-back; "busy" is one at the time the customer named (R15: not at night)."""
+    """R7: the owner plans a call-back (when, and its purpose); "busy" is one at the time the customer named (R15:
+    not at night)."""
+    (due_at, purpose), by = plan, who.sub
+    row = await own_customer(conn, customer_id, who)
     rules = await store.project_rules(conn, row["project_id"])
     check_callback(due_at, now_utc(), rules.timezone, rules.quiet_hours)
     callback = {

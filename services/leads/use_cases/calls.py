@@ -11,6 +11,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import RING_TARGET, check_call, mask_phone, normalise_phone, rings_of
+from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.registration import (
     ConsultantCommand,
     CustomerProtected,
@@ -82,8 +83,10 @@ async def _caller(
     return (known["id"], known["owner_id"]) if known else (None, None)
 
 
-async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date) -> dict[str, Any]:
-    """R1, R2: the local day's inbound calls per project and per consultant, with the within-3-rings rate."""
+async def call_stats(conn: asyncpg.Connection, project_id: uuid.UUID, day: date | None = None) -> dict[str, Any]:
+    """R1, R2: a local day's inbound calls (today there by default) per project and per consultant, with the
+    within-3-rings rate."""
+    day = day or await local_today(conn, project_id)
     tz = await store.project_timezone(conn, project_id)
     rows = await store.call_stats(conn, project_id, day, tz, RING_TARGET)
     per = [

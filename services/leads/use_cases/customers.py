@@ -12,7 +12,9 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
+from services.leads.use_cases.access import own_customer, visible_customer
 from services.leads.use_cases.standard import before_a_contact
+from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import DomainError, NotFound
 from shared.messaging import topics
@@ -34,6 +36,15 @@ class RecordFollowup:
     content: str
     next_contact_at: datetime
     feedback: dict[str, Any] | None = None
+
+
+async def record_own_followup(
+    conn: asyncpg.Connection, vault: Vault, cmd: RecordFollowup, who: Principal
+) -> dict[str, Any]:
+    """R8: a consultant records a follow-up with a customer of their own (another project's: 403; a colleague's
+    customer: 404)."""
+    await own_customer(conn, cmd.customer_id, who)
+    return await record_followup(conn, vault, cmd)
 
 
 async def record_followup(
@@ -83,10 +94,11 @@ async def _customer_event(conn: asyncpg.Connection, topic: Topic, row: asyncpg.R
 
 
 async def set_grade(
-    conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str, by: str, now: datetime | None = None
+    conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str, who: Principal, now: datetime | None = None
 ) -> dict[str, Any]:
-    """R12, R13: the grade moves as the customer does, and the follow-up cadence follows it."""
-    now = now or now_utc()
+    """R12, R13: the owner or the manager moves the grade as the customer does; the follow-up cadence follows."""
+    await visible_customer(conn, customer_id, who)
+    now, by = now or now_utc(), who.sub
     if grade not in Grade.__members__:
         raise DomainError("grade must be A, B or C", "invalid_grade")
     async with conn.transaction():
@@ -105,10 +117,11 @@ async def set_grade(
 
 
 async def assign(
-    conn: asyncpg.Connection, customer_id: uuid.UUID, to: str, reason: str, manager: str, now: datetime | None = None
+    conn: asyncpg.Connection, customer_id: uuid.UUID, to: str, reason: str, who: Principal, now: datetime | None = None
 ) -> dict[str, Any]:
     """R9: the manager decides who owns a disputed customer, and why; the decision is recorded."""
-    now = now or now_utc()
+    await visible_customer(conn, customer_id, who)
+    now, manager = now or now_utc(), who.sub
     async with conn.transaction():
         row = await _locked(conn, customer_id)
         check_assignment(row["owner_id"], to, reason)

@@ -10,7 +10,7 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import digest_day, digest_lines
-from services.leads.use_cases.reads import overdue_followups
+from services.leads.use_cases.overdue import overdue_followups
 from shared.kernel.clock import now_utc
 from shared.messaging import topics
 from shared.messaging.outbox import add_event

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,10 @@ from services.leads.domain import (
     local_day_span,
     merged_profile,
 )
+from services.leads.use_cases.access import visible_customer
+from services.leads.use_cases.customer_views import customer_record
 from services.leads.use_cases.visitors import tell_visitor_type
+from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import InvalidInput
 from shared.trust.pii import Vault
@@ -51,10 +55,20 @@ async def before_a_contact(
 
 
 async def change_customer(
+    conn: asyncpg.Connection, vault: Vault, customer_id: uuid.UUID, changes: CustomerChanges, who: Principal
+) -> dict[str, Any]:
+    """R11, R12: the owner or the manager corrects what is known of a customer; the answer is the record as it
+    now stands."""
+    row = await visible_customer(conn, customer_id, who)
+    await _change(conn, vault, row, changes, who.sub)
+    return await customer_record(conn, vault, customer_id, who)
+
+
+async def _change(
     conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, changes: CustomerChanges, by: str
 ) -> list[str]:
-    """R11, R12: the owner or the manager corrects what is known of a customer; personal fields stay sealed,
-    and the customer's history says who changed which fields when (never the values)."""
+    """Personal fields stay sealed, and the customer's history says who changed which fields when (never the
+    values)."""
     async with conn.transaction():
         columns = await _columns(conn, vault, row, changes)
         if columns:
@@ -84,13 +98,16 @@ async def _columns(
 
 
 async def close_customer(
-    conn: asyncpg.Connection, vault: Vault, row: asyncpg.Record, reason: str, note: str | None, by: str
+    conn: asyncpg.Connection, vault: Vault, customer_id: uuid.UUID, loss: tuple[str, str | None], who: Principal
 ) -> dict[str, Any]:
-    """R17: the customer is lost, with one reason from the fixed list (the weekly review counts them). A later
-    follow-up reopens them: a lost customer who comes back is a customer again."""
+    """R17: the owner or the manager closes a lost customer with one reason from the fixed list (the weekly
+    review counts them) and a note. A later follow-up reopens them: a lost customer who comes back is a customer
+    again."""
+    reason, note = loss
+    row = await visible_customer(conn, customer_id, who)
     check_loss(reason)
     at = now_utc()
     async with conn.transaction():
         await store.close_customer(conn, row["id"], at, reason, vault.encrypt(note) if note else None)
-        await store.add_timeline(conn, row["id"], at, "closed", {"reason": reason, "by": by})
+        await store.add_timeline(conn, row["id"], at, "closed", {"reason": reason, "by": who.sub})
     return {"id": str(row["id"]), "status": "lost", "reason": reason, "closed_at": at.isoformat()}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -16,11 +15,12 @@ from shared.http.auth import Principal, current_principal
 from shared.http.fields import Id, Name, Short, Url
 from shared.http.idempotency import shown_once
 from shared.http.paging import Page, page_params, paged
-from shared.http.requests import parse_uuid
+from shared.http.requests import parse_uuid, pool_of
 
 router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
 endpoints = APIRouter(tags=["webhooks"])
 handoffs = APIRouter(tags=["handoffs"])  # the property company's side
+ENDPOINT_ROLES = ("admin", "manager")  # who registers a property company's endpoint and looks after it
 
 
 class NewEndpoint(BaseModel):
@@ -78,10 +78,6 @@ class Acknowledged(BaseModel):
     acknowledged: bool
 
 
-def _pool(request: Request) -> Any:
-    return request.app.state.runtime.pool
-
-
 def host_resolver() -> Resolver:
     """How endpoint host names are resolved at registration (a dependency: tests put a switchable one in its place;
     the delivery worker gets the same from `build_spec`)."""
@@ -98,19 +94,14 @@ async def register_webhook(
     resolver: Resolver = Depends(host_resolver),
 ) -> dict:
     """A property company's endpoint for the hand-off topics; the secret is shown once."""
-    who.require_role("admin", "manager")
+    who.require_role(*ENDPOINT_ROLES)
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     allow_private = request.app.state.settings.webhook_allow_private
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.register_endpoint(
             conn, pid, body.url, body.events, body.description, who.sub, allow_private, resolver
         )
-
-
-async def _endpoint(conn: Any, endpoint_id: str, who: Principal) -> uuid.UUID:
-    who.require_role("admin", "manager")
-    return await use_cases.endpoint_in_reach(conn, parse_uuid(endpoint_id, "webhook id"), who.require_project)
 
 
 @endpoints.get("/v1/webhooks/{endpoint_id}/deliveries", response_model=list[Attempt])
@@ -123,10 +114,11 @@ async def list_deliveries(
 ) -> Response:
     """The delivery log: every attempt with its event id, time, status code, duration and error."""
     after = _attempt_cursor(page)
-    async with _pool(request).acquire() as conn:
-        eid = await _endpoint(conn, endpoint_id, who)
-        rows = await use_cases.attempts_page(conn, eid, status, after, page.fetch_size())
-    return paged(request, page, rows, key_of=lambda r: (str(r["id"]),), render=_attempt)
+    who.require_role(*ENDPOINT_ROLES)
+    eid = parse_uuid(endpoint_id, "webhook id")
+    async with pool_of(request).acquire() as conn:
+        listed = await use_cases.attempts_page(conn, eid, who, status, (after, page.fetch_size()))
+    return paged(request, page, listed, key_of=lambda item: item[0], render=lambda item: item[1])
 
 
 def _attempt_cursor(page: Page) -> int | None:
@@ -137,26 +129,15 @@ def _attempt_cursor(page: Page) -> int | None:
     return int(page.after[0])
 
 
-def _attempt(row: Any) -> dict:
-    return {
-        "event_id": str(row["event_id"]),
-        "topic": row["topic"],
-        "at": row["at"].isoformat(),
-        "status_code": row["status_code"],
-        "duration_ms": row["duration_ms"],
-        "error": row["error"],
-        "status": row["status"],
-    }
-
-
 @endpoints.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
 async def retry_delivery(
     endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
-    async with _pool(request).acquire() as conn:
-        eid = await _endpoint(conn, endpoint_id, who)
-        return await use_cases.retry(conn, eid, parse_uuid(event_id, "event id"))
+    who.require_role(*ENDPOINT_ROLES)
+    eid, evid = parse_uuid(endpoint_id, "webhook id"), parse_uuid(event_id, "event id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.retry(conn, eid, evid, who)
 
 
 @endpoints.post(
@@ -164,8 +145,10 @@ async def retry_delivery(
 )
 async def rotate_secret(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
-    async with _pool(request).acquire() as conn:
-        return await use_cases.rotate_secret(conn, await _endpoint(conn, endpoint_id, who))
+    who.require_role(*ENDPOINT_ROLES)
+    eid = parse_uuid(endpoint_id, "webhook id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.rotate_secret(conn, eid, who)
 
 
 @handoffs.post(
@@ -182,7 +165,7 @@ async def acknowledge_handoff(handoff_id: Name, body: Acknowledgement, request: 
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
-    async with _pool(request).acquire() as conn:
+    async with pool_of(request).acquire() as conn:
         return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
 
 

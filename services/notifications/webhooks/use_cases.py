@@ -26,6 +26,7 @@ from services.notifications.webhooks.domain import (
     signature,
 )
 from services.notifications.webhooks.sending import Attempt, Resolver, Sender, pin, system_resolver
+from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import DomainError, NotFound
 from shared.messaging import topics
@@ -81,15 +82,19 @@ async def register_endpoint(
     return {"id": str(endpoint_id), "secret": secret, "url": url, "events": chosen}
 
 
-async def rotate_secret(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> dict[str, Any]:
-    """A new secret; for 24 h deliveries carry both signatures."""
+async def rotate_secret(conn: asyncpg.Connection, endpoint_id: uuid.UUID, who: Principal) -> dict[str, Any]:
+    """A new secret for an endpoint of the caller's projects; for 24 h deliveries carry both signatures."""
+    endpoint_id = await endpoint_in_reach(conn, endpoint_id, who.require_project)
     secret, until = new_secret(), now_utc() + ROTATION_OVERLAP
     await store.rotate(conn, endpoint_id, sealed(secret), until)
     return {"id": str(endpoint_id), "secret": secret, "previous_valid_until": until.isoformat()}
 
 
-async def retry(conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid.UUID) -> dict[str, Any]:
-    """Deliver again now."""
+async def retry(
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, event_id: uuid.UUID, who: Principal
+) -> dict[str, Any]:
+    """Deliver an event to an endpoint of the caller's projects again, now (the same webhook-id)."""
+    endpoint_id = await endpoint_in_reach(conn, endpoint_id, who.require_project)
     if not await store.retry_now(conn, endpoint_id, event_id):
         raise NotFound("no delivery of this event to this endpoint")
     return {"endpoint_id": str(endpoint_id), "event_id": str(event_id), "status": "pending"}
@@ -241,10 +246,25 @@ async def endpoint_in_reach(
 
 
 async def attempts_page(
-    conn: asyncpg.Connection, endpoint_id: uuid.UUID, status: str | None, after: int | None, limit: int
-) -> list[Any]:
-    """The delivery log of one endpoint: every attempt with its outcome."""
-    return list(await store.attempts_page(conn, endpoint_id, status, after, limit))
+    conn: asyncpg.Connection, endpoint_id: uuid.UUID, who: Principal, status: str | None, window: tuple[int | None, int]
+) -> list[tuple[tuple[str], dict[str, Any]]]:
+    """The delivery log of an endpoint of the caller's projects: every attempt with its outcome, each with the key
+    the next page starts after."""
+    endpoint_id = await endpoint_in_reach(conn, endpoint_id, who.require_project)
+    rows = await store.attempts_page(conn, endpoint_id, status, *window)
+    return [((str(row["id"]),), _attempt(row)) for row in rows]
+
+
+def _attempt(row: Any) -> dict[str, Any]:
+    return {
+        "event_id": str(row["event_id"]),
+        "topic": row["topic"],
+        "at": row["at"].isoformat(),
+        "status_code": row["status_code"],
+        "duration_ms": row["duration_ms"],
+        "error": row["error"],
+        "status": row["status"],
+    }
 
 
 async def seal_legacy(conn: asyncpg.Connection, batch: int = 200) -> int:

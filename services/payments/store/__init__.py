@@ -1,14 +1,13 @@
-"""All of payments' SQL: `deposits` (money taken and counted) and `read_models` (projects, holds, sales, schedules)."""
+"""All of payments' SQL: `deposits` (money taken and counted), `sales` (schedules, payments, appointments,
+cancellations), `ledger` (R35) and `read_models` (projects, holds and sales learned from others)."""
 
 from services.payments.store.deposits import (
-    add_ledger_entry,
     cash_on_hold,
     deposit_head,
     deposit_locked,
     deposit_with_unit,
     deposits_page,
     insert_deposit,
-    ledger_entries,
     live_deposit_on,
     live_deposits_of_sale,
     mark_banked,
@@ -20,20 +19,23 @@ from services.payments.store.deposits import (
     seal_payer,
     set_first_verifier,
 )
+from services.payments.store.ledger import add_ledger_entry, ledger_entries
 from services.payments.store.read_models import (
     hold,
     hold_locked,
-    insert_appointment,
-    insert_payment,
-    mark_overdue_reported,
     project_rules,
-    record_cancellation,
     release_hold,
     sale,
     sale_subscribed,
     save_hold,
     save_project,
     save_sale,
+)
+from services.payments.store.sales import (
+    insert_appointment,
+    insert_payment,
+    mark_overdue_reported,
+    record_cancellation,
     schedule_payment,
     unpaid_lines_due_by,
 )

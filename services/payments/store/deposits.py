@@ -1,4 +1,4 @@
-"""Payments SQL for deposits: taking, counting, receipts, banking, refunds, and the ledger (R22-R26, R35)."""
+"""Payments SQL for deposits: taking, counting, receipts, banking and refunds (R22-R26)."""
 
 from __future__ import annotations
 
@@ -13,30 +13,6 @@ from services.payments.domain import DepositRequest
 
 Row: TypeAlias = asyncpg.Record
 _LIVE = "('pending_verification', 'verified')"
-
-
-async def add_ledger_entry(
-    conn: asyncpg.Connection, project_id: uuid.UUID, kind: str, amount: Decimal, actor: str | None, refs: dict[str, Any]
-) -> None:
-    """R35: one append-only row per money movement; `refs` names sale_id, deposit_id, hold_id and ref."""
-    await conn.execute(
-        "INSERT INTO ledger (project_id, sale_id, deposit_id, hold_id, kind, amount, actor, ref)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-        project_id,
-        refs.get("sale_id"),
-        refs.get("deposit_id"),
-        refs.get("hold_id"),
-        kind,
-        amount,
-        actor,
-        refs.get("ref"),
-    )
-
-
-async def ledger_entries(conn: asyncpg.Connection, sale_id: uuid.UUID, hold_id: uuid.UUID | None) -> list[Row]:
-    return await conn.fetch(
-        "SELECT * FROM ledger WHERE sale_id = $1 OR (hold_id = $2 AND $2 IS NOT NULL) ORDER BY id", sale_id, hold_id
-    )
 
 
 async def live_deposit_on(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:

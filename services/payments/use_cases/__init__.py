@@ -2,6 +2,7 @@
 appointments, overdue notices, cancellation, the ledger). None calls the broker: events go to the outbox."""
 
 from services.payments.use_cases.deposits import (
+    TakeDeposit,
     bank_cash,
     find_deposit,
     list_deposits,
@@ -23,6 +24,7 @@ from services.payments.use_cases.sales import (
 )
 
 __all__ = [
+    "TakeDeposit",
     "bank_cash",
     "book_mortgage_appointment",
     "cancel_sale",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,52 +23,53 @@ from services.payments.domain import (
     receipt_number,
     verify,
 )
+from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
 from shared.kernel.errors import Conflict, NotFound, found
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
-from shared.trust.ownership import in_project
+from shared.trust.ownership import in_project, require_own_customer
 from shared.trust.pii import Vault
 
 MayWorkOn = Callable[[str], None]  # raises when the caller does not work on the project
 
 
-async def take_deposit(
-    conn: asyncpg.Connection,
-    hold_id: uuid.UUID,
-    unit_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    req: DepositRequest,
-    taken_by: str,
-    may_work_on: MayWorkOn,
-    vault: Vault,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TakeDeposit:
+    """A deposit taken on a hold: the hold, its unit and buyer as the cashier names them, and the money."""
+
+    hold_id: uuid.UUID
+    unit_id: uuid.UUID
+    customer_id: uuid.UUID
+    request: DepositRequest
+
+
+async def take_deposit(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principal, vault: Vault) -> dict[str, Any]:
     """R22–R26: the hold is checked again, then the deposit is recorded pending two counts (one live per hold)."""
+    req, taken_by = cmd.request, who.sub
     async with conn.transaction():
-        hold = await _current_hold(conn, hold_id, unit_id, customer_id, may_work_on)
+        hold = await _current_hold(conn, cmd, who.require_project)
         await _check_room_for(conn, hold, req)
         deposit_id = uuid.uuid4()
         payer = None if req.payer is None else vault.encrypt_json(req.payer.__dict__)  # R18: sealed at rest
         try:
-            await store.insert_deposit(conn, deposit_id, hold, customer_id, req, payer, taken_by)
+            await store.insert_deposit(conn, deposit_id, hold, cmd.customer_id, req, payer, taken_by)
         except asyncpg.UniqueViolationError:  # a concurrent deposit on the same hold won the race
             raise Conflict("this hold already carries a live deposit", "deposit_exists") from None
-        refs = {"deposit_id": deposit_id, "hold_id": hold_id, "ref": req.reference}
+        refs = {"deposit_id": deposit_id, "hold_id": cmd.hold_id, "ref": req.reference}
         await store.add_ledger_entry(conn, hold["project_id"], "deposit_taken", req.amount, taken_by, refs)
     return {"id": str(deposit_id), "status": "pending_verification", "amount": str(req.amount)}
 
 
-async def _current_hold(
-    conn: asyncpg.Connection, hold_id: uuid.UUID, unit_id: uuid.UUID, customer_id: uuid.UUID, may_work_on: MayWorkOn
-) -> asyncpg.Record:
+async def _current_hold(conn: asyncpg.Connection, cmd: TakeDeposit, may_work_on: MayWorkOn) -> asyncpg.Record:
     """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release."""
-    hold = await store.hold_locked(conn, hold_id)
+    hold = await store.hold_locked(conn, cmd.hold_id)
     if hold is not None:
         may_work_on(str(hold["project_id"]))
     current = hold is not None and hold["live"] and hold["expires_at"] > now_utc()
-    if hold is None or not current or (hold["unit_id"], hold["customer_id"]) != (unit_id, customer_id):
+    if hold is None or not current or (hold["unit_id"], hold["customer_id"]) != (cmd.unit_id, cmd.customer_id):
         raise Conflict("the hold is not current for this unit and customer (R22)", "hold_not_current")
     return hold
 
@@ -81,8 +83,9 @@ async def _check_room_for(conn: asyncpg.Connection, hold: asyncpg.Record, req: D
         raise Conflict("this hold already carries a live deposit", "deposit_exists")
 
 
-async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifier: str) -> dict[str, Any]:
+async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
     """R23: the second different counter makes it count; a gap-free receipt number; deposit-verified."""
+    deposit_id, verifier = (await find_deposit(conn, deposit_id, who.require_project))["id"], who.sub
     async with conn.transaction():
         dep = await _deposit_locked(conn, deposit_id)
         status, first, verified = verify(dep["status"], dep["first_verifier"], verifier)
@@ -116,13 +119,22 @@ async def find_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, may_work
 
 async def list_deposits(
     conn: asyncpg.Connection, project_id: uuid.UUID, overdue_only: bool, after: tuple[Any, Any] | None, limit: int
-) -> list[dict[str, Any]]:
-    """A page of a project's deposits, oldest first; only cash not banked in time when `overdue_only` (R24)."""
-    return [dict(r) for r in await store.deposits_page(conn, project_id, overdue_only, after, limit)]
+) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+    """A page of a project's deposits, oldest first; only cash not banked in time when `overdue_only` (R24). Each
+    with the key the next page starts after, and the deposit as the API shows it."""
+    rows = await store.deposits_page(conn, project_id, overdue_only, after, limit)
+    return [((row["taken_at"].isoformat(), str(row["id"])), _listed(row)) for row in rows]
 
 
-async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]]:
-    """R26: unit, amount in figures and in capital numerals, method, source of funds, cheque no., serials."""
+def _listed(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
+
+
+async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
+    """R26: unit, amount in figures and in capital numerals, method, source of funds, cheque no., serials; for
+    staff of the project and the buyer's consultant (R8: a colleague's customer → 404)."""
+    head = await find_deposit(conn, deposit_id, who.require_project)
+    await require_own_customer(conn, who, head["customer_id"])
     dep = await store.deposit_with_unit(conn, deposit_id)
     if dep is None:
         raise NotFound("no such deposit")
@@ -139,13 +151,15 @@ async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> tuple[uuid
         body["cheque_no"] = dep["cheque_no"]
     if dep["note_serials"]:
         body["note_serials"] = list(dep["note_serials"])
-    return dep["project_id"], body
+    return body
 
 
 async def bank_cash(
-    conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref: str, escorts: list[str], actor: str
+    conn: asyncpg.Connection, deposit_id: uuid.UUID, banking: tuple[str, list[str]], who: Principal
 ) -> dict[str, Any]:
-    """R24: verified cash goes to the bank with two escorts, one of whom records it."""
+    """R24: verified cash goes to the bank (its reference) with two escorts, one of whom records it."""
+    (bank_ref, escorts), actor = banking, who.sub
+    deposit_id = (await find_deposit(conn, deposit_id, who.require_project))["id"]
     async with conn.transaction():
         dep = await _deposit_locked(conn, deposit_id)
         check_bankable(dep["status"], dep["method"], dep["banked_at"] is not None, escorts, actor)
@@ -159,8 +173,9 @@ async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
     return await store.mark_banking_overdue(conn)
 
 
-async def refund(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str, actor: str) -> dict[str, Any]:
+async def refund(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str, who: Principal) -> dict[str, Any]:
     """The manager refunds a deposit whose sale is not subscribed; inventory frees the unit on deposit-refunded."""
+    deposit_id, actor = (await find_deposit(conn, deposit_id, who.require_project))["id"], who.sub
     if not reason.strip():
         raise Refused("a refund gives its reason", "reason_required")
     async with conn.transaction():

@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.payments import store
-from services.payments.domain import PAYMENT_KINDS, Payment, Refused, is_overdue
+from services.payments.domain import PAYMENT_KINDS, Payment, Refused, check_appointment, check_payment, is_overdue
 from services.payments.use_cases.deposits import refund_in_transaction
+from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
 from shared.kernel.errors import found
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
+from shared.trust.ownership import require_own_customer
 
 MayWorkOn = Callable[[str], None]
 _RECEIVED = ("deposit_verified", "deposit_refunded")  # with payment_*: what the buyer has paid, net
@@ -55,8 +57,11 @@ async def find_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, may_work_on: M
     return sale
 
 
-async def record_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Payment, actor: str) -> dict[str, Any]:
-    """Down payment, instalment or balance: recorded, applied to the schedule, announced."""
+async def record_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Payment, who: Principal) -> dict[str, Any]:
+    """Down payment, instalment or balance, taken by finance for a sale of their project: recorded, applied to the
+    schedule, announced."""
+    check_payment(paid)
+    sale_id, actor = (await find_sale(conn, sale_id, who.require_project))["sale_id"], who.sub
     kind, amount = paid.kind, paid.amount
     if kind not in PAYMENT_KINDS:
         raise Refused(f"kind must be one of {', '.join(sorted(PAYMENT_KINDS))}", "invalid_kind")
@@ -71,13 +76,14 @@ async def record_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Pay
 
 
 async def book_mortgage_appointment(
-    conn: asyncpg.Connection, sale_id: uuid.UUID, at: datetime, place: str, documents: list[str], actor: str
+    conn: asyncpg.Connection, sale_id: uuid.UUID, booking: tuple[datetime, str, list[str]], who: Principal
 ) -> dict[str, Any]:
-    """R30: the bank appointment; notifications reminds 7, 3 and 1 days before."""
-    if at.tzinfo is None or at <= now_utc():
-        raise Refused("the appointment is a future time with an offset", "invalid_time")
-    if not place.strip() or not [d for d in documents if d.strip()]:
-        raise Refused("the place and the documents to bring are required (R30)", "place_and_documents_required")
+    """R30: the bank appointment (when, where, the documents to bring), booked by the buyer's consultant or the
+    manager (R8: a colleague's buyer → 404); notifications reminds 7, 3 and 1 days before."""
+    sale = await find_sale(conn, sale_id, who.require_project)
+    await require_own_customer(conn, who, sale["customer_id"])
+    (at, place, documents), actor, sale_id = booking, who.sub, sale["sale_id"]
+    check_appointment(at, place, documents, now_utc())
     async with conn.transaction():
         sale = await sale_of(conn, sale_id)
         appointment_id = uuid.uuid4()
@@ -120,9 +126,9 @@ async def report_overdue(conn: asyncpg.Connection, now: datetime | None = None) 
     return reported
 
 
-async def ledger(conn: asyncpg.Connection, sale_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]]:
+async def ledger(conn: asyncpg.Connection, sale_id: uuid.UUID, who: Principal) -> dict[str, Any]:
     """R35: the sale's money movements (its deposit's included) and totals reconciled from them."""
-    sale = await sale_of(conn, sale_id)
+    sale = await find_sale(conn, sale_id, who.require_project)
     rows = await store.ledger_entries(conn, sale_id, sale["hold_id"])
     received = sum(
         (r["amount"] for r in rows if r["kind"] in _RECEIVED or r["kind"].startswith("payment_")), Decimal("0.00")
@@ -131,7 +137,7 @@ async def ledger(conn: asyncpg.Connection, sale_id: uuid.UUID) -> tuple[uuid.UUI
         {"at": r["at"].isoformat(), "kind": r["kind"], "amount": str(r["amount"]), "actor": r["actor"], "ref": r["ref"]}
         for r in rows
     ]
-    return sale["project_id"], {
+    return {
         "sale_id": str(sale_id),
         "price": str(sale["price"]),
         "entries": entries,

@@ -142,6 +142,9 @@ async def test_cash_banking_refund_and_the_ledger_reconciles_r24_r35(payments, s
     )
     assert r.status_code == 200
     sale_id = await a_sale(payments, pid, hold, price="1000000.00", down_payment="300000.00", due_in_days=30)
+    nothing = {"kind": "down_payment", "amount": "0.00", "method": "bank_transfer"}
+    r = await payments.client.post(f"/v1/sales/{sale_id}/payments", json=nothing, headers=finance)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_amount"  # recorded nowhere (the ledger below)
     r = await payments.client.post(
         f"/v1/sales/{sale_id}/payments",
         json={"kind": "down_payment", "amount": "295000.00", "method": "bank_transfer"},

@@ -10,12 +10,15 @@ from services.payments.domain import (
     DepositRequest,
     DomainError,
     Payer,
+    Payment,
     Refused,
     amount_in_words,
     banking_due,
+    check_appointment,
     check_bankable,
     check_deposit,
     check_escorts,
+    check_payment,
     check_refundable,
     is_overdue,
     receipt_number,
@@ -146,3 +149,25 @@ def test_overdue_and_reminders_r28() -> None:
     assert is_overdue(due, Decimal("99.99"), Decimal("100"), due + timedelta(days=1))
     assert not is_overdue(due, Decimal("100"), Decimal("100"), due + timedelta(days=9))
     assert reminder_dates(due) == [date(2026, 12, 5), date(2026, 12, 8)]
+
+
+@pytest.mark.parametrize("amount", ["0.00", "-1.00"])
+def test_a_payment_is_a_positive_amount(amount) -> None:
+    check_payment(Payment(kind="down_payment", amount=Decimal("0.01"), method="bank_transfer"))
+    with pytest.raises(Refused) as refused:
+        check_payment(Payment(kind="down_payment", amount=Decimal(amount), method="bank_transfer"))
+    assert refused.value.code == "invalid_amount"
+
+
+def test_a_mortgage_appointment_is_in_the_future_at_a_place_with_documents_r30() -> None:
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    check_appointment(now + timedelta(days=1), "ICBC", ["ID card"], now)
+    for at, place, documents, code in (
+        (now, "ICBC", ["ID card"], "invalid_time"),
+        ((now + timedelta(days=1)).replace(tzinfo=None), "ICBC", ["ID card"], "invalid_time"),
+        (now + timedelta(days=1), " ", ["ID card"], "place_and_documents_required"),
+        (now + timedelta(days=1), "ICBC", [" "], "place_and_documents_required"),
+    ):
+        with pytest.raises(Refused) as refused:
+            check_appointment(at, place, documents, now)
+        assert refused.value.code == code

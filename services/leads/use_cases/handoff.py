@@ -1,73 +1,25 @@
-"""Leads use cases after the sale: who gets the deal's credit (R10) and the resident hand-off to the property
-company (R18, R32). Both run inside the consumer's inbox transaction, from other services' events."""
+"""Leads use case for the resident hand-off to the property company at handover (R18, R32): the resident's name,
+and the phone only with consent; the owner's return visit opens with it (R31, R33). It runs inside the consumer's
+inbox transaction, from handover-completed."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
-from services.leads.use_cases.aftercare import open_return_visit
+from services.leads.domain import resident_for_handoff
+from services.leads.use_cases.aftersales import open_return_visit
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import add_event
-from shared.messaging.topics import HandoverCompletedData, SubscriptionSignedData
+from shared.messaging.topics import HandoverCompletedData
 from shared.runtime.logs import log
 from shared.trust.pii import Vault
 
 HANDOFF_NAMESPACE = uuid.UUID("5b0c3a52-9c55-4a38-9f0e-2f6f1f3e7a11")  # one hand-off id per sale, on any replay
-
-
-async def credit_deal(conn: asyncpg.Connection, env: Envelope, data: SubscriptionSignedData) -> None:
-    """R10: credit the deal — the owner while protected when it closed, else the consultant who closed it."""
-    customer_id = uuid.UUID(data.customer_id)
-    await store.remember_sale(conn, uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer_id)
-    row = await store.customer(conn, customer_id)
-    if row is None:
-        log("deal_for_unknown_customer", sale_id=data.sale_id, customer_id=data.customer_id)
-        return
-    closer = data.consultant_id or await _closer_from_holds(conn, data, customer_id)
-    owner, until = await _standing_when_closed(conn, row, env.occurred_at)
-    credited, reason = credited_consultant(owner, until, closer, env.occurred_at)
-    await store.credit_sale(conn, uuid.UUID(data.sale_id), credited, reason)
-    detail = _subscribed(data) | {"credited_to": credited, "credit_reason": reason}
-    await store.add_timeline(conn, customer_id, env.occurred_at, "subscription_signed", detail, env.id)
-    ids = {"customer_id": str(customer_id), "sale_id": data.sale_id, "unit_id": data.unit_id}
-    credit = {"consultant_id": credited, "reason": reason, "owner_id": owner, "closer_id": closer}
-    await add_event(
-        conn,
-        topics.DEAL_CREDITED,
-        ids | credit | {"protected_until": until},
-        project_id=env.project_id,
-        causation_id=str(env.id),
-    )
-    log("deal_credited", sale_id=data.sale_id, consultant_id=credited, reason=reason)
-
-
-def _subscribed(data: SubscriptionSignedData) -> dict[str, Any]:
-    """The subscription as the customer's timeline shows it."""
-    down = {"amount": str(data.down_payment.amount), "due_date": str(data.down_payment.due_date)}
-    return {"sale_id": data.sale_id, "unit_id": data.unit_id, "price": str(data.price), "down_payment": down}
-
-
-async def _standing_when_closed(
-    conn: asyncpg.Connection, row: asyncpg.Record, closed_at: datetime
-) -> tuple[str, datetime]:
-    """R10: the owner and their protection as they stood when the deal closed, not as they stand now."""
-    touches = [Touch(at, owner) for at, owner in await store.touches(conn, row["id"])]
-    standing = standing_at(touches, await store.protection_days(conn, row["project_id"]), closed_at)
-    return standing or (row["owner_id"], row["protected_until"])
-
-
-async def _closer_from_holds(conn: asyncpg.Connection, data: Any, customer_id: uuid.UUID) -> str | None:
-    """Fallback when the event does not name the consultant: whoever held the unit for this buyer."""
-    row = await store.hold(conn, uuid.UUID(data.hold_id)) if data.hold_id else None
-    row = row or await store.latest_hold_of_unit(conn, uuid.UUID(data.unit_id), customer_id)
-    return row["consultant_id"] if row else None
 
 
 async def prepare_handoff(conn: asyncpg.Connection, vault: Vault, env: Envelope, data: HandoverCompletedData) -> None:

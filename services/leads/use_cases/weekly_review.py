@@ -10,10 +10,13 @@ from typing import Any
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import iso_week, most_asked_needs, week_bounds, weekly_rows
-from services.leads.use_cases.reads import overdue_followups
+from services.leads.domain import WEEKLY_COUNTS, iso_week, most_asked_needs, week_bounds, weekly_rows
+from services.leads.use_cases.overdue import overdue_followups
+from shared.http.exports import csv_text
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault
+
+CSV_COLUMNS = ("consultant_id", *WEEKLY_COUNTS, "within_3_rings_rate", "lost_by_reason")
 
 
 async def weekly_review(
@@ -43,3 +46,14 @@ async def weekly_review(
         "by_consultant": rows,
         "project": project,
     }
+
+
+async def weekly_review_csv(conn: asyncpg.Connection, vault: Vault, project_id: uuid.UUID, week: str | None) -> str:
+    """The weekly review as a spreadsheet: one line per consultant, every cell through the one export rule (a
+    consultant id is someone's text)."""
+    rows = (await weekly_review(conn, vault, project_id, week))["by_consultant"]
+    return csv_text(CSV_COLUMNS, ([*(row[name] for name in CSV_COLUMNS[:-1]), _lost(row)] for row in rows))
+
+
+def _lost(row: dict[str, Any]) -> str:
+    return ";".join(f"{reason}={count}" for reason, count in sorted(row["lost_by_reason"].items()))
