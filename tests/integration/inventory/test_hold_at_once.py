@@ -123,7 +123,7 @@ async def test_attempts_read_together_see_what_each_would_see_alone(inventory, s
         (uuid.UUID(units[0]["id"]), uuid.UUID(mine), AT),  # the same ask twice
     ]
     async with inventory.pool.acquire() as conn:
-        together = await store.storm.hold_contexts(conn, asks)
+        together = await store.hold_contexts(conn, asks)
         alone = [await store.hold_context(conn, *ask) for ask in asks]
 
     def seen(rows):  # `n` numbers the asks of one statement: each answer without it

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from services.inventory import store
-from services.inventory.store.storm import take_units_with_events
+from services.inventory.store import take_units_with_events
 from shared import catalogue as topics
 from shared.envelope import Envelope
 from shared.outbox import outbox_row
