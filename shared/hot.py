@@ -59,6 +59,18 @@ class HotRoute:
     template: str
     answer: Callable[[HotRequest], Awaitable[HotAnswer | None]]
 
+    @classmethod
+    def at(
+        cls, method: str, template: str, answer: Callable[[HotRequest], Awaitable[HotAnswer | None]], **params: str
+    ) -> HotRoute:
+        """The hot twin of the framework's `method template` route, its pattern made from the same path: each
+        `{name}` matches `params[name]` (a regular expression), the rest of the path itself."""
+        names = re.findall(r"\{(\w+)\}", template)
+        if sorted(names) != sorted(params):
+            raise ValueError(f"{template}: a pattern for each of {names} and nothing else, got {sorted(params)}")
+        pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>{params[m[1]]})", re.escape(template))
+        return cls(method, re.compile(pattern), template, answer)
+
 
 class HotRoutes:
     """ASGI: a hot route answers the requests it recognises; everything else runs through `app`."""

@@ -16,10 +16,10 @@ def pool(request: Request):
     return request.app.state.runtime.pool
 
 
-_project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
+project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
 
 
-_require_project = by_path_id(use_cases.project_in_reach, "project id")
+require_project = by_path_id(use_cases.project_in_reach, "project id")
 
 
 class UnitOut(BaseModel):
@@ -37,7 +37,7 @@ class UnitOut(BaseModel):
     sale_id: str | None
 
 
-def _unit_json(row) -> dict[str, Any]:
+def unit_json(row) -> dict[str, Any]:
     return {
         "id": str(row["id"]),
         "project_id": str(row["project_id"]),

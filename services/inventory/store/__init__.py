@@ -3,7 +3,6 @@
 group of them) and `sales` (sales, conflicts, quotes)."""
 
 from services.inventory.store.hold_batches import (
-    HoldDesk,
     hold_context,
     hold_contexts,
     prepare_hold_statements,
@@ -80,7 +79,6 @@ __all__ = [
     "take_unit_with_event",
     "take_units_with_events",
     "HoldRow",
-    "HoldDesk",
     "prepare_hold_statements",
     "timezone_of_sale",
     "unit",

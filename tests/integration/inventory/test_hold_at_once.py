@@ -15,7 +15,7 @@ from services.inventory.use_cases import HoldUnit
 from shared import catalogue as topics
 from shared.envelope import Envelope
 from shared.outbox import outbox_row
-from tests.support.inventory import known_customer, new_project, opening_live_at
+from tests.support.inventory import hold_desk, known_customer, new_project, opening_live_at
 
 AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today
 
@@ -95,20 +95,19 @@ async def test_when_the_statement_takes_nothing_the_transaction_tells_the_truth_
         assert await taken_by_another(conn, other, _event(str(event.envelope.project_id), other))
         return False
 
+    alone = hold_desk(inventory, reads_together=False)  # each attempt reads and takes on a connection of its own
     pid, hold = await _asked(inventory, settings)
     command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
     monkeypatch.setattr(store, "take_unit_with_event", lost)
-    async with inventory.pool.acquire() as conn:
-        held = await use_cases.hold_unit(conn, command, now=AT)
+    held = await use_cases.hold_unit(alone, command, now=AT)
     assert held["expires_at"] == (AT + timedelta(minutes=30)).isoformat() and held["list_price"] == "1000000.00"
     assert await _written(inventory, hold) == (1, 1, 1, "held")
 
     pid, hold = await _asked(inventory, settings)
     command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
     monkeypatch.setattr(store, "take_unit_with_event", overtaken)
-    async with inventory.pool.acquire() as conn:
-        with pytest.raises(UnitNotAvailable):
-            await use_cases.hold_unit(conn, command, now=AT)
+    with pytest.raises(UnitNotAvailable):
+        await use_cases.hold_unit(alone, command, now=AT)
     assert await _written(inventory, hold) == (1, 1, 1, "held")  # the other's hold only
 
 
