@@ -4,6 +4,7 @@ recognise. Two apps share one running inventory (its pool): one with the hot rou
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -13,12 +14,14 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from services.inventory.api import units
 from services.inventory.app import build_spec
 from shared.domain import DomainError
 from shared.errors import ApiError
-from shared.hot import HotRequest
+from shared.hot import HotRequest, HotRouteWithoutTwin
 from shared.serving import create_app
 from shared.web import refusal_answer
+from tests.support.apps import running_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project
 
@@ -177,3 +180,25 @@ async def test_a_body_without_a_json_content_type_reads_the_same_from_both_route
 def _shape(body: dict) -> object:
     """What must match between the routes: the error's code, or a hold's fields (its ids differ)."""
     return body["error"]["code"] if "error" in body else sorted(body)
+
+
+@pytest.mark.parametrize(
+    "twinless",
+    [
+        pytest.param({"template": "/v1/units/{unit_id}/hold"}, id="a path the framework does not serve"),
+        pytest.param({"method": "PUT"}, id="a method the framework does not serve there"),
+        pytest.param({"routers": [units.router]}, id="the framework's routes without the hold"),
+    ],
+)
+async def test_a_hot_route_without_its_framework_twin_stops_the_service_starting(settings, twinless) -> None:
+    """Issue 20: each hot route is the twin of a framework route (what it hands back must land there): a spec
+    whose hot route has none refuses to start, naming the route."""
+    spec = build_spec()
+    if "routers" in twinless:
+        spec.routers = twinless["routers"]
+    else:
+        spec.hot_routes = [dataclasses.replace(spec.hot_routes[0], **twinless)]
+    route = spec.hot_routes[0]
+    with pytest.raises(HotRouteWithoutTwin, match=re.escape(f"hot route {route.method} {route.template} has no")):
+        async with running_app(spec, settings):
+            pass
