@@ -7,6 +7,7 @@ import dataclasses
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
@@ -15,7 +16,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.inventory.api import units
+from services.inventory.api.holds import HOLDS_PATH
 from services.inventory.app import build_spec
+from services.inventory.use_cases import taking
 from shared.domain import DomainError
 from shared.errors import ApiError
 from shared.hot import HotRequest, HotRouteWithoutTwin
@@ -24,8 +27,6 @@ from shared.web import refusal_answer
 from tests.support.apps import running_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project
-
-TEMPLATE = "/v1/units/{unit_id}/holds"
 
 
 @pytest.fixture
@@ -59,30 +60,41 @@ async def twins(inventory, settings) -> AsyncIterator[SimpleNamespace]:
         yield SimpleNamespace(hot=hot_client, framework=framework_client, answered=answered)
 
 
+AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # the one clock, pinned where a test compares expiries
+
+
 def _requests_served(status: int) -> float:
-    labels = {"service": "inventory", "method": "POST", "route": TEMPLATE, "status": str(status)}
+    labels = {"service": "inventory", "method": "POST", "route": HOLDS_PATH, "status": str(status)}
     return REGISTRY.get_sample_value("estate_http_requests_total", labels) or 0.0
 
 
-async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, settings, twins) -> None:
-    pid, units = await new_project(inventory, settings, units=2)
-    headers = auth(settings, "consultant", pid) | {"X-Correlation-Id": "storm-1"}
-    answers = []
-    for client, unit in ((twins.hot, units[0]), (twins.framework, units[1])):
-        customer = await known_customer(inventory, pid)
-        answers.append(
-            await client.post(f"/v1/units/{unit['id']}/holds", json={"customer_id": customer}, headers=headers)
-        )
-    hot, framework = answers
-    assert hot.status_code == framework.status_code == 201 and twins.answered == [201]
-    assert (
-        hot.json().keys()
-        == framework.json().keys()
-        == {"hold_id", "unit_id", "customer_id", "consultant_id", "expires_at"}
-    )
-    for answer in answers:
-        assert answer.headers["content-type"] == "application/json"
-        assert answer.headers["x-correlation-id"] == "storm-1"
+async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, settings, twins, monkeypatch) -> None:
+    """Issue 20: the same hold asked through each route (a unit and a customer of one project, the same person, the
+    one clock pinned) answers the same values wherever they must be equal, and the same keys of the same types."""
+    monkeypatch.setattr(taking, "now_utc", lambda: AT)  # the one clock a hold asks, pinned for both routes
+    pid, units = await new_project(inventory, settings, units=4, hold_minutes=45)
+    for role, pair in (("consultant", units[:2]), ("sales_control", units[2:])):
+        headers = auth(settings, role, pid) | {"X-Correlation-Id": "storm-1"}
+        asked, answers = [], []
+        for client, unit in zip((twins.hot, twins.framework), pair, strict=True):
+            asked.append((unit["id"], await known_customer(inventory, pid)))
+            answers.append(
+                await client.post(f"/v1/units/{unit['id']}/holds", json={"customer_id": asked[-1][1]}, headers=headers)
+            )
+        assert [a.status_code for a in answers] == [201, 201]
+        for answer, (unit, customer) in zip(answers, asked, strict=True):
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.headers["x-correlation-id"] == "storm-1"
+            assert answer.json() == {  # each value what it must be: the hold as the unit now shows it
+                "hold_id": (await _hold_of(inventory, settings, pid, unit))["hold_id"],
+                "unit_id": unit,
+                "customer_id": customer,
+                "consultant_id": f"{role}-1",
+                "expires_at": (AT + timedelta(minutes=45)).isoformat(),
+            }
+        hot, framework = (_as_asked(a.json(), *ids) for a, ids in zip(answers, asked, strict=True))
+        assert hot == framework, (hot, framework)
+    assert twins.answered == [201, 201]  # the hot route answered its own holds; the framework's answered the others
     async with inventory.pool.acquire() as conn:
         events = await conn.fetch(
             "SELECT key, convert_from(payload, 'UTF8')::jsonb->>'correlation_id' AS cid FROM outbox"
@@ -91,6 +103,25 @@ async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, s
         )
     assert sorted(e["key"] for e in events) == sorted(u["id"] for u in units)
     assert {e["cid"] for e in events} == {"storm-1"}
+
+
+async def _hold_of(inventory, settings, pid: str, unit: str) -> dict:
+    """The unit's hold as `GET /v1/units/{id}` shows it (from the database, not from either route's answer)."""
+    shown = (await inventory.client.get(f"/v1/units/{unit}", headers=auth(settings, "manager", pid))).json()
+    assert shown["status"] == "held" and shown["hold"]["created_at"] == AT.isoformat(), shown
+    return shown["hold"]
+
+
+def _as_asked(answer: dict, unit: str, customer: str) -> dict:
+    """A 201's values with what differs between two holds by design (their ids) put as what it must be; the
+    type of every value kept."""
+    uuid.UUID(answer["hold_id"])  # an id of its own
+    return {
+        **{key: type(value).__name__ for key, value in answer.items()},
+        **{key: value for key, value in answer.items() if key in ("consultant_id", "expires_at")},
+        "unit_id": "the unit asked" if answer["unit_id"] == unit else answer["unit_id"],
+        "customer_id": "the customer asked" if answer["customer_id"] == customer else answer["customer_id"],
+    }
 
 
 async def test_every_refusal_reads_the_same_from_both_routes(inventory, settings, twins) -> None:
