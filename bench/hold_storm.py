@@ -24,9 +24,9 @@ import orjson
 
 from bench.infra import pgbench_path, service_process, stop
 from bench.loadgen import Connection, Result, percentile, pool
-from shared.auth_tokens import make_token
-from shared.db import service_dsn
-from shared.settings import Settings
+from shared.db.databases import service_dsn
+from shared.http.tokens import make_token
+from shared.runtime.settings import Settings
 
 UNITS, BUYERS, CONSULTANTS, ATTEMPTS_PER_BUYER, ZIPF_S = 1000, 5000, 50, 3, 1.1
 

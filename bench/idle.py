@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import psutil
 
-from shared.auth_tokens import make_token
-from shared.embedded import free_port, port_open
-from shared.settings import DEFAULT_PORTS, SERVICES
+from shared.http.tokens import make_token
+from shared.runtime.settings import DEFAULT_PORTS, SERVICES
+from shared.tools.embedded import free_port, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
 REST_SECONDS, SETTLE_SECONDS, HOLDS, HOLD_EVERY = 60.0, 10.0, 20, 0.7
@@ -42,7 +42,7 @@ def run(logs: Path) -> dict[str, Any]:
         ESTATE_JWT_SECRET=SECRET,
     )
     out = open(logs / "up.log", "wb")
-    up = subprocess.Popen([sys.executable, "-m", "shared.cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    up = subprocess.Popen([sys.executable, "-m", "shared.tools.cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
         urls = {s: f"http://127.0.0.1:{DEFAULT_PORTS[s] + offset}" for s in SERVICES}
         _wait(lambda: all(_healthy(u) for u in urls.values()), 120, "four healthy services")

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import psutil
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, free_port
-from shared.kafka import create_topics
-from shared.settings import Settings
+from shared.messaging.kafka import create_topics
+from shared.runtime.settings import Settings
+from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, free_port
 from tests.support.processes import serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,11 +99,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 def _command(name: str, workers: int, port: int, server: str) -> list[str]:
     if server == "uvicorn":  # uvicorn with httptools and uvloop, as `estate serve` runs every service
-        return [sys.executable, "-m", "shared.cli", "serve", name]
+        return [sys.executable, "-m", "shared.tools.cli", "serve", name]
     if server == "granian":  # issue 13's other server: the same app, its factory reads ESTATE_SERVICE
         options = ["--interface", "asgi", "--factory", "--loop", "uvloop", "--no-ws", "--log-level", "warning"]
         where = ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
-        return [sys.executable, "-m", "granian", *options, *where, "shared.serving:app_from_env"]
+        return [sys.executable, "-m", "granian", *options, *where, "shared.runtime.serving:app_from_env"]
     raise ValueError(f"no such server: {server}")
 
 

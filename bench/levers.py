@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.hold_storm import measured, new_project, seed_customers
 from bench.infra import service_process, stop
-from shared.settings import Settings
+from shared.runtime.settings import Settings
 
 CLIENTS = 64
 OFF = {  # every lever of issue 13 off: the hold path as it was

@@ -20,9 +20,9 @@ import asyncpg
 from bench.hold_storm import measured, new_project, seed_customers
 from bench.infra import ROOT, service_process, stop
 from bench.loadgen import percentile
-from shared.auth_tokens import make_token
-from shared.db import service_dsn
-from shared.settings import Settings
+from shared.db.databases import service_dsn
+from shared.http.tokens import make_token
+from shared.runtime.settings import Settings
 
 VIEWERS, CLIENTS, SETTLE_SECONDS = 200, 64, 10.0
 

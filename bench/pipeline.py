@@ -19,10 +19,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.infra import ROOT, stop
 from bench.loadgen import percentile
-from shared.catalogue import PLATFORM_TEST
-from shared.db import migrate_service, service_dsn
-from shared.outbox import add_event
-from shared.settings import Settings
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import PLATFORM_TEST
+from shared.runtime.settings import Settings
 from tests.support.platform import MIGRATIONS
 
 KEYS = 100

@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres, free_port
-from shared.kafka import create_topics_sync
-from shared.settings import Settings
-from tests.infra import wait_for
+from shared.messaging.kafka import create_topics_sync
+from shared.runtime.settings import Settings
+from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, free_port
+from tests.support.polling import wait_for
 from tests.support.processes import serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ class ServiceProcess:
     def start(self, timeout: float = 90.0) -> ServiceProcess:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", self.name],
+            [sys.executable, "-m", "shared.tools.cli", "serve", self.name],
             cwd=ROOT,
             env=service_env(self.settings, self.port),
             stdout=log,

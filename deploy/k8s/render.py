@@ -13,8 +13,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from shared.catalogue import ALL_TOPIC_NAMES  # noqa: E402
-from shared.settings import DEFAULT_PORTS, SERVICES  # noqa: E402
+from shared.messaging.topics import ALL_TOPIC_NAMES  # noqa: E402
+from shared.runtime.settings import DEFAULT_PORTS, SERVICES  # noqa: E402
 
 HERE = Path(__file__).parent
 NS = "estate"

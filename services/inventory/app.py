@@ -7,10 +7,11 @@ import time
 from services.inventory import api, consumers, store, use_cases
 from services.inventory.api.holds import HOT_ROUTES
 from services.inventory.feed import board_feed
-from shared import catalogue as topics
-from shared import metrics, ownership
-from shared.jobs import periodic
-from shared.runtime import ServiceSpec
+from shared.messaging import topics
+from shared.runtime import metrics
+from shared.runtime.jobs import periodic
+from shared.runtime.service import ServiceSpec
+from shared.trust import ownership
 
 
 def _swept(expired: int) -> None:

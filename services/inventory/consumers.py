@@ -7,11 +7,11 @@ import uuid
 import asyncpg
 
 from services.inventory import store, use_cases
-from shared import catalogue as topics
-from shared import ownership
-from shared.envelope import Envelope
-from shared.inbox import Handlers
-from shared.logs import log
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.inbox import Handlers
+from shared.runtime.logs import log
+from shared.trust import ownership
 
 HANDLERS = Handlers()
 

@@ -15,9 +15,9 @@ import asyncpg
 import orjson
 
 from services.inventory.store import board as store
-from shared import metrics
-from shared.clock import now_utc
-from shared.logs import log
+from shared.kernel.clock import now_utc
+from shared.runtime import metrics
+from shared.runtime.logs import log
 
 SAFETY_TICK = 10.0  # also look every 10 s: a notification lost while the listener reconnected is caught here
 # Issue 13: under an opening's storm every group commit notifies; one step per PACE numbers and reads them together

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.inventory.domain.board import TooManyStreams, check_stream_room
-from shared.logs import log
+from shared.runtime.logs import log
 
 
 class StreamSlots:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from services.leads import api, consumers, use_cases
-from shared import catalogue as topics
-from shared.jobs import periodic
-from shared.pii import Vault
-from shared.runtime import Runtime, ServiceSpec
-from shared.settings import get_settings
+from shared.messaging import topics
+from shared.runtime.jobs import periodic
+from shared.runtime.service import Runtime, ServiceSpec
+from shared.runtime.settings import get_settings
+from shared.trust.pii import Vault
 
 
 async def pii_sealer(runtime: Runtime) -> None:

@@ -10,12 +10,12 @@ from typing import Any
 import asyncpg
 
 from services.leads import store, use_cases
-from shared import catalogue as topics
-from shared.defaults import ProjectSettings
-from shared.envelope import Envelope
-from shared.inbox import Handlers
-from shared.logs import log
-from shared.pii import Vault
+from shared.kernel.defaults import ProjectSettings
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.inbox import Handlers
+from shared.runtime.logs import log
+from shared.trust.pii import Vault
 
 HANDLERS = Handlers()
 

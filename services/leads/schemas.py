@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.fields import Code, Day, Id, JsonObject, Label, Long, Name, Reason, Short, Time, Word
-from shared.money import Money
+from shared.http.fields import Code, Day, Id, JsonObject, Label, Long, Name, Reason, Short, Time, Word
+from shared.kernel.money import Money
 
 
 class CustomerSummary(BaseModel):

@@ -8,10 +8,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.notifications import use_cases
-from shared.auth import Principal, current_principal
-from shared.fields import Id, Short
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Id, Short
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import parse_uuid
 
 router = APIRouter()
 

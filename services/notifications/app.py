@@ -10,10 +10,10 @@ from services.notifications.webhooks import api as webhook_api
 from services.notifications.webhooks import use_cases as webhook_cases
 from services.notifications.webhooks.sending import Resolver, system_resolver
 from services.notifications.webhooks.worker import unacknowledged_watch, webhook_sealer, webhook_worker
-from shared import catalogue as topics
-from shared import ownership
-from shared.jobs import periodic
-from shared.runtime import ServiceSpec
+from shared.messaging import topics
+from shared.runtime.jobs import periodic
+from shared.runtime.service import ServiceSpec
+from shared.trust import ownership
 
 CHANNELS = development_channels()
 

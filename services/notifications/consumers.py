@@ -19,11 +19,11 @@ from services.notifications.domain import (
     referral_rewards,
 )
 from services.notifications.webhooks import use_cases as webhook_cases
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.defaults import ProjectSettings
-from shared.envelope import Envelope
-from shared.inbox import Handlers
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import ProjectSettings
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.inbox import Handlers
 
 HANDLERS = Handlers()
 

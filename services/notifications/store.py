@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from services.notifications.domain import Planned
-from shared.db import window_args
-from shared.defaults import DEFAULTS
+from shared.db.rows import window_args
+from shared.kernel.defaults import DEFAULTS
 
 _U = uuid.UUID
 

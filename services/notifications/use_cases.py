@@ -12,12 +12,12 @@ import asyncpg
 from services.notifications import store
 from services.notifications.channels import Channel
 from services.notifications.domain import MAX_ATTEMPTS, Planned, retry_delay, settled
-from shared import ownership
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import NotFound
-from shared.quiet_hours import out_of_quiet_hours
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import DEFAULTS
+from shared.kernel.errors import NotFound
+from shared.kernel.quiet_hours import out_of_quiet_hours
+from shared.trust import ownership
 
 DEFAULT_CLOCK = (DEFAULTS.timezone, DEFAULTS.quiet_hours)  # until inventory's project-created arrives
 

@@ -13,14 +13,14 @@ from pydantic import BaseModel, Field
 
 from services.payments import use_cases
 from services.payments.domain import DepositRequest, Payer, Payment
-from shared import ownership
-from shared.auth import Principal, current_principal
-from shared.errors import ApiError
-from shared.fields import Code, Id, Name, Short, Time
-from shared.money import Money
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.pii import Vault
-from shared.web import by_path_id, parse_uuid, project_in_scope
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Code, Id, Name, Short, Time
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import by_path_id, parse_uuid, project_in_scope
+from shared.kernel.money import Money
+from shared.trust import ownership
+from shared.trust.pii import Vault
 
 router = APIRouter()
 Id = Id

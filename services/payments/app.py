@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncpg
 
 from services.payments import api, consumers, use_cases
-from shared import catalogue as topics
-from shared import ownership
-from shared.jobs import periodic
-from shared.pii import Vault
-from shared.runtime import Runtime, ServiceSpec
+from shared.messaging import topics
+from shared.runtime.jobs import periodic
+from shared.runtime.service import Runtime, ServiceSpec
+from shared.trust import ownership
+from shared.trust.pii import Vault
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:

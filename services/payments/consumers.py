@@ -7,10 +7,10 @@ import uuid
 import asyncpg
 
 from services.payments import store, use_cases
-from shared import catalogue as topics
-from shared.defaults import ProjectSettings
-from shared.envelope import Envelope
-from shared.inbox import Handlers
+from shared.kernel.defaults import ProjectSettings
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.inbox import Handlers
 
 HANDLERS = Handlers()
 

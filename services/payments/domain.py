@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from shared.domain import Conflict, DomainError
+from shared.kernel.errors import Conflict, DomainError
 
 CENT = Decimal("0.01")
 METHODS = frozenset({"cash", "bank_transfer", "card", "cheque", "wechat_pay", "alipay"})

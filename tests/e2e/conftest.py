@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.demo import Demo, Journey, Urls
+from shared.tools.demo import Demo, Journey, Urls
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 

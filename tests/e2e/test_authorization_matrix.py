@@ -21,11 +21,11 @@ import orjson
 import pytest
 
 from services.leads.use_cases.aftercare import VISIT_NAMESPACE
-from shared.auth_tokens import make_token
-from shared.catalogue import PROPERTY_HANDOFF
-from shared.demo import Journey, Urls
-from shared.demo.driver import daytime
-from shared.pm_receiver import signed_headers
+from shared.http.tokens import make_token
+from shared.messaging.topics import PROPERTY_HANDOFF
+from shared.tools.demo import Journey, Urls
+from shared.tools.demo.driver import daytime
+from shared.tools.pm_receiver import signed_headers
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")

@@ -17,8 +17,8 @@ import orjson
 from playwright.async_api import async_playwright, expect
 
 from services.inventory.domain import make_link
-from shared.auth_tokens import make_token
-from shared.demo import Journey, Urls
+from shared.http.tokens import make_token
+from shared.tools.demo import Journey, Urls
 from tests.support.board import board_stream
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

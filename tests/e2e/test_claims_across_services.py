@@ -7,9 +7,9 @@ import uuid
 
 import httpx
 
-from shared.auth_tokens import make_token
-from shared.demo import Journey, Urls
-from tests.infra import async_wait_for
+from shared.http.tokens import make_token
+from shared.tools.demo import Journey, Urls
+from tests.support.polling import async_wait_for
 
 
 def _auth(secret: str, project_id: str, role: str, sub: str) -> dict[str, str]:

@@ -11,10 +11,10 @@ import sys
 import httpx
 import psutil
 
-from shared.embedded import port_open
-from shared.settings import DEFAULT_PORTS
-from tests.infra import wait_for
+from shared.runtime.settings import DEFAULT_PORTS
+from shared.tools.embedded import port_open
 from tests.support.deploy import ROOT
+from tests.support.polling import wait_for
 
 
 def _free_offset() -> int:
@@ -37,7 +37,7 @@ def _all_healthy(offset: int) -> bool:
 
 
 def test_estate_up_runs_four_healthy_services_and_ctrl_c_stops_everything(tmp_path) -> None:
-    from shared.embedded import free_port
+    from shared.tools.embedded import free_port
 
     offset = _free_offset()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
@@ -50,7 +50,7 @@ def test_estate_up_runs_four_healthy_services_and_ctrl_c_stops_everything(tmp_pa
         PYTHONUNBUFFERED="1",
     )
     log = open(tmp_path / "up.log", "wb")
-    up = subprocess.Popen([sys.executable, "-m", "shared.cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    up = subprocess.Popen([sys.executable, "-m", "shared.tools.cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         wait_for(lambda: _all_healthy(offset), timeout=60, interval=0.3, what="four healthy services")
         wait_for(

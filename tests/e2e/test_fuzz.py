@@ -18,8 +18,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from shared.auth_tokens import make_token
-from shared.demo import Journey, Urls
+from shared.http.tokens import make_token
+from shared.tools.demo import Journey, Urls
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 EXAMPLES_PER_OPERATION = 50

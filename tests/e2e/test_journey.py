@@ -11,10 +11,10 @@ from datetime import date, timedelta
 
 import httpx
 
-from shared.auth_tokens import make_token
-from shared.defaults import DEFAULTS
-from shared.demo import Journey, Urls
-from tests.infra import async_wait_for
+from shared.http.tokens import make_token
+from shared.kernel.defaults import DEFAULTS
+from shared.tools.demo import Journey, Urls
+from tests.support.polling import async_wait_for
 
 SECRET = "test-secret"
 

@@ -19,14 +19,15 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from shared.db import migrate_service, service_dsn
-from shared.embedded import EmbeddedKafka, free_port
-from shared.kafka import SEND_TIMEOUT_MS, create_topics
-from shared.serving import create_app
-from shared.settings import Settings
-from tests.infra import async_wait_for
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service
+from shared.messaging.kafka import SEND_TIMEOUT_MS, create_topics
+from shared.runtime.serving import create_app
+from shared.runtime.settings import Settings
+from shared.tools.embedded import EmbeddedKafka, free_port
 from tests.support.delivery import applied, applied_count, out_of_order, write_events
 from tests.support.platform import MIGRATIONS, sink_spec, source_spec
+from tests.support.polling import async_wait_for
 
 
 @contextlib.asynccontextmanager

@@ -15,16 +15,17 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.catalogue import PLATFORM_TEST
-from shared.db import migrate_service, service_dsn
-from shared.envelope import new_envelope
-from shared.kafka import make_producer
-from shared.outbox import OutboxRelay, replay_service
-from shared.runtime import Runtime
-from shared.settings import Settings
-from tests.infra import async_wait_for
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service
+from shared.messaging.envelope import new_envelope
+from shared.messaging.kafka import make_producer
+from shared.messaging.outbox import OutboxRelay, replay_service
+from shared.messaging.topics import PLATFORM_TEST
+from shared.runtime.service import Runtime
+from shared.runtime.settings import Settings
 from tests.support.delivery import applied, applied_count, out_of_order, write_events
 from tests.support.platform import MIGRATIONS, sink_spec
+from tests.support.polling import async_wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -238,7 +239,7 @@ async def test_consumer_killed_mid_handler_gets_the_event_again_and_applies_it_o
 
 
 async def test_outbox_replay_publishes_again_and_consumers_apply_nothing_twice(settings: Settings) -> None:
-    from shared import metrics
+    from shared.runtime import metrics
 
     source, sink, prefix = _names()
     await migrate_service(settings, source, MIGRATIONS)
@@ -260,7 +261,7 @@ async def test_outbox_replay_command_checks_its_arguments(settings: Settings) ->
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", "outbox", "replay", *args],
+            [sys.executable, "-m", "shared.tools.cli", "outbox", "replay", *args],
             cwd=ROOT,
             env=_process_env(settings),
             capture_output=True,

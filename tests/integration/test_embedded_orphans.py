@@ -10,12 +10,12 @@ import sys
 import tempfile
 import textwrap
 
-from tests.infra import wait_for
+from tests.support.polling import wait_for
 
 STARTER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from shared.embedded import EmbeddedPostgres, free_port
+    from shared.tools.embedded import EmbeddedPostgres, free_port
     pg = EmbeddedPostgres(Path(sys.argv[1]), free_port())
     pg.start()
     print(pg.process.pid, flush=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.db import service_dsn
-from shared.demo import Demo, Journey, Urls
+from shared.db.databases import service_dsn
+from shared.tools.demo import Demo, Journey, Urls
 from tests.support.at_rest import found_in_clear
 
 SERVICES = ("leads", "inventory", "payments", "notifications")

@@ -11,10 +11,11 @@ from typing import Any
 import asyncpg
 import orjson
 
-from shared import catalogue
-from shared.db import migrate_service, service_dsn
-from shared.outbox import OutboxRelay, add_event, requeue_since
-from shared.settings import Settings
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service
+from shared.messaging import topics as catalogue
+from shared.messaging.outbox import OutboxRelay, add_event, requeue_since
+from shared.runtime.settings import Settings
 from tests.support.platform import MIGRATIONS
 
 

@@ -9,10 +9,10 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from shared.auth import Principal, current_principal
-from shared.auth_tokens import make_token
-from shared.settings import Settings
-from tests.infra import async_wait_for
+from shared.http.auth import Principal, current_principal
+from shared.http.tokens import make_token
+from shared.runtime.settings import Settings
+from tests.support.polling import async_wait_for
 from tests.support.web import things_app
 
 router = APIRouter()

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 
-from shared.catalogue import Topic
-from shared.envelope import Envelope, new_envelope
-from shared.runtime import ServiceSpec
-from shared.serving import create_app
-from shared.settings import Settings
+from shared.messaging.envelope import Envelope, new_envelope
+from shared.messaging.topics import Topic
+from shared.runtime.service import ServiceSpec
+from shared.runtime.serving import create_app
+from shared.runtime.settings import Settings
 
 
 @asynccontextmanager

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.auth_tokens import make_token
-from shared.settings import Settings
+from shared.http.tokens import make_token
+from shared.runtime.settings import Settings
 
 
 def auth(settings: Settings, role: str, project: str, sub: str | None = None) -> dict[str, str]:

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 import asyncpg
 
-from shared.catalogue import PLATFORM_TEST
-from shared.outbox import add_event
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import PLATFORM_TEST
 
 
 async def write_events(

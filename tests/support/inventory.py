@@ -10,8 +10,8 @@ import asyncpg
 
 from services.inventory import consumers, store
 from services.inventory.use_cases import HoldDesk
-from shared import catalogue as topics
-from shared import ownership
+from shared.messaging import topics
+from shared.trust import ownership
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 

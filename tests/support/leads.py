@@ -9,11 +9,11 @@ from typing import Any
 import asyncpg
 import orjson
 
-from shared.auth_tokens import make_token
-from shared.catalogue import Topic
-from shared.demo.driver import daytime  # noqa: F401  (the tests' next contacts: out of quiet hours)
-from shared.envelope import Envelope, new_envelope
-from shared.outbox import unseal
+from shared.http.tokens import make_token
+from shared.messaging.envelope import Envelope, new_envelope
+from shared.messaging.outbox import unseal
+from shared.messaging.topics import Topic
+from shared.tools.demo.driver import daytime  # noqa: F401  (the tests' next contacts: out of quiet hours)
 
 
 def auth(settings, role: str, project: str, sub: str | None = None, name: str | None = None) -> dict[str, str]:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import asyncpg
 
 from services.payments import consumers
-from shared.catalogue import PROJECT_CREATED, SUBSCRIPTION_SIGNED, UNIT_LOCKED
+from shared.messaging.topics import PROJECT_CREATED, SUBSCRIPTION_SIGNED, UNIT_LOCKED
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import asyncpg
 
-from shared.catalogue import PLATFORM_TEST
-from shared.envelope import Envelope
-from shared.runtime import ServiceSpec
+from shared.messaging.envelope import Envelope
+from shared.messaging.topics import PLATFORM_TEST
+from shared.runtime.service import ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,9 +45,9 @@ def source_spec(name: str, consumers: tuple[str, ...] = ()) -> ServiceSpec:
 
 
 def main(argv: list[str]) -> None:
-    from shared import logs
-    from shared.settings import Settings
-    from shared.standalone import run_consumers, run_relay
+    from shared.runtime import logs
+    from shared.runtime.settings import Settings
+    from shared.runtime.standalone import run_consumers, run_relay
 
     settings = Settings()
     logs.configure("platform-test", "INFO")

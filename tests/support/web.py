@@ -7,10 +7,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from shared.db import migrate_service
-from shared.runtime import ServiceSpec
-from shared.serving import create_app
-from shared.settings import Settings
+from shared.db.migrate import migrate_service
+from shared.runtime.service import ServiceSpec
+from shared.runtime.serving import create_app
+from shared.runtime.settings import Settings
 
 WEB_MIGRATIONS = Path(__file__).parent / "web_migrations"
 

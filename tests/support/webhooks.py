@@ -25,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shared.embedded import free_port
-from shared.settings import Settings
-from tests.infra import async_wait_for
+from shared.runtime.settings import Settings
+from shared.tools.embedded import free_port
 from tests.support.apps import running_app
+from tests.support.polling import async_wait_for
 
 
 class Receiver:

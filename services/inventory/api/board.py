@@ -21,10 +21,11 @@ from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
 from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
 from services.inventory.feed import Viewer, feed_of
 from services.inventory.streams import holders, slots_of
-from shared.auth import Who, current_principal
-from shared.clock import now_utc
-from shared.errors import ApiError
-from shared.web import ERROR_RESPONSES, parse_uuid, refusal_answer
+from shared.http.api_errors import ApiError
+from shared.http.auth import Who, current_principal
+from shared.http.refusals import ERROR_RESPONSES, refusal_answer
+from shared.http.requests import parse_uuid
+from shared.kernel.clock import now_utc
 
 router = APIRouter()
 PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from shared.web import by_path_id
+from shared.http.requests import by_path_id
 
 
 def pool(request: Request):

@@ -19,12 +19,12 @@ from pydantic import BaseModel, ValidationError
 from services.inventory import use_cases
 from services.inventory.api.common import pool, project_of_unit
 from services.inventory.use_cases import HoldDesk, HoldUnit
-from shared.auth import Principal, current_principal, principal_from_header
-from shared.errors import ApiError
-from shared.fields import Id
-from shared.hot import HotAnswer, HotRequest, HotRoute
-from shared.ownership import WHOLE_PROJECT_ROLES
-from shared.web import parse_uuid
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal, principal_from_header
+from shared.http.fields import Id
+from shared.http.hot_routes import HotAnswer, HotRequest, HotRoute
+from shared.http.requests import parse_uuid
+from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
 HOLDS_PATH = "/v1/units/{unit_id}/holds"
 HOLD_ROLES = ("consultant", "sales_control")  # who may hold (and admin, who passes every role check)

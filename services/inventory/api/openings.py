@@ -11,9 +11,9 @@ from services.inventory.api.common import pool, require_project
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
 from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
-from shared.auth import Principal, current_principal
-from shared.fields import Id, Reason, Time
-from shared.web import by_path_id, parse_uuid
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Id, Reason, Time
+from shared.http.requests import by_path_id, parse_uuid
 
 router = APIRouter()
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")

@@ -16,10 +16,10 @@ from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, pool, require_project, unit_json
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from services.inventory.store import UnitFilter
-from shared.auth import Principal, current_principal
-from shared.errors import ApiError
-from shared.fields import Code, JsonObject, Label, Name, Word
-from shared.paging import Page, page_params, paged
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Code, JsonObject, Label, Name, Word
+from shared.http.paging import Page, page_params, paged
 
 router = APIRouter()
 

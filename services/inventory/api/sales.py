@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from services.inventory import use_cases
 from services.inventory.api.common import pool
 from services.inventory.domain import ContractSigning, SubscriptionTerms
-from shared.auth import Principal, current_principal
-from shared.fields import Day, Id, Name, Reason, Time
-from shared.money import Money
-from shared.web import by_path_id, parse_uuid
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Day, Id, Name, Reason, Time
+from shared.http.requests import by_path_id, parse_uuid
+from shared.kernel.money import Money
 
 router = APIRouter()
 

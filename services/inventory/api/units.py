@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, pool, project_of_unit, unit_json
 from services.inventory.domain import QuoteRequest
-from shared.auth import Principal, current_principal
-from shared.errors import ApiError
-from shared.fields import Code
-from shared.money import InvalidAmount, Money, parse_money
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Code
+from shared.kernel.money import InvalidAmount, Money, parse_money
 
 router = APIRouter()
 

@@ -33,8 +33,8 @@ from services.inventory.domain.status import (
     check_cancellation,
     check_transition,
 )
-from shared.defaults import ProjectSettings
-from shared.domain import DomainError, InvalidInput
+from shared.kernel.defaults import ProjectSettings
+from shared.kernel.errors import DomainError, InvalidInput
 
 __all__ = [
     "DEFAULT_HOURS",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
-from shared.domain import InvalidInput, refusal
+from shared.kernel.errors import InvalidInput, refusal
 
 DEFAULT_HOURS, MAX_HOURS = 12, 72
 LinkExpired = refusal("LinkExpired", "link_expired", "The board link has expired: ask for a new one.", 401)

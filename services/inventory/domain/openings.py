@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from shared.domain import DomainError, refusal
+from shared.kernel.errors import DomainError, refusal
 
 WINDOW_MINUTES = (1, 1440)  # bounds of each term (inclusive), as the API checks them
 BATCH_SIZE = (1, 10_000)

@@ -7,9 +7,9 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from services.inventory.domain.status import PriceBelowFiled
-from shared.defaults import ProjectSettings
-from shared.domain import InvalidInput
-from shared.money import STORABLE, to_fen
+from shared.kernel.defaults import ProjectSettings
+from shared.kernel.errors import InvalidInput
+from shared.kernel.money import STORABLE, to_fen
 
 
 @dataclass(frozen=True)

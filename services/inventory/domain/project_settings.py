@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.defaults import ProjectSettings
-from shared.domain import InvalidInput
-from shared.money import parse_money
+from shared.kernel.defaults import ProjectSettings
+from shared.kernel.errors import InvalidInput
+from shared.kernel.money import parse_money
 
 # name → (lowest, highest) allowed
 _INT_SETTINGS = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.money import parse_money
+from shared.kernel.money import parse_money
 
 UNIT_FIELDS = ("building", "number", "floor", "layout", "area_m2", "list_price", "floor_price")
 _TEXT_MAX = 40

@@ -13,7 +13,7 @@ from services.inventory.domain.status import (
     UnitStatus,
     check_transition,
 )
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 MAX_DOWN_PAYMENT_DAYS = 366  # a down payment due further out than a year is a typing error, not a plan
 

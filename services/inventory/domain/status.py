@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import Enum
 
-from shared.domain import refusal
+from shared.kernel.errors import refusal
 
 CENT = Decimal("0.01")
 

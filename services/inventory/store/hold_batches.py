@@ -14,7 +14,7 @@ import asyncpg
 
 from services.inventory.store.holds import HoldRow
 from services.inventory.store.openings import GOVERNS
-from shared.outbox import KEY_LOCK_SPACE, OutboxRow
+from shared.messaging.outbox import KEY_LOCK_SPACE, OutboxRow
 
 # Issue 11: an opening of the unit's project governs a hold of it at the time given (the hold follows its rules).
 _GOVERNED = "SELECT 1 FROM openings o WHERE o.project_id = u.project_id AND " + GOVERNS.format(unit="u.id", at="{at}")

@@ -14,8 +14,8 @@ from services.inventory import store
 from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_link
 from services.inventory.store import board as board_store
 from services.inventory.store import openings as openings_store
-from shared.domain import NotFound, found
-from shared.settings import Settings
+from shared.kernel.errors import NotFound, found
+from shared.runtime.settings import Settings
 
 _WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # bound to every address: none of them names the machine
 

@@ -10,9 +10,9 @@ import asyncpg
 from services.inventory import store
 from services.inventory.domain import DomainError, ProjectSettings, QuoteRequest, UnitStatus, check_cancellation
 from services.inventory.use_cases.sales import _publish, quote_unit
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.domain import NotFound, refusal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import NotFound, refusal
+from shared.messaging import topics
 
 QUOTE_DAYS = 7  # contract v1.1: a quote is valid 7 days
 

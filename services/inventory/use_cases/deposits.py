@@ -11,8 +11,8 @@ import asyncpg
 from services.inventory import store
 from services.inventory.domain import UnitStatus
 from services.inventory.use_cases.holds import announce_release
-from shared.clock import now_utc
-from shared.logs import log
+from shared.kernel.clock import now_utc
+from shared.runtime.logs import log
 
 
 async def open_sale(conn: asyncpg.Connection, data: Any) -> str:

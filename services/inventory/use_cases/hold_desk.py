@@ -14,10 +14,10 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.store.hold_batches import Asked, Outcome, Take
-from shared import metrics
-from shared.batching import Batcher
-from shared.outbox import OutboxRow
-from shared.settings import Settings
+from shared.db.batching import Batcher
+from shared.messaging.outbox import OutboxRow
+from shared.runtime import metrics
+from shared.runtime.settings import Settings
 
 
 class HoldDesk:

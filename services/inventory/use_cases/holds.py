@@ -10,9 +10,9 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import InvalidTransition
-from shared import catalogue as topics
-from shared.domain import NotFound
-from shared.outbox import add_event
+from shared.kernel.errors import NotFound
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
 
 
 async def release_hold(

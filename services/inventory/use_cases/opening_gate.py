@@ -16,8 +16,8 @@ from services.inventory.domain.openings import Schedule, UnknownUnit, check_keep
 from services.inventory.store import opening_gate as store
 from services.inventory.store import openings as openings_store
 from services.inventory.use_cases.holds import announce_release
-from shared.clock import now_utc
-from shared.domain import found
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import found
 
 
 async def next_opening_start(conn: asyncpg.Connection) -> datetime | None:

@@ -30,11 +30,11 @@ from services.inventory.domain.openings import (
 )
 from services.inventory.store import openings as store
 from services.inventory.use_cases.opening_gate import kept_out
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.domain import DomainError, found
-from shared.outbox import add_event
-from shared.ownership import in_project
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import DomainError, found
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.trust.ownership import in_project
 
 
 class UnknownEntrants(DomainError):

@@ -10,9 +10,9 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import DomainError, ProjectSettings, RowProblem, UnitRow
-from shared import catalogue as topics
-from shared.domain import refusal
-from shared.outbox import add_event
+from shared.kernel.errors import refusal
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
 
 DuplicateCode = refusal("DuplicateCode", "project_code_taken", "A project's code is unique.")
 

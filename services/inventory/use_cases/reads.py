@@ -12,8 +12,8 @@ import asyncpg
 from services.inventory import store
 from services.inventory.domain import ProjectSettings
 from services.inventory.store.units import Conn, Rows, UnitFilter, Window
-from shared.domain import NotFound
-from shared.ownership import in_project
+from shared.kernel.errors import NotFound
+from shared.trust.ownership import in_project
 
 MayWorkOn = Callable[[str], None]
 

@@ -24,12 +24,12 @@ from services.inventory.domain import (
     check_subscription,
     quote,
 )
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import NotFound
-from shared.money import to_fen
-from shared.outbox import add_event
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import DEFAULTS
+from shared.kernel.errors import NotFound
+from shared.kernel.money import to_fen
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
 
 
 async def _advance_sale(

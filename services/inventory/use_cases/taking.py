@@ -16,13 +16,13 @@ from services.inventory import store
 from services.inventory.domain import UnitNotAvailable, UnitStatus
 from services.inventory.use_cases.hold_desk import HoldDesk
 from services.inventory.use_cases.openings import check_opening_rule
-from shared import catalogue as topics
-from shared import metrics
-from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import Conflict, NotFound, refusal
-from shared.logs import log
-from shared.outbox import OutboxRow, add_event, outbox_row
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import DEFAULTS
+from shared.kernel.errors import Conflict, NotFound, refusal
+from shared.messaging import topics
+from shared.messaging.outbox import OutboxRow, add_event, outbox_row
+from shared.runtime import metrics
+from shared.runtime.logs import log
 
 TAKEN = "someone else holds or bought the unit"  # what a loser hears, wherever it lost
 UnknownCustomer = refusal("UnknownCustomer", "unknown_customer", "R8: the customer is not registered in this project.")

@@ -8,9 +8,9 @@ from services.leads import use_cases
 from services.leads.api.common import _pool, _vault
 from services.leads.schemas import Call, CallLogged, CallStats
 from services.leads.use_cases import LogCall
-from shared.auth import Who
-from shared.fields import Day
-from shared.web import parse_uuid, project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Day
+from shared.http.requests import parse_uuid, project_in_scope
 
 router = APIRouter()
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from services.leads import use_cases
 from services.leads.api.common import _pool
-from shared.auth import Who
-from shared.fields import Id, Name, Reason
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid, project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Id, Name, Reason
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import parse_uuid, project_in_scope
 
 router = APIRouter()
 

@@ -9,10 +9,10 @@ from fastapi import Request
 
 from services.leads import use_cases
 from services.leads.domain import due_for, is_key_visitor, is_overdue
-from shared.auth import Principal, current_principal
-from shared.clock import now_utc
-from shared.pii import Vault, open_text
-from shared.web import parse_uuid
+from shared.http.auth import Principal, current_principal
+from shared.http.requests import parse_uuid
+from shared.kernel.clock import now_utc
+from shared.trust.pii import Vault, open_text
 
 
 async def remember_name(request: Request) -> None:

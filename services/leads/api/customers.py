@@ -24,10 +24,10 @@ from services.leads.schemas import (
     Timeline,
 )
 from services.leads.use_cases import RecordFollowup, RegisterCustomer
-from shared.auth import Who
-from shared.fields import Code, Id
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import parse_uuid, project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Code, Id
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import parse_uuid, project_in_scope
 
 router = APIRouter()
 

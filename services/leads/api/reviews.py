@@ -11,11 +11,11 @@ from pydantic import BaseModel
 from services.leads import use_cases
 from services.leads.api.common import _pool, _vault
 from services.leads.domain import WEEKLY_COUNTS
-from shared.auth import Who
-from shared.exports import csv_text
-from shared.fields import Code
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import project_in_scope
+from shared.http.auth import Who
+from shared.http.exports import csv_text
+from shared.http.fields import Code
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import project_in_scope
 
 router = APIRouter()
 

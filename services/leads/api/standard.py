@@ -11,9 +11,9 @@ from services.leads import use_cases
 from services.leads.api.common import _pool, _vault, _visible, record
 from services.leads.schemas import Close, Closed, CustomerPatch, CustomerRecord
 from services.leads.use_cases import CustomerChanges
-from shared.auth import Who
-from shared.paging import Page, page_params, paged
-from shared.web import project_in_scope
+from shared.http.auth import Who
+from shared.http.paging import Page, page_params, paged
+from shared.http.requests import project_in_scope
 
 router = APIRouter()
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from services.leads.api.common import _pool, _vault
 from services.leads.use_cases.visitors import RegisterQuery, day_register
-from shared.auth import Who
-from shared.fields import Code
-from shared.paging import Page, after_time_and_id, page_params, paged
-from shared.web import project_in_scope
+from shared.http.auth import Who
+from shared.http.fields import Code
+from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.requests import project_in_scope
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ from services.leads.domain.customers import *  # noqa: F403  (this package is it
 from services.leads.domain.referrals import *  # noqa: F403
 from services.leads.domain.reports import *  # noqa: F403
 from services.leads.domain.standard import *  # noqa: F403
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 __all__ = [
     *aftersales.__all__,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.domain import Conflict, InvalidInput
+from shared.kernel.errors import Conflict, InvalidInput
 
 __all__ = [
     "DIGEST_AT",

@@ -8,7 +8,7 @@ from enum import Enum
 
 import phonenumbers
 
-from shared.domain import InvalidInput, refusal
+from shared.kernel.errors import InvalidInput, refusal
 
 __all__ = [
     "CADENCE",

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 __all__ = ["WEEKLY_COUNTS", "iso_week", "most_asked_needs", "week_bounds", "weekly_rows"]
 

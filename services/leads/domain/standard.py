@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.domain import Conflict, InvalidInput, refusal
-from shared.quiet_hours import is_quiet
+from shared.kernel.errors import Conflict, InvalidInput, refusal
+from shared.kernel.quiet_hours import is_quiet
 
 __all__ = [
     "LOSS_REASONS",

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from services.leads.domain.standard import day_span
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 __all__ = ["REGISTER_SEES_ALL", "VISIT", "day_span", "mask_name", "parse_day", "register_sees_all"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row, window_args
+from shared.db.rows import insert_row, window_args
 
 # Topics are not ordered among themselves: any of these may be the first leads hears of a sale.
 _PROGRESS = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row, window_args
+from shared.db.rows import insert_row, window_args
 
 _PAGE = (
     "SELECT * FROM callbacks WHERE project_id = $1 AND status = 'scheduled'"

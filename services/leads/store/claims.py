@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row, window_args
+from shared.db.rows import insert_row, window_args
 
 _PAGE = (
     "SELECT * FROM claims WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"

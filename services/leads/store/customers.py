@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
+from shared.db.rows import insert_row
 
 
 async def customer(conn: asyncpg.Connection, customer_id: uuid.UUID, lock: bool = False) -> asyncpg.Record | None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row
-from shared.defaults import DEFAULTS, ProjectSettings
+from shared.db.rows import insert_row
+from shared.kernel.defaults import DEFAULTS, ProjectSettings
 
 
 async def project(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncpg.Record | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import insert_row, window_args
+from shared.db.rows import insert_row, window_args
 
 # The buyer's referral, locked, with both sides' visitor types as they are now (R5 may have retyped one since).
 _OF_BUYER = (

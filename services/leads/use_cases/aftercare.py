@@ -19,13 +19,13 @@ from services.leads.domain import (
     passes_to_aftersales,
     return_visit_due,
 )
-from shared import catalogue as topics
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.domain import NotFound, found
-from shared.logs import log
-from shared.outbox import add_event
-from shared.pii import Vault
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import NotFound, found
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.runtime.logs import log
+from shared.trust.pii import Vault
 
 VISIT_NAMESPACE = uuid.UUID("0f7d5a8e-3b7e-4c1a-9a55-6d2f4c0b9e21")  # one return visit per sale, on any replay
 EARLIEST, LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)

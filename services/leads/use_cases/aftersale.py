@@ -12,12 +12,12 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import Touch, credited_consultant, resident_for_handoff, standing_at
 from services.leads.use_cases.aftercare import open_return_visit
-from shared import catalogue as topics
-from shared.catalogue import HandoverCompletedData, SubscriptionSignedData
-from shared.envelope import Envelope
-from shared.logs import log
-from shared.outbox import add_event
-from shared.pii import Vault
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import HandoverCompletedData, SubscriptionSignedData
+from shared.runtime.logs import log
+from shared.trust.pii import Vault
 
 HANDOFF_NAMESPACE = uuid.UUID("5b0c3a52-9c55-4a38-9f0e-2f6f1f3e7a11")  # one hand-off id per sale, on any replay
 

@@ -12,13 +12,13 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import check_callback, local_day_span
 from services.leads.use_cases.customers import RecordFollowup, record_followup
-from shared import catalogue as topics
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.domain import Conflict, NotFound, found
-from shared.outbox import add_event
-from shared.ownership import WHOLE_PROJECT_ROLES
-from shared.pii import Vault
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import Conflict, NotFound, found
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.trust.ownership import WHOLE_PROJECT_ROLES
+from shared.trust.pii import Vault
 
 
 async def plan_callback(

@@ -17,7 +17,7 @@ from services.leads.use_cases.registration import (
     RegisterCustomer,
     register_customer,
 )
-from shared.pii import Vault
+from shared.trust.pii import Vault
 
 
 @dataclass(frozen=True)

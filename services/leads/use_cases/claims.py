@@ -11,10 +11,10 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import check_claim, check_decision, protected_until
 from services.leads.use_cases.customers import change_owner
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.domain import Conflict, found
-from shared.pii import open_text, seal_text
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import Conflict, found
+from shared.trust.pii import open_text, seal_text
 
 
 async def file_claim(conn: asyncpg.Connection, customer_id: uuid.UUID, reason: str, who: Principal) -> dict[str, Any]:

@@ -13,13 +13,13 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
 from services.leads.use_cases.standard import before_a_contact
-from shared import catalogue as topics
-from shared.catalogue import Topic
-from shared.clock import now_utc
-from shared.domain import DomainError, NotFound
-from shared.logs import log
-from shared.outbox import add_event
-from shared.pii import Vault, seal_text
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import DomainError, NotFound
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import Topic
+from shared.runtime.logs import log
+from shared.trust.pii import Vault, seal_text
 
 _OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign", "claim_decision": "claim"}
 

@@ -11,10 +11,10 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import digest_day, digest_lines
 from services.leads.use_cases.reads import overdue_followups
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.logs import log
-from shared.outbox import add_event
+from shared.kernel.clock import now_utc
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.runtime.logs import log
 
 
 async def send_digests(conn: asyncpg.Connection, now: datetime | None = None) -> int:

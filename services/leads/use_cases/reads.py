@@ -12,9 +12,9 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import due_for, is_overdue, is_protected, may_see
-from shared.auth import Principal
-from shared.clock import now_utc
-from shared.domain import NotFound
+from shared.http.auth import Principal
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import NotFound
 
 
 async def remember_staff(conn: asyncpg.Connection, staff_id: str, name: str) -> None:

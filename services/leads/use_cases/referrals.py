@@ -12,12 +12,12 @@ import asyncpg
 
 from services.leads import store
 from services.leads.domain import REGISTERED, REWARDED, Party, referral_status, status_at_contract
-from shared import catalogue as topics
-from shared.catalogue import ContractSignedData
-from shared.envelope import Envelope
-from shared.logs import log
-from shared.outbox import add_event
-from shared.pii import Vault
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import ContractSignedData
+from shared.runtime.logs import log
+from shared.trust.pii import Vault
 
 
 async def note_referral(

@@ -23,12 +23,12 @@ from services.leads.domain import (
 )
 from services.leads.use_cases.customers import change_owner
 from services.leads.use_cases.referrals import note_referral
-from shared import catalogue as topics
-from shared.clock import now_utc
-from shared.domain import DomainError
-from shared.logs import log
-from shared.outbox import add_event
-from shared.pii import Vault
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import DomainError
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.runtime.logs import log
+from shared.trust.pii import Vault
 
 REGISTRATION_ATTEMPTS = 3
 

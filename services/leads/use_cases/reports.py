@@ -12,8 +12,8 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import iso_week, most_asked_needs, week_bounds, weekly_rows
 from services.leads.use_cases.reads import overdue_followups
-from shared.clock import now_utc
-from shared.pii import Vault
+from shared.kernel.clock import now_utc
+from shared.trust.pii import Vault
 
 
 async def weekly_review(

@@ -21,9 +21,9 @@ from services.leads.domain import (
     merged_profile,
 )
 from services.leads.use_cases.visitors import tell_visitor_type
-from shared.clock import now_utc
-from shared.domain import InvalidInput
-from shared.pii import Vault
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import InvalidInput
+from shared.trust.pii import Vault
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from services.leads.domain import KEY_VISITOR_TYPES, is_key_visitor
 from services.leads.domain.visitors import VISIT, day_span, mask_name, parse_day, register_sees_all
 from services.leads.store import visitors as visitors_store
 from services.leads.use_cases.reads import local_today
-from shared import catalogue as topics
-from shared.auth import Principal
-from shared.outbox import add_event
-from shared.pii import Vault
+from shared.http.auth import Principal
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.trust.pii import Vault
 
 
 @dataclass(frozen=True)

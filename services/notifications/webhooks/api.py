@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field
 
 from services.notifications.webhooks import use_cases
 from services.notifications.webhooks.sending import Resolver, system_resolver
-from shared.auth import Principal, current_principal
-from shared.errors import ApiError
-from shared.fields import Id, Name, Short, Url
-from shared.idempotency import shown_once
-from shared.paging import Page, page_params, paged
-from shared.web import parse_uuid
+from shared.http.api_errors import ApiError
+from shared.http.auth import Principal, current_principal
+from shared.http.fields import Id, Name, Short, Url
+from shared.http.idempotency import shown_once
+from shared.http.paging import Page, page_params, paged
+from shared.http.requests import parse_uuid
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
-from shared.domain import refusal
+from shared.kernel.errors import refusal
 
 # Contract v1.1: retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then failed.
 RETRY_SCHEDULE = (

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import httpx
 
 from services.notifications.webhooks.domain import UnsafeUrl, check_addresses
-from shared import metrics
+from shared.runtime import metrics
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 UNSAFE, UNRESOLVABLE = "unsafe_url", "unresolvable"  # what the delivery log says of an attempt refused on our side

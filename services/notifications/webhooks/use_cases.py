@@ -26,15 +26,15 @@ from services.notifications.webhooks.domain import (
     signature,
 )
 from services.notifications.webhooks.sending import Attempt, Resolver, Sender, pin, system_resolver
-from shared import catalogue as topics
-from shared import metrics
-from shared.catalogue import HandoffData
-from shared.clock import now_utc
-from shared.domain import DomainError, NotFound
-from shared.envelope import Envelope
-from shared.logs import log
-from shared.outbox import add_event, seal, unseal
-from shared.ownership import in_project
+from shared.kernel.clock import now_utc
+from shared.kernel.errors import DomainError, NotFound
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import add_event, seal, unseal
+from shared.messaging.topics import HandoffData
+from shared.runtime import metrics
+from shared.runtime.logs import log
+from shared.trust.ownership import in_project
 
 HANDOFF_TOPICS = frozenset({topics.PROPERTY_HANDOFF.name, topics.HANDOVER_COMPLETED.name})
 UNACKNOWLEDGED_AFTER = timedelta(days=3)

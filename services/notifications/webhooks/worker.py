@@ -9,9 +9,9 @@ import asyncpg
 
 from services.notifications.webhooks import store, use_cases
 from services.notifications.webhooks.sending import Resolver, Sender, client, system_resolver
-from shared import metrics
-from shared.jobs import Job, periodic
-from shared.runtime import Runtime
+from shared.runtime import metrics
+from shared.runtime.jobs import Job, periodic
+from shared.runtime.service import Runtime
 
 BATCH = 20
 

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from services.payments.domain import Payment
-from shared.defaults import ProjectSettings
+from shared.kernel.defaults import ProjectSettings
 
 Row: TypeAlias = asyncpg.Record
 

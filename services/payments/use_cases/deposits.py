@@ -22,14 +22,14 @@ from services.payments.domain import (
     receipt_number,
     verify,
 )
-from shared import catalogue as topics
-from shared.catalogue import Topic
-from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import Conflict, NotFound, found
-from shared.outbox import add_event
-from shared.ownership import in_project
-from shared.pii import Vault
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import DEFAULTS
+from shared.kernel.errors import Conflict, NotFound, found
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import Topic
+from shared.trust.ownership import in_project
+from shared.trust.pii import Vault
 
 MayWorkOn = Callable[[str], None]  # raises when the caller does not work on the project
 

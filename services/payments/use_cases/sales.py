@@ -15,12 +15,12 @@ import asyncpg
 from services.payments import store
 from services.payments.domain import PAYMENT_KINDS, Payment, Refused, is_overdue
 from services.payments.use_cases.deposits import refund_in_transaction
-from shared import catalogue as topics
-from shared.catalogue import Topic
-from shared.clock import now_utc
-from shared.defaults import DEFAULTS
-from shared.domain import found
-from shared.outbox import add_event
+from shared.kernel.clock import now_utc
+from shared.kernel.defaults import DEFAULTS
+from shared.kernel.errors import found
+from shared.messaging import topics
+from shared.messaging.outbox import add_event
+from shared.messaging.topics import Topic
 
 MayWorkOn = Callable[[str], None]
 _RECEIVED = ("deposit_verified", "deposit_refunded")  # with payment_*: what the buyer has paid, net

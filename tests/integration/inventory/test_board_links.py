@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from services.inventory.app import build_spec
-from shared.serving import create_app
+from shared.runtime.serving import create_app
 from tests.support.auth import auth
 from tests.support.inventory import new_project
 

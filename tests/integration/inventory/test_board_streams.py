@@ -13,11 +13,11 @@ import pytest
 from services.inventory.app import build_spec
 from services.inventory.feed import feed_of
 from services.inventory.streams import slots_of
-from shared.serving import create_app
-from tests.infra import async_wait_for
+from shared.runtime.serving import create_app
 from tests.support.auth import auth
 from tests.support.board import AsgiStream
 from tests.support.inventory import new_project
+from tests.support.polling import async_wait_for
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 from services.inventory import store, use_cases
 from services.inventory.domain import UnitNotAvailable
 from services.inventory.use_cases import HoldUnit
-from shared import catalogue as topics
-from shared.envelope import Envelope
-from shared.outbox import outbox_row
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import outbox_row
 from tests.support.inventory import hold_desk, known_customer, new_project, opening_live_at
 
 AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from services.inventory import store
 from services.inventory.store import take_units_with_events
-from shared import catalogue as topics
-from shared.envelope import Envelope
-from shared.outbox import outbox_row
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import outbox_row
 from tests.support.inventory import known_customer, new_project, opening_live_at
 
 AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today

@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from services.inventory.app import build_spec
 from services.inventory.use_cases import taking
-from shared.serving import create_app
+from shared.runtime.serving import create_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project
 

@@ -19,11 +19,11 @@ from services.inventory.api import units
 from services.inventory.api.holds import HOLDS_PATH
 from services.inventory.app import build_spec
 from services.inventory.use_cases import taking
-from shared.domain import DomainError
-from shared.errors import ApiError
-from shared.hot import HotRequest, HotRouteWithoutTwin
-from shared.serving import create_app
-from shared.web import refusal_answer
+from shared.http.api_errors import ApiError
+from shared.http.hot_routes import HotRequest, HotRouteWithoutTwin
+from shared.http.refusals import refusal_answer
+from shared.kernel.errors import DomainError
+from shared.runtime.serving import create_app
 from tests.support.apps import running_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project

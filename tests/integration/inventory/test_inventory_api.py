@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from services.inventory import use_cases
-from tests.infra import async_wait_for
 from tests.support.auth import auth
 from tests.support.inventory import in_days, known_customer, new_project
+from tests.support.polling import async_wait_for
 
 
 async def test_fifty_concurrent_holds_on_one_unit_exactly_one_wins_r19(inventory, settings) -> None:

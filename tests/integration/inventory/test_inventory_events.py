@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.inventory import consumers, use_cases
-from shared import catalogue as topics
+from shared.messaging import topics
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 from tests.support.inventory import deposit, hold, in_days, known_customer, new_project, refunded, unit_state, verified

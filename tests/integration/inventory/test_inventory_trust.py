@@ -8,7 +8,7 @@ import uuid
 import orjson
 import pytest
 
-from shared import catalogue as topics
+from shared.messaging import topics
 from tests.support.auth import auth
 from tests.support.inventory import deposit, hold, in_days, known_customer, new_project, refunded, unit_state, verified
 

@@ -11,10 +11,10 @@ import pytest
 
 from services.inventory import consumers
 from services.leads.app import build_spec as leads_spec
-from shared import catalogue as topics
-from shared.catalogue import Topic
-from shared.envelope import Envelope, new_envelope
-from shared.outbox import unseal
+from shared.messaging import topics
+from shared.messaging.envelope import Envelope, new_envelope
+from shared.messaging.outbox import unseal
+from shared.messaging.topics import Topic
 from tests.support.apps import running_app
 from tests.support.auth import auth
 from tests.support.inventory import new_project

@@ -47,7 +47,7 @@ from hypothesis.stateful import (
 from services.inventory import use_cases
 from services.inventory.domain import InvalidTransition, UnitNotAvailable
 from services.inventory.use_cases import HoldUnit
-from shared.settings import Settings
+from shared.runtime.settings import Settings
 from tests.support.inventory import deposit, hold_desk, known_customer, new_project, refunded, verified
 
 T = TypeVar("T")

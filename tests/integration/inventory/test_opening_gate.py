@@ -18,11 +18,11 @@ from services.inventory.domain.openings import OpeningStarted, WindowNotOpen
 from services.inventory.use_cases import HoldUnit
 from services.inventory.use_cases.opening_gate import keep_out, let_openings_go_live
 from services.inventory.use_cases.openings import opening_in_reach
-from shared.catalogue import UNIT_RELEASED
-from tests.infra import async_wait_for
+from shared.messaging.topics import UNIT_RELEASED
 from tests.support.auth import auth
 from tests.support.inventory import deposit, hold_desk, known_customer, new_project, unit_state, verified
 from tests.support.openings import join_and_draw, opening_made_before
+from tests.support.polling import async_wait_for
 
 pytestmark = pytest.mark.timeout(90)
 T = datetime(2031, 3, 1, 2, 0, tzinfo=UTC)  # the opening starts here: a fixed clock, far from the service's own

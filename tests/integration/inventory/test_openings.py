@@ -17,7 +17,7 @@ from services.inventory import store, use_cases
 from services.inventory.domain.openings import BuyerLimitReached, StartsInThePast, WindowNotOpen
 from services.inventory.use_cases import HoldUnit
 from services.inventory.use_cases.openings import NewOpening, create_opening
-from shared.catalogue import OPENING_DRAWN
+from shared.messaging.topics import OPENING_DRAWN
 from tests.support.auth import auth
 from tests.support.inventory import deposit, hold_desk, known_customer, new_project, unit_state, verified
 

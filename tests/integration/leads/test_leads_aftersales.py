@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.leads import consumers, use_cases
-from shared import catalogue as t
-from shared.pii import Vault
+from shared.messaging import topics as t
+from shared.trust.pii import Vault
 from tests.support.leads import apply, auth, outbox_for, phone, register
 
 

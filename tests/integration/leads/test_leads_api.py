@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.leads import use_cases
-from shared.catalogue import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
-from shared.pii import Vault
+from shared.messaging.topics import CUSTOMER_REGISTERED, FOLLOWUP_RECORDED
+from shared.trust.pii import Vault
 from tests.support.leads import auth, daytime, outbox_for, phone, register
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.catalogue import CALLBACK_DONE, CALLBACK_SCHEDULED, FOLLOWUP_RECORDED
+from shared.messaging.topics import CALLBACK_DONE, CALLBACK_SCHEDULED, FOLLOWUP_RECORDED
 from tests.support.leads import auth, daytime, outbox_for, register
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.catalogue import OWNERSHIP_CHANGED
+from shared.messaging.topics import OWNERSHIP_CHANGED
 from tests.support.leads import auth, daytime, outbox_for, register
 
 

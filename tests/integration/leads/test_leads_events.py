@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.leads import consumers
-from shared import catalogue as t
-from shared.envelope import new_envelope
-from shared.kafka import make_producer
-from shared.pii import Vault
-from tests.infra import async_wait_for
+from shared.messaging import topics as t
+from shared.messaging.envelope import new_envelope
+from shared.messaging.kafka import make_producer
+from shared.trust.pii import Vault
 from tests.support.leads import apply, auth, backdate, daytime, outbox_for, phone, register
+from tests.support.polling import async_wait_for
 
 
 def _ids() -> dict[str, str]:

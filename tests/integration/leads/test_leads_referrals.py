@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from services.leads import consumers
-from shared import catalogue as t
+from shared.messaging import topics as t
 from tests.support.leads import apply, auth, outbox_for, register
 
 

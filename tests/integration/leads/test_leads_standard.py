@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.leads import consumers
-from shared import catalogue as t
+from shared.messaging import topics as t
 from tests.support.leads import apply, auth, daytime, outbox_for, register
 
 SH = ZoneInfo("Asia/Shanghai")

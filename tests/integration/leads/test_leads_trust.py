@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.catalogue import OWNERSHIP_CHANGED
+from shared.messaging.topics import OWNERSHIP_CHANGED
 from tests.support.leads import auth, outbox_for, phone, register
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared import catalogue as t
+from shared.messaging import topics as t
 from tests.support.leads import auth, backdate, daytime, outbox_for, register
 
 SH = ZoneInfo("Asia/Shanghai")  # a project leads has not heard of keeps the default time zone

@@ -14,8 +14,10 @@ from services.notifications import consumers, use_cases
 from services.notifications.app import build_spec
 from services.notifications.channels import development_channels
 from services.notifications.domain import Planned
-from shared.auth_tokens import make_token
-from shared.catalogue import (
+from shared.db.databases import service_dsn
+from shared.http.tokens import make_token
+from shared.messaging.envelope import new_envelope
+from shared.messaging.topics import (
     CALLBACK_DONE,
     CALLBACK_SCHEDULED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
@@ -25,8 +27,6 @@ from shared.catalogue import (
     REFERRAL_REWARDED,
     SUBSCRIPTION_SIGNED,
 )
-from shared.db import service_dsn
-from shared.envelope import new_envelope
 from tests.support.apps import apply_event, running_app
 
 

@@ -11,9 +11,8 @@ import pytest
 from services.notifications import consumers, use_cases
 from services.notifications.app import build_spec
 from services.notifications.domain import Planned
-from shared import ownership
-from shared.auth_tokens import make_token
-from shared.catalogue import (
+from shared.http.tokens import make_token
+from shared.messaging.topics import (
     CUSTOMER_REGISTERED,
     DEPOSIT_REFUNDED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
@@ -21,6 +20,7 @@ from shared.catalogue import (
     SALE_CANCELLED,
     SUBSCRIPTION_SIGNED,
 )
+from shared.trust import ownership
 from tests.support.apps import apply_event, running_app
 
 NOON = datetime(2030, 1, 7, 4, tzinfo=UTC)  # 12:00 in Shanghai: fixed, so no test depends on the hour

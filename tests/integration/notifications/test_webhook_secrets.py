@@ -15,12 +15,13 @@ import orjson
 import pytest
 
 from services.notifications.webhooks import use_cases as webhooks
-from shared.auth_tokens import make_token
-from shared.catalogue import HANDOVER_COMPLETED, PROPERTY_HANDOFF
-from shared.db import migrate_service, service_dsn, service_migrations_dir
-from shared.envelope import new_envelope
-from tests.infra import async_wait_for
+from shared.db.databases import service_dsn
+from shared.db.migrate import migrate_service, service_migrations_dir
+from shared.http.tokens import make_token
+from shared.messaging.envelope import new_envelope
+from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
 from tests.support.apps import apply_event
+from tests.support.polling import async_wait_for
 from tests.support.webhooks import Receiver, SwitchableResolver, isolated_notifications, signed
 
 NAME, PHONE = "钱多多", "13912345678"

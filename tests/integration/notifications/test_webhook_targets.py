@@ -13,10 +13,10 @@ import pytest
 
 from services.notifications.webhooks import use_cases as webhooks
 from services.notifications.webhooks.sending import Sender, client
-from shared.auth_tokens import make_token
-from shared.catalogue import PROPERTY_HANDOFF
-from tests.infra import async_wait_for
+from shared.http.tokens import make_token
+from shared.messaging.topics import PROPERTY_HANDOFF
 from tests.support.apps import apply_event
+from tests.support.polling import async_wait_for
 from tests.support.webhooks import Receiver, SwitchableResolver, certificate_authority, isolated_notifications
 
 PUBLIC = "93.184.216.34"

@@ -21,12 +21,12 @@ from starlette.routing import Route
 from services.notifications import consumers
 from services.notifications.app import build_spec
 from services.notifications.webhooks import use_cases as webhooks
-from shared.auth_tokens import make_token
-from shared.catalogue import HANDOVER_COMPLETED, PROPERTY_HANDOFF
-from shared.embedded import free_port
-from shared.envelope import new_envelope
-from tests.infra import async_wait_for
+from shared.http.tokens import make_token
+from shared.messaging.envelope import new_envelope
+from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
+from shared.tools.embedded import free_port
 from tests.support.apps import running_app
+from tests.support.polling import async_wait_for
 
 
 class Receiver:

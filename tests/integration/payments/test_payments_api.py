@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from services.payments import consumers, use_cases
-from shared.catalogue import UNIT_LOCKED, UNIT_RELEASED
-from shared.envelope import new_envelope
+from shared.messaging.envelope import new_envelope
+from shared.messaging.topics import UNIT_LOCKED, UNIT_RELEASED
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 from tests.support.payments import a_deposit, a_hold, a_project, a_sale, a_verified_deposit, deposit_body, outbox_count

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from services.payments import consumers
-from shared import ownership
-from shared.catalogue import CUSTOMER_REGISTERED, SALE_CANCELLED
+from shared.messaging.topics import CUSTOMER_REGISTERED, SALE_CANCELLED
+from shared.trust import ownership
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 from tests.support.payments import a_deposit, a_hold, a_project, a_sale, a_verified_deposit, deposit_body, outbox_count

@@ -25,7 +25,7 @@ from services.inventory.domain import (
     parse_unit_rows,
     quote,
 )
-from shared.money import to_fen
+from shared.kernel.money import to_fen
 
 S = UnitStatus
 ALLOWED = {

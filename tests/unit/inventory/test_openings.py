@@ -36,8 +36,8 @@ from services.inventory.domain.openings import (
     status_at,
     windows,
 )
-from shared.catalogue import OPENING_DRAWN
-from shared.envelope import new_envelope
+from shared.messaging.envelope import new_envelope
+from shared.messaging.topics import OPENING_DRAWN
 
 START = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 SCHEDULE = Schedule(START, window_minutes=10, batch_size=2)

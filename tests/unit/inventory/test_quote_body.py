@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from services.inventory.api.units import QuoteBody, quote_request
 from services.inventory.domain import QuoteRequest
-from shared.errors import ApiError
+from shared.http.api_errors import ApiError
 
 
 def test_the_briefs_shape_with_a_percent_and_a_plan() -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from services.leads.domain import aftersales as rules
 from services.leads.domain import due_for, is_overdue
-from shared.domain import Conflict, InvalidInput
+from shared.kernel.errors import Conflict, InvalidInput
 
 ZONES = st.sampled_from(["Asia/Shanghai", "Asia/Urumqi", "Europe/London", "America/Los_Angeles", "UTC"])
 MOMENTS = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC))

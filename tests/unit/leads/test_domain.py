@@ -34,7 +34,7 @@ from services.leads.domain import (
     sees_all,
     standing_at,
 )
-from shared.auth import ROLES
+from shared.http.auth import ROLES
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))

@@ -5,7 +5,7 @@ from cryptography.fernet import InvalidToken
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.pii import Vault
+from shared.trust.pii import Vault
 
 PHONE = "+8613812345678"
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.leads.domain import reports
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 ZONES = st.sampled_from(["Asia/Shanghai", "Asia/Urumqi", "Europe/London", "America/Los_Angeles"])
 

@@ -13,9 +13,9 @@ import pytest
 from services.leads import store, use_cases
 from services.leads.domain import InvalidInput, InvalidPhone
 from services.leads.use_cases import CustomerProtected, RegisterCustomer, RegistrationBusy, calls, registration
-from shared import catalogue as topics
-from shared.pii import Vault
-from shared.web import domain_status
+from shared.http.refusals import domain_status
+from shared.messaging import topics
+from shared.trust.pii import Vault
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PID = uuid.UUID(int=7)

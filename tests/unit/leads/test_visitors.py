@@ -7,7 +7,7 @@ from datetime import UTC, date, timedelta
 import pytest
 
 from services.leads.domain.visitors import day_span, mask_name, parse_day, register_sees_all
-from shared.domain import InvalidInput
+from shared.kernel.errors import InvalidInput
 
 
 def test_a_day_is_yyyy_mm_dd_of_this_century_else_invalid_day_r5() -> None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from services.notifications import domain
 from services.notifications.domain import down_payment_reminders, mortgage_reminders
-from shared.quiet_hours import in_quiet_hours, out_of_quiet_hours, parse_quiet_hours
+from shared.kernel.quiet_hours import in_quiet_hours, out_of_quiet_hours, parse_quiet_hours
 
 SH = ZoneInfo("Asia/Shanghai")
 

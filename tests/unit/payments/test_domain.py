@@ -22,7 +22,7 @@ from services.payments.domain import (
     reminder_dates,
     verify,
 )
-from shared.money import InvalidAmount, parse_money
+from shared.kernel.money import InvalidAmount, parse_money
 
 LIMIT = Decimal("10000.00")
 

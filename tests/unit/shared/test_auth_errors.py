@@ -6,10 +6,10 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from shared.auth import Principal, current_principal, decode_token
-from shared.errors import ApiError, Forbidden, Unauthorized
-from shared.settings import Settings
-from shared.web import install_error_handlers
+from shared.http.api_errors import ApiError, Forbidden, Unauthorized
+from shared.http.auth import Principal, current_principal, decode_token
+from shared.http.refusals import install_error_handlers
+from shared.runtime.settings import Settings
 
 SECRET = "unit-secret"
 

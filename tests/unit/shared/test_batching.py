@@ -8,7 +8,7 @@ import contextlib
 
 import pytest
 
-from shared.batching import Batcher
+from shared.db.batching import Batcher
 
 
 class FakePool:

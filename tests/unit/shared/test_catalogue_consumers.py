@@ -4,9 +4,9 @@ broker lose events that service never read."""
 
 from __future__ import annotations
 
-from shared.catalogue import CONSUMED_BY
-from shared.serving import load_spec
-from shared.settings import SERVICES
+from shared.messaging.topics import CONSUMED_BY
+from shared.runtime.serving import load_spec
+from shared.runtime.settings import SERVICES
 
 
 def test_every_consumed_topic_names_exactly_the_services_that_consume_it() -> None:

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.logs import new_correlation_id
+from shared.runtime.logs import new_correlation_id
 
 
 @settings(max_examples=50)

@@ -3,8 +3,8 @@ from decimal import Decimal
 import orjson
 import pytest
 
-from shared import catalogue
-from shared.envelope import Envelope, new_envelope
+from shared.messaging import topics as catalogue
+from shared.messaging.envelope import Envelope, new_envelope
 from tests.support.contract import CONTRACT_TOPIC_NAMES
 
 

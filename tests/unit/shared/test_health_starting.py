@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.catalogue import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED
-from shared.consuming import AssignmentListener
-from shared.runtime import Runtime, ServiceSpec
-from shared.settings import Settings
+from shared.messaging.consuming import AssignmentListener
+from shared.messaging.topics import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED
+from shared.runtime.service import Runtime, ServiceSpec
+from shared.runtime.settings import Settings
 
 
 async def _nothing(*_: object) -> None:

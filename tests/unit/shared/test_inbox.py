@@ -6,9 +6,9 @@ import contextlib
 
 import pytest
 
-from shared.catalogue import PLATFORM_TEST
-from shared.envelope import new_envelope
-from shared.inbox import Delivery, Inbox
+from shared.messaging.envelope import new_envelope
+from shared.messaging.inbox import Delivery, Inbox
+from shared.messaging.topics import PLATFORM_TEST
 
 
 class FakeConn:

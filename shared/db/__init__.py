@@ -1,0 +1,1 @@
+"""PostgreSQL for each service: its database, the pool, migrations, row helpers, batched statements."""

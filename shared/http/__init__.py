@@ -1,0 +1,1 @@
+"""The HTTP edge: refusals, requests, auth and tokens, middleware, idempotency, paging, fields, hot routes."""

@@ -1,0 +1,94 @@
+"""JWT bearer auth (HS256): sub, name, role, projects. 401 for no/bad token, 403 for wrong role/project."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from jwt.warnings import InsecureKeyLengthWarning
+
+from shared.http.api_errors import Forbidden, Unauthorized
+
+# The development secret is short on purpose; `estate serve` warns once at start instead of per request.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
+
+ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The member of staff making a request."""
+
+    sub: str
+    role: str
+    projects: frozenset[str] = field(default_factory=frozenset)
+    name: str | None = None
+
+    def works_on(self, project_id: str) -> bool:
+        """Admins see every project; everyone else the ones in their token."""
+        return self.role == "admin" or project_id in self.projects
+
+    def require_role(self, *roles: str) -> None:
+        """403 unless this person has one of `roles` (admin always passes)."""
+        if self.role != "admin" and self.role not in roles:
+            raise Forbidden("wrong_role", f"role {self.role} may not do this")
+
+    def require_project(self, project_id: str) -> None:
+        """403 unless this person works on `project_id`."""
+        if not self.works_on(str(project_id)):
+            raise Forbidden("wrong_project", "you do not work on this project")
+
+
+_VERIFIED: dict[tuple[str, str], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
+
+
+def decode_token(token: str, secret: str) -> Principal:
+    """Verified principal of a token; a token seen before is not verified again until it expires."""
+    hit = _VERIFIED.get((token, secret))
+    if hit is not None and hit[1] > time.time():
+        return hit[0]
+    principal, expires = _verify(token, secret)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(token, secret)] = (principal, expires)
+    return principal
+
+
+def _verify(token: str, secret: str) -> tuple[Principal, float]:
+    """Verify the signature and expiry and read the claims; 401 on anything wrong."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("invalid_token", f"bad token: {exc}") from exc
+    role, projects = claims.get("role"), claims.get("projects", [])
+    if role not in ROLES or not isinstance(projects, list):
+        raise Unauthorized("invalid_token", "token lacks a valid role or projects claim")
+    principal = Principal(
+        sub=str(claims["sub"]), role=role, projects=frozenset(map(str, projects)), name=claims.get("name")
+    )
+    return principal, float(claims["exp"])
+
+
+def principal_from_header(header: str | None, secret: str) -> Principal:
+    """The principal of an `Authorization: Bearer …` header."""
+    if not header or not header.lower().startswith("bearer "):
+        raise Unauthorized("missing_token", "Authorization: Bearer <JWT> required")
+    return decode_token(header[7:].strip(), secret)
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated principal (cached on the request)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is None:
+        cached = principal_from_header(request.headers.get("authorization"), request.app.state.settings.jwt_secret)
+        request.state.principal = cached
+    return cached
+
+
+# The caller of a route, as a parameter type: `who: Who` (FastAPI resolves the dependency).
+Who = Annotated[Principal, Depends(current_principal)]

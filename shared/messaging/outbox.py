@@ -1,0 +1,270 @@
+"""Transactional outbox: record events with the state change; a relay publishes them in order.
+
+Ordering: `add_event` takes a transaction-scoped advisory lock on the event key before the
+insert, so two transactions that write events for one key get ids in commit order. The relay
+reads `published_at IS NULL ORDER BY id` — never a high-water mark — so a row whose id is lower
+than one already published (its transaction committed later) is still picked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import asyncpg
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from shared.messaging.envelope import Envelope, new_envelope
+from shared.messaging.redelivery import Custody, offsets_of, record_offsets_sql
+from shared.messaging.topics import Topic
+from shared.messaging.wakeup import tell_supervisor
+from shared.runtime import metrics
+from shared.runtime.jobs import keep_trying
+from shared.runtime.logs import correlation_id, log
+from shared.runtime.settings import get_settings
+from shared.trust.pii import Vault
+
+KEY_LOCK_SPACE = 7311  # pg_advisory_xact_lock(hashtextextended(key, KEY_LOCK_SPACE)): ids in commit order per key
+_INSERT = f"""
+INSERT INTO outbox (event_id, topic, key, payload)
+SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, {KEY_LOCK_SPACE}))) AS key_lock
+"""
+_LEADER_LOCK = 7_311_002  # one publishing relay per service database
+FUNNEL_STAGES = {
+    "customer-registered": "registered",
+    "unit-locked": "held",
+    "deposit-verified": "deposit_verified",
+    "subscription-signed": "subscribed",
+    "contract-signed": "contracted",
+    "handover-completed": "handed_over",
+    "handoff": "handed_off",
+}
+
+
+async def add_event(
+    conn: asyncpg.Connection,
+    topic: Topic,
+    data: dict[str, Any],
+    *,
+    project_id: str | None,
+    causation_id: str | None = None,
+) -> Envelope:
+    """Record an event in the caller's transaction; it is published after the commit. The producer is the
+    topic's own (the catalogue names it once)."""
+    row = outbox_row(topic, data, project_id=project_id, causation_id=causation_id)
+    await conn.execute(_INSERT, row.envelope.id, row.topic, row.key, row.payload)
+    return row.envelope
+
+
+class OutboxRow(NamedTuple):
+    """An event as its outbox row holds it, for a statement that writes its state change and event at once."""
+
+    envelope: Envelope
+    topic: str
+    key: str
+    payload: bytes  # the envelope's JSON; sealed when the topic carries personal data (R18)
+
+
+def outbox_row(
+    topic: Topic, data: dict[str, Any], *, project_id: str | None, causation_id: str | None = None
+) -> OutboxRow:
+    """The outbox row of an event: data validated by the topic's model, the envelope with the current correlation
+    id. Inserted by `add_event`, or by a store statement that takes the key lock (`KEY_LOCK_SPACE`) itself."""
+    payload = topic.data_model.model_validate(data).model_dump(mode="json", exclude_none=False)
+    env = new_envelope(
+        topic.event_type,
+        payload,
+        producer=topic.producer,
+        project_id=project_id,
+        correlation_id=correlation_id.get(),
+        causation_id=causation_id,
+    )
+    body = seal(env.to_bytes()) if topic.personal else env.to_bytes()
+    return OutboxRow(env, topic.name, topic.key_of(payload), body)
+
+
+_SEALED = b"sealed:"
+
+
+@lru_cache(maxsize=1)
+def _vault() -> Vault:
+    return Vault(get_settings().pii_key)
+
+
+def seal(payload: bytes) -> bytes:
+    """A payload with personal data (R18) as it rests in the outbox: encrypted, kept for replay."""
+    return _SEALED + _vault().encrypt(payload.decode())
+
+
+def unseal(payload: bytes) -> bytes:
+    """The payload as it is published."""
+    payload = bytes(payload)
+    return _vault().decrypt(payload[len(_SEALED) :]).encode() if payload.startswith(_SEALED) else payload
+
+
+class OutboxRelay:
+    """Publishes one service's outbox to Kafka: leader-locked, woken by NOTIFY, polling as fallback."""
+
+    @classmethod
+    def for_service(
+        cls, settings: Any, service: str, producer: AIOKafkaProducer, custody: Custody | None = None
+    ) -> OutboxRelay:
+        """The relay of `service` as its settings say: the one place a relay is built."""
+        from shared.db.databases import service_dsn
+
+        return cls(
+            service,
+            service_dsn(settings, service),
+            producer,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+            retention_hours=settings.outbox_retention_hours,
+            custody=custody,
+            on_published=lambda: tell_supervisor(settings),  # under `estate up`: wake the consumers
+        )
+
+    def __init__(
+        self,
+        service: str,
+        dsn: str,
+        producer: AIOKafkaProducer,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        retention_hours: float = 168.0,
+        custody: Custody | None = None,
+        on_published: Callable[[], None] | None = None,
+    ) -> None:
+        self.service, self.dsn, self.producer, self.custody = service, dsn, producer, custody
+        self.on_published = on_published
+        self.poll_seconds, self.batch_size, self.retention_hours = poll_seconds, batch_size, retention_hours
+        self._wake = asyncio.Event()
+        self._last_cleanup = 0.0
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Loop for ever: become leader, then drain whenever woken; after database or broker trouble, back off and
+        start over."""
+        await keep_trying(
+            "outbox_relay_error", self._lead, self.poll_seconds, on_failure=self._lost, service=self.service
+        )
+
+    def _lost(self) -> None:
+        self.is_leader = False
+        if self.custody is not None:
+            self.custody.suspect()  # the broker may be another one when we come back
+
+    async def _lead(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):
+                await asyncio.sleep(self.poll_seconds)
+            self.is_leader = True
+            await conn.add_listener("estate_outbox", lambda *_: self._wake.set())
+            log("outbox_relay_leading", service=self.service)
+            while True:
+                await self._cycle(conn)
+        finally:
+            self.is_leader = False
+            await conn.close(timeout=2)
+
+    async def _cycle(self, conn: asyncpg.Connection) -> None:
+        self._wake.clear()
+        if self.custody is not None:
+            await self.custody.before_publishing(conn, at_rest=True)
+        published = await self.drain_once(conn)
+        if self.custody is not None:
+            await self.custody.after_publishing(conn)
+        await self._observe(conn)
+        if published < self.batch_size:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def drain_once(self, conn: asyncpg.Connection) -> int:
+        """Publish one batch of unpublished rows in id order; mark those the broker acknowledged."""
+        rows = await conn.fetch(
+            "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        if self.custody is not None:  # never publish to a broker that lost what we published before
+            await self.custody.before_publishing(conn)
+        futures = [await self.producer.send(r["topic"], unseal(r["payload"]), key=r["key"].encode()) for r in rows]
+        done, acks = await self._acknowledged(rows, futures)
+        if done:
+            await conn.execute(record_offsets_sql(), done, *offsets_of(acks))
+            if self.on_published is not None:
+                self.on_published()
+        if len(done) < len(rows):
+            raise ConnectionError("broker did not acknowledge every outbox row")
+        return len(done)
+
+    async def _acknowledged(
+        self, rows: list[asyncpg.Record], futures: list[asyncio.Future]
+    ) -> tuple[list[int], list[Any]]:
+        """Ids (and acknowledgements) of the longest prefix the broker acknowledged; the rest is sent again."""
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        done: list[int] = []
+        acks: list[Any] = []
+        for row, result in zip(rows, results, strict=False):
+            if isinstance(result, BaseException):
+                log("outbox_publish_failed", service=self.service, topic=row["topic"], error=repr(result))
+                break
+            done.append(row["id"])
+            acks.append(result)
+            metrics.EVENTS_PUBLISHED.labels(self.service, row["topic"]).inc()
+            _count_funnel(unseal(row["payload"]))
+        return done, acks
+
+    async def _observe(self, conn: asyncpg.Connection) -> None:
+        backlog, oldest = await conn.fetchrow(
+            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at))"
+            " FROM outbox WHERE published_at IS NULL"
+        )
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest or 0))
+        if time.monotonic() - self._last_cleanup > 600:
+            self._last_cleanup = time.monotonic()
+            await conn.execute(_RETENTION, self.retention_hours * 3600)
+
+
+# Old published rows go, but never one a consumer group has not confirmed (it may have to be published again).
+_RETENTION = (
+    "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
+    " AND (publish_seq IS NULL OR publish_seq < (SELECT confirmed_below FROM broker_state))"
+)
+
+
+def _count_funnel(payload: bytes) -> None:
+    body = orjson.loads(payload)
+    stage = FUNNEL_STAGES.get(body.get("type", ""))
+    if stage:
+        metrics.FUNNEL.labels(str(body.get("project_id")), stage).inc()
+
+
+async def requeue_since(conn: asyncpg.Connection, since: datetime) -> int:
+    """Mark published rows created at or after `since` for publishing again (in their id order)."""
+    status = await conn.execute(
+        "UPDATE outbox SET published_at = NULL WHERE created_at >= $1 AND published_at IS NOT NULL", since
+    )
+    await conn.execute("SELECT pg_notify('estate_outbox', '')")
+    return int(status.split()[-1])
+
+
+async def replay_service(settings: Any, service: str, since: datetime) -> int:
+    """`estate outbox replay`: re-queue a service's events since `since`; its relay re-publishes them."""
+    from shared.db.databases import service_dsn
+
+    conn = await asyncpg.connect(service_dsn(settings, service))
+    try:
+        return await requeue_since(conn, since)
+    finally:
+        await conn.close()

@@ -1,0 +1,165 @@
+"""The `estate` command: up, serve, token, migrate, topics, outbox replay, relay, asyncapi, demo."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import asyncpg
+import httpx
+import typer
+
+from shared.runtime.settings import SERVICES, get_settings
+
+app = typer.Typer(help="estate: the sales office of a property developer, as events.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Outbox operations.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@app.command()
+def serve(service: str) -> None:
+    """Run one service (HTTP, outbox relay, consumers) in the foreground."""
+    _check_service(service)
+    from shared.runtime.serving import serve as run
+
+    run(service)
+
+
+@app.command()
+def consume(service: str) -> None:
+    """Run one service's consumers, relay and jobs without HTTP (scale these out; /metrics on ESTATE_METRICS_PORT)."""
+    _check_service(service)
+    from prometheus_client import start_http_server
+
+    from shared.runtime import logs
+    from shared.runtime.serving import load_spec
+    from shared.runtime.standalone import run_consumers
+
+    settings = get_settings()
+    logs.configure(service, settings.log_level)
+    start_http_server(settings.metrics_port, addr=settings.host)
+    asyncio.run(run_consumers(load_spec(service), settings))
+
+
+@app.command("pm-receiver")
+def pm_receiver(
+    port: int = typer.Option(8090, help="where to listen"),
+    secret: str = typer.Option(..., help="the endpoint's secret (whsec_…), shown once at registration"),
+    notifications: str = typer.Option("http://127.0.0.1:8004", help="where to send acknowledgements"),
+    host: str = "127.0.0.1",
+) -> None:
+    """A reference receiver for a property company: verifies signatures, prints hand-offs, acknowledges them."""
+    import uvicorn
+
+    from shared.tools.pm_receiver import PropertyReceiver
+
+    receiver = PropertyReceiver(secret, notifications)
+    typer.echo(f"listening on http://{host}:{port}/ (register this URL as the webhook endpoint)")
+    uvicorn.run(receiver.app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def token(
+    sub: str = typer.Option(...),
+    role: str = typer.Option(...),
+    project: list[str] = typer.Option([], help="project id; repeat for several"),
+    name: str | None = None,
+    hours: float = 12.0,
+) -> None:
+    """Print a development JWT (HS256, ESTATE_JWT_SECRET)."""
+    from shared.http.tokens import make_token
+
+    try:
+        typer.echo(make_token(get_settings().jwt_secret, sub, role, project, name=name, hours=hours))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def migrate(service: list[str] = typer.Option(list(SERVICES), help="service to migrate; repeat for several")) -> None:
+    """Create each service's database if missing and apply its migrations."""
+    from shared.db.migrate import migrate_all
+
+    for name in service:
+        _check_service(name)
+    for name, applied in asyncio.run(migrate_all(get_settings(), service)).items():
+        typer.echo(f"{name}: {len(applied)} migration(s) applied")
+
+
+@app.command()
+def topics() -> None:
+    """Create every contract topic and its .dlq twin on the configured broker."""
+    from shared.messaging.kafka import create_topics
+
+    settings = get_settings()
+    made = asyncio.run(create_topics(settings.kafka_bootstrap(), settings.partitions, settings.replication_factor))
+    typer.echo(f"{len(made)} topic(s) created on {settings.kafka_bootstrap()}")
+
+
+@outbox_app.command("replay")
+def outbox_replay(service: str = typer.Option(...), since: datetime = typer.Option(..., help="ISO 8601 time")) -> None:
+    """Publish again a service's events created since a time (after the embedded broker restarted)."""
+    from shared.messaging.outbox import replay_service
+
+    _check_service(service)
+    if since.tzinfo is None:
+        raise typer.BadParameter("--since needs an offset, e.g. 2026-11-23T08:00:00+08:00")
+    try:
+        count = asyncio.run(replay_service(get_settings(), service, since))
+    except (OSError, asyncpg.PostgresError) as exc:
+        typer.echo(f"cannot reach {service}'s database: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{count} event(s) of {service} queued for publishing again")
+
+
+@app.command()
+def relay(service: str) -> None:
+    """Run only the outbox relay of a service (the service process also runs one; a lock elects a leader)."""
+    from shared.runtime.standalone import run_relay
+
+    asyncio.run(run_relay(get_settings(), service))
+
+
+@app.command()
+def asyncapi() -> None:
+    """Regenerate the committed AsyncAPI documents under docs/asyncapi/."""
+    from shared.messaging.asyncapi import write_all
+
+    for path in write_all():
+        typer.echo(str(path))
+
+
+@app.command()
+def demo(host: str = "127.0.0.1") -> None:
+    """Walk a sample customer through the whole journey against running services (after `make run`)."""
+    from shared.tools.demo import StepFailed, Urls, run_demo
+
+    settings = get_settings()
+    urls = Urls(**{name: f"http://{host}:{settings.service_port(name)}" for name in SERVICES})
+    try:
+        journey = asyncio.run(run_demo(urls, settings.jwt_secret, settings.kafka_bootstrap()))
+    except (StepFailed, httpx.HTTPError) as exc:
+        typer.echo(f"demo stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"done: project {journey.project_id}, unit {journey.unit_id}, sale {journey.sale_id}")
+
+
+@app.command()
+def up() -> None:
+    """Start embedded PostgreSQL and broker (unless told otherwise) and the four services; Ctrl-C stops all."""
+    from shared.tools.supervisor import Supervisor
+
+    Supervisor().run()
+
+
+def _check_service(name: str) -> None:
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
