@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from services.inventory import api, consumers, store, use_cases
-from services.inventory.api.hot import HOT_ROUTES
+from services.inventory.api.holds import HOT_ROUTES
 from services.inventory.feed import board_feed
 from shared.http.operations import STAFF, Roles
 from shared.messaging import topics

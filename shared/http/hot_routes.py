@@ -9,7 +9,9 @@ the full stack as before: an odd body, a missing token, an Idempotency-Key, a NU
 route does not produce itself is still the framework's, with one mapping (`shared.web.refusal_answer`).
 
 What the hot route keeps from the stack: the correlation id in and out, the route's request count and latency,
-the body limit, and a crash answered 500 in the contract's shape and logged.
+the body limit, and a crash answered 500 in the contract's shape and logged. A hot route is the twin of a
+framework route (the same method and path, `HotRoute.at` makes its pattern from that path); a service whose hot
+route has no twin refuses to start.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from fastapi.routing import iter_route_contexts  # every route, those of included routers too
 
 from shared.http.api_errors import ApiError
 from shared.http.middleware import crashed, read_body, replay
@@ -58,6 +61,18 @@ class HotRoute:
     pattern: re.Pattern[str]
     template: str
     answer: Callable[[HotRequest], Awaitable[HotAnswer | None]]
+
+    @classmethod
+    def at(
+        cls, method: str, template: str, answer: Callable[[HotRequest], Awaitable[HotAnswer | None]], **params: str
+    ) -> HotRoute:
+        """The hot twin of the framework's `method template` route, its pattern made from the same path: each
+        `{name}` matches `params[name]` (a regular expression), the rest of the path itself."""
+        names = re.findall(r"\{(\w+)\}", template)
+        if sorted(names) != sorted(params):
+            raise ValueError(f"{template}: a pattern for each of {names} and nothing else, got {sorted(params)}")
+        pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>{params[m[1]]})", re.escape(template))
+        return cls(method, re.compile(pattern), template, answer)
 
 
 class HotRoutes:
@@ -148,8 +163,25 @@ def _with_cid(send: Callable, cid: str) -> Callable:
     return sent
 
 
+class HotRouteWithoutTwin(RuntimeError):
+    """A hot route the framework does not also serve: the service refuses to start."""
+
+
+def require_twins(app: Any, routes: list[HotRoute]) -> None:
+    """Each hot route's method and path are a framework route's too: what the hot route hands back (and every
+    request while `hot_routes` is off) must find the same route there, not a 404 or a 405."""
+    served = {(method, twin.path) for twin in iter_route_contexts(app.routes) for method in twin.methods or ()}
+    for route in routes:
+        if (route.method, route.template) not in served:
+            raise HotRouteWithoutTwin(
+                f"the hot route {route.method} {route.template} has no framework route with the same method and path"
+            )
+
+
 def with_hot_routes(app: Any, routes: list[HotRoute], service: str, max_body_bytes: int) -> None:
     """Put the hot routes in front of a FastAPI app's whole stack (its own layers included); the app stays the
-    object uvicorn and the tests hold, and its lifespan is untouched."""
+    object uvicorn and the tests hold, and its lifespan is untouched. Called once the app has its routes: a hot
+    route without its framework twin stops the start here (`HotRouteWithoutTwin`)."""
+    require_twins(app, routes)
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: HotRoutes(build(), routes, service, max_body_bytes)

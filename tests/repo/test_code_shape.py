@@ -74,21 +74,7 @@ def _private_names_taken(tree: ast.Module) -> list[str]:
     return sorted(taken, key=lambda line: int(line.split(":")[0]))
 
 
-# Where other parts of issue 20 are at work, left to them (remove a line once it is fixed there): inventory's
-# routers share api/common.py's private lookups, its deal steps use sales.py's _publish.
-PRIVATE_ELSEWHERE = {
-    "services/inventory/api/board.py": {"from services.inventory.api.common import _require_project"},
-    "services/inventory/api/openings.py": {"from services.inventory.api.common import _require_project"},
-    "services/inventory/api/projects.py": {
-        "from services.inventory.api.common import _require_project",
-        "from services.inventory.api.common import _unit_json",
-    },
-    "services/inventory/api/units.py": {
-        "from services.inventory.api.common import _project_of_unit",
-        "from services.inventory.api.common import _unit_json",
-    },
-    "services/inventory/use_cases/deals.py": {"from services.inventory.use_cases.sales import _publish"},
-}
+PRIVATE_ELSEWHERE: dict[str, set[str]] = {}  # none left: what another module uses is public
 
 
 def _private_taken_in(path: Path) -> list[str]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.inventory import consumers, store
+from services.inventory.use_cases import HoldDesk
 from shared.messaging import topics
 from shared.trust import ownership
 from tests.support.apps import apply_event
@@ -55,6 +56,12 @@ async def known_customer(inventory, pid: str, owner: str = "consultant-1") -> st
         await store.remember_customer(conn, uuid.UUID(pid), customer)
         await ownership.record_owner(conn, str(customer), pid, owner, datetime.now(UTC))
     return str(customer)
+
+
+def hold_desk(inventory, **levers: bool) -> HoldDesk:
+    """A hold desk on the running inventory's pool, for calling the hold use case directly: every lever of the
+    hold path on (the default) unless `levers` turns one off."""
+    return HoldDesk(lambda: inventory.pool, **levers)
 
 
 async def hold(inventory, settings, pid: str, uid: str, customer: str, sub: str = "consultant-1") -> str:

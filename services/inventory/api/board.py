@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from services.inventory import use_cases
-from services.inventory.api.common import _require_project
+from services.inventory.api.common import require_project
 from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
 from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
 from services.inventory.feed import Viewer, feed_of
@@ -81,7 +81,7 @@ class BoardLink(BaseModel):
 async def _watched(conn: Any, request: Request, project_id: str, link: str | None) -> Any:
     """The project, for staff of it (bearer token) or for a live board link of it."""
     if link is None:
-        return await _require_project(conn, project_id, await current_principal(request))
+        return await require_project(conn, project_id, await current_principal(request))
     pid, secret = parse_uuid(project_id, "project id"), request.app.state.settings.jwt_secret
     return await use_cases.project_of_link(conn, secret, link, pid, now_utc())
 
@@ -165,7 +165,7 @@ async def create_board_link(project_id: str, body: NewLink, request: Request, wh
     """A read-only link for the big screen: one project, no personal data, expiring (12 h by default, ≤ 72)."""
     who.require_role("manager", "sales_control")
     async with pool_of(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
+        project = await require_project(conn, project_id, who)
         settings = request.app.state.settings
         url, expires = await use_cases.board_link(conn, settings, project, body.hours, now_utc())
     return {"url": url, "expires_at": expires.isoformat()}

@@ -9,10 +9,10 @@ from pydantic import BaseModel
 from services.inventory import use_cases
 from shared.http.requests import by_path_id
 
-_project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
+project_of_unit = by_path_id(use_cases.unit_in_reach, "unit id")
 
 
-_require_project = by_path_id(use_cases.project_in_reach, "project id")
+require_project = by_path_id(use_cases.project_in_reach, "project id")
 
 
 class UnitOut(BaseModel):
@@ -30,7 +30,7 @@ class UnitOut(BaseModel):
     sale_id: str | None
 
 
-def _unit_json(row) -> dict[str, Any]:
+def unit_json(row) -> dict[str, Any]:
     return {
         "id": str(row["id"]),
         "project_id": str(row["project_id"]),

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.inventory.api.common import _require_project
+from services.inventory.api.common import require_project
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
 from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
@@ -95,7 +95,7 @@ async def create_opening(
     who.require_role("sales_control", "manager")
     new = use_cases.NewOpening(body.starts_at, body.window_minutes, body.batch_size, body.units_per_buyer)
     async with pool_of(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
+        project = await require_project(conn, project_id, who)
         return await use_cases.create_opening(conn, project["id"], new, who.sub)
 
 

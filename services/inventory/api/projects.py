@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.inventory import use_cases
-from services.inventory.api.common import UnitOut, _require_project, _unit_json
+from services.inventory.api.common import UnitOut, require_project, unit_json
 from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
@@ -93,7 +93,7 @@ async def import_units(project_id: str, request: Request, who: Principal = Depen
     """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
     async with pool_of(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
+        project = await require_project(conn, project_id, who)
         rows = _read_rows(await request.body(), request.headers.get("content-type", ""))
         units, problems = parse_unit_rows(rows)
         created = await use_cases.import_units(conn, project["id"], units, problems)
@@ -133,11 +133,11 @@ async def list_units(
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
     async with pool_of(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
+        project = await require_project(conn, project_id, who)
         wanted, window = UnitFilter(status, building), (_unit_cursor(page), page.fetch_size())
         rows = await use_cases.units_page(conn, project["id"], wanted, window)
     return paged(
-        request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=_unit_json
+        request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=unit_json
     )
 
 
@@ -158,7 +158,7 @@ async def list_conflicts(
     """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""
     who.require_role("manager", "sales_control", "admin")
     async with pool_of(request).acquire() as conn:
-        project = await _require_project(conn, project_id, who)
+        project = await require_project(conn, project_id, who)
         rows = await use_cases.open_conflicts(conn, project["id"])
     items = [
         {

@@ -1,8 +1,7 @@
-"""One unit: its detail, holds (R19) and quotes (R20, R21)."""
+"""One unit: its detail (with its hold or sale) and quotes (R20, R21); its holds are `holds`'."""
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,18 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.inventory import use_cases
-from services.inventory.api.common import UnitOut, _project_of_unit, _unit_json
+from services.inventory.api.common import UnitOut, project_of_unit, unit_json
 from services.inventory.domain import QuoteRequest
-from services.inventory.use_cases import HoldUnit
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, current_principal
-from shared.http.fields import Code, Id
-from shared.http.requests import parse_uuid, pool_of
+from shared.http.fields import Code
+from shared.http.requests import pool_of
 from shared.kernel.money import InvalidAmount, Money, parse_money
-from shared.trust.ownership import WHOLE_PROJECT_ROLES
 
 router = APIRouter(tags=["units"])
-holds = APIRouter(tags=["holds"])
 
 
 def _hold_json(hold) -> dict:
@@ -63,62 +59,14 @@ class UnitDetail(UnitOut):
 async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
     """One unit, with its current hold or sale."""
     async with pool_of(request).acquire() as conn:
-        row = await _project_of_unit(conn, unit_id, who)
+        row = await project_of_unit(conn, unit_id, who)
         hold, sale = await use_cases.unit_detail(conn, row)
     return {
-        **_unit_json(row),
+        **unit_json(row),
         "floor_price": str(row["floor_price"]),
         "hold": _hold_json(hold) if hold else None,
         "sale": _sale_json(sale) if sale else None,
     }
-
-
-class NewHold(BaseModel):
-    customer_id: Id
-
-
-class Hold(BaseModel):
-    hold_id: str
-    unit_id: str
-    customer_id: str
-    consultant_id: str
-    expires_at: str
-
-
-@holds.post("/v1/units/{unit_id}/holds", status_code=201, response_model=Hold)
-async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("consultant", "sales_control")
-    uid = parse_uuid(unit_id, "unit id")
-    try:
-        customer = uuid.UUID(body.customer_id)
-    except ValueError:
-        raise ApiError("unknown_customer", "the customer is not registered in this project", 422) from None
-    at_once = request.app.state.settings.hold_in_one_statement
-    command = HoldUnit(uid, customer, who.sub, who.role in WHOLE_PROJECT_ROLES, at_once)
-    async with pool_of(request).acquire() as conn:
-        hold = await use_cases.hold_unit(conn, command, who.require_project)
-    return {k: hold[k] for k in ("hold_id", "unit_id", "customer_id", "consultant_id", "expires_at")}
-
-
-class Released(BaseModel):
-    hold_id: str
-    released: bool
-
-
-@holds.delete("/v1/units/{unit_id}/holds/{hold_id}", response_model=Released)
-async def release_hold(
-    unit_id: str, hold_id: str, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
-    """The holder, a manager or sales control ends a live hold (409 `hold_not_live` otherwise); the unit is free
-    again."""
-    who.require_role("consultant", "manager", "sales_control")
-    hid = parse_uuid(hold_id, "hold id")
-    async with pool_of(request).acquire() as conn:
-        await _project_of_unit(conn, unit_id, who)
-        await use_cases.release_hold(
-            conn, uuid.UUID(unit_id), hid, who.sub, may_release_any=who.role in WHOLE_PROJECT_ROLES
-        )
-    return {"hold_id": hold_id, "released": True}
 
 
 Rate = Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
@@ -162,7 +110,7 @@ def _decimal(value: object, name: str) -> Decimal:
     return number
 
 
-def _quote_request(body: QuoteBody) -> QuoteRequest:
+def quote_request(body: QuoteBody) -> QuoteRequest:
     """One QuoteRequest from either spelling of the body; unset terms keep the domain's defaults."""
     terms: dict[str, Any] = {"first_home": body.first_home}
     for name in ("discount_amount", "discount_percent", "down_payment_ratio", "years", "annual_rate", "instalments"):
@@ -192,7 +140,7 @@ async def quote_unit(
 ) -> dict:
     """R20, R21: the price, taxes, fees and plans; kept as `quote_id` for 7 days (a subscription may name it)."""
     async with pool_of(request).acquire() as conn:
-        row = await _project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
-        req = _quote_request(body)
+        row = await project_of_unit(conn, unit_id, who)  # the project first, then anything about the body
+        req = quote_request(body)
         settings = await use_cases.settings_of(conn, row["project_id"])
         return await use_cases.make_quote(conn, row, settings, req, who.sub)

@@ -1,6 +1,14 @@
-"""All of inventory's SQL: `units` (projects, units, holds, status moves), `holds` (taking a unit) and `sales`
-(sales, conflicts, quotes)."""
+"""All of inventory's SQL: `units` (projects, units, holds, status moves), `holds` (taking a unit in a transaction),
+`hold_batches` (what a hold reads first and the statements that take units with their events, for one attempt or a
+group of them) and `sales` (sales, conflicts, quotes)."""
 
+from services.inventory.store.hold_batches import (
+    hold_context,
+    hold_contexts,
+    prepare_hold_statements,
+    take_unit_with_event,
+    take_units_with_events,
+)
 from services.inventory.store.holds import HoldRow, take_unit
 from services.inventory.store.sales import (
     deposit_of_sale_of_hold,
@@ -17,7 +25,6 @@ from services.inventory.store.sales import (
     timezone_of_sale,
     update_sale,
 )
-from services.inventory.store.storm import HoldDesk, hold_context, prepare_hold_statements, take_unit_with_event
 from services.inventory.store.units import (
     UNIT_COLUMNS,
     UnitFilter,
@@ -47,6 +54,7 @@ __all__ = [
     "next_hold_expiry",
     "hold",
     "hold_context",
+    "hold_contexts",
     "insert_project",
     "insert_sale",
     "insert_units",
@@ -69,8 +77,8 @@ __all__ = [
     "settle_conflict",
     "take_unit",
     "take_unit_with_event",
+    "take_units_with_events",
     "HoldRow",
-    "HoldDesk",
     "prepare_hold_statements",
     "timezone_of_sale",
     "unit",

@@ -1,5 +1,5 @@
 """Inventory SQL for taking a unit (R19) inside a transaction: the unit with its hold and history (R35). What a
-hold reads first and the statement that also writes the event are `storm`'s."""
+hold reads first and the statements that also write the event are `hold_batches`'s."""
 
 from __future__ import annotations
 

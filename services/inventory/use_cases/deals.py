@@ -9,7 +9,7 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import DomainError, ProjectSettings, QuoteRequest, UnitStatus, check_cancellation
-from services.inventory.use_cases.sales import _publish, quote_unit
+from services.inventory.use_cases.sales import publish_sale_event, quote_unit
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import NotFound, refusal
 from shared.messaging import topics
@@ -66,5 +66,7 @@ async def cancel_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, reason: str,
         await store.update_sale(
             conn, sale_id, "cancelled", closed_at=at, cancellation={"reason": reason, "by": actor, "at": at.isoformat()}
         )
-        await _publish(conn, topics.SALE_CANCELLED, sale_row, {"reason": reason, "hold_id": str(sale_row["hold_id"])})
+        await publish_sale_event(
+            conn, topics.SALE_CANCELLED, sale_row, {"reason": reason, "hold_id": str(sale_row["hold_id"])}
+        )
     return {"sale_id": str(sale_id), "status": "cancelled", "unit_status": "available", "reason": reason}

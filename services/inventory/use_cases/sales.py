@@ -54,7 +54,7 @@ async def _advance_sale(
     return sale_row
 
 
-async def _publish(
+async def publish_sale_event(
     conn: asyncpg.Connection, topic: topics.Topic, sale_row: asyncpg.Record, data: dict[str, Any]
 ) -> None:
     """A sale's event: its ids first, then the step's own fields."""
@@ -94,7 +94,7 @@ async def sign_subscription(
             subscription={"down_payment": down, "countersigned_by": actor},
             price=agreed,
         )
-        await _publish(conn, topics.SUBSCRIPTION_SIGNED, sale_row, _subscribed(sale_row, agreed, terms))
+        await publish_sale_event(conn, topics.SUBSCRIPTION_SIGNED, sale_row, _subscribed(sale_row, agreed, terms))
     return {"sale_id": str(sale_id), "status": "subscribed", "price": str(agreed), "down_payment": down}
 
 
@@ -135,7 +135,7 @@ async def sign_contract(
             lambda status, _: check_contract(status, signing),
             contract=contract,
         )
-        await _publish(
+        await publish_sale_event(
             conn, topics.CONTRACT_SIGNED, sale_row, {"contract_no": signing.contract_no, "signed_at": signed_at}
         )
     answer = {"sale_id": str(sale_id), "status": "contracted", "contract_no": signing.contract_no}
@@ -162,7 +162,7 @@ async def complete_handover(
         )
         contract_no = sale_row["contract"]["contract_no"]
         facts = await _handoff_facts(conn, sale_row)
-        await _publish(
+        await publish_sale_event(
             conn,
             topics.HANDOVER_COMPLETED,
             sale_row,

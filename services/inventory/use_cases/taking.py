@@ -14,6 +14,7 @@ import asyncpg
 
 from services.inventory import store
 from services.inventory.domain import UnitNotAvailable, UnitStatus
+from services.inventory.use_cases.hold_desk import HoldDesk
 from services.inventory.use_cases.openings import check_opening_rule
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
@@ -29,37 +30,36 @@ UnknownCustomer = refusal("UnknownCustomer", "unknown_customer", "R8: the custom
 
 @dataclass(frozen=True)
 class HoldUnit:
+    """A hold asked for: the unit, the customer, and the consultant asking (R19)."""
+
     unit_id: uuid.UUID
     customer_id: uuid.UUID
     consultant_id: str
     sees_whole_project: bool = True  # sales control may hold for anyone; a consultant only for their own (R8)
-    in_one_statement: bool = True  # settings.hold_in_one_statement (issue 13); False: a transaction of its own
 
 
 async def hold_unit(
-    conn: asyncpg.Connection,
-    cmd: HoldUnit,
-    authorize: Callable[[str], None] = lambda _: None,
-    now: datetime | None = None,
+    desk: HoldDesk, cmd: HoldUnit, authorize: Callable[[str], None] = lambda _: None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins.
-    The hold lasts the project's hold minutes from `now` (None: the one clock's now)."""
+    """R19: hold an available unit for a registered customer; exactly one of concurrent attempts wins. The hold
+    lasts the project's hold minutes from `now` (None: the one clock's now). Issue 13, as the desk's levers say:
+    the attempt reads its context with the attempts around it, and one that may win takes its unit in one statement
+    and one commit with them (group commit); only what must still be decided takes a connection of its own."""
     at = now or now_utc()
-    context = await store.hold_context(conn, cmd.unit_id, cmd.customer_id, at)
-    return await _take(conn, cmd, _checked(context, cmd, authorize), at)
-
-
-async def hold_unit_in_a_storm(
-    app_state: Any, cmd: HoldUnit, authorize: Callable[[str], None], now: datetime | None = None
-) -> dict[str, Any]:
-    """The same hold (R19) for opening day (issue 13): the attempt reads its context in one statement with the
-    attempts around it (the process's one desk), and one that may win takes its unit in one statement and one
-    commit with them (group commit); only what must still be decided takes a connection of its own."""
-    desk, at = _desk(app_state), now or now_utc()
-    context = _checked(await desk.context(cmd.unit_id, cmd.customer_id, at), cmd, authorize)
-    if not (app_state.settings.hold_takes_together and _at_once(cmd, context)):
+    if not desk.reads_together:  # the attempt alone: its read and its take on one connection
         async with desk.get_pool().acquire() as conn:
-            return await _take(conn, cmd, context, at)
+            context = _checked(await store.hold_context(conn, cmd.unit_id, cmd.customer_id, at), cmd, authorize)
+            return await _take(conn, cmd, context, at, _at_once(desk, context))
+    context = _checked(await desk.context(cmd.unit_id, cmd.customer_id, at), cmd, authorize)
+    at_once = _at_once(desk, context)
+    if desk.takes_together and at_once:
+        return await _take_together(desk, cmd, context, at)
+    async with desk.get_pool().acquire() as conn:
+        return await _take(conn, cmd, context, at, at_once)
+
+
+async def _take_together(desk: HoldDesk, cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> dict[str, Any]:
+    """The unit taken in the desk's next group statement; what the group could not decide decides alone."""
     hold, data = _asked(cmd, context, at)
     try:
         outcome = await desk.take(hold, _event(data, context))
@@ -72,30 +72,24 @@ async def hold_unit_in_a_storm(
     if outcome == "lost":  # an earlier attempt of the same group has the unit: opening day's usual loser
         raise UnitNotAvailable(TAKEN)
     async with desk.get_pool().acquire() as conn:
-        return await _decide(conn, cmd, context, hold)
+        return await _decide(conn, cmd, context, hold, at_once=True)
 
 
-def _desk(app_state: Any) -> store.HoldDesk:
-    """The process's one hold desk, made at its first hold."""
-    desk = getattr(app_state, "hold_desk", None)
-    if desk is None:
-        runtime = app_state.runtime
-        desk = app_state.hold_desk = store.HoldDesk(lambda: runtime.pool)
-    return desk
-
-
-async def _take(conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> dict[str, Any]:
+async def _take(
+    conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, at: datetime, at_once: bool
+) -> dict[str, Any]:
     """Take the unit the checked context allows: one statement, or a transaction when it must decide."""
     hold, data = _asked(cmd, context, at)
     # Issue 13: with no opening live, the unit, hold, history and event are one statement. If it takes nothing
     # (the unit went meanwhile, its price changed, an opening began) a fresh read or the transaction says why.
-    if _at_once(cmd, context) and await store.take_unit_with_event(conn, hold, _event(data, context)):
+    if at_once and await store.take_unit_with_event(conn, hold, _event(data, context)):
         return _answered(data)
-    return await _decide(conn, cmd, context, hold)
+    return await _decide(conn, cmd, context, hold, at_once)
 
 
-def _at_once(cmd: HoldUnit, context: asyncpg.Record) -> bool:
-    return cmd.in_one_statement and not context["opening_live"]
+def _at_once(desk: HoldDesk, context: asyncpg.Record) -> bool:
+    """Whether a winner may take its unit in one statement: the lever is on and no opening's rules apply."""
+    return desk.in_one_statement and not context["opening_live"]
 
 
 def _asked(cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> tuple[store.HoldRow, dict[str, Any]]:
@@ -113,9 +107,11 @@ def _asked(cmd: HoldUnit, context: asyncpg.Record, at: datetime) -> tuple[store.
     return hold, _locked_data(hold, context)
 
 
-async def _decide(conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, hold: store.HoldRow) -> dict:
+async def _decide(
+    conn: asyncpg.Connection, cmd: HoldUnit, context: asyncpg.Record, hold: store.HoldRow, at_once: bool
+) -> dict[str, Any]:
     """A statement took nothing (or none was tried): someone else has the unit now, or the transaction decides."""
-    if _at_once(cmd, context) and await _lost_the_race(conn, cmd.unit_id):
+    if at_once and await _lost_the_race(conn, cmd.unit_id):
         raise UnitNotAvailable(TAKEN)
     return _answered(await _take_in_transaction(conn, cmd, context, hold, _hold_minutes(context)))
 

@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from services.inventory import store, use_cases
 from services.inventory.domain import UnitNotAvailable
@@ -15,7 +17,7 @@ from services.inventory.use_cases import HoldUnit
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import outbox_row
-from tests.support.inventory import known_customer, new_project, opening_live_at
+from tests.support.inventory import hold_desk, known_customer, new_project, opening_live_at
 
 AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # a fixed instant: nothing here depends on today
 
@@ -95,21 +97,44 @@ async def test_when_the_statement_takes_nothing_the_transaction_tells_the_truth_
         assert await taken_by_another(conn, other, _event(str(event.envelope.project_id), other))
         return False
 
+    alone = hold_desk(inventory, reads_together=False)  # each attempt reads and takes on a connection of its own
     pid, hold = await _asked(inventory, settings)
     command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
     monkeypatch.setattr(store, "take_unit_with_event", lost)
-    async with inventory.pool.acquire() as conn:
-        held = await use_cases.hold_unit(conn, command, now=AT)
+    held = await use_cases.hold_unit(alone, command, now=AT)
     assert held["expires_at"] == (AT + timedelta(minutes=30)).isoformat() and held["list_price"] == "1000000.00"
     assert await _written(inventory, hold) == (1, 1, 1, "held")
 
     pid, hold = await _asked(inventory, settings)
     command = HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id)
     monkeypatch.setattr(store, "take_unit_with_event", overtaken)
-    async with inventory.pool.acquire() as conn:
-        with pytest.raises(UnitNotAvailable):
-            await use_cases.hold_unit(conn, command, now=AT)
+    with pytest.raises(UnitNotAvailable):
+        await use_cases.hold_unit(alone, command, now=AT)
     assert await _written(inventory, hold) == (1, 1, 1, "held")  # the other's hold only
+
+
+async def test_what_a_group_does_not_decide_each_attempt_decides_alone_r19(inventory, settings, monkeypatch) -> None:
+    """The group's take left the attempt undecided (its unit repriced meanwhile, say) or failed (a deadlock
+    PostgreSQL broke): the attempt decides alone, from a fresh read or in its own transaction."""
+
+    async def undecided(conn, takes):
+        return ["undecided"] * len(takes)
+
+    async def deadlocked(conn, takes):
+        raise asyncpg.DeadlockDetectedError("deadlock detected")
+
+    def failures() -> float:
+        return REGISTRY.get_sample_value("estate_hold_group_failures_total", {"service": "inventory"}) or 0.0
+
+    for group, failed in ((undecided, 0.0), (deadlocked, 1.0)):
+        monkeypatch.setattr(store, "take_units_with_events", group)
+        desk = hold_desk(inventory)  # every lever on: the attempt's take goes to the group statement patched above
+        pid, hold = await _asked(inventory, settings)
+        before = failures()
+        held = await use_cases.hold_unit(desk, HoldUnit(hold.unit_id, hold.customer_id, hold.consultant_id), now=AT)
+        assert held["expires_at"] == (AT + timedelta(minutes=30)).isoformat(), group
+        assert await _written(inventory, hold) == (1, 1, 1, "held"), group
+        assert failures() - before == failed, group
 
 
 async def test_attempts_read_together_see_what_each_would_see_alone(inventory, settings) -> None:
@@ -123,7 +148,7 @@ async def test_attempts_read_together_see_what_each_would_see_alone(inventory, s
         (uuid.UUID(units[0]["id"]), uuid.UUID(mine), AT),  # the same ask twice
     ]
     async with inventory.pool.acquire() as conn:
-        together = await store.storm.hold_contexts(conn, asks)
+        together = await store.hold_contexts(conn, asks)
         alone = [await store.hold_context(conn, *ask) for ask in asks]
 
     def seen(rows):  # `n` numbers the asks of one statement: each answer without it

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from services.inventory import store
-from services.inventory.store.storm import take_units_with_events
+from services.inventory.store import take_units_with_events
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import outbox_row

@@ -4,8 +4,10 @@ recognise. Two apps share one running inventory (its pool): one with the hot rou
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
@@ -13,16 +15,18 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from services.inventory.api import units
+from services.inventory.api.holds import HOLDS_PATH
 from services.inventory.app import build_spec
+from services.inventory.use_cases import taking
 from shared.http.api_errors import ApiError
-from shared.http.hot_routes import HotRequest
+from shared.http.hot_routes import HotRequest, HotRouteWithoutTwin
 from shared.http.refusals import refusal_answer
 from shared.kernel.errors import DomainError
 from shared.runtime.serving import create_app
+from tests.support.apps import running_app
 from tests.support.auth import auth
 from tests.support.inventory import known_customer, new_project
-
-TEMPLATE = "/v1/units/{unit_id}/holds"
 
 
 @pytest.fixture
@@ -56,30 +60,41 @@ async def twins(inventory, settings) -> AsyncIterator[SimpleNamespace]:
         yield SimpleNamespace(hot=hot_client, framework=framework_client, answered=answered)
 
 
+AT = datetime(2031, 5, 1, 2, 0, tzinfo=UTC)  # the one clock, pinned where a test compares expiries
+
+
 def _requests_served(status: int) -> float:
-    labels = {"service": "inventory", "method": "POST", "route": TEMPLATE, "status": str(status)}
+    labels = {"service": "inventory", "method": "POST", "route": HOLDS_PATH, "status": str(status)}
     return REGISTRY.get_sample_value("estate_http_requests_total", labels) or 0.0
 
 
-async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, settings, twins) -> None:
-    pid, units = await new_project(inventory, settings, units=2)
-    headers = auth(settings, "consultant", pid) | {"X-Correlation-Id": "storm-1"}
-    answers = []
-    for client, unit in ((twins.hot, units[0]), (twins.framework, units[1])):
-        customer = await known_customer(inventory, pid)
-        answers.append(
-            await client.post(f"/v1/units/{unit['id']}/holds", json={"customer_id": customer}, headers=headers)
-        )
-    hot, framework = answers
-    assert hot.status_code == framework.status_code == 201 and twins.answered == [201]
-    assert (
-        hot.json().keys()
-        == framework.json().keys()
-        == {"hold_id", "unit_id", "customer_id", "consultant_id", "expires_at"}
-    )
-    for answer in answers:
-        assert answer.headers["content-type"] == "application/json"
-        assert answer.headers["x-correlation-id"] == "storm-1"
+async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, settings, twins, monkeypatch) -> None:
+    """Issue 20: the same hold asked through each route (a unit and a customer of one project, the same person, the
+    one clock pinned) answers the same values wherever they must be equal, and the same keys of the same types."""
+    monkeypatch.setattr(taking, "now_utc", lambda: AT)  # the one clock a hold asks, pinned for both routes
+    pid, units = await new_project(inventory, settings, units=4, hold_minutes=45)
+    for role, pair in (("consultant", units[:2]), ("sales_control", units[2:])):
+        headers = auth(settings, role, pid) | {"X-Correlation-Id": "storm-1"}
+        asked, answers = [], []
+        for client, unit in zip((twins.hot, twins.framework), pair, strict=True):
+            asked.append((unit["id"], await known_customer(inventory, pid)))
+            answers.append(
+                await client.post(f"/v1/units/{unit['id']}/holds", json={"customer_id": asked[-1][1]}, headers=headers)
+            )
+        assert [a.status_code for a in answers] == [201, 201]
+        for answer, (unit, customer) in zip(answers, asked, strict=True):
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.headers["x-correlation-id"] == "storm-1"
+            assert answer.json() == {  # each value what it must be: the hold as the unit now shows it
+                "hold_id": (await _hold_of(inventory, settings, pid, unit))["hold_id"],
+                "unit_id": unit,
+                "customer_id": customer,
+                "consultant_id": f"{role}-1",
+                "expires_at": (AT + timedelta(minutes=45)).isoformat(),
+            }
+        hot, framework = (_as_asked(a.json(), *ids) for a, ids in zip(answers, asked, strict=True))
+        assert hot == framework, (hot, framework)
+    assert twins.answered == [201, 201]  # the hot route answered its own holds; the framework's answered the others
     async with inventory.pool.acquire() as conn:
         events = await conn.fetch(
             "SELECT key, convert_from(payload, 'UTF8')::jsonb->>'correlation_id' AS cid FROM outbox"
@@ -88,6 +103,25 @@ async def test_a_hold_from_the_hot_route_is_the_frameworks_hold_r19(inventory, s
         )
     assert sorted(e["key"] for e in events) == sorted(u["id"] for u in units)
     assert {e["cid"] for e in events} == {"storm-1"}
+
+
+async def _hold_of(inventory, settings, pid: str, unit: str) -> dict:
+    """The unit's hold as `GET /v1/units/{id}` shows it (from the database, not from either route's answer)."""
+    shown = (await inventory.client.get(f"/v1/units/{unit}", headers=auth(settings, "manager", pid))).json()
+    assert shown["status"] == "held" and shown["hold"]["created_at"] == AT.isoformat(), shown
+    return shown["hold"]
+
+
+def _as_asked(answer: dict, unit: str, customer: str) -> dict:
+    """A 201's values with what differs between two holds by design (their ids) put as what it must be; the
+    type of every value kept."""
+    uuid.UUID(answer["hold_id"])  # an id of its own
+    return {
+        **{key: type(value).__name__ for key, value in answer.items()},
+        **{key: value for key, value in answer.items() if key in ("consultant_id", "expires_at")},
+        "unit_id": "the unit asked" if answer["unit_id"] == unit else answer["unit_id"],
+        "customer_id": "the customer asked" if answer["customer_id"] == customer else answer["customer_id"],
+    }
 
 
 async def test_every_refusal_reads_the_same_from_both_routes(inventory, settings, twins) -> None:
@@ -122,8 +156,8 @@ async def test_every_refusal_reads_the_same_from_both_routes(inventory, settings
         framework = await twins.framework.post(f"/v1/units/{unit}/holds", json=body, headers=headers)
         assert (hot.status_code, hot.json()) == (framework.status_code, framework.json()), name
         assert hot.status_code == status, (name, hot.text)
-    # the hot route itself answered the refusals a storm brings; the rest went to the framework's route
-    assert twins.answered == [409, 404, 422, 404, 409, 403], twins.answered
+    # the hot route itself answered every refusal of a request it could read; the rest went to the framework's route
+    assert twins.answered == [409, 404, 422, 422, 404, 409, 403, 403], twins.answered
     assert (await inventory.client.get(f"/v1/units/{free}", headers=me)).json()["status"] == "available"
 
 
@@ -177,3 +211,25 @@ async def test_a_body_without_a_json_content_type_reads_the_same_from_both_route
 def _shape(body: dict) -> object:
     """What must match between the routes: the error's code, or a hold's fields (its ids differ)."""
     return body["error"]["code"] if "error" in body else sorted(body)
+
+
+@pytest.mark.parametrize(
+    "twinless",
+    [
+        pytest.param({"template": "/v1/units/{unit_id}/hold"}, id="a path the framework does not serve"),
+        pytest.param({"method": "PUT"}, id="a method the framework does not serve there"),
+        pytest.param({"routers": [units.router]}, id="the framework's routes without the hold"),
+    ],
+)
+async def test_a_hot_route_without_its_framework_twin_stops_the_service_starting(settings, twinless) -> None:
+    """Issue 20: each hot route is the twin of a framework route (what it hands back must land there): a spec
+    whose hot route has none refuses to start, naming the route."""
+    spec = build_spec()
+    if "routers" in twinless:
+        spec.routers = twinless["routers"]
+    else:
+        spec.hot_routes = [dataclasses.replace(spec.hot_routes[0], **twinless)]
+    route = spec.hot_routes[0]
+    with pytest.raises(HotRouteWithoutTwin, match=re.escape(f"hot route {route.method} {route.template} has no")):
+        async with running_app(spec, settings):
+            pass

@@ -48,7 +48,7 @@ from services.inventory import use_cases
 from services.inventory.domain import InvalidTransition, UnitNotAvailable
 from services.inventory.use_cases import HoldUnit
 from shared.runtime.settings import Settings
-from tests.support.inventory import deposit, known_customer, new_project, refunded, verified
+from tests.support.inventory import deposit, hold_desk, known_customer, new_project, refunded, verified
 
 T = TypeVar("T")
 UNITS, CUSTOMERS = 2, 3
@@ -168,7 +168,7 @@ class UnitLifecycle(RuleBasedStateMachine):
         was = self.db.units[uuid.UUID(unit_id)]["status"]
         command = HoldUnit(uuid.UUID(unit_id), uuid.UUID(customer_id), "consultant-1")
         try:
-            hold = self.step(self.use_case(lambda conn: use_cases.hold_unit(conn, command, now=self.clock)))
+            hold = self.step(use_cases.hold_unit(hold_desk(self.inventory), command, now=self.clock))
         except UnitNotAvailable:
             assert was != "available", "an available unit refused a hold"
             return multiple()

@@ -20,7 +20,7 @@ from services.inventory.use_cases.opening_gate import keep_out, let_openings_go_
 from services.inventory.use_cases.openings import opening_in_reach
 from shared.messaging.topics import UNIT_RELEASED
 from tests.support.auth import auth
-from tests.support.inventory import deposit, known_customer, new_project, unit_state, verified
+from tests.support.inventory import deposit, hold_desk, known_customer, new_project, unit_state, verified
 from tests.support.openings import join_and_draw, opening_made_before
 from tests.support.polling import async_wait_for
 
@@ -30,8 +30,7 @@ T = datetime(2031, 3, 1, 2, 0, tzinfo=UTC)  # the opening starts here: a fixed c
 
 async def _hold_at(inventory, unit: dict, customer: str, at: datetime) -> dict:
     command = HoldUnit(uuid.UUID(unit["id"]), uuid.UUID(customer), "sales_control-1")
-    async with inventory.pool.acquire() as conn:
-        return await use_cases.hold_unit(conn, command, now=at)
+    return await use_cases.hold_unit(hold_desk(inventory), command, now=at)
 
 
 async def _go_live_in_two_processes(inventory, at: datetime) -> None:

@@ -19,7 +19,7 @@ from services.inventory.use_cases import HoldUnit
 from services.inventory.use_cases.openings import NewOpening, create_opening
 from shared.messaging.topics import OPENING_DRAWN
 from tests.support.auth import auth
-from tests.support.inventory import deposit, known_customer, new_project, unit_state, verified
+from tests.support.inventory import deposit, hold_desk, known_customer, new_project, unit_state, verified
 
 
 def _at(minutes: float) -> datetime:
@@ -212,8 +212,7 @@ async def test_the_rule_at_chosen_instants_counts_units_bought_too(inventory, se
 
     async def hold_at(unit: int, customer: str, at: datetime) -> dict:
         command = HoldUnit(uuid.UUID(units[unit]["id"]), uuid.UUID(customer), "sales_control-1")
-        async with inventory.pool.acquire() as conn:
-            return await use_cases.hold_unit(conn, command, now=at)
+        return await use_cases.hold_unit(hold_desk(inventory), command, now=at)
 
     with pytest.raises(WindowNotOpen):
         await hold_at(0, second, start + timedelta(minutes=30) - timedelta(microseconds=1))  # batch 1 not yet

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.inventory.api.units import QuoteBody, _quote_request
+from services.inventory.api.units import QuoteBody, quote_request
 from services.inventory.domain import QuoteRequest
 from shared.http.api_errors import ApiError
 
@@ -18,7 +18,7 @@ def test_the_briefs_shape_with_a_percent_and_a_plan() -> None:
             "plan": {"down_payment_ratio": "0.4", "years": 25, "annual_rate": "0.035"},
         }
     )
-    assert _quote_request(body) == QuoteRequest(
+    assert quote_request(body) == QuoteRequest(
         discount_percent=Decimal("5"),
         first_home=False,
         down_payment_ratio=Decimal("0.4"),
@@ -36,19 +36,19 @@ def test_the_briefs_shape_with_a_percent_and_a_plan() -> None:
     ],
 )
 def test_a_discount_is_an_amount_or_a_percent(discount, expected) -> None:
-    assert _quote_request(QuoteBody.model_validate({"discount": discount})) == expected
+    assert quote_request(QuoteBody.model_validate({"discount": discount})) == expected
 
 
 def test_the_flat_spelling_still_works_and_defaults_stay() -> None:
     body = QuoteBody.model_validate({"discount_percent": "50", "instalments": 6})
-    assert _quote_request(body) == QuoteRequest(discount_percent=Decimal("50"), instalments=6)
-    assert _quote_request(QuoteBody()) == QuoteRequest()
+    assert quote_request(body) == QuoteRequest(discount_percent=Decimal("50"), instalments=6)
+    assert quote_request(QuoteBody()) == QuoteRequest()
 
 
 @pytest.mark.parametrize("discount", ["abc%", "lots", "NaN", "Infinity%"])
 def test_an_unreadable_discount_is_a_422(discount) -> None:
     with pytest.raises(ApiError) as caught:
-        _quote_request(QuoteBody.model_validate({"discount": discount}))
+        quote_request(QuoteBody.model_validate({"discount": discount}))
     assert caught.value.status == 422
 
 

@@ -1,11 +1,12 @@
-"""Issue 13, opening day's holds in groups (shared.batching): the attempts of one turn of the event loop read
-their context in one statement, and those that may win take their units in one statement and one commit (group
-commit); a single attempt's take is a group of one, its read the same columns by key."""
+"""Issue 13, a hold's statements for one attempt or a group of them (`use_cases.HoldDesk` groups them through
+shared.batching): what an attempt reads first, for one by key or for many in one statement, and the statement
+that takes the units of those that may win with their holds, history and events in one commit (group commit); a
+single attempt's take is a group of one."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -13,9 +14,7 @@ import asyncpg
 
 from services.inventory.store.holds import HoldRow
 from services.inventory.store.openings import GOVERNS
-from shared.db.batching import Batcher
 from shared.messaging.outbox import KEY_LOCK_SPACE, OutboxRow
-from shared.runtime import metrics
 
 # Issue 11: an opening of the unit's project governs a hold of it at the time given (the hold follows its rules).
 _GOVERNED = "SELECT 1 FROM openings o WHERE o.project_id = u.project_id AND " + GOVERNS.format(unit="u.id", at="{at}")
@@ -124,28 +123,6 @@ def _outcome(hold: HoldRow, won: set[uuid.UUID], taken: set[uuid.UUID]) -> Outco
 
 def _hold_columns(h: HoldRow) -> tuple:
     return h.unit_id, h.hold_id, h.customer_id, h.consultant_id, h.starts_at, h.expires_at, h.list_price
-
-
-class HoldDesk:
-    """A process's hold attempts, grouped: their reads in one statement, their takes in another (issue 13);
-    the pool serves the rest of a hold."""
-
-    def __init__(self, get_pool: Callable[[], asyncpg.Pool]) -> None:
-        self.get_pool = get_pool
-        size = metrics.HOLD_GROUP_SIZE
-        self._contexts: Batcher[Asked, asyncpg.Record | None] = Batcher(
-            get_pool, hold_contexts, observe=size.labels("inventory", "read").observe
-        )
-        self._takes: Batcher[Take, Outcome] = Batcher(
-            get_pool, take_units_with_events, observe=size.labels("inventory", "take").observe
-        )
-
-    async def context(self, unit_id: uuid.UUID, customer_id: uuid.UUID, now: datetime) -> asyncpg.Record | None:
-        return await self._contexts.ask((unit_id, customer_id, now))
-
-    async def take(self, hold: HoldRow, event: OutboxRow) -> Outcome:
-        """Won when the unit was taken with its hold, history and event, in a commit shared with others."""
-        return await self._takes.ask((hold, event))
 
 
 async def prepare_hold_statements(conn: asyncpg.Connection) -> None:
