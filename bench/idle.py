@@ -23,7 +23,7 @@ import psutil
 
 from shared.http.tokens import make_token
 from shared.runtime.settings import DEFAULT_PORTS, SERVICES
-from shared.tools.embedded import free_port, port_open
+from shared.tools.embedded import free_port, free_port_offset, health_status
 
 ROOT = Path(__file__).resolve().parent.parent
 REST_SECONDS, SETTLE_SECONDS, HOLDS, HOLD_EVERY = 60.0, 10.0, 20, 0.7
@@ -32,7 +32,7 @@ SECRET = "idle-bench-" + "x" * 24
 
 def run(logs: Path) -> dict[str, Any]:
     """Start `estate up`, seed, measure at rest, then the holds' delay to the timeline; stop it."""
-    offset, kafka_port = _free_offset(), free_port()
+    offset, kafka_port = free_port_offset(DEFAULT_PORTS.values()), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
     env.update(
         ESTATE_DATA_DIR=str(logs / "estate"),
@@ -45,7 +45,7 @@ def run(logs: Path) -> dict[str, Any]:
     up = subprocess.Popen([sys.executable, "-m", "shared.tools.cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
         urls = {s: f"http://127.0.0.1:{DEFAULT_PORTS[s] + offset}" for s in SERVICES}
-        _wait(lambda: all(_healthy(u) for u in urls.values()), 120, "four healthy services")
+        _wait(lambda: all(health_status(u) == 200 for u in urls.values()), 120, "four healthy services")
         seeded = _seed(urls)
         time.sleep(SETTLE_SECONDS)
         rest = _at_rest(up.pid, kafka_port)
@@ -56,20 +56,6 @@ def run(logs: Path) -> dict[str, Any]:
             up.wait(60)
         except subprocess.TimeoutExpired:
             up.kill()
-
-
-def _free_offset() -> int:
-    while True:
-        offset = random.randrange(10_000, 24_000, 10)
-        if not any(port_open(port + offset) for port in DEFAULT_PORTS.values()):
-            return offset
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _wait(predicate: Any, timeout: float, what: str, every: float = 0.05) -> Any:

@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from services.inventory.store import board as store
+from shared.db.rows import json_view
 from shared.kernel.clock import now_utc
 from shared.runtime import metrics
 from shared.runtime.jobs import keep_trying
@@ -29,13 +30,7 @@ VIEWER_QUEUE = 2000  # changes waiting for one viewer (ESTATE_BOARD_STREAM_BUFFE
 
 def unit_event(row: Any) -> dict[str, Any]:
     """One `unit` event of the stream (no personal data: ids, the unit's place and status)."""
-    return {
-        "unit_id": str(row["unit_id"]),
-        "building": row["building"],
-        "number": row["number"],
-        "status": row["to_status"],
-        "version": row["board_seq"],
-    }
+    return json_view(row, "unit_id", "building", "number", status="to_status", version="board_seq")
 
 
 @dataclass(eq=False)

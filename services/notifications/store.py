@@ -10,7 +10,7 @@ from typing import NamedTuple
 import asyncpg
 
 from services.notifications.domain import Planned
-from shared.db.rows import window_args
+from shared.db.rows import earliest, window_args
 from shared.kernel.defaults import DEFAULTS
 
 _U = uuid.UUID
@@ -121,7 +121,7 @@ _DUE_REMINDERS = (
 
 async def next_reminder_due(conn: asyncpg.Connection) -> datetime | None:
     """When the next scheduled reminder falls due (the dispatcher sleeps until then)."""
-    return await conn.fetchval("SELECT min(send_at) FROM reminders WHERE status = 'scheduled'")
+    return await earliest(conn, "reminders", "send_at", "status = 'scheduled'")
 
 
 async def due_reminders(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:

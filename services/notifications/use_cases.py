@@ -12,6 +12,7 @@ import asyncpg
 from services.notifications import store
 from services.notifications.channels import Channel
 from services.notifications.domain import MAX_ATTEMPTS, Planned, retry_delay, settled
+from shared.db.rows import json_view
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
@@ -190,29 +191,12 @@ async def notifications_page(
     return [((row["at"].isoformat(), str(row["id"])), _message(row)) for row in rows]
 
 
+_REMINDER = ("id", "kind", "customer_id", "sale_id", "recipient", "channel", "due_at", "send_at", "status", "body")
+
+
 def _reminder(row: Any) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "kind": row["kind"],
-        "offset": row["offset_label"],
-        "customer_id": str(row["customer_id"]) if row["customer_id"] else None,
-        "sale_id": str(row["sale_id"]) if row["sale_id"] else None,
-        "recipient": row["recipient"],
-        "channel": row["channel"],
-        "due_at": row["due_at"].isoformat(),
-        "send_at": row["send_at"].isoformat(),
-        "status": row["status"],
-        "body": row["body"],
-    }
+    return json_view(row, *_REMINDER, offset="offset_label")
 
 
 def _message(row: Any) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "recipient": row["recipient"],
-        "channel": row["channel"],
-        "status": row["status"],
-        "body": row["body"],
-        "error": row["error"],
-        "at": row["at"].isoformat(),
-    }
+    return json_view(row, "id", "recipient", "channel", "status", "body", "error", "at")

@@ -1,10 +1,10 @@
-"""Errors in the contract's body: {"error": {"code": "snake_case", "message": "..."}}."""
+"""Errors in the API's error body: {"error": {"code": "snake_case", "message": "..."}}."""
 
 from __future__ import annotations
 
 
 class ApiError(Exception):
-    """An answer other than success, with its HTTP status and contract code."""
+    """An answer other than success, with its HTTP status and error code."""
 
     status = 400
 

@@ -9,7 +9,7 @@ the full stack as before: an odd body, a missing token, an Idempotency-Key, a NU
 route does not produce itself is still the framework's, with one mapping (`shared.web.refusal_answer`).
 
 What the hot route keeps from the stack: the correlation id in and out, the route's request count and latency,
-the body limit, and a crash answered 500 in the contract's shape and logged. A hot route is the twin of a
+the body limit, and a crash answered 500 in the API's error shape and logged. A hot route is the twin of a
 framework route (the same method and path, `HotRoute.at` makes its pattern from that path); a service whose hot
 route has no twin refuses to start.
 """

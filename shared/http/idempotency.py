@@ -1,4 +1,4 @@
-"""Idempotency-Key (contract conventions): a retry with the same key gets the first answer and changes nothing.
+"""Idempotency-Key (API conventions): a retry with the same key gets the first answer and changes nothing.
 
 - A key belongs to a person (the token's `sub`), not to the literal Authorization header.
 - Only answers of requests that ran are kept: a body that could not be read, a validation failure,

@@ -2,7 +2,7 @@
 
 - ObservedApp: correlation id in and out, request count and latency by route template, and the last line of
   defence: an unexpected exception is logged as an error with the correlation id and answered 500 in the
-  contract's shape, without tearing down the keep-alive connection.
+  API's error shape, without tearing down the keep-alive connection.
 - InputGuard: a body over `max_body_bytes` → 413; a NUL character anywhere in the path, query or body → 422
   `invalid_text` (PostgreSQL text refuses it; refusing it here keeps every service from answering 500).
 """
@@ -70,7 +70,7 @@ class ObservedApp(HttpOnly):
 
 
 async def crashed(exc: Exception, scope: dict, receive: Callable, send: Callable, started: bool) -> None:
-    """The last line of defence: log the crash with the correlation id and answer 500 in the contract's shape
+    """The last line of defence: log the crash with the correlation id and answer 500 in the API's error shape
     (re-raised when the answer is half sent: nothing sensible can follow on that connection)."""
     log(
         "unhandled_error",

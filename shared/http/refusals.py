@@ -1,4 +1,4 @@
-"""Refusals at the HTTP edge: the contract's error body and the one mapping of domain refusals to HTTP statuses,
+"""Refusals at the HTTP edge: the API's error body and the one mapping of domain refusals to HTTP statuses,
 for the framework's routes and the hot routes alike; every route's documented error answers."""
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ class ErrorBody(BaseModel):
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The contract's error body."""
+    """The API's error body."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def validation_code(errors: Any) -> str:
-    """The contract code of a validation failure: a field type's own code (`invalid_amount`,
+    """The error code of a validation failure: a field type's own code (`invalid_amount`,
     `invalid_text`, `invalid_time` …) when one of its validators raised it, else `invalid_request`."""
     for error in errors:
         code = getattr((error.get("ctx") or {}).get("error"), "code", None)
@@ -84,14 +84,14 @@ def domain_status(exc: DomainError) -> int:
 
 
 def refusal_answer(exc: DomainError | ApiError) -> tuple[int, dict[str, Any]]:
-    """The status and contract body of a refusal: the one mapping, for the framework and the hot routes."""
+    """The status and error body of a refusal: the one mapping, for the framework and the hot routes."""
     if isinstance(exc, ApiError):
         return exc.status, exc.body()
     return domain_status(exc), {"error": {"code": exc.code, "message": str(exc), **exc.extra()}}
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error leaves in the contract's shape; bad input is never a 500 (crashes: shared.middleware)."""
+    """Every error leaves in the API's error shape; bad input is never a 500 (crashes: shared.middleware)."""
 
     @app.exception_handler(DomainError)
     @app.exception_handler(ApiError)
@@ -111,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
 
 
-# The error answers every route may give, documented once with the contract's body (client SDKs read these).
+# The error answers every route may give, documented once with the API's error body (client SDKs read these).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
@@ -126,7 +126,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def document_errors(app: FastAPI) -> None:
-    """Make the OpenAPI document true: every operation's errors use the contract's body, not `{"detail": …}`."""
+    """Make the OpenAPI document true: every operation's errors use the API's error body, not `{"detail": …}`."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:

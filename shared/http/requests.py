@@ -65,8 +65,8 @@ def pool_of(request: Request) -> asyncpg.Pool:
 
 
 def project_in_scope(who: Principal, project_id: str | None, *roles: str) -> uuid.UUID:
-    """A project-wide route's first checks, in the contract's order: the role (403), the id (422), the project
-    in the token (403)."""
+    """A project-wide route's first checks, in the order docs/api.md documents: the role (403), the id (422), the
+    project in the token (403)."""
     who.require_role(*roles)
     pid = parse_uuid(project_id, "project_id")
     who.require_project(str(pid))

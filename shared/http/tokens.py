@@ -1,4 +1,4 @@
-"""Development tokens (`estate token`) and test tokens: HS256 JWTs with the contract's claims."""
+"""Development tokens (`estate token`) and test tokens: HS256 JWTs with the claims docs/api.md lists."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 
 class DomainError(Exception):
-    """A rule said no; `code` is the contract's error code. The HTTP edge (shared.web, in one place) answers
+    """A rule said no; `code` is docs/api.md's error code. The HTTP edge (shared.web, in one place) answers
     with `status` when the class names one, else the status the code has across the platform (422 by default)."""
 
     code = "domain_error"

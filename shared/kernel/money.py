@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("9999999999.99")  # numeric(14,2) holds more; the contract caps amounts here
+MAX_AMOUNT = Decimal("9999999999.99")  # numeric(14,2) holds more; the API caps amounts here (docs/api.md)
 _SHAPE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")  # no sign, exponent, NaN or third place: checked before Decimal
 
 

@@ -73,7 +73,7 @@ class HandoverCompletedData(EventData):
     unit_id: str
     customer_id: str
     handed_over_at: datetime
-    # Beyond the contract's minimum, so leads can build the property hand-off without asking anyone:
+    # Beyond docs/api.md's minimum, so leads can build the property hand-off without asking anyone:
     project: dict[str, Any] | None = None  # {id, code, name}
     unit: dict[str, Any] | None = None  # {building, number, floor, area_m2}
     contract_no: str | None = None

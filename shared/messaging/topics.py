@@ -13,7 +13,7 @@ from shared.messaging.event_data import EventData
 
 @dataclass(frozen=True)
 class Topic:
-    """One Kafka topic of the contract: one event type, keyed by one field of its data."""
+    """One Kafka topic of the platform (docs/api.md lists them): one event type, keyed by one field of its data."""
 
     name: str
     event_type: str
@@ -33,7 +33,7 @@ class Topic:
 
 
 def _topic(producer: str, event_type: str, model: type[EventData], key: str = "unit_id") -> Topic:
-    """A topic of the contract's naming scheme; most are keyed by the unit, so one unit's events stay in order."""
+    """A topic of the platform's naming scheme; most are keyed by the unit, so one unit's events stay in order."""
     return Topic(f"estate.{producer}.{event_type}.v1", event_type, key, producer, model)
 
 
@@ -61,7 +61,7 @@ SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.
 OPENING_DRAWN = _topic("inventory", "opening-drawn", OpeningDrawnData, key="project_id")  # v1.1, issue 11 (开盘)
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
-# Additions to the contract's table (new topics, nothing existing changed).
+# Additions to docs/api.md's table (new topics, nothing existing changed).
 PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key="project_id")
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
 # The platform's own delivery self-test topic.

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     replication_factor: int = 1
     embedded_pg_port: int = EMBEDDED_PG_PORT
     embedded_kafka_port: int = EMBEDDED_KAFKA_PORT
-    port_offset: int = 0  # `estate up` serves each service on its contract port + this (tests run beside `make run`)
+    port_offset: int = 0  # `estate up` serves each service on its documented port + this (tests run beside `make run`)
     kafka_idempotence: bool = False  # Tansu does not support the idempotent producer
 
     # HTTP

@@ -88,7 +88,7 @@ def migrate(service: list[str] = typer.Option(list(SERVICES), help="service to m
 
 @app.command()
 def topics() -> None:
-    """Create every contract topic and its .dlq twin on the configured broker."""
+    """Create every catalogue topic and its .dlq twin on the configured broker."""
     from shared.messaging.kafka import create_topics
 
     settings = get_settings()

@@ -10,13 +10,17 @@ import ctypes
 import importlib.util
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+
+import httpx
 
 PG_USER = "estate-pg"
 
@@ -26,6 +30,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_offset(ports: Iterable[int]) -> int:
+    """An offset that puts every one of `ports` on a free port between 10,000 and 32,767: below Linux's ephemeral
+    range (32768 up), so no outgoing connection of a busy machine takes one between this check and the bind."""
+    wanted = list(ports)
+    while True:
+        offset = random.randrange(10_000, 32_768 - max(wanted), 10)
+        if not any(port_open(port + offset) for port in wanted):
+            return offset
+
+
+def health_status(url: str, timeout: float = 2.0) -> int:
+    """The status of a service's `/health` (0 when nothing answers)."""
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout).status_code
+    except httpx.HTTPError:
+        return 0
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -11,13 +11,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-import httpx
 import typer
 
 from shared.messaging.kafka import SEND_TIMEOUT_MS
 from shared.messaging.wakeup import WAKE_SIGNAL, ignore_wakeups
 from shared.runtime.settings import DEV_JWT_SECRET, SERVICES, get_settings
-from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, die_with_parent, port_open
+from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, die_with_parent, health_status, port_open
 
 # A broker that died is started again this long after: by then every send to the old one has failed for good, and
 # the services' relays publish again, in order, what the new broker lacks before anything new (issue 19).
@@ -135,10 +134,7 @@ class Supervisor:
         return Child(name, process, time.monotonic())
 
     def _healthy(self, name: str) -> bool:
-        try:
-            return httpx.get(f"{self._url(name)}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return health_status(self._url(name), timeout=1) == 200
 
     def _url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.settings.service_port(name)}"

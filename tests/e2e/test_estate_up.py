@@ -3,43 +3,26 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
 
-import httpx
 import psutil
 
 from shared.runtime.settings import DEFAULT_PORTS
-from shared.tools.embedded import port_open
+from shared.tools.embedded import free_port_offset, health_status
 from tests.support.deploy import ROOT
 from tests.support.polling import wait_for
 
 
-def _free_offset() -> int:
-    """Service ports 18001–32004: below Linux's ephemeral range (32768 up), so no outgoing connection of this busy
-    machine can take one between this check and the service's bind (a port race made this test flaky)."""
-    while True:
-        offset = random.randrange(10_000, 24_000, 10)
-        if not any(port_open(port + offset) for port in DEFAULT_PORTS.values()):
-            return offset
-
-
 def _all_healthy(offset: int) -> bool:
-    try:
-        return all(
-            httpx.get(f"http://127.0.0.1:{p + offset}/health", timeout=1).status_code == 200
-            for p in DEFAULT_PORTS.values()
-        )
-    except httpx.HTTPError:
-        return False
+    return all(health_status(f"http://127.0.0.1:{p + offset}", timeout=1) == 200 for p in DEFAULT_PORTS.values())
 
 
 def test_estate_up_runs_four_healthy_services_and_ctrl_c_stops_everything(tmp_path) -> None:
     from shared.tools.embedded import free_port
 
-    offset = _free_offset()
+    offset = free_port_offset(DEFAULT_PORTS.values())
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_")}
     env.update(
         ESTATE_DATA_DIR=str(tmp_path / "estate"),

@@ -27,7 +27,7 @@ import pytest
 
 from shared.http.tokens import make_token
 from shared.runtime.settings import DEFAULT_PORTS, SERVICES
-from shared.tools.embedded import free_port, port_open
+from shared.tools.embedded import free_port, free_port_offset, health_status
 from tests.support.deploy import ROOT
 from tests.support.polling import wait_for
 
@@ -40,7 +40,7 @@ class Up:
 
     def __init__(self, data: Path) -> None:
         self.data, self.process = data, None
-        self.offset = _free_offset()
+        self.offset = free_port_offset(DEFAULT_PORTS.values())
         self.pg_port, self.kafka_port = free_port(), free_port()
         self.urls = {s: f"http://127.0.0.1:{DEFAULT_PORTS[s] + self.offset}" for s in SERVICES}
 
@@ -57,7 +57,9 @@ class Up:
         log = open(self.data / "up.log", "ab")
         command = [sys.executable, "-m", "shared.tools.cli", "up"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        wait_for(lambda: all(_status(u) == 200 for u in self.urls.values()), timeout=90, what="four healthy services")
+        wait_for(
+            lambda: all(health_status(u) == 200 for u in self.urls.values()), timeout=90, what="four healthy services"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -82,21 +84,6 @@ def _running(tmp_path: Path) -> Iterator[Up]:
         yield up
     finally:
         up.stop()
-
-
-def _free_offset() -> int:
-    """Ports below Linux's ephemeral range (as tests/e2e/test_estate_up.py does)."""
-    while True:
-        offset = random.randrange(10_000, 24_000, 10)
-        if not any(port_open(port + offset) for port in DEFAULT_PORTS.values()):
-            return offset
-
-
-def _status(url: str) -> int:
-    try:
-        return httpx.get(f"{url}/health", timeout=2).status_code
-    except httpx.HTTPError:
-        return 0
 
 
 def _auth(role: str, projects: list[str], sub: str = "") -> dict[str, str]:
@@ -175,13 +162,15 @@ def test_a_broker_killed_mid_burst_is_started_again_and_every_hold_arrives(tmp_p
         burst.start()
         wait_for(lambda: len(holds) > 10, timeout=30, what="the burst under way")
         up.broker().kill()
-        wait_for(lambda: _status(up.urls["inventory"]) == 503, timeout=20, what="/health telling the broker is gone")
+        wait_for(
+            lambda: health_status(up.urls["inventory"]) == 503, timeout=20, what="/health telling the broker is gone"
+        )
         burst.join(60)
         holds.discard(None)  # type: ignore[arg-type]
         wait_for(lambda: "broker started again" in up.log(), timeout=30, what="estate up starting a new broker")
         wait_for(lambda: _everywhere(up, pid, customer, holds), timeout=90, what="every hold in leads and payments")
         assert len(holds) == 40  # the holds themselves never needed the broker
-        wait_for(lambda: all(_status(u) == 200 for u in up.urls.values()), timeout=60, what="healthy again")
+        wait_for(up.healthy, timeout=60, what="healthy again")
 
 
 def test_make_run_stopped_mid_burst_and_started_again_loses_nothing(tmp_path: Path) -> None:

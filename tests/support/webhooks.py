@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shared.http.tokens import make_token
 from shared.runtime.settings import Settings
 from shared.tools.embedded import free_port
 from tests.support.apps import running_app
@@ -174,3 +175,20 @@ async def isolated_notifications(
     async with running_app(build_spec(resolver=resolver), tuned) as svc:
         svc.app.dependency_overrides[api.host_resolver] = lambda: resolver
         yield svc
+
+
+def manager_headers(settings: Any, project_id: str, sub: str = "m-1") -> dict[str, str]:
+    """A manager's bearer token for one project (who registers endpoints and looks after them)."""
+    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, sub, 'manager', [project_id])}"}
+
+
+def handoff_data(unit_id: str, resident: dict[str, str] | None = None) -> dict[str, Any]:
+    """A hand-off's data as leads publishes it (the resident as consent allows)."""
+    return {
+        "handoff_id": str(uuid.uuid4()),
+        "unit_id": unit_id,
+        "project": {"code": "P"},
+        "unit": {"building": "1", "number": "101"},
+        "resident": resident or {"name": "Resident"},
+        "handed_over_at": dt.datetime.now(dt.UTC).isoformat(),
+    }

@@ -59,7 +59,7 @@ class ContractSigning:
 def check_contract(status: UnitStatus, signing: ContractSigning) -> None:
     """R29: after the subscription only; the buyer or a notarised attorney signs; a copy of the ID is kept.
 
-    The order of the checks is the contract's: a step out of order is a 409 before any other refusal."""
+    The order of the checks is the one docs/api.md documents: a step out of order is a 409 before any other refusal."""
     check_transition(status, UnitStatus.CONTRACTED)
     if not signing.contract_no.strip():
         raise InvalidInput("a contract needs its number", "invalid_contract_no")

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.db.rows import earliest
+
 # One opening at a time, locked: a second inventory process skips it (and the flag, set in the same transaction as
 # the releases, keeps any later pass away from it).
 _DUE = (
@@ -19,7 +21,7 @@ _DUE = (
 
 async def next_opening_start(conn: asyncpg.Connection) -> datetime | None:
     """When the next drawn opening starts (the gate sleeps until then)."""
-    return await conn.fetchval("SELECT min(starts_at) FROM openings WHERE status = 'drawn' AND went_live_at IS NULL")
+    return await earliest(conn, "openings", "starts_at", "status = 'drawn' AND went_live_at IS NULL")
 
 
 async def opening_due_live(conn: asyncpg.Connection, at: datetime) -> asyncpg.Record | None:

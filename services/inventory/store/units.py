@@ -10,6 +10,7 @@ from typing import NamedTuple, TypeAlias
 import asyncpg
 
 from services.inventory.domain import ProjectSettings, UnitRow, parse_settings
+from shared.db.rows import earliest
 
 Conn: TypeAlias = asyncpg.Connection
 Rows: TypeAlias = list[asyncpg.Record]
@@ -18,7 +19,6 @@ Window: TypeAlias = tuple[UnitCursor | None, int]  # (keyset cursor, page size)
 UNIT_COLUMNS = (
     "id, project_id, building, number, floor, layout, area_m2, list_price, floor_price, status, hold_id, sale_id"
 )
-
 
 _INSERT_PROJECT = (
     "INSERT INTO projects (id, code, name, city, settings) VALUES ($1, $2, $3, $4, $5::jsonb)"
@@ -112,7 +112,7 @@ _EXPIRE_DUE_HOLDS = (
 
 async def next_hold_expiry(conn: asyncpg.Connection) -> datetime | None:
     """When the next live hold lapses (the sweeper sleeps until then)."""
-    return await conn.fetchval("SELECT min(expires_at) FROM holds WHERE state = 'live'")
+    return await earliest(conn, "holds", "expires_at", "state = 'live'")
 
 
 async def expire_due_holds(conn: asyncpg.Connection, batch: int, now: datetime | None = None) -> Rows:

@@ -14,6 +14,7 @@ from services.inventory import store
 from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_link
 from services.inventory.store import board as board_store
 from services.inventory.store import openings as openings_store
+from shared.db.rows import json_view
 from shared.kernel.errors import NotFound, found
 from shared.runtime.settings import Settings
 
@@ -85,14 +86,7 @@ async def _opening(conn: asyncpg.Connection, project_id: uuid.UUID) -> dict[str,
 
 def _cell(row: Any) -> dict[str, Any]:
     """A unit as the board shows it: no customer, no hold, no price floor — what the hall may see."""
-    return {
-        "id": str(row["id"]),
-        "number": row["number"],
-        "layout": row["layout"],
-        "status": row["status"],
-        "area_m2": str(row["area_m2"]),
-        "list_price": str(row["list_price"]),
-    }
+    return json_view(row, "id", "number", "layout", "status", "area_m2", "list_price")
 
 
 def link_state(secret: str, link: str, now: datetime) -> tuple[str, uuid.UUID | None]:

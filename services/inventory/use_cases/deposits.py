@@ -102,3 +102,8 @@ async def _undo_deposit(conn: asyncpg.Connection, hold_row: asyncpg.Record, depo
         return "nothing"
     await announce_release(conn, hold_row, "refunded")
     return outcome
+
+
+async def open_conflicts(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Deposits verified for units someone else had, each waiting for a manager's refund."""
+    return list(await store.open_conflicts(conn, project_id))

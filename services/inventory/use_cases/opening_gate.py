@@ -16,8 +16,11 @@ from services.inventory.domain.openings import Schedule, UnknownUnit, check_keep
 from services.inventory.store import opening_gate as store
 from services.inventory.store import openings as openings_store
 from services.inventory.use_cases.holds import announce_release
+from shared.db.rows import json_view
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import found
+
+KEPT_OUT = ("unit_id", "building", "number", "reason", "kept_by", "kept_at")  # a unit kept out, as the API shows it
 
 
 async def next_opening_start(conn: asyncpg.Connection) -> datetime | None:
@@ -64,20 +67,9 @@ async def keep_out(
         check_keep_out(row["starts_at"], row["went_live_at"] is not None, already, at)
         kept = await store.keep_out(conn, row["id"], unit_id, reason, actor, at)
         assert kept is not None  # the opening is locked and the unit was not kept out of it
-    return _kept_json(dict(kept) | {"building": unit["building"], "number": unit["number"]})
+    return json_view(dict(kept) | {"building": unit["building"], "number": unit["number"]}, *KEPT_OUT)
 
 
 async def kept_out(conn: asyncpg.Connection, opening_id: uuid.UUID) -> list[dict[str, Any]]:
     """The units kept out of the opening, with who, when and why."""
-    return [_kept_json(dict(row)) for row in await store.kept_out(conn, opening_id)]
-
-
-def _kept_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "unit_id": str(row["unit_id"]),
-        "building": row["building"],
-        "number": row["number"],
-        "reason": row["reason"],
-        "kept_by": row["kept_by"],
-        "kept_at": row["kept_at"].isoformat(),
-    }
+    return [json_view(row, *KEPT_OUT) for row in await store.kept_out(conn, opening_id)]

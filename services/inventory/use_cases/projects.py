@@ -58,3 +58,8 @@ async def import_units(
             index = {(r.building, r.number): i for i, r in enumerate(rows, start=1)}
             raise BadRows([RowProblem(index[c], "number", f"{c[0]}-{c[1]} exists already") for c in clashes])
     return len(rows)
+
+
+async def settings_of(conn: asyncpg.Connection, project_id: uuid.UUID) -> ProjectSettings:
+    """A project's settings with their defaults."""
+    return store.project_settings(await store.project(conn, project_id))

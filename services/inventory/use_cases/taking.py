@@ -166,7 +166,7 @@ def _event(data: dict[str, Any], context: asyncpg.Record) -> OutboxRow:
 
 
 def _checked(context: asyncpg.Record | None, cmd: HoldUnit, authorize: Callable[[str], None]) -> asyncpg.Record:
-    """The unit, its project's hold time and the customer's owner, checked in the order the contract answers;
+    """The unit, its project's hold time and the customer's owner, checked in the order docs/api.md documents;
     a loser is answered here, from one read and without a transaction."""
     if context is None:
         raise NotFound("no such unit")

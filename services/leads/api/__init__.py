@@ -27,6 +27,6 @@ _PARTS = (
     weekly_review,
     aftersales,
     visitors,
-)  # visitors: R5, beyond the contract
+)  # visitors: R5, beyond the routes docs/api.md calls v1
 for _part in (part.router for part in _PARTS):
     router.include_router(_part)

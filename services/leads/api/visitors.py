@@ -1,5 +1,5 @@
 """HTTP API of leads for the day's visitor register (来访登记, R5): everyone who came in on a local day, customers
-and key visitors, masked (R18). An addition beyond the contract. Pydantic in, a use case, pydantic out."""
+and key visitors, masked (R18). An addition of ours beyond the v1 routes. Pydantic in, a use case, pydantic out."""
 
 from __future__ import annotations
 

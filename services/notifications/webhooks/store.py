@@ -9,8 +9,9 @@ from typing import Any
 
 import asyncpg
 
-_ENDPOINT_COLUMNS = "id, project_id, url, events, description, secret, previous_secret, previous_until, disabled_at"
+from shared.db.rows import earliest
 
+_ENDPOINT_COLUMNS = "id, project_id, url, events, description, secret, previous_secret, previous_until, disabled_at"
 
 _INSERT_ENDPOINT = (
     "INSERT INTO webhook_endpoints (id, project_id, url, events, description, secret, created_by)"
@@ -98,7 +99,7 @@ RETURNING d.seq, d.endpoint_id, d.event_id, d.topic, d.body, d.attempts, e.url, 
 
 async def next_delivery_due(conn: asyncpg.Connection) -> datetime | None:
     """When the next pending delivery falls due (the deliverer sleeps until then)."""
-    return await conn.fetchval("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'")
+    return await earliest(conn, "webhook_deliveries", "next_attempt_at", "status = 'pending'")
 
 
 async def claim_due(

@@ -17,12 +17,11 @@ import pytest
 from services.notifications.webhooks import use_cases as webhooks
 from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service, service_migrations_dir
-from shared.http.tokens import make_token
 from shared.messaging.envelope import new_envelope
 from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
 from tests.support.apps import apply_event
 from tests.support.polling import async_wait_for
-from tests.support.webhooks import Receiver, SwitchableResolver, isolated_notifications, signed
+from tests.support.webhooks import SwitchableResolver, isolated_notifications, manager_headers, signed
 
 NAME, PHONE = "钱多多", "13912345678"
 
@@ -31,18 +30,6 @@ NAME, PHONE = "钱多多", "13912345678"
 async def notifications(settings):
     async with isolated_notifications(settings, SwitchableResolver(), allow_private=True) as svc:
         yield svc
-
-
-@pytest.fixture
-async def receiver():
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
-
-
-def _manager(settings, pid: str, sub: str = "m-1") -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, sub, 'manager', [pid])}"}
 
 
 def _handoff(unit_id: str | None = None) -> dict:
@@ -57,7 +44,7 @@ def _handoff(unit_id: str | None = None) -> dict:
 
 
 async def _register(svc, settings, pid: str, url: str, events: list[str], key: str | None = None) -> dict:
-    headers = _manager(settings, pid) | ({"Idempotency-Key": key} if key else {})
+    headers = manager_headers(settings, pid) | ({"Idempotency-Key": key} if key else {})
     r = await svc.client.post("/v1/webhooks", headers=headers, json={"project_id": pid, "url": url, "events": events})
     assert r.status_code == 201, r.text
     return r.json()
@@ -90,7 +77,9 @@ async def test_a_delivery_rests_sealed_and_reaches_the_receiver_in_clear_r18(not
 async def test_a_webhook_secret_rests_sealed_also_after_a_rotation(notifications, settings, receiver) -> None:
     pid = str(uuid.uuid4())
     hook = await _register(notifications, settings, pid, receiver.url(), [PROPERTY_HANDOFF.name])
-    r = await notifications.client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", headers=_manager(settings, pid))
+    r = await notifications.client.post(
+        f"/v1/webhooks/{hook['id']}/rotate-secret", headers=manager_headers(settings, pid)
+    )
     assert r.status_code == 200
     async with notifications.pool.acquire() as conn:
         for secret in (hook["secret"], r.json()["secret"]):
@@ -106,14 +95,14 @@ async def test_a_retried_registration_answers_the_endpoint_but_never_its_secret_
     first = await _register(notifications, settings, pid, receiver.url(), [PROPERTY_HANDOFF.name], key)
     again = await notifications.client.post(
         "/v1/webhooks",
-        headers=_manager(settings, pid) | {"Idempotency-Key": key},
+        headers=manager_headers(settings, pid) | {"Idempotency-Key": key},
         json={"project_id": pid, "url": receiver.url(), "events": [PROPERTY_HANDOFF.name]},
     )
     assert again.status_code == 201 and again.headers["idempotent-replay"] == "true"
     assert again.json() == {**first, "secret": None, "withheld": ["secret"]}
     assert first["secret"].startswith("whsec_") and first["withheld"] == []
     rotate = f"/v1/webhooks/{first['id']}/rotate-secret"
-    headers = _manager(settings, pid) | {"Idempotency-Key": f"rotate-{uuid.uuid4()}"}
+    headers = manager_headers(settings, pid) | {"Idempotency-Key": f"rotate-{uuid.uuid4()}"}
     rotated, replayed = [await notifications.client.post(rotate, headers=headers) for _ in range(2)]
     assert rotated.json()["secret"].startswith("whsec_")
     assert replayed.json() == {**rotated.json(), "secret": None, "withheld": ["secret"]}
@@ -152,7 +141,7 @@ async def test_rows_left_in_clear_by_the_release_before_are_sealed_and_still_del
         assert await webhooks.seal_legacy(conn) == 0
     receiver.secrets.append(secret)
     r = await notifications.client.post(
-        f"/v1/webhooks/{endpoint}/deliveries/{env.id}/retry", headers=_manager(settings, pid)
+        f"/v1/webhooks/{endpoint}/deliveries/{env.id}/retry", headers=manager_headers(settings, pid)
     )
     assert r.status_code == 200
     await async_wait_for(lambda: receiver.delivered(str(env.id)), timeout=15, what="the sealed row delivered")

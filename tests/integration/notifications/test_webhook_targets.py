@@ -6,18 +6,24 @@ only and retried on the normal schedule. R18: the resident's name and phone neve
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from services.notifications.webhooks import use_cases as webhooks
 from services.notifications.webhooks.sending import Sender, client
-from shared.http.tokens import make_token
 from shared.messaging.topics import PROPERTY_HANDOFF
 from tests.support.apps import apply_event
 from tests.support.polling import async_wait_for
-from tests.support.webhooks import Receiver, SwitchableResolver, certificate_authority, isolated_notifications
+from tests.support.webhooks import (
+    Receiver,
+    SwitchableResolver,
+    certificate_authority,
+    handoff_data,
+    isolated_notifications,
+    manager_headers,
+)
 
 PUBLIC = "93.184.216.34"
 
@@ -32,29 +38,6 @@ async def guarded(settings, resolver):
     """Private targets not allowed, as in production."""
     async with isolated_notifications(settings, resolver, allow_private=False) as svc:
         yield svc
-
-
-@pytest.fixture
-async def receiver():
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
-
-
-def _manager(settings, pid: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, 'm-1', 'manager', [pid])}"}
-
-
-def _handoff(unit_id: str) -> dict:
-    return {
-        "handoff_id": str(uuid.uuid4()),
-        "unit_id": unit_id,
-        "project": {"code": "P"},
-        "unit": {"building": "1", "number": "101"},
-        "resident": {"name": "钱多多", "phone": "+8613912345678"},
-        "handed_over_at": datetime.now(UTC).isoformat(),
-    }
 
 
 async def _attempts(svc, endpoint_id: str) -> list:
@@ -73,13 +56,14 @@ async def test_a_host_that_turns_to_the_loopback_after_registration_gets_nothing
     resolver.answer([PUBLIC], host)
     r = await guarded.client.post(
         "/v1/webhooks",
-        headers=_manager(settings, pid),
+        headers=manager_headers(settings, pid),
         json={"project_id": pid, "url": receiver.url(host), "events": [PROPERTY_HANDOFF.name]},
     )
     assert r.status_code == 201, r.text
     hook = r.json()
     resolver.answer(["127.0.0.1"], host)  # the attacker's DNS now points at the sales office's own machine
-    await apply_event(guarded, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    data = handoff_data(str(uuid.uuid4()), {"name": "钱多多", "phone": "+8613912345678"})
+    await apply_event(guarded, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     first = await async_wait_for(lambda: _attempts(guarded, hook["id"]), timeout=15, what="the first attempt")
     assert [(a["status_code"], a["error"], a["status"]) for a in first] == [(None, "unsafe_url", "pending")]
     wait = first[0]["next_attempt_at"] - first[0]["at"]
@@ -94,7 +78,9 @@ async def test_a_host_that_turns_to_the_loopback_after_registration_gets_nothing
     )
     assert [(a["status_code"], a["error"]) for a in both] == [(None, "unsafe_url")] * 2
     assert resolver.asked.count(host) == asked + 1  # asked again for the retry, and only once
-    log = (await guarded.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=_manager(settings, pid))).json()
+    log = (
+        await guarded.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=manager_headers(settings, pid))
+    ).json()
     assert [(a["status_code"], a["error"]) for a in log] == [(None, "unsafe_url")] * 2
     assert receiver.got == []
 
@@ -167,7 +153,7 @@ async def test_a_malformed_or_non_public_url_is_refused_at_registration_not_a_50
     pid = str(uuid.uuid4())
     r = await guarded.client.post(
         "/v1/webhooks",
-        headers=_manager(settings, pid),
+        headers=manager_headers(settings, pid),
         json={"project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]},
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "unsafe_url"

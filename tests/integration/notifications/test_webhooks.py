@@ -21,12 +21,12 @@ from starlette.routing import Route
 from services.notifications import consumers
 from services.notifications.app import build_spec
 from services.notifications.webhooks import use_cases as webhooks
-from shared.http.tokens import make_token
 from shared.messaging.envelope import new_envelope
 from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
 from shared.tools.embedded import free_port
 from tests.support.apps import running_app
 from tests.support.polling import async_wait_for
+from tests.support.webhooks import handoff_data, manager_headers
 
 
 class Receiver:
@@ -94,22 +94,10 @@ async def notifications(settings):
         yield svc
 
 
-@pytest.fixture
-async def receiver():
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
-
-
-def manager(settings, pid: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings.jwt_secret, 'm-1', 'manager', [pid])}"}
-
-
 async def endpoint(notifications, settings, receiver: Receiver, pid: str, events: list[str] | None = None) -> dict:
     r = await notifications.client.post(
         "/v1/webhooks",
-        headers=manager(settings, pid),
+        headers=manager_headers(settings, pid),
         json={
             "project_id": pid,
             "url": receiver.url,
@@ -126,17 +114,6 @@ def _handover(pid: str, unit_id: str) -> dict:
         "sale_id": str(uuid.uuid4()),
         "unit_id": unit_id,
         "customer_id": str(uuid.uuid4()),
-        "handed_over_at": datetime.now(UTC).isoformat(),
-    }
-
-
-def _handoff(unit_id: str) -> dict:
-    return {
-        "handoff_id": str(uuid.uuid4()),
-        "unit_id": unit_id,
-        "project": {"code": "P"},
-        "unit": {"building": "1", "number": "101"},
-        "resident": {"name": "Resident"},
         "handed_over_at": datetime.now(UTC).isoformat(),
     }
 
@@ -162,7 +139,7 @@ async def test_a_unit_arrives_signed_and_in_order_even_when_its_handoff_is_consu
 ) -> None:
     pid, unit = str(uuid.uuid4()), str(uuid.uuid4())
     await endpoint(notifications, settings, receiver, pid)
-    handoff = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(unit), pid)
+    handoff = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(unit), pid)
     await asyncio.sleep(1.5)  # the worker runs twice a second: the hand-off must wait for its handover
     assert receiver.got == []
     handover = await publish(
@@ -190,7 +167,7 @@ async def test_a_500_is_retried_with_the_same_id_and_a_duplicate_event_delivers_
 
     async def recorded() -> bool:  # the worker records an attempt once the receiver's answer is back, not before
         url = f"/v1/webhooks/{hook['id']}/deliveries"
-        log[:] = (await notifications.client.get(url, headers=manager(settings, pid))).json()
+        log[:] = (await notifications.client.get(url, headers=manager_headers(settings, pid))).json()
         return len(log) == 2
 
     await async_wait_for(recorded, timeout=15, what="the retry's record")
@@ -202,7 +179,7 @@ async def test_a_receiver_down_for_a_while_gets_every_handoff_once(notifications
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
     await receiver.stop()
     events = [
-        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
         for _ in range(3)
     ]
 
@@ -226,9 +203,9 @@ async def test_410_disables_the_endpoint(notifications, settings, receiver) -> N
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
     receiver.answers = [410]
-    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
     await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the attempt")
-    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
     await now_due(notifications)
     await asyncio.sleep(1.5)
     assert len(receiver.got) == 1
@@ -240,7 +217,7 @@ async def test_a_slow_receiver_times_out_and_is_tried_again(notifications, setti
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
     receiver.slow_once = True
-    env = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    env = await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
 
     async def attempts() -> list:
         async with notifications.pool.acquire() as conn:
@@ -263,10 +240,10 @@ async def test_after_a_rotation_deliveries_carry_both_signatures(notifications, 
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
     rotated = await notifications.client.post(
-        f"/v1/webhooks/{hook['id']}/rotate-secret", headers=manager(settings, pid)
+        f"/v1/webhooks/{hook['id']}/rotate-secret", headers=manager_headers(settings, pid)
     )
     receiver.secrets.append(rotated.json()["secret"])
-    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+    await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
     await async_wait_for(lambda: _true(len(receiver.got) == 1), timeout=15, what="the delivery")
     assert len(receiver.got[0]["signatures"]) == 2 and receiver.got[0]["verified_with"] == receiver.secrets
 
@@ -284,7 +261,7 @@ def _signed(secret: str, body: bytes) -> dict[str, str]:
 async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notifications, settings, receiver) -> None:
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
-    data = _handoff(str(uuid.uuid4()))
+    data = handoff_data(str(uuid.uuid4()))
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     url, body = f"/v1/handoffs/{data['handoff_id']}/acknowledgement", b'{"resident_account_id": "PM-7"}'
     unsigned = await notifications.client.post(url, content=body, headers={"content-type": "application/json"})
@@ -315,14 +292,14 @@ async def test_unsafe_urls_are_refused_when_private_targets_are_not_allowed(sett
         pid = str(uuid.uuid4())
         r = await svc.client.post(
             "/v1/webhooks",
-            headers=manager(settings, pid),
+            headers=manager_headers(settings, pid),
             json={"project_id": pid, "url": url, "events": [PROPERTY_HANDOFF.name]},
         )
     assert r.status_code == 422 and r.json()["error"]["code"] == code
 
 
 async def test_a_handoff_unacknowledged_for_three_days_is_reported_to_the_manager_once(notifications) -> None:
-    pid, data = str(uuid.uuid4()), _handoff(str(uuid.uuid4()))
+    pid, data = str(uuid.uuid4()), handoff_data(str(uuid.uuid4()))
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     later = datetime.now(UTC) + timedelta(days=3, minutes=1)
     async with notifications.pool.acquire() as conn:
@@ -343,7 +320,7 @@ async def test_two_workers_never_claim_the_same_delivery(notifications, settings
         )
         await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id <> $1", uuid.UUID(hook["id"]))
     for _ in range(12):
-        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, _handoff(str(uuid.uuid4())), pid)
+        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
     later = datetime.now(UTC) + timedelta(minutes=10)  # past any lease or first retry of the running worker
     async with notifications.pool.acquire() as one, notifications.pool.acquire() as two:
         claims = await asyncio.gather(webhooks.claim(one, 8, now=later), webhooks.claim(two, 8, now=later))

@@ -7,21 +7,11 @@ from __future__ import annotations
 import pytest
 
 from shared.db.databases import service_dsn
-from shared.tools.demo import Demo, Journey, Urls
+from shared.tools.demo import Journey
 from tests.support.at_rest import found_in_clear
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def urls(start_service) -> Urls:
-    return Urls(**{name: start_service(name).url for name in SERVICES})
-
-
-@pytest.fixture(scope="module")
-async def journey(urls: Urls, settings) -> Journey:
-    return await Demo(urls, settings.jwt_secret, settings.kafka_bootstrap(), say=lambda _: None, timeout=90).run()
 
 
 def _needles(journey: Journey) -> dict[str, str]:
