@@ -17,7 +17,12 @@ from shared.trust import ownership
 # Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
 # the authorization matrix (tests/e2e), which proves the routes' own checks agree.
 ROLES: Roles = {
-    "POST /v1/projects": ("admin",),
+    "POST /v1/projects": ("admin", "group_manager"),
+    "GET /v1/projects": (*STAFF, "group_manager"),
+    "PATCH /v1/projects/{project_id}": ("manager",),  # its settings only; an admin or group manager more
+    "POST /v1/orgs": ("admin",),
+    "GET /v1/orgs": ("group_manager",),
+    "PUT /v1/orgs/{org_id}/settings-template": ("group_manager",),
     "POST /v1/projects/{project_id}/units": ("sales_control",),
     "GET /v1/projects/{project_id}/units": STAFF,
     "GET /v1/projects/{project_id}/conflicts": ("manager", "sales_control"),
@@ -56,6 +61,10 @@ hold_sweeper = periodic(
 opening_gate = periodic("opening_gate", 5.0, use_cases.let_openings_go_live, next_due=use_cases.next_opening_start)
 
 
+# v1.2: what a migration placed in the group's tree is announced once (the other services learn it from events).
+group_announcer = periodic("group_announcer", 600.0, use_cases.announce_group)
+
+
 def build_spec() -> ServiceSpec:
     """Projects, units, holds, sales, quotes and the board."""
     return ServiceSpec(
@@ -64,7 +73,7 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
-        jobs=[hold_sweeper, opening_gate, board_feed],
+        jobs=[hold_sweeper, opening_gate, board_feed, group_announcer],
         hot_routes=HOT_ROUTES,
         roles=ROLES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready

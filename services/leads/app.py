@@ -8,6 +8,7 @@ from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import Runtime, ServiceSpec
 from shared.runtime.settings import get_settings
+from shared.trust import orgs
 from shared.trust.pii import Vault
 
 # Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
@@ -63,7 +64,7 @@ def build_spec() -> ServiceSpec:
         name="leads",
         description="Customers and consultants: registration, follow-up, protection (R10), timeline, hand-off.",
         routers=[api.router],
-        handlers=consumers.HANDLERS | {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
+        handlers=consumers.HANDLERS | orgs.HANDLERS | {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
         publishes=topics.published_by("leads"),
         jobs=[pii_sealer, daily_rhythm, aftersales_handover],
         roles=ROLES,

@@ -15,6 +15,7 @@ from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.inbox import Handlers
 from shared.runtime.logs import log
+from shared.trust import orgs
 from shared.trust.pii import Vault
 
 HANDLERS = Handlers()
@@ -27,8 +28,19 @@ async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topi
     project_id = uuid.UUID(data.project_id)
     new = await store.project(conn, project_id) is None
     await store.save_project(conn, (project_id, data.code, data.name), rules)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
     if new:  # R33: owners of the group's other projects hear of it (not again when its settings change)
         await use_cases.tell_owners_of_new_project(conn, project_id, data.name)
+
+
+@HANDLERS.on(topics.PROJECT_CHANGED)
+async def on_project_changed(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectChangedData) -> None:
+    """v1.2: the project's rules from now on (protection period, time zone, quiet hours, contact cap, tags), its
+    name and its org unit; what was already done keeps its terms (a protection period running ends as it was)."""
+    rules = ProjectSettings.from_event(data.settings)
+    project_id = uuid.UUID(data.project_id)
+    await store.save_project(conn, (project_id, data.code or "", data.name), rules, changed=True)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
 
 
 async def _customer_of(

@@ -14,7 +14,7 @@ from shared.http.operations import SIGNED, STAFF, Roles
 from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import ServiceSpec
-from shared.trust import ownership
+from shared.trust import orgs, ownership
 
 CHANNELS = development_channels()
 
@@ -49,7 +49,10 @@ def build_spec(resolver: Resolver = system_resolver) -> ServiceSpec:
         name="notifications",
         description="Reminders (R28, R30), overdue notices, congratulations (R32); quiet hours respected (R15).",
         routers=[api.router, webhook_api.router],
-        handlers=consumers.HANDLERS | ownership.HANDLERS | {topics.PROPERTY_HANDOFF: webhook_cases.on_handoff},
+        handlers=consumers.HANDLERS
+        | ownership.HANDLERS
+        | orgs.HANDLERS
+        | {topics.PROPERTY_HANDOFF: webhook_cases.on_handoff},
         publishes=topics.published_by("notifications"),
         jobs=[reminder_dispatch, webhook_worker(resolver), unacknowledged_watch, webhook_sealer],
         roles=ROLES,

@@ -24,6 +24,7 @@ from shared.kernel.defaults import ProjectSettings
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.inbox import Handlers
+from shared.trust import orgs
 
 HANDLERS = Handlers()
 
@@ -33,6 +34,16 @@ async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topi
     """Read model: the project's clock, time zone and quiet hours (R15)."""
     rules = ProjectSettings.from_event(data.settings)
     await store.save_project(conn, data.project_id, rules.timezone, rules.quiet_hours)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
+
+
+@HANDLERS.on(topics.PROJECT_CHANGED)
+async def on_project_changed(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectChangedData) -> None:
+    """v1.2: the project's clock and quiet hours from now on (R15: reminders not yet sent are checked again at
+    send time) and its org unit."""
+    rules = ProjectSettings.from_event(data.settings)
+    await store.save_project(conn, data.project_id, rules.timezone, rules.quiet_hours, changed=True)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
 
 
 @HANDLERS.on(topics.SUBSCRIPTION_SIGNED)

@@ -28,14 +28,14 @@ async def project_clock(conn: asyncpg.Connection, project_id: str | None) -> asy
     )
 
 
-_SAVE_PROJECT = (
-    "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
-    " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3"
-)
+_INSERT_PROJECT = "INSERT INTO projects (project_id, timezone, quiet_hours) VALUES ($1,$2,$3)"
+_CHANGED = _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET timezone = $2, quiet_hours = $3"
 
 
-async def save_project(conn: asyncpg.Connection, project_id: str, tz: str, quiet: str) -> None:
-    await conn.execute(_SAVE_PROJECT, _U(project_id), tz, quiet)
+async def save_project(conn: asyncpg.Connection, project_id: str, tz: str, quiet: str, changed: bool = False) -> None:
+    """The project's clock and quiet hours (R15); project-created only for a project not heard of yet (a
+    project-changed may have come first), project-changed (`changed`) from now on."""
+    await conn.execute(_CHANGED if changed else _INSERT_PROJECT + " ON CONFLICT DO NOTHING", _U(project_id), tz, quiet)
 
 
 async def insert_reminder(

@@ -9,7 +9,7 @@ from shared.http.operations import STAFF, Roles
 from shared.messaging import topics
 from shared.runtime.jobs import periodic
 from shared.runtime.service import Runtime, ServiceSpec
-from shared.trust import ownership
+from shared.trust import orgs, ownership
 from shared.trust.pii import Vault
 
 # Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
@@ -44,7 +44,7 @@ def build_spec() -> ServiceSpec:
         name="payments",
         description="Finance: deposits (R22–R26), receipts, banking, refunds, down payments (R28), ledger (R35).",
         routers=[api.router],
-        handlers=consumers.HANDLERS | ownership.HANDLERS,
+        handlers=consumers.HANDLERS | ownership.HANDLERS | orgs.HANDLERS,
         publishes=topics.published_by("payments"),
         jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
         roles=ROLES,

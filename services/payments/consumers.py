@@ -11,6 +11,7 @@ from shared.kernel.defaults import ProjectSettings
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.inbox import Handlers
+from shared.trust import orgs
 
 HANDLERS = Handlers()
 
@@ -20,6 +21,16 @@ async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topi
     """Read model: receipt prefix (the code), cash limit (R25), banking days (R24), time zone (R28)."""
     rules = ProjectSettings.from_event(data.settings)
     await store.save_project(conn, uuid.UUID(data.project_id), data.code, rules)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
+
+
+@HANDLERS.on(topics.PROJECT_CHANGED)
+async def on_project_changed(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectChangedData) -> None:
+    """v1.2: the rules payments applies from now on (cash limit R25, banking days R24, time zone) and the unit;
+    deposits already taken keep theirs."""
+    rules = ProjectSettings.from_event(data.settings)
+    await store.save_project(conn, uuid.UUID(data.project_id), data.code or "", rules, changed=True)
+    await orgs.remember_project(conn, data.project_id, data.org_id)
 
 
 @HANDLERS.on(topics.UNIT_LOCKED)

@@ -1,10 +1,13 @@
-"""JWT bearer auth (HS256): sub, name, role, projects. 401 for no/bad token, 403 for wrong role/project."""
+"""JWT bearer auth (HS256): sub, name, role, projects, and (v1.2) orgs for a group manager. 401 for no or bad token,
+403 for wrong role or project. A group manager acts as a manager in every project of their units' subtrees: the
+projects are read from the service's own copy of the group's tree when the request comes (`reach`)."""
 
 from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 import jwt
@@ -16,7 +19,9 @@ from shared.http.api_errors import Forbidden, Unauthorized
 # The development secret is short on purpose; `estate serve` warns once at start instead of per request.
 warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
-ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin")
+ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin", "group_manager")
+GROUP_MANAGER = "group_manager"  # v1.2: a manager of every project under their org units (claim `orgs`)
+Reach = Callable[[frozenset[str]], Awaitable[frozenset[str]]]  # org units → the projects in their subtrees
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,19 @@ class Principal:
     role: str
     projects: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
+    orgs: frozenset[str] = field(default_factory=frozenset)  # a group manager's units (their subtrees)
 
     def works_on(self, project_id: str) -> bool:
         """Admins see every project; everyone else the ones in their token."""
         return self.role == "admin" or project_id in self.projects
 
+    def may(self, *roles: str) -> bool:
+        """Whether this person acts in one of `roles`: admin always; a group manager where a manager may."""
+        return self.role == "admin" or self.role in roles or (self.role == GROUP_MANAGER and "manager" in roles)
+
     def require_role(self, *roles: str) -> None:
-        """403 unless this person has one of `roles` (admin always passes)."""
-        if self.role != "admin" and self.role not in roles:
+        """403 unless this person acts in one of `roles` (admin always; a group manager where a manager may)."""
+        if not self.may(*roles):
             raise Forbidden("wrong_role", f"role {self.role} may not do this")
 
     def require_project(self, project_id: str) -> None:
@@ -65,11 +75,15 @@ def _verify(token: str, secret: str) -> tuple[Principal, float]:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized("invalid_token", f"bad token: {exc}") from exc
-    role, projects = claims.get("role"), claims.get("projects", [])
-    if role not in ROLES or not isinstance(projects, list):
-        raise Unauthorized("invalid_token", "token lacks a valid role or projects claim")
+    role, projects, orgs = claims.get("role"), claims.get("projects", []), claims.get("orgs", [])
+    if role not in ROLES or not isinstance(projects, list) or not isinstance(orgs, list):
+        raise Unauthorized("invalid_token", "token lacks a valid role, projects or orgs claim")
     principal = Principal(
-        sub=str(claims["sub"]), role=role, projects=frozenset(map(str, projects)), name=claims.get("name")
+        sub=str(claims["sub"]),
+        role=role,
+        projects=frozenset(map(str, projects)) if role != GROUP_MANAGER else frozenset(),
+        name=claims.get("name"),
+        orgs=frozenset(map(str, orgs)) if role == GROUP_MANAGER else frozenset(),
     )
     return principal, float(claims["exp"])
 
@@ -82,10 +96,14 @@ def principal_from_header(header: str | None, secret: str) -> Principal:
 
 
 async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the authenticated principal (cached on the request)."""
+    """FastAPI dependency: the authenticated principal (cached on the request); a group manager's projects are
+    those under their units as the service knows the tree now (checked at the moment of use, not at sign-in)."""
     cached = getattr(request.state, "principal", None)
     if cached is None:
         cached = principal_from_header(request.headers.get("authorization"), request.app.state.settings.jwt_secret)
+        if cached.role == GROUP_MANAGER:
+            reach: Reach | None = getattr(request.app.state, "reach", None)
+            cached = replace(cached, projects=await reach(cached.orgs) if reach is not None else frozenset())
         request.state.principal = cached
     return cached
 

@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from shared.http.auth import GROUP_MANAGER
+
 ROLES_KEY = "x-roles"
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")  # every role but admin, who passes all
 SIGNED = ("property_company",)  # no token: a Standard Webhooks signature with the endpoint's secret
@@ -48,10 +50,15 @@ def with_roles(schema: dict[str, Any], roles: Roles) -> dict[str, Any]:
         for method, operation in operations.items():
             allowed = unused.pop(route_key(method, path), None)
             if allowed is not None:
-                operation[ROLES_KEY] = list(allowed)
+                operation[ROLES_KEY] = list(with_group_manager(allowed))
     if unused:
         raise ValueError(f"roles declared for routes that do not exist: {', '.join(sorted(unused))}")
     return schema
+
+
+def with_group_manager(allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """v1.2: a group manager may wherever a manager may (in the projects under their org units)."""
+    return (*allowed, GROUP_MANAGER) if "manager" in allowed and GROUP_MANAGER not in allowed else allowed
 
 
 def roles_of(operation: Mapping[str, Any]) -> tuple[str, ...]:

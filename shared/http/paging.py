@@ -83,3 +83,14 @@ def after_time_and_id(page: Page) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(at), uuid.UUID(ident)
     except ValueError:
         raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None
+
+
+def after_text_and_id(page: Page) -> tuple[str, uuid.UUID] | None:
+    """A keyset of (a text such as a code or a path, an id); 422 `invalid_cursor` for anything else."""
+    if page.after is None:
+        return None
+    try:
+        text, ident = page.after
+        return text, uuid.UUID(ident)
+    except ValueError:
+        raise ApiError("invalid_cursor", "cursor is not one this API gave out", 422) from None

@@ -10,9 +10,16 @@ from shared.http.auth import ROLES  # importing it also quiets the short-key war
 
 
 def make_token(
-    secret: str, sub: str, role: str, projects: list[str] | tuple[str, ...], name: str | None = None, hours: float = 12
+    secret: str,
+    sub: str,
+    role: str,
+    projects: list[str] | tuple[str, ...],
+    name: str | None = None,
+    hours: float = 12,
+    orgs: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """A signed token for `sub` with `role` on `projects`, valid for `hours`."""
+    """A signed token for `sub` with `role` on `projects` (a group manager: over the org units `orgs`), valid for
+    `hours`."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = int(time.time())
@@ -21,6 +28,7 @@ def make_token(
         "name": name or sub,
         "role": role,
         "projects": list(projects),
+        **({"orgs": list(orgs)} if orgs else {}),
         "iat": now,
         "exp": now + int(hours * 3600),
     }

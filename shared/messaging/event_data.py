@@ -87,6 +87,30 @@ class ProjectCreatedData(EventData):
     name: str
     city: str | None = None
     settings: dict[str, Any] = {}
+    org_id: str | None = None  # v1.2: the org unit the project belongs to (none: no group)
+
+
+class ProjectChangedData(EventData):
+    """v1.2: a project's name, org unit or settings changed; `settings` holds every setting after the change,
+    `version` counts the changes (a service applies a change only over an older one)."""
+
+    project_id: str
+    org_id: str | None = None
+    name: str
+    settings: dict[str, Any] = {}
+    version: int = 1
+    code: str | None = None  # additive: the project's code (a service may hear of the change before the creation)
+
+
+class OrgChangedData(EventData):
+    """v1.2: an org unit of the group (集团 → 区域 → 城市公司): its place in the tree, root first."""
+
+    org_id: str
+    code: str
+    name: str
+    parent_id: str | None = None
+    path_ids: list[str]  # the unit's ancestors and itself, root first
+    path: str  # their codes joined by "/", e.g. GRP/EAST/SH
 
 
 class MortgageAppointmentScheduledData(EventData):
@@ -136,6 +160,7 @@ class ReferralRewardedData(EventData):
     referrer_customer_id: str
     customer_id: str
     reward: str
+    referrer_project_id: str | None = None  # v1.2: the project of the referring owner (may be another one)
 
 
 class CallbackScheduledData(EventData):
@@ -209,7 +234,7 @@ class OwnershipChangedData(EventData):
     project_id: str
     from_consultant_id: str | None = None
     to_consultant_id: str
-    reason: str  # claim | assign | lapse
+    reason: str  # claim | assign | lapse | handover (v1.2: a consultant left the project)
 
 
 class SaleCancelledData(EventData):

@@ -63,6 +63,8 @@ _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property compan
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
 # Additions to docs/api.md's table (new topics, nothing existing changed).
 PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key="project_id")
+PROJECT_CHANGED = _topic("inventory", "project-changed", ProjectChangedData, key="project_id")  # v1.2
+ORG_CHANGED = _topic("inventory", "org-changed", OrgChangedData, key="org_id")  # v1.2, the group's tree
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
@@ -86,6 +88,7 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     HANDOFF_ACKNOWLEDGED,
     REFERRAL_REWARDED,
     OPENING_DRAWN,
+    PROJECT_CHANGED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,
@@ -95,6 +98,7 @@ EXTRA_TOPICS: tuple[Topic, ...] = (
     OVERDUE_DIGEST,
     OWNER_NEWS,
     VISITOR_TYPE_CHANGED,
+    ORG_CHANGED,
 )
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
@@ -113,6 +117,8 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     CONTRACT_SIGNED.name: ("leads",),
     HANDOVER_COMPLETED.name: ("leads", "notifications"),
     PROJECT_CREATED.name: ("leads", "payments", "notifications"),
+    PROJECT_CHANGED.name: ("leads", "payments", "notifications"),
+    ORG_CHANGED.name: ("leads", "payments", "notifications"),
     SALE_CANCELLED.name: ("payments", "notifications"),
     SUBSCRIPTION_SIGNED.name: ("leads", "payments", "notifications"),
     UNIT_LOCKED.name: ("leads", "payments"),

@@ -26,6 +26,7 @@ from shared.runtime import metrics
 from shared.runtime.jobs import keep_trying, periodic
 from shared.runtime.logs import log
 from shared.runtime.settings import Settings
+from shared.trust.orgs import projects_under
 
 Job = Callable[["Runtime"], Awaitable[None]]  # a background job of a service (`periodic` makes most of them)
 SHUTDOWN_SECONDS = 10.0
@@ -162,6 +163,11 @@ class Runtime:
             await _bounded("producer", self.producer.stop())
         if self._pool is not None:
             await _bounded("pool", self._pool.close(), on_timeout=self._pool.terminate)
+
+    async def reach(self, orgs: frozenset[str]) -> frozenset[str]:
+        """The projects under these org units, as this service knows the group's tree now."""
+        async with self.pool.acquire() as conn:
+            return await projects_under(conn, orgs)
 
     def consumers_ready(self) -> bool:
         """Every consumer has joined its group (until then the first events would wait seconds)."""

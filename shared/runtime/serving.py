@@ -61,6 +61,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=f"estate {spec.name}", lifespan=lifespan, description=spec.description, **_APP_OPTIONS)
     app.state.settings, app.state.runtime = settings, runtime
+    app.state.reach = runtime.reach  # a group manager's projects, from this service's copy of the group's tree
     install_error_handlers(app)
     _add_platform_routes(app, spec, settings, runtime)
     _add_service_routes(app, spec)

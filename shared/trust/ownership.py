@@ -31,7 +31,7 @@ from shared.messaging.inbox import Handlers
 from shared.messaging.topics import CUSTOMER_REGISTERED, OWNERSHIP_CHANGED, CustomerRegisteredData, OwnershipChangedData
 
 # Roles that see the whole project (contract: managers, sales control, finance and service staff).
-WHOLE_PROJECT_ROLES = frozenset({"manager", "sales_control", "finance", "service", "admin"})
+WHOLE_PROJECT_ROLES = frozenset({"manager", "sales_control", "finance", "service", "admin", "group_manager"})
 
 HANDLERS = Handlers()  # every service keeps who owns whom from these two events (R8)
 

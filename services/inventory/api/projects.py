@@ -14,13 +14,13 @@ from pydantic import BaseModel
 
 from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, require_project, unit_json
-from services.inventory.domain import UnitStatus, parse_settings, parse_unit_rows
+from services.inventory.domain import UnitStatus, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, current_principal
-from shared.http.fields import Code, JsonObject, Label, Name, Word
-from shared.http.paging import Page, page_params, paged
-from shared.http.requests import pool_of
+from shared.http.fields import Code, Id, JsonObject, Label, Name, Word
+from shared.http.paging import Page, after_text_and_id, page_params, paged
+from shared.http.requests import parse_uuid, pool_of
 
 router = APIRouter(tags=["projects"])
 units = APIRouter(tags=["units"])  # a project's units: imported and listed
@@ -31,6 +31,7 @@ class NewProject(BaseModel):
     name: Name
     city: Label | None = None
     settings: JsonObject | None = None
+    org_id: Id | None = None
 
 
 class ProjectOut(BaseModel):
@@ -38,7 +39,23 @@ class ProjectOut(BaseModel):
     code: str
     name: str
     city: str | None
+    org_id: str | None = None
     settings: dict[str, Any]
+
+
+class ProjectListed(BaseModel):
+    id: str
+    code: str
+    name: str
+    city: str | None
+    org_id: str | None
+    time_zone: str | None
+
+
+class ProjectPatch(BaseModel):
+    name: Name | None = None
+    org_id: Id | None = None
+    settings: JsonObject | None = None
 
 
 class ConflictOut(BaseModel):
@@ -51,12 +68,44 @@ class ConflictOut(BaseModel):
 
 @router.post("/v1/projects", status_code=201, response_model=ProjectOut)
 async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    """A new project; a setting not given keeps its default, an unknown one or one out of range → 422
-    `invalid_settings`."""
-    who.require_role("admin")
-    settings = parse_settings(body.settings)
+    """A new project, in the org unit `org_id` (an admin anywhere, a group manager in their subtrees; 422
+    `unknown_org`); its settings start from the unit's inherited template under its own; an unknown setting or one
+    out of range → 422 `invalid_settings`."""
+    who.require_role("admin", "group_manager")
+    org = parse_uuid(body.org_id, "org_id", True)
+    new = use_cases.NewProject(body.code, body.name, body.city, body.settings, org)
     async with pool_of(request).acquire() as conn:
-        return await use_cases.create_project(conn, body.code, body.name, body.city, settings)
+        return await use_cases.create_project(conn, new, who)
+
+
+@router.get("/v1/projects", response_model=list[ProjectListed])
+async def list_projects(
+    request: Request,
+    org_id: Id | None = None,
+    page: Page = Depends(page_params),
+    who: Principal = Depends(current_principal),
+) -> Response:
+    """The projects the caller may see (a consultant: theirs; a group manager: those under their units); `org_id`
+    keeps those in that unit's subtree."""
+    under = parse_uuid(org_id, "org_id", True)
+    async with pool_of(request).acquire() as conn:
+        rows = await use_cases.projects_page(conn, who, under, (after_text_and_id(page), page.fetch_size()))
+    return paged(request, page, rows, key_of=lambda p: (p["code"], p["id"]))
+
+
+@router.patch("/v1/projects/{project_id}", response_model=ProjectOut)
+async def change_project(
+    project_id: str, body: ProjectPatch, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
+    """From now on: the named settings (the others stay; 422 `invalid_settings` naming one out of range); an admin
+    or a group manager over the project also its name and unit. Announced as `project-changed`; what was done
+    before keeps its terms (a hold taken before keeps its expiry)."""
+    who.require_role("manager", "group_manager")
+    named = frozenset(body.model_fields_set)
+    org = parse_uuid(body.org_id, "org_id", True)
+    change = use_cases.ProjectChange(named, body.name, org, body.settings)
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.change_project(conn, parse_uuid(project_id, "project id"), change, who)
 
 
 class Imported(BaseModel):

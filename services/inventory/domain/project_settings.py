@@ -15,7 +15,7 @@ from shared.kernel.money import parse_money
 _INT_SETTINGS = {
     "hold_minutes": (1, 7 * 24 * 60),
     "protection_days": (1, 365),
-    "cash_banking_days": (1, 30),
+    "cash_banking_days": (0, 30),  # 0: banked at once (v1.2 clarifications)
     "max_contacts_per_day": (1, 20),
     "return_visit_days": (1, 730),
 }

@@ -13,7 +13,18 @@ from services.inventory.use_cases.deposits import close_sale_on_refund, open_con
 from services.inventory.use_cases.hold_desk import HoldDesk
 from services.inventory.use_cases.holds import expire_holds, next_hold_expiry, release_hold
 from services.inventory.use_cases.opening_gate import keep_out, let_openings_go_live, next_opening_start
-from services.inventory.use_cases.projects import BadRows, DuplicateCode, create_project, import_units, settings_of
+from services.inventory.use_cases.projects import (
+    BadRows,
+    DuplicateCode,
+    NewProject,
+    ProjectChange,
+    announce_group,
+    change_project,
+    create_project,
+    import_units,
+    projects_page,
+    settings_of,
+)
 from services.inventory.use_cases.sales import complete_handover, quote_unit, sign_contract, sign_subscription
 from services.inventory.use_cases.taking import HoldUnit, UnknownCustomer, hold_unit
 from services.inventory.use_cases.units import unit_detail, units_page
@@ -25,6 +36,11 @@ __all__ = [
     "project_of_link",
     "BadRows",
     "DuplicateCode",
+    "NewProject",
+    "ProjectChange",
+    "announce_group",
+    "change_project",
+    "projects_page",
     "HoldDesk",
     "HoldUnit",
     "UnknownCustomer",

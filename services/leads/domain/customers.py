@@ -61,7 +61,7 @@ CHANNELS = frozenset({"phone", "wechat", "visit", "event"})  # R16: 电话, 微�
 CUSTOMER = "customer"
 KEY_VISITOR_TYPES = frozenset({"developer_staff", "competitor_peer"})  # R5: 重点来访 (staff, peers), not leads
 VISITOR_TYPES = frozenset({CUSTOMER}) | KEY_VISITOR_TYPES
-SEE_ALL_ROLES = frozenset({"manager", "admin"})  # R8: the project manager (专案经理) sees every customer
+SEE_ALL_ROLES = frozenset({"manager", "admin", "group_manager"})  # R8: the manager (专案经理) sees every customer
 RING_SECONDS = 5  # one ring cycle: about 1 s of tone and 4 s of pause
 RING_TARGET = 3  # R1: answered within three rings
 

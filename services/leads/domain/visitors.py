@@ -12,7 +12,9 @@ from shared.kernel.errors import InvalidInput
 __all__ = ["REGISTER_SEES_ALL", "VISIT", "day_span", "mask_name", "parse_day", "register_sees_all"]
 
 VISIT = "visit"  # R16: the follow-up channel (CHANNELS) of a customer who came in (到访)
-REGISTER_SEES_ALL = frozenset({"manager", "sales_control", "admin"})  # the sales office sees every visitor
+REGISTER_SEES_ALL = frozenset(
+    {"manager", "sales_control", "admin", "group_manager"}
+)  # the sales office sees every visitor
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # as every date the API takes (shared.fields)
 

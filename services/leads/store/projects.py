@@ -24,15 +24,24 @@ async def project_timezone(conn: asyncpg.Connection, project_id: uuid.UUID) -> s
     return await conn.fetchval("SELECT timezone FROM projects WHERE project_id = $1", project_id) or DEFAULTS.timezone
 
 
-_UPSERT_PROJECT = (
+_INSERT_PROJECT = (
     "INSERT INTO projects (project_id, code, name, protection_days, timezone, settings) VALUES ($1,$2,$3,$4,$5,$6)"
-    " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5, settings = $6"
+)
+# project-created: the rules only for a project leads has not heard of (a project-changed may have come first)
+_CREATED = _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET code = $2"
+_CHANGED = (
+    _INSERT_PROJECT
+    + " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $3, protection_days = $4, timezone = $5, settings = $6"
 )
 
 
-async def save_project(conn: asyncpg.Connection, project: tuple[uuid.UUID, str, str], rules: ProjectSettings) -> None:
-    """The project as leads needs it: id, code and name (the hand-off), and its rules (R10, R12, R15)."""
-    await conn.execute(_UPSERT_PROJECT, *project, rules.protection_days, rules.timezone, rules.as_json())
+async def save_project(
+    conn: asyncpg.Connection, project: tuple[uuid.UUID, str, str], rules: ProjectSettings, changed: bool = False
+) -> None:
+    """The project as leads needs it: id, code and name (the hand-off), and its rules (R10, R12, R15); from a
+    project-changed (`changed`), its rules from now on."""
+    sql = _CHANGED if changed else _CREATED
+    await conn.execute(sql, *project, rules.protection_days, rules.timezone, rules.as_json())
 
 
 async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> ProjectSettings:

@@ -19,15 +19,24 @@ async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> Row 
     )
 
 
-_SAVE_PROJECT = (
+_INSERT_PROJECT = (
     "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone) VALUES ($1,$2,$3,$4,$5)"
-    " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5"
+)
+# project-created: the rules only for a project payments has not heard of (a project-changed may have come first)
+_CREATED = _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET code = $2"
+_CHANGED = (
+    _INSERT_PROJECT
+    + " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5"
 )
 
 
-async def save_project(conn: asyncpg.Connection, project_id: uuid.UUID, code: str, rules: ProjectSettings) -> None:
-    """The project's code (receipt prefix) and the rules payments applies: R24, R25, the time zone."""
-    await conn.execute(_SAVE_PROJECT, project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone)
+async def save_project(
+    conn: asyncpg.Connection, project_id: uuid.UUID, code: str, rules: ProjectSettings, changed: bool = False
+) -> None:
+    """The project's code (receipt prefix) and the rules payments applies: R24, R25, the time zone; from a
+    project-changed (`changed`), its rules from now on."""
+    values = (project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone)
+    await conn.execute(_CHANGED if changed else _CREATED, *values)
 
 
 async def hold_locked(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Row | None:
