@@ -126,7 +126,7 @@ def test_staff_and_peers_are_key_visitors_not_leads_r5() -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_owner_and_managers_see_a_customer_r8(role: str) -> None:
     assert may_see("c-1", "c-1", role)  # one's own
-    assert may_see("c-1", "c-2", role) == (role in ("manager", "admin")) == sees_all(role)
+    assert may_see("c-1", "c-2", role) == (role in ("manager", "admin", "group_manager")) == sees_all(role)
 
 
 # -- R9: the manager's decision --------------------------------------------------------------------

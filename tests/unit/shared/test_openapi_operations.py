@@ -60,6 +60,7 @@ def test_every_operation_says_who_may_call_it(service: str) -> None:
 
 def test_a_role_declared_for_a_route_that_does_not_exist_is_refused() -> None:
     schema = {"paths": {"/v1/things": {"get": {"operationId": "list_things"}}}}
-    assert with_roles(schema, {"GET /v1/things": ("manager",)})["paths"]["/v1/things"]["get"][ROLES_KEY] == ["manager"]
+    declared = with_roles(schema, {"GET /v1/things": ("manager",)})["paths"]["/v1/things"]["get"][ROLES_KEY]
+    assert declared == ["manager", "group_manager"]  # v1.2: a group manager may wherever a manager may
     with pytest.raises(ValueError, match="POST /v1/things"):
         with_roles(schema, {"POST /v1/things": ("manager",)})
