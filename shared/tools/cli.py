@@ -63,14 +63,16 @@ def token(
     sub: str = typer.Option(...),
     role: str = typer.Option(...),
     project: list[str] = typer.Option([], help="project id; repeat for several"),
+    org: list[str] = typer.Option([], help="a group manager's org unit id; repeat for several"),
     name: str | None = None,
     hours: float = 12.0,
 ) -> None:
-    """Print a development JWT (HS256, ESTATE_JWT_SECRET)."""
+    """Print a development JWT (HS256, ESTATE_JWT_SECRET); a group manager's names their org units (`--org`)."""
     from shared.http.tokens import make_token
 
     try:
-        typer.echo(make_token(get_settings().jwt_secret, sub, role, project, name=name, hours=hours))
+        secret = get_settings().jwt_secret
+        typer.echo(make_token(secret, sub, role, project, name=name, hours=hours, orgs=org))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 

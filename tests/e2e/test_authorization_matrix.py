@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 from services.leads.use_cases.aftersales import VISIT_NAMESPACE
+from shared.http.auth import GROUP_MANAGER
 from shared.http.operations import SIGNED, STAFF, roles_of
 from shared.http.tokens import make_token
 from shared.messaging.topics import PROPERTY_HANDOFF
@@ -110,7 +111,20 @@ ROWS = (
         "/v1/projects/{project_id}/calls/stats",
         query=lambda j: {"date": datetime.now(UTC).date().isoformat()},
     ),
-    Row("inventory", "POST", "/v1/projects", lambda j: {"code": "MX", "name": "Matrix", "city": "X"}),
+    Row(
+        "inventory", "POST", "/v1/projects", lambda j: {"code": "MX", "name": "Matrix", "city": "X", "org_id": j.org_id}
+    ),
+    Row("inventory", "GET", "/v1/projects", other_project=None),  # lists what the caller may see
+    Row("inventory", "PATCH", "/v1/projects/{project_id}", lambda j: {"settings": {"hold_minutes": 30}}),
+    Row("inventory", "POST", "/v1/orgs", lambda j: {"code": "MXO", "name": "Matrix unit", "parent_id": j.org_id}),
+    Row("inventory", "GET", "/v1/orgs", other_project=None),
+    Row(
+        "inventory",
+        "PUT",
+        "/v1/orgs/{org_id}/settings-template",
+        lambda j: {"settings": {"hold_minutes": 30}},
+        other_project=None,
+    ),
     Row(
         "inventory",
         "POST",
@@ -244,10 +258,22 @@ def _path(row: Row, j: Journey) -> str:
         handoff_id=j.handoff["data"]["handoff_id"],
         visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
         opening_id=OPENINGS.get(j.project_id, ""),
+        org_id=j.org_id,
     )
 
 
 OPENINGS: dict[str, str] = {}  # the journey project's opening (issue 11), by project id
+SIBLING: dict[str, str] = {}  # a unit beside the journey project's (issue 21), by project id
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sibling_unit(urls: Urls, journey: Journey, settings) -> None:
+    """A unit under the journey's group beside the project's region: its group manager reaches nothing here."""
+    body = {"code": "WEST", "name": "A sibling unit", "parent_id": journey.group_id}
+    admin = {"Authorization": _bearer(settings.jwt_secret, "admin-1", "admin", [])}
+    answer = httpx.post(f"{urls.inventory}/v1/orgs", json=body, headers=admin, timeout=15)
+    assert answer.status_code == 201, answer.text
+    SIBLING[journey.project_id] = answer.json()["id"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -280,8 +306,15 @@ def _call(urls: Urls, row: Row, j: Journey, authorization: str | None) -> httpx.
     return httpx.request(row.method, url, **kwargs)
 
 
-def _bearer(secret: str, sub: str, role: str, projects: list[str]) -> str:
-    return f"Bearer {make_token(secret, sub, role, projects, name=sub)}"
+def _bearer(secret: str, sub: str, role: str, projects: list[str], orgs: tuple[str, ...] = ()) -> str:
+    return f"Bearer {make_token(secret, sub, role, projects, name=sub, orgs=orgs)}"
+
+
+def _as(secret: str, role: str, j: Journey, sub: str = "") -> str:
+    """A token of `role` in the journey's project; a group manager's over the project's org unit (issue 21)."""
+    sub = sub or ("consultant-1" if role == "consultant" else f"{role}-1")  # consultant-1 owns the journey's customer
+    orgs = (j.org_id,) if role == GROUP_MANAGER else ()
+    return _bearer(secret, sub, role, [j.project_id] if role != GROUP_MANAGER else [], orgs)
 
 
 def _refusals(secret: str, row: Row, allowed: tuple[str, ...], j: Journey) -> list[tuple[str, str | None, int]]:
@@ -299,8 +332,11 @@ def _refusals(secret: str, row: Row, allowed: tuple[str, ...], j: Journey) -> li
     if staff_roles and row.other_project is not None:
         role = "manager" if "manager" in staff_roles else staff_roles[0]
         tries.append(("other project", _bearer(secret, "stranger", role, [str(uuid.uuid4())]), row.other_project))
-    for wrong in (r for r in STAFF if r not in allowed):
-        tries.append((f"wrong role {wrong}", _bearer(secret, f"{wrong}-9", wrong, [j.project_id]), 403))
+    for wrong in (r for r in (*STAFF, GROUP_MANAGER) if r not in allowed):
+        tries.append((f"wrong role {wrong}", _as(secret, wrong, j, sub=f"{wrong}-9"), 403))
+    if GROUP_MANAGER in allowed and row.other_project is not None:  # a group manager of a sibling unit
+        sibling = _bearer(secret, "gm-sibling", GROUP_MANAGER, [], (SIBLING.get(j.project_id, ""),))
+        tries.append(("group manager of a sibling unit", sibling, row.other_project))
     if row.for_customer and "consultant" in allowed:
         tries.append(("colleague's customer", _bearer(secret, "consultant-2", "consultant", [j.project_id]), 404))
     return tries
@@ -356,8 +392,9 @@ def test_every_declared_role_is_let_through(
         return
     refused = []
     for role in allowed:
-        sub = "consultant-1" if role == "consultant" else f"{role}-1"  # consultant-1 owns the journey's customer
-        answer = _call(urls, row, journey, _bearer(settings.jwt_secret, sub, role, [journey.project_id]))
+        answer = _call(urls, row, journey, _as(settings.jwt_secret, role, journey))
         if answer.status_code in (401, 403, 404):
             refused.append(f"{role}: {answer.status_code} {answer.text[:300]}")
+        elif row.path.endswith("/rotate-secret"):  # the property company signs with the newest secret from now on
+            journey.webhook["secret"] = answer.json()["secret"]
     assert not refused, "\n".join(refused)

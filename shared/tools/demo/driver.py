@@ -36,6 +36,8 @@ class Journey:
     """What the demo created, for the caller to inspect."""
 
     project_id: str = ""
+    org_id: str = ""  # the project's org unit (the city company)
+    group_id: str = ""  # the root unit of its group
     unit_id: str = ""
     customer_id: str = ""
     referrer_id: str = ""  # the customer of the project who referred the buyer (R34)

@@ -46,31 +46,32 @@ class Demo(StandardSteps, HandoffSteps):
         finally:
             await self.http.aclose()
 
+    async def _setup_group(self, admin: dict[str, str], code: str) -> None:
+        """The group's tree: the root, a region, the city company the project belongs to."""
+        parent: str | None = None
+        for unit, name in ((code, "Demo Group 演示集团"), ("EAST", "East China 华东"), ("HZ", "Hangzhou 杭州")):
+            body = {"code": unit, "name": name} | ({"parent_id": parent} if parent else {})
+            org = await self.call("POST", self.url("inventory", "/v1/orgs"), admin, (201,), json=body)
+            parent = org["id"]
+            self.j.group_id = self.j.group_id or parent
+        self.j.org_id = parent or ""
+        self.step(f"the group's units {code}/EAST/HZ are made; the project will belong to HZ")
+
     async def _setup_project(self) -> None:
-        """An admin creates the project and imports its 160 units."""
+        """An admin makes the group's units (集团 → 华东 → 杭州), creates the project in the city company and
+        imports its 160 units."""
         admin, code = self.as_("admin"), f"DEMO-{uuid.uuid4().hex[:6].upper()}"
+        await self._setup_group(admin, code)
         body = {
             "code": code,
             "name": "Riverside Gardens 滨江花园",
             "city": "Hangzhou",
             "settings": {"hold_minutes": 30, "protection_days": 20},
+            "org_id": self.j.org_id,
         }
         project = await self.call("POST", self.url("inventory", "/v1/projects"), admin, (201,), json=body)
         self.j.project_id = str(project.get("id") or project.get("project_id"))
-        units = [
-            {
-                "building": f"B{b}",
-                "number": f"{f}{u:02d}",
-                "floor": f,
-                "layout": "3BR",
-                "area_m2": "89.50",
-                "list_price": "2000000.00",
-                "floor_price": "1800000.00",
-            }
-            for b in (1, 2)
-            for f in range(1, 21)
-            for u in range(1, 5)
-        ]
+        units = _demo_units()
         made = await self.call(
             "POST", self.url("inventory", f"/v1/projects/{self.j.project_id}/units"), self.as_("admin"), OK, json=units
         )
@@ -196,3 +197,21 @@ class Demo(StandardSteps, HandoffSteps):
                 return str(unit["sale_id"])
             await asyncio.sleep(0.2)
         raise StepFailed("inventory never opened the sale after the deposit was verified")
+
+
+def _demo_units() -> list[dict[str, object]]:
+    """Two buildings of twenty floors, four flats a floor."""
+    return [
+        {
+            "building": f"B{b}",
+            "number": f"{f}{u:02d}",
+            "floor": f,
+            "layout": "3BR",
+            "area_m2": "89.50",
+            "list_price": "2000000.00",
+            "floor_price": "1800000.00",
+        }
+        for b in (1, 2)
+        for f in range(1, 21)
+        for u in range(1, 5)
+    ]

@@ -39,12 +39,23 @@ def _without_exp() -> str:
         jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, SECRET, "HS512"),
         jwt.encode({"sub": "s1", "role": "admin", "projects": [], "exp": int(time.time()) + 60}, None, "none"),
         _token(exp="tomorrow"),
+        _token(role="group_manager", orgs="o1"),  # v1.2: `orgs` is a list or the token is refused
     ],
-    ids=["role", "expired", "other-secret", "garbage", "no-exp", "hs512", "alg-none", "exp-not-a-number"],
+    ids=["role", "expired", "other-secret", "garbage", "no-exp", "hs512", "alg-none", "exp-not-a-number", "orgs"],
 )
 def test_bad_tokens_are_401(token: str) -> None:
     with pytest.raises(Unauthorized):
         decode_token(token, SECRET)
+
+
+def test_a_group_manager_acts_as_a_manager_in_the_projects_resolved_from_the_tree() -> None:
+    gm = decode_token(_token(role="group_manager", orgs=["o1"], projects=["p9"]), SECRET)
+    assert gm.orgs == frozenset({"o1"}) and gm.projects == frozenset()  # projects come from the tree, not the token
+    gm.require_role("manager", "finance")  # where a manager may, a group manager may
+    with pytest.raises(Forbidden):
+        gm.require_role("consultant", "sales_control")
+    consultant = decode_token(_token(orgs=["o1"]), SECRET)
+    assert consultant.orgs == frozenset()  # only a group manager's units count
 
 
 def test_roles_and_projects() -> None:
