@@ -36,6 +36,7 @@ def _real_ids(journey: Journey) -> dict[str, str]:
         "deposit_id": journey.deposit_id,
         "hold_id": journey.hold_id,
         "id": journey.customer_id,
+        "org_id": journey.org_id,
     }
 
 
