@@ -12,9 +12,11 @@ CREATE TABLE departures (
     at                timestamptz NOT NULL
 );
 CREATE INDEX departures_staff ON departures (project_id, staff_id, at);
--- A departure moves the book's scheduled call-backs, and reads who held units lately.
+-- A departure moves the book's scheduled call-backs, and reads who held units lately and who registered whom (a
+-- customer's first owner: the first change's `from_owner`).
 CREATE INDEX callbacks_scheduled_customer ON callbacks (customer_id) WHERE status = 'scheduled';
 CREATE INDEX holds_locked_at ON holds (locked_at);
+CREATE INDEX ownership_changes_customer ON ownership_changes (customer_id, at, id);
 
 -- Lookup across the group's projects and referrals by phone find a person by the phone's keyed hash alone.
 CREATE INDEX customers_phone_hash ON customers (phone_hash) WHERE phone_hash IS NOT NULL;

@@ -53,7 +53,7 @@ async def hand_on_book(
     check_departure(order.staff_id, order.to, order.reason)
     now = now or now_utc()
     book = await store.book_of(conn, order.project_id, order.staff_id)
-    heirs = [order.to] if order.to else await _recently_active(conn, order, now)
+    heirs = [order.to] if order.to else await _recently_active(conn, order, now) if book else []
     moves = deal_out(book, heirs)
     until = protected_until(now, await store.protection_days(conn, order.project_id))
     change: dict[str, Any] = {"from_owner": order.staff_id, "kind": DEPARTURE_KIND, "at": now}
