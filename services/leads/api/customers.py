@@ -38,9 +38,9 @@ router = APIRouter(tags=["customers"])
     responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}},
 )
 async def register_customer(body: NewCustomer, request: Request, who: Who):
-    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered. R34: a
-    referral by `referred_by` (a customer of the project) or, v1.2, `referred_by_phone` (an owner in any project of
-    the group; anyone else is recorded as `not_an_owner`, never rewarded; a phone that is none: 422
+    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered; R34: a new
+    customer's referral by `referred_by` (a customer of the project) or, v1.2, `referred_by_phone` (an owner in any
+    project of the group, else recorded `not_an_owner` and never rewarded; a phone that is none: 422
     `invalid_phone`)."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
