@@ -1,6 +1,6 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
-one by one with a profile (issue 13), and opening day with 200 board screens watching (`python -m bench levers`
-runs one part)."""
+one by one with a profile (issue 13), opening day with 200 board screens watching, and a consultant with 5,000
+customers leaving a project (issue 21; `python -m bench levers` or `python -m bench departure` runs one part)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import hold_storm, idle, levers, opening_day, pipeline
+from bench import departure, hold_storm, idle, levers, opening_day, pipeline
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -19,7 +19,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day"}
+    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "departure"}
     RESULTS.mkdir(exist_ok=True)
     if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
         result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
@@ -53,6 +53,10 @@ def main(argv: list[str]) -> None:
             result = asyncio.run(pipeline.run(settings))
             (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
             print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
+        if "departure" in which:  # issue 21
+            result = asyncio.run(departure.run(settings, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
+            _write("departure.json", result)
+            print(json.dumps(result, indent=2))
     # The machine table is a results file too, so the report renders without probing (bench/report.py render).
     (RESULTS / "machine.json").write_text(json.dumps(machine(), indent=2) + "\n")
     write_report()

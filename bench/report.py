@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.formatting import NONE, at_most, cpu_ms, dec, ms, pct, rate, ratio, table, verdict
+from bench.report_departure import departure
 from bench.report_idle import idle as idle_section
 from bench.report_idle import targets as idle_targets
 from bench.report_levers import cpu_target, levers
@@ -274,6 +275,8 @@ def render(results: Path = RESULTS) -> str:
         lines += _pipeline(pipe)
     if opening := _load(results, "opening_day.json"):
         lines += opening_day(opening)
+    if left := _load(results, "departure.json"):
+        lines += departure(left)
     idle = _load(results, "idle.json")
     if idle:
         lines += idle_section(idle)

@@ -33,6 +33,7 @@ ROLES: Roles = {
     "GET /v1/projects/{project_id}/followups/overdue": ("manager",),
     "GET /v1/projects/{project_id}/referrals": ("manager",),
     "GET /v1/projects/{project_id}/reports/weekly": ("manager",),
+    "POST /v1/projects/{project_id}/staff/{staff_id}/departure": ("manager",),  # v1.2 (a group manager too)
     "GET /v1/aftersales/visits": ("service", "manager"),
     "POST /v1/aftersales/visits/{visit_id}": ("service", "manager"),
     "GET /v1/projects/{project_id}/visitors": ("consultant", "manager", "sales_control"),

@@ -139,7 +139,8 @@ class NewCustomer(BaseModel):
     tags: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
     grade: Code | None = None
     consent_share: bool = False
-    referred_by: Label | None = None
+    referred_by: Label | None = None  # a customer id of the project (R34), else kept as a note
+    referred_by_phone: Code | None = None  # v1.2, R34: the referring owner's phone, in any project of the group
 
 
 class Registered(BaseModel):
@@ -149,12 +150,21 @@ class Registered(BaseModel):
     existing: bool
 
 
+class Elsewhere(BaseModel):
+    """v1.2: the phone in another project of the group, shared with the customer's consent (R18); no names."""
+
+    project_id: str
+    project_name: str | None  # None until leads has heard of the project
+    relation: Literal["customer", "owner"]  # owner: their unit there was handed over
+
+
 class Lookup(BaseModel):
     exists: bool
     owner_id: str | None
     owner_name: str | None
     protected_until: str | None
     protected: bool
+    elsewhere: list[Elsewhere]
 
 
 class Feedback(BaseModel):

@@ -99,6 +99,13 @@ ROWS = (
     Row("leads", "GET", "/v1/aftersales/visits", query=lambda j: {"project_id": j.project_id}),
     Row("leads", "POST", "/v1/aftersales/visits/{visit_id}", lambda j: {"outcome": "m"}, other_project=404),
     Row("leads", "GET", "/v1/projects/{project_id}/visitors"),  # R5
+    # v1.2: a departure of someone who owns nothing in the journey's project (its customers stay consultant-1's)
+    Row(
+        "leads",
+        "POST",
+        "/v1/projects/{project_id}/staff/{staff_id}/departure",
+        lambda j: {"to_consultant_id": "consultant-1", "reason": "matrix"},
+    ),
     Row(
         "leads",
         "POST",
@@ -259,6 +266,7 @@ def _path(row: Row, j: Journey) -> str:
         visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
         opening_id=OPENINGS.get(j.project_id, ""),
         org_id=j.org_id,
+        staff_id="matrix-leaver",  # owns no customer: a departure that moves nothing
     )
 
 

@@ -55,6 +55,16 @@ def test_the_figures_follow_the_results(tmp_path: Path) -> None:
     assert "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
 
 
+def test_the_departure_figures_follow_their_results_file(tmp_path: Path) -> None:
+    """Issue 21: the 5,000-customer departure's section is rendered from bench/results/departure.json alone."""
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    left = json.loads((results / "departure.json").read_text())
+    left |= {"departure_ms": 2500.04, "moved": 5000, "published_ms": 3000.06, "second_call_ms": 7.25}
+    (results / "departure.json").write_text(json.dumps(left))
+    assert "| 5,000 | 2,500.0 | 0.50 | 3,000.1 | 7.3 (0) |" in render(results)
+
+
 def test_history_is_a_results_file_with_the_table_columns() -> None:
     assert not (ROOT / "bench" / "history.md").exists()
     history = json.loads((RESULTS / "history.json").read_text())

@@ -9,6 +9,7 @@ from services.leads.api import (
     calls,
     claims,
     customers,
+    departures,
     referrals,
     standard,
     visitors,
@@ -27,6 +28,7 @@ _PARTS = (
     weekly_review,
     aftersales,
     visitors,
+    departures,
 )  # visitors: R5, beyond the routes docs/api.md calls v1
 for _part in (part.router for part in _PARTS):
     router.include_router(_part)

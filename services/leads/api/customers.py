@@ -38,11 +38,15 @@ router = APIRouter(tags=["customers"])
     responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}},
 )
 async def register_customer(body: NewCustomer, request: Request, who: Who):
-    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered."""
+    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered; R34: a new
+    customer's referral by `referred_by` (a customer of the project) or, v1.2, `referred_by_phone` (an owner in any
+    project of the group, else recorded `not_an_owner` and never rewarded; a phone that is none: 422
+    `invalid_phone`)."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
     given = {"project_id": pid, "consultant_id": who.sub, "phone": body.phone or None, "tags": tuple(body.tags)}
+    given |= {"referred_by_phone": body.referred_by_phone or None}
     cmd = RegisterCustomer(**(body.model_dump() | given))
     async with pool_of(request).acquire() as conn:
         answer, created = await use_cases.register_customer(conn, vault_of(request), cmd)
@@ -51,7 +55,8 @@ async def register_customer(body: NewCustomer, request: Request, who: Who):
 
 @router.get("/v1/customers/lookup", response_model=Lookup)
 async def look_up_owner(project_id: Id, phone: Code, request: Request, who: Who) -> dict:
-    """R4: "who served you before?" — the owner, never the customer's personal data."""
+    """R4: "who served you before?" — the owner, never the customer's personal data; and (v1.2) `elsewhere`: the
+    group's other projects where the phone is a customer who consented to sharing (R18), or an owner."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
     async with pool_of(request).acquire() as conn:
         return await use_cases.lookup_owner(conn, vault_of(request), pid, phone)

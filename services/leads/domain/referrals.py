@@ -7,7 +7,10 @@ rewarded, whatever happens later:
   owner who brings a buyer, nor the new buyer;
 - `self_referral`: the same person on both sides — the same customer, the same phone, or a registration without
   a phone under the referrer's own name (R6 allows phoneless registrations, so nothing tells such a namesake
-  apart from the referrer; a reward is not given on a guess)."""
+  apart from the referrer; a reward is not given on a guess);
+- `not_an_owner` (v1.2): a referrer named by phone who owns no home in the group's projects (R34 rewards "an
+  owner who refers a new buyer"): an owner is a customer whose unit was handed over, judged when the referral is
+  made."""
 
 from __future__ import annotations
 
@@ -20,11 +23,13 @@ from services.leads.domain.customers import is_key_visitor
 __all__ = [
     "KEY_VISITOR",
     "NEVER_REWARDED",
+    "NOT_AN_OWNER",
     "REGISTERED",
     "REWARDED",
     "SELF_REFERRAL",
     "Party",
     "name_key",
+    "owner_referral_status",
     "referral_status",
     "same_person",
     "status_at_contract",
@@ -34,7 +39,8 @@ REGISTERED = "registered"  # waiting for the referred buyer's contract
 REWARDED = "rewarded"
 KEY_VISITOR = "key_visitor"
 SELF_REFERRAL = "self_referral"
-NEVER_REWARDED = frozenset({KEY_VISITOR, SELF_REFERRAL})
+NOT_AN_OWNER = "not_an_owner"
+NEVER_REWARDED = frozenset({KEY_VISITOR, SELF_REFERRAL, NOT_AN_OWNER})
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,12 @@ def referral_status(referrer: Party, referred: Party) -> str:
     if is_key_visitor(referrer.visitor_type) or is_key_visitor(referred.visitor_type):
         return KEY_VISITOR
     return REGISTERED
+
+
+def owner_referral_status(owner: Party | None, referred: Party) -> str:
+    """R34 by the referrer's phone (v1.2): `not_an_owner` when the phone is no owner's in the group, else what
+    `referral_status` says of the owner and the new customer."""
+    return NOT_AN_OWNER if owner is None else referral_status(owner, referred)
 
 
 def status_at_contract(status: str, referrer_type: str, referred_type: str) -> str:

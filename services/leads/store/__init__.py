@@ -1,6 +1,7 @@
 """All of leads' SQL: `customers` (the customer, their follow-ups and owners), `projects`, `staff`, `timeline`,
 `sales` (holds and sales heard of from inventory), `calls`, `callbacks`, `claims`, `referrals`, `visitors`,
-`aftersales`, `digests` and `weekly_review`. Every function uses the caller's connection (and its transaction)."""
+`aftersales`, `digests`, `weekly_review`, `departures` (a consultant's book handed on, v1.2) and `group` (a phone
+across the group's projects, v1.2). Every function uses the caller's connection (and its transaction)."""
 
 from services.leads.store.aftersales import (
     consenting_owners,
@@ -50,7 +51,17 @@ from services.leads.store.customers import (
     touches,
     update_customer,
 )
+from services.leads.store.departures import (
+    active_consultants,
+    add_events,
+    book_of,
+    move_callbacks,
+    move_customers,
+    record_departure,
+    record_moves,
+)
 from services.leads.store.digests import save_digest
+from services.leads.store.group import customers_elsewhere, owner_by_phone
 from services.leads.store.projects import (
     project,
     project_rules,
@@ -74,6 +85,15 @@ from services.leads.store.timeline import add_timeline, customer_of_handoff, tim
 from services.leads.store.weekly_review import profiles_registered, week_figures
 
 __all__ = [
+    "active_consultants",
+    "add_events",
+    "book_of",
+    "customers_elsewhere",
+    "move_callbacks",
+    "move_customers",
+    "owner_by_phone",
+    "record_departure",
+    "record_moves",
     "profiles_registered",
     "week_figures",
     "note_referral",

@@ -1,4 +1,5 @@
-"""Leads SQL for referrals (R34): who referred whom, and what became of it once the referred buyer signed."""
+"""Leads SQL for referrals (R34): who referred whom (v1.2: perhaps an owner of another project of the group, or a
+phone that owns no home), and what became of it once the referred buyer signed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from shared.db.rows import insert_row, window_args
 
 # The buyer's referral, locked, with both sides' visitor types as they are now (R5 may have retyped one since).
 _OF_BUYER = (
-    "SELECT r.id, r.project_id, r.referrer_customer_id, r.status, referrer.visitor_type AS referrer_type,"
+    "SELECT r.id, r.project_id, r.referrer_customer_id, r.referrer_project_id, r.status,"
+    " referrer.visitor_type AS referrer_type,"
     " buyer.visitor_type AS referred_type FROM referrals r"
     " JOIN customers referrer ON referrer.id = r.referrer_customer_id JOIN customers buyer ON buyer.id = r.customer_id"
     " WHERE r.customer_id = $1 FOR UPDATE OF r"
@@ -22,8 +24,9 @@ _SETTLE = (
     " rewarded_at = CASE WHEN $2 = 'rewarded' THEN $4::timestamptz END"
     " WHERE id = $1 AND status = 'registered' RETURNING id"
 )
+# A project's referrals: of its new customers, and (v1.2) those its owners made in the group's other projects.
 _PAGE = (
-    "SELECT * FROM referrals WHERE project_id = $1"
+    "SELECT * FROM referrals WHERE (project_id = $1 OR referrer_project_id = $1)"
     " AND ($2::timestamptz IS NULL OR (registered_at, id) > ($2, $3::uuid)) ORDER BY registered_at, id LIMIT $4"
 )
 

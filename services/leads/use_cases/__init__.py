@@ -3,7 +3,7 @@
 `customer_views` (what staff see of customers, opened from the vault), `standard` (profile, tags, closing),
 `calls` (the call log), `callbacks`, `claims`, `referrals`, `visitors`, `overdue` (R13), `digest` (R13),
 `weekly_review`, `deals` (deal credit), `handoff` (the resident to the property company), `aftersales` (R31, R33),
-`projects` (a project's local day), `staff` (staff names)."""
+`projects` (a project's local day), `staff` (staff names), `departures` (a consultant's book handed on, v1.2)."""
 
 from services.leads.use_cases.access import own_customer, visible_customer
 from services.leads.use_cases.aftersales import (
@@ -33,6 +33,7 @@ from services.leads.use_cases.customers import (
     set_grade,
 )
 from services.leads.use_cases.deals import credit_deal
+from services.leads.use_cases.departures import Departure, hand_on_book
 from services.leads.use_cases.digest import send_digests
 from services.leads.use_cases.handoff import HANDOFF_NAMESPACE, prepare_handoff
 from services.leads.use_cases.overdue import overdue_followups, overdue_page
@@ -54,6 +55,7 @@ __all__ = [
     "CustomerChanges",
     "CustomerProtected",
     "CustomerQuery",
+    "Departure",
     "HANDOFF_NAMESPACE",
     "LogCall",
     "REGISTRATION_ATTEMPTS",
@@ -75,6 +77,7 @@ __all__ = [
     "day_register",
     "decide_claim",
     "file_claim",
+    "hand_on_book",
     "local_today",
     "log_call",
     "lookup_owner",

@@ -1,6 +1,7 @@
-"""Leads use cases for what staff see of customers: who owns a phone (R4), a page of customers with the phone
-masked (R8, R18), the full record for the owner and the manager (R8, R11), and the timeline. Personal data is
-opened from the vault here, so the HTTP layer gets plain dicts ready for its response models."""
+"""Leads use cases for what staff see of customers: who owns a phone (R4) and where else in the group it is known
+(v1.2), a page of customers with the phone masked (R8, R18), the full record for the owner and the manager (R8,
+R11), and the timeline. Personal data is opened from the vault here, so the HTTP layer gets plain dicts ready for
+its response models."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import due_for, is_key_visitor, is_overdue, is_protected, normalise_phone, sees_all
 from services.leads.use_cases.access import visible_customer
+from services.leads.use_cases.projects import group_projects
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault, open_text
@@ -35,17 +37,36 @@ class CustomerQuery:
 
 
 async def lookup_owner(conn: asyncpg.Connection, vault: Vault, project_id: uuid.UUID, phone: str) -> dict[str, Any]:
-    """R4: the owner of a phone in a project and their protection, never the customer's personal data."""
-    row = await store.customer_by_phone(conn, project_id, vault.phone_hash(normalise_phone(phone)))
+    """R4: the owner of a phone in a project and their protection, never the customer's personal data; and (v1.2)
+    where else in the group the phone is a customer or an owner."""
+    phone_hash = vault.phone_hash(normalise_phone(phone))
+    row = await store.customer_by_phone(conn, project_id, phone_hash)
+    elsewhere = {"elsewhere": await _elsewhere(conn, project_id, phone_hash)}
     if row is None:
-        return {"exists": False, "owner_id": None, "owner_name": None, "protected_until": None, "protected": False}
-    return {
+        nobody = {"exists": False, "owner_id": None, "owner_name": None, "protected_until": None, "protected": False}
+        return nobody | elsewhere
+    return elsewhere | {
         "exists": True,
         "owner_id": row["owner_id"],
         "owner_name": await store.staff_name(conn, row["owner_id"]),
         "protected_until": row["protected_until"].isoformat(),
         "protected": is_protected(row["protected_until"], now_utc()),
     }
+
+
+async def _elsewhere(conn: asyncpg.Connection, project_id: uuid.UUID, phone_hash: bytes) -> list[dict[str, Any]]:
+    """v1.2 with R18: the group's other projects where this phone is a customer who consented to sharing — which
+    project, and `owner` when their unit was handed over, else `customer`; never who serves them there."""
+    group = await group_projects(conn, project_id)
+    rows = await store.customers_elsewhere(conn, phone_hash, group, project_id) if len(group) > 1 else []
+    return [
+        {"project_id": str(r["project_id"]), "project_name": r["project_name"], "relation": _relation(r["owner"])}
+        for r in rows
+    ]
+
+
+def _relation(owner: bool) -> str:
+    return "owner" if owner else "customer"
 
 
 async def customers_page(

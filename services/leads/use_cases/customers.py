@@ -23,7 +23,12 @@ from shared.messaging.topics import Topic
 from shared.runtime.logs import log
 from shared.trust.pii import Vault, seal_text
 
-_OWNERSHIP_EVENT_REASON = {"lapsed_reregistration": "lapse", "manager_assignment": "assign", "claim_decision": "claim"}
+_OWNERSHIP_EVENT_REASON = {
+    "lapsed_reregistration": "lapse",
+    "manager_assignment": "assign",
+    "claim_decision": "claim",
+    "departure_handover": "handover",  # v1.2: moved in a batch by use_cases.departures, named here for the record
+}
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,27 @@
 """Leads use cases for referrals (R34, 老带新): a new customer referred by an existing one (the owner of a home
-or a customer of the project); when the referred buyer's contract is signed both get the project's reward —
-unless a key visitor (R5) or the same person (`self_referral`) stands on both sides: recorded, never rewarded."""
+or a customer of the project) or, v1.2, by the phone of an owner in any project of the group; when the referred
+buyer's contract is signed both get the project's reward, and the referrer's project is told — unless a key visitor
+(R5) or the same person (`self_referral`) stands on both sides, or the phone owns no home (`not_an_owner`):
+recorded, never rewarded."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import REGISTERED, REWARDED, Party, referral_status, status_at_contract
+from services.leads.domain import (
+    REGISTERED,
+    REWARDED,
+    Party,
+    mask_phone,
+    owner_referral_status,
+    referral_status,
+    status_at_contract,
+)
+from services.leads.use_cases.projects import group_projects
 from shared.messaging import topics
 from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import add_event
@@ -21,27 +31,54 @@ from shared.trust.pii import Vault
 
 
 async def note_referral(
-    conn: asyncpg.Connection, vault: Vault, customer: dict[str, Any], name: str, now: datetime
+    conn: asyncpg.Connection, vault: Vault, customer: dict[str, Any], said: tuple[str, str | None]
 ) -> None:
     """R34: `referred_by` naming another customer of the same project links the two, with what R5 and the
-    self-referral rule say of it; any other text stays a note. `customer` is the new row, `name` theirs."""
+    self-referral rule say of it; any other text stays a note. `customer` is the new row (registered at its
+    `now`); `said`: their name and, v1.2, the referrer's phone (normalised), which decides the referral when given
+    (`_note_by_phone`)."""
+    name, by_phone = said
+    if by_phone is not None:
+        return await _note_by_phone(conn, vault, customer, name, by_phone)
     referrer_id = _as_id(customer["referred_by"])
     row = await store.customer(conn, referrer_id) if referrer_id else None
     if row is None or row["project_id"] != customer["project_id"]:
         return
-    referrer = Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]))
-    status = referral_status(referrer, Party(customer["id"], customer["visitor_type"], customer["phone_hash"], name))
-    referral = {
-        "id": uuid.uuid4(),
-        "project_id": customer["project_id"],
-        "referrer_customer_id": row["id"],
-        "customer_id": customer["id"],
-        "status": status,
-        "registered_at": now,
-    }
-    await store.note_referral(conn, referral)
+    status = referral_status(_party(row, vault), _party_of_new(customer, name))
+    await _keep(conn, customer, status, {"referrer_customer_id": row["id"], "referrer_project_id": row["project_id"]})
+
+
+async def _note_by_phone(
+    conn: asyncpg.Connection, vault: Vault, customer: dict[str, Any], name: str, phone: str
+) -> None:
+    """R34 by phone (v1.2): the referrer is the phone's owner — a customer whose unit was handed over — in any
+    project of the group (this project's first); no owner there: recorded `not_an_owner`, never rewarded. The
+    phone rests as its keyed hash and masked form only (R18)."""
+    phone_hash = vault.phone_hash(phone)
+    group = await group_projects(conn, customer["project_id"])
+    row = await store.owner_by_phone(conn, phone_hash, group, customer["project_id"])
+    owner = None if row is None else _party(row, vault)
+    status = owner_referral_status(owner, _party_of_new(customer, name))
+    referrer = {"referrer_phone_hash": phone_hash, "referrer_phone_masked": mask_phone(phone)}
+    if row is not None:
+        referrer |= {"referrer_customer_id": row["id"], "referrer_project_id": row["project_id"]}
+    await _keep(conn, customer, status, referrer)
+
+
+async def _keep(conn: asyncpg.Connection, customer: dict[str, Any], status: str, referrer: dict[str, Any]) -> None:
+    """The referral as registered, with the referrer as far as known and what R34 says of it already."""
+    referral = {"id": uuid.uuid4(), "project_id": customer["project_id"], "customer_id": customer["id"]}
+    await store.note_referral(conn, referral | referrer | {"status": status, "registered_at": customer["now"]})
     if status != REGISTERED:
         log("referral_never_rewarded", referral_id=str(referral["id"]), status=status)
+
+
+def _party(row: asyncpg.Record, vault: Vault) -> Party:
+    return Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]))
+
+
+def _party_of_new(customer: dict[str, Any], name: str) -> Party:
+    return Party(customer["id"], customer["visitor_type"], customer["phone_hash"], name)
 
 
 def _as_id(text: str | None) -> uuid.UUID | None:
@@ -74,7 +111,8 @@ async def _tell_reward(
 ) -> None:
     """Both sides' timelines, and the event notifications tells them by (`referral-rewarded`)."""
     ids = {"referral_id": str(referral["id"]), "referrer_customer_id": str(referral["referrer_customer_id"])}
-    for who in (uuid.UUID(customer_id), referral["referrer_customer_id"]):
+    ids |= {"referrer_project_id": str(referral["referrer_project_id"] or referral["project_id"])}  # v1.2
+    for who in (uuid.UUID(customer_id), referral["referrer_customer_id"]):  # the referrer's project is told too
         await store.add_timeline(conn, who, env.occurred_at, "referral_rewarded", ids | {"reward": reward})
     await add_event(
         conn,
@@ -88,17 +126,18 @@ async def _tell_reward(
 async def referrals_page(
     conn: asyncpg.Connection, project_id: uuid.UUID, window: tuple[Any, int]
 ) -> list[dict[str, Any]]:
-    """R34: the project's referrals, oldest first, with their status."""
+    """R34: the project's referrals — its new customers' and (v1.2) those its owners made in the group's other
+    projects —, oldest first, with their status; a referrer named by phone shows only masked (R18)."""
     rows = await store.referrals_page(conn, project_id, window)
-    return [
-        {
-            "id": str(r["id"]),
-            "referrer_customer_id": str(r["referrer_customer_id"]),
-            "customer_id": str(r["customer_id"]),
-            "status": r["status"],
-            "reward": r["reward"],
-            "registered_at": r["registered_at"].isoformat(),
-            "rewarded_at": r["rewarded_at"].isoformat() if r["rewarded_at"] else None,
-        }
-        for r in rows
-    ]
+    return [_referral(r) for r in rows]
+
+
+def _referral(r: asyncpg.Record) -> dict[str, Any]:
+    ids = ("id", "project_id", "customer_id", "referrer_customer_id", "referrer_project_id")
+    return {name: str(r[name]) if r[name] else None for name in ids} | {
+        "referrer_phone": r["referrer_phone_masked"],
+        "status": r["status"],
+        "reward": r["reward"],
+        "registered_at": r["registered_at"].isoformat(),
+        "rewarded_at": r["rewarded_at"].isoformat() if r["rewarded_at"] else None,
+    }

@@ -79,6 +79,7 @@ class RegisterCustomer(ConsultantCommand):
     grade: str | None = None
     consent_share: bool = False
     referred_by: str | None = None
+    referred_by_phone: str | None = None  # v1.2, R34: the referring owner's phone (any project of the group)
 
 
 async def register_customer(
@@ -88,17 +89,20 @@ async def register_customer(
     now = now or now_utc()
     check_registration(cmd.name, cmd.visitor_type, cmd.grade)
     phone = normalise_phone(cmd.phone) if cmd.phone else None
+    referrer = normalise_phone(cmd.referred_by_phone) if cmd.referred_by_phone else None
     for _ in range(REGISTRATION_ATTEMPTS):
         try:
-            return await _register_once(conn, vault, cmd, phone, now)
+            return await _register_once(conn, vault, cmd, (phone, referrer), now)
         except _LostRace:
             continue
     raise RegistrationBusy("this phone is being registered by someone else right now; try again")
 
 
 async def _register_once(
-    conn: asyncpg.Connection, vault: Vault, cmd: RegisterCustomer, phone: str | None, now: datetime
+    conn: asyncpg.Connection, vault: Vault, cmd: RegisterCustomer, phones: tuple[str | None, str | None], now: datetime
 ) -> tuple[dict[str, Any], bool]:
+    """One try; `phones`: the customer's and the referrer's, normalised (either may be None)."""
+    phone, referrer_phone = phones
     phone_hash = vault.phone_hash(phone) if phone else None
     async with conn.transaction():
         days = await store.protection_days(conn, cmd.project_id)
@@ -111,7 +115,7 @@ async def _register_once(
             raise _LostRace()
         detail = {"owner_id": cmd.consultant_id, "source": cmd.source, "visitor_type": cmd.visitor_type}
         await store.add_timeline(conn, row["id"], now, "registered", detail)
-        await note_referral(conn, vault, row, cmd.name, now)  # R34, with R5 and no self-referral
+        await note_referral(conn, vault, row, (cmd.name, referrer_phone))  # R34, with R5, no self-referral
         await add_event(conn, topics.CUSTOMER_REGISTERED, _registered(cmd, row, now), project_id=str(cmd.project_id))
     log("customer_registered", customer_id=str(row["id"]), project_id=str(cmd.project_id), owner=cmd.consultant_id)
     answer = {"id": str(row["id"]), "owner_id": cmd.consultant_id, "existing": False}

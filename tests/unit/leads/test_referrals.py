@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 from services.leads.domain import (
     KEY_VISITOR,
     KEY_VISITOR_TYPES,
+    NEVER_REWARDED,
+    NOT_AN_OWNER,
     REGISTERED,
     REWARDED,
     SELF_REFERRAL,
     VISITOR_TYPES,
     Party,
     name_key,
+    owner_referral_status,
     referral_status,
     status_at_contract,
 )
@@ -81,11 +84,22 @@ def test_different_phoneless_people_may_refer_each_other_r34_r6() -> None:
     assert referral_status(_party(phone=None, name="王伟"), _party(phone=None, name="王芳")) == REGISTERED
 
 
+def test_a_phone_that_owns_no_home_in_the_group_is_never_rewarded_r34() -> None:
+    """v1.2: referred by phone, the referrer must be an owner; the owner found is then judged as any referrer."""
+    new = _party(phone=PHONE_B)
+    assert owner_referral_status(None, new) == NOT_AN_OWNER and NOT_AN_OWNER in NEVER_REWARDED
+    assert owner_referral_status(_party(phone=PHONE_A), new) == REGISTERED
+    assert owner_referral_status(_party(phone=PHONE_B), new) == SELF_REFERRAL
+    assert owner_referral_status(_party("developer_staff", PHONE_A), new) == KEY_VISITOR
+
+
 @pytest.mark.parametrize(
     ("status", "referrer_type", "referred_type"),
     list(
         itertools.product(
-            [REGISTERED, REWARDED, KEY_VISITOR, SELF_REFERRAL], sorted(VISITOR_TYPES), sorted(VISITOR_TYPES)
+            [REGISTERED, REWARDED, KEY_VISITOR, SELF_REFERRAL, NOT_AN_OWNER],
+            sorted(VISITOR_TYPES),
+            sorted(VISITOR_TYPES),
         )
     ),
 )
