@@ -108,7 +108,9 @@ async def _schedule(
 
 @HANDLERS.on(topics.CALLBACK_SCHEDULED)
 async def on_callback_scheduled(conn: asyncpg.Connection, env: Envelope, data: topics.CallbackScheduledData) -> None:
-    """R7: the consultant is reminded in the app at the call-back's time (out of quiet hours, R15)."""
+    """R7: the consultant is reminded in the app at the call-back's time (out of quiet hours, R15). A call-back
+    announced again (moved to a colleague at a departure, issue 21) replaces its earlier reminder."""
+    await use_cases.callback_moved(conn, data.callback_id)
     plan = callback_reminder(data.callback_id, data.consultant_id, data.customer_id, data.due_at)
     await _schedule(conn, env, data, [plan], unit=False)
 

@@ -94,6 +94,11 @@ async def callback_done(conn: asyncpg.Connection, callback_id: str) -> None:
     await store.cancel_reminder_of(conn, "callback", callback_id, "callback_done")
 
 
+async def callback_moved(conn: asyncpg.Connection, callback_id: str) -> None:
+    """A call-back announced again (its consultant left): the reminder planned before is no longer theirs."""
+    await store.cancel_reminder_of(conn, "callback", callback_id, "callback_moved")
+
+
 async def next_reminder_due(conn: asyncpg.Connection) -> datetime | None:
     """When the dispatcher next has a reminder to send."""
     return await store.next_reminder_due(conn)

@@ -112,6 +112,7 @@ def _run_cases(strategy: Any, base_url: str, headers: dict[str, str], ids: dict[
     run()
 
 
+@pytest.mark.timeout(600)  # bounded by its examples (50 per operation and mode), not by time; this only stops a hang
 @pytest.mark.parametrize("service", SERVICES)
 def test_fuzzing_the_api_gives_no_5xx_and_contract_errors(service: str, urls: Urls, journey: Journey, settings) -> None:
     base_url = getattr(urls, service)

@@ -101,13 +101,18 @@ async def visits_page(
 # R33: owners are buyers whose flat was handed over (they have a return visit); only those who consented.
 _OWNERS = (
     "SELECT DISTINCT ON (c.id) c.id, c.project_id, c.phone_hash FROM return_visits v"
-    " JOIN customers c ON c.id = v.customer_id WHERE c.project_id <> $1 AND c.consent_share ORDER BY c.id"
+    " JOIN customers c ON c.id = v.customer_id"
+    " LEFT JOIN project_orgs po ON po.project_id = c.project_id LEFT JOIN org_units o ON o.id = po.org_id"
+    " WHERE c.project_id <> $1 AND c.consent_share AND o.path_ids[1] IS NOT DISTINCT FROM $2 ORDER BY c.id"
 )
 
 
-async def consenting_owners(conn: asyncpg.Connection, new_project_id: uuid.UUID) -> list[asyncpg.Record]:
-    """Owners of the group's other projects who consented (R18, R33)."""
-    return await conn.fetch(_OWNERS, new_project_id)
+async def consenting_owners(
+    conn: asyncpg.Connection, new_project_id: uuid.UUID, group: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    """Owners of the group's other projects who consented (R18, R33); `group` is the root unit (None: the
+    projects of no group, which an install without org units has as one group, as before v1.2)."""
+    return await conn.fetch(_OWNERS, new_project_id, group)
 
 
 async def save_news(

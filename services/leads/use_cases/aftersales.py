@@ -25,6 +25,7 @@ from shared.kernel.errors import NotFound, found
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.runtime.logs import log
+from shared.trust import orgs
 from shared.trust.pii import Vault
 
 VISIT_NAMESPACE = uuid.UUID("0f7d5a8e-3b7e-4c1a-9a55-6d2f4c0b9e21")  # one return visit per sale, on any replay
@@ -127,7 +128,7 @@ async def tell_owners_of_new_project(
     """R33: owners of the group's other projects who consented hear of a new project once per person; the message
     is a contact (R15), held to the next morning when the owner's cap for today is reached."""
     now, told = now or now_utc(), 0
-    for owner in await store.consenting_owners(conn, project_id):
+    for owner in await store.consenting_owners(conn, project_id, await orgs.group_of(conn, project_id)):
         rules = await store.project_rules(conn, owner["project_id"])
         contacts = await store.contacts_between(conn, owner["id"], *local_day_span(now, rules.timezone))
         send_at = news_send_at(now, rules.timezone, contacts, rules.max_contacts_per_day)

@@ -49,11 +49,15 @@ async def decide_claim(
         check_decision(winner, (claim["owner_id"], claim["claimant_id"]), claim["status"], reason)
         now = now_utc()
         row = found(await store.customer(conn, claim["customer_id"], lock=True), "no such customer")
-        if winner != row["owner_id"]:
+        owner = row["owner_id"]
+        # Only a claimant's win moves the customer: a win for the owner side leaves them where they are now, which
+        # after a departure (issue 21) is the heir, not the owner the claim was filed against.
+        if winner == claim["claimant_id"] and winner != owner:
             until = protected_until(now, await store.protection_days(conn, row["project_id"]))
             await change_owner(conn, row, winner, "claim_decision", reason, who.sub, now, until)
+            owner = winner
         await store.decide_claim(conn, claim_id, winner, seal_text(reason), who.sub, now)
-    return {"id": str(claim_id), "status": "decided", "winner_id": winner, "owner_id": winner}
+    return {"id": str(claim_id), "status": "decided", "winner_id": winner, "owner_id": owner}
 
 
 async def claims_page(

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from services.leads import consumers, use_cases
 from shared.messaging import topics as t
+from shared.trust import orgs
 from shared.trust.pii import Vault
 from tests.support.leads import apply, auth, outbox_for, phone, register
 
 
-async def _project(leads, pid: str, **settings) -> None:
-    data = {"project_id": pid, "code": pid[:4], "name": f"Project {pid[:4]}", "settings": settings}
+async def _project(leads, pid: str, org_id: str | None = None, **settings) -> None:
+    data = {"project_id": pid, "code": pid[:4], "name": f"Project {pid[:4]}", "settings": settings, "org_id": org_id}
     await apply(leads, consumers.on_project_created, t.PROJECT_CREATED, data, pid)
 
 
@@ -141,6 +142,20 @@ async def test_consenting_owners_hear_of_a_new_project_once_r33(leads, settings)
     news = await _news(leads, (told, silent, other), new)
     assert [len(news[c]) for c in (told, silent, other)] == [1, 0, 1]
     assert news[told][0]["data"]["new_project_name"] == f"Project {new[:4]}"
+
+
+async def test_news_of_a_group_project_goes_to_owners_of_that_group_only_r33(leads, settings) -> None:
+    ours, theirs = str(uuid.uuid4()), str(uuid.uuid4())  # two groups' root units
+    async with leads.pool.acquire() as conn:
+        for root in (ours, theirs):
+            await orgs.save_org(conn, root, None, [root])
+    home, elsewhere, new = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    await _project(leads, home, ours)
+    await _project(leads, elsewhere, theirs)
+    in_group, other_group = await _owner(leads, settings, home, True), await _owner(leads, settings, elsewhere, True)
+    await _project(leads, new, ours)
+    news = await _news(leads, (in_group, other_group), new)
+    assert [len(news[c]) for c in (in_group, other_group)] == [1, 0]
 
 
 async def test_news_is_a_contact_and_waits_for_the_next_morning_past_the_cap_r15_r33(leads, settings) -> None:

@@ -70,3 +70,20 @@ async def test_the_manager_sees_both_sides_and_decides_r9(leads, settings) -> No
         await leads.client.get("/v1/claims", params={"project_id": pid, "status": "decided"}, headers=manager)
     ).json()
     assert [(c["winner_id"], c["decision_reason"]) for c in decided] == [("c-b", "first visit")]
+
+
+async def test_a_claim_decided_for_an_owner_who_left_keeps_the_customer_with_the_heir_r9(leads, settings) -> None:
+    pid = str(uuid.uuid4())
+    cid = (await register(leads, settings, pid, "c-a")).json()["id"]
+    claim_id = (await _claim(leads, settings, pid, cid, "c-b")).json()["id"]
+    manager = auth(settings, "manager", pid, "m-1")
+    left = await leads.client.post(
+        f"/v1/projects/{pid}/staff/c-a/departure", json={"reason": "moved", "to_consultant_id": "c-h"}, headers=manager
+    )
+    assert left.json()["moved"] == 1  # issue 21: c-a's book is c-h's now
+    decided = await leads.client.post(
+        f"/v1/claims/{claim_id}/decision", json={"winner_id": "c-a", "reason": "c-a met them first"}, headers=manager
+    )
+    assert decided.status_code == 200 and decided.json()["owner_id"] == "c-h"
+    record = await leads.client.get(f"/v1/customers/{cid}", headers=auth(settings, "consultant", pid, "c-h"))
+    assert record.json()["owner_id"] == "c-h"

@@ -171,6 +171,20 @@ async def test_a_call_back_reminds_its_consultant_in_the_app_until_it_is_done_r7
         assert await conn.fetchval("SELECT status FROM reminders WHERE offset_label = $1", callback) == "cancelled"
 
 
+async def test_a_call_back_moved_at_a_departure_reminds_the_heir_only_r7(notifications, settings) -> None:
+    pid, customer, callback = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    data = {"callback_id": callback, "customer_id": customer, "consultant_id": "c-leaving", "due_at": due}
+    await apply(notifications, consumers.on_callback_scheduled, CALLBACK_SCHEDULED, data, pid)
+    moved = data | {"consultant_id": "c-heir"}  # leads announces the call-back again, naming the heir (issue 21)
+    await apply(notifications, consumers.on_callback_scheduled, CALLBACK_SCHEDULED, moved, pid)
+    async with notifications.pool.acquire() as conn:
+        planned = await conn.fetch(
+            "SELECT recipient, status FROM reminders WHERE offset_label = $1 ORDER BY recipient", callback
+        )
+    assert [tuple(r) for r in planned] == [("staff:c-heir", "scheduled"), ("staff:c-leaving", "cancelled")]
+
+
 async def test_both_sides_of_a_referral_hear_of_their_reward_r34(notifications, settings) -> None:
     pid, referrer, buyer = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     ids = {"referral_id": str(uuid.uuid4()), "referrer_customer_id": referrer}
