@@ -17,11 +17,12 @@ from shared.trust.pii import Vault
 ROLES: Roles = {
     "POST /v1/deposits": ("finance", "manager"),
     "POST /v1/deposits/{deposit_id}/verifications": ("finance", "manager"),
-    "GET /v1/deposits/{deposit_id}/receipt": STAFF,
+    "GET /v1/deposits/{deposit_id}/receipt": STAFF,  # JSON, or the printed receipt (Accept: application/pdf)
     "POST /v1/deposits/{deposit_id}/banking": ("finance",),
     "POST /v1/deposits/{deposit_id}/refund": ("manager",),
     "GET /v1/projects/{project_id}/deposits": ("finance", "manager"),
     "POST /v1/sales/{sale_id}/payments": ("finance",),
+    "GET /v1/payments/{payment_id}/receipt": STAFF,  # issue 24: a consultant sees only their own customers' receipts
     "POST /v1/sales/{sale_id}/mortgage-appointment": ("consultant", "manager"),
     "GET /v1/sales/{sale_id}/ledger": ("finance", "manager"),
 }

@@ -17,9 +17,9 @@ HANDLERS = Handlers()
 
 @HANDLERS.on(topics.PROJECT_CREATED)
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
-    """Read model: receipt prefix (the code), cash limit (R25), banking days (R24), time zone (R28)."""
+    """Read model: receipt prefix (the code) and name, cash limit (R25), banking days (R24), time zone (R28)."""
     rules = ProjectSettings.from_event(data.settings)
-    await store.save_project(conn, uuid.UUID(data.project_id), data.code, rules)
+    await store.save_project(conn, uuid.UUID(data.project_id), (data.code, data.name), rules)
 
 
 @HANDLERS.on(topics.UNIT_LOCKED)

@@ -1,11 +1,11 @@
 """All of payments' SQL: `deposits` (money taken and counted), `sales` (schedules, payments, appointments,
-cancellations), `ledger` (R35) and `read_models` (projects, holds and sales learned from others)."""
+cancellations), `receipts` (the gap-free series, receipts and their prints), `ledger` (R35) and `read_models`
+(projects, holds and sales learned from others)."""
 
 from services.payments.store.deposits import (
     cash_on_hold,
     deposit_head,
     deposit_locked,
-    deposit_with_unit,
     deposits_page,
     insert_deposit,
     live_deposit_on,
@@ -14,7 +14,6 @@ from services.payments.store.deposits import (
     mark_banking_overdue,
     mark_refunded,
     mark_verified,
-    next_receipt_counter,
     plain_payers,
     seal_payer,
     set_first_verifier,
@@ -30,11 +29,21 @@ from services.payments.store.read_models import (
     save_hold,
     save_project,
     save_sale,
+    timezone_of,
+)
+from services.payments.store.receipts import (
+    deposit_receipt,
+    next_receipt_counter,
+    payment_receipt,
+    prints_of,
+    record_print,
 )
 from services.payments.store.sales import (
+    cash_on_sale,
     insert_appointment,
     insert_payment,
     mark_overdue_reported,
+    received_on_sale,
     record_cancellation,
     schedule_payment,
     unpaid_lines_due_by,
@@ -43,9 +52,10 @@ from services.payments.store.sales import (
 __all__ = [
     "add_ledger_entry",
     "cash_on_hold",
+    "cash_on_sale",
     "deposit_head",
     "deposit_locked",
-    "deposit_with_unit",
+    "deposit_receipt",
     "deposits_page",
     "hold",
     "hold_locked",
@@ -61,9 +71,13 @@ __all__ = [
     "mark_refunded",
     "mark_verified",
     "next_receipt_counter",
+    "payment_receipt",
     "plain_payers",
+    "prints_of",
     "project_rules",
+    "received_on_sale",
     "record_cancellation",
+    "record_print",
     "release_hold",
     "sale",
     "sale_subscribed",
@@ -73,5 +87,6 @@ __all__ = [
     "schedule_payment",
     "seal_payer",
     "set_first_verifier",
+    "timezone_of",
     "unpaid_lines_due_by",
 ]

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from shared.kernel.defaults import ProjectSettings
+from shared.kernel.defaults import DEFAULTS, ProjectSettings
 
 Row: TypeAlias = asyncpg.Record
 
@@ -20,14 +20,19 @@ async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> Row 
 
 
 _SAVE_PROJECT = (
-    "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone) VALUES ($1,$2,$3,$4,$5)"
-    " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5"
+    "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone, name) VALUES ($1,$2,$3,$4,$5,$6)"
+    " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5,"
+    " name = $6"
 )
 
 
-async def save_project(conn: asyncpg.Connection, project_id: uuid.UUID, code: str, rules: ProjectSettings) -> None:
-    """The project's code (receipt prefix) and the rules payments applies: R24, R25, the time zone."""
-    await conn.execute(_SAVE_PROJECT, project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone)
+async def save_project(
+    conn: asyncpg.Connection, project_id: uuid.UUID, names: tuple[str, str | None], rules: ProjectSettings
+) -> None:
+    """The project's code (receipt prefix) and name (on the receipt), and the rules payments applies: R24, R25, the
+    time zone."""
+    code, name = names
+    await conn.execute(_SAVE_PROJECT, project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone, name)
 
 
 async def hold_locked(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Row | None:
@@ -67,8 +72,15 @@ async def release_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> None:
     await conn.execute("UPDATE holds SET live = false WHERE hold_id = $1", hold_id)
 
 
-async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1", sale_id)
+async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID, lock: bool = False) -> Row | None:
+    """The sale; locked until the transaction ends when `lock` (money taken on it is counted one at a time)."""
+    return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1" + (" FOR UPDATE" if lock else ""), sale_id)
+
+
+async def timezone_of(conn: asyncpg.Connection, project_id: uuid.UUID) -> str:
+    """The project's time zone (the default until project-created has been seen)."""
+    zone = await conn.fetchval("SELECT timezone FROM projects WHERE project_id = $1", project_id)
+    return zone or DEFAULTS.timezone
 
 
 _SALE_SUBSCRIBED = (

@@ -1,5 +1,5 @@
-"""Payments use cases for deposits: taken on a current hold, counted twice, receipted, banked, refunded
-(R22–R26, R35). Each loads, asks the domain, writes rows and outbox events in one transaction."""
+"""Payments use cases for deposits: taken on a current hold, counted twice (the receipt: `receipts`), banked,
+refunded (R22–R26, R35). Each loads, asks the domain, writes rows and outbox events in one transaction."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from services.payments import store
 from services.payments.domain import (
     DepositRequest,
     Refused,
-    amount_in_words,
     banking_due,
     check_bankable,
     check_deposit,
@@ -26,11 +25,11 @@ from services.payments.domain import (
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
-from shared.kernel.errors import Conflict, NotFound, found
+from shared.kernel.errors import Conflict, found
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
-from shared.trust.ownership import in_project, require_own_customer
+from shared.trust.ownership import in_project
 from shared.trust.pii import Vault
 
 MayWorkOn = Callable[[str], None]  # raises when the caller does not work on the project
@@ -128,30 +127,6 @@ async def list_deposits(
 
 def _listed(row: asyncpg.Record) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
-
-
-async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
-    """R26: unit, amount in figures and in capital numerals, method, source of funds, cheque no., serials; for
-    staff of the project and the buyer's consultant (R8: a colleague's customer → 404)."""
-    head = await find_deposit(conn, deposit_id, who.require_project)
-    await require_own_customer(conn, who, head["customer_id"])
-    dep = await store.deposit_with_unit(conn, deposit_id)
-    if dep is None:
-        raise NotFound("no such deposit")
-    if dep["receipt_no"] is None:
-        raise Conflict("the receipt follows the second count (R23)", "not_verified")
-    body = {name: dep[name] for name in ("receipt_no", "unit_number", "currency", "method", "source_of_funds")}
-    body |= {
-        "amount": str(dep["amount"]),
-        "amount_in_words": amount_in_words(dep["amount"]),
-        "issued_at": dep["verified_at"].isoformat(),
-        "verified_by": [dep["first_verifier"], dep["second_verifier"]],
-    }
-    if dep["cheque_no"]:
-        body["cheque_no"] = dep["cheque_no"]
-    if dep["note_serials"]:
-        body["note_serials"] = list(dep["note_serials"])
-    return body
 
 
 async def bank_cash(
