@@ -19,7 +19,9 @@ from shared.trust import ownership
 ROLES: Roles = {
     "POST /v1/projects": ("admin",),
     "POST /v1/projects/{project_id}/units": ("sales_control",),
-    "GET /v1/projects/{project_id}/units": STAFF,
+    "GET /v1/projects/{project_id}/units": STAFF,  # JSON, or the price table (Accept: text/csv or the Excel type)
+    "POST /v1/projects/{project_id}/price-adjustments": ("sales_control", "manager"),  # issue 24: 调价
+    "GET /v1/projects/{project_id}/price-adjustments": STAFF,
     "GET /v1/projects/{project_id}/conflicts": ("manager", "sales_control"),
     "GET /v1/projects/{project_id}/board": STAFF,  # or a board link instead of a token
     "GET /v1/projects/{project_id}/board/stream": STAFF,  # or a board link instead of a token

@@ -271,3 +271,15 @@ class OpeningDrawnData(EventData):
     seed: str
     entrants: int  # how many
     windows: list[OpeningWindow]
+
+
+class PricesChangedData(EventData):
+    """Issue 24, 调价: one unit's list price adjusted (never a held or sold unit's, never below its filed floor)."""
+
+    adjustment_id: str
+    unit_id: str
+    old_price: Decimal
+    new_price: Decimal
+    reason: str
+    building: str | None = None
+    number: str | None = None

@@ -59,6 +59,7 @@ OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
 VISITOR_TYPE_CHANGED = _topic("leads", "visitor-type-changed", VisitorTypeChangedData, key="customer_id")  # R5
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 OPENING_DRAWN = _topic("inventory", "opening-drawn", OpeningDrawnData, key="project_id")  # v1.1, issue 11 (开盘)
+PRICES_CHANGED = _topic("inventory", "prices-changed", PricesChangedData)  # v1.2, issue 24 (调价): one per unit
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
 # Additions to docs/api.md's table (new topics, nothing existing changed).
@@ -86,6 +87,7 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     HANDOFF_ACKNOWLEDGED,
     REFERRAL_REWARDED,
     OPENING_DRAWN,
+    PRICES_CHANGED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,
@@ -108,7 +110,8 @@ def published_by(service: str) -> tuple[Topic, ...]:
 
 # Which services consume each topic: a relay needs it to know when every consumer has read an event (the broker
 # may lose what nobody confirmed, shared/redelivery.py). tests/unit/shared/test_catalogue_consumers.py keeps it
-# equal to the handlers the services register.
+# equal to the handlers the services register. A topic no service reads is absent: `prices-changed` (issue 24) is for
+# systems outside (the board reads inventory's own tables), so its events need no consumer's confirmation.
 CONSUMED_BY: dict[str, tuple[str, ...]] = {
     CONTRACT_SIGNED.name: ("leads",),
     HANDOVER_COMPLETED.name: ("leads", "notifications"),

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from services.inventory.api import board, holds, openings, projects, sales, units
+from services.inventory.api import board, holds, openings, prices, projects, sales, units
 
 router = APIRouter()
-for _part in (projects.router, projects.units, units.router, holds.router, sales.router, board.router, openings.router):
+_PARTS = (projects.router, projects.units, prices.router, units.router, holds.router, sales.router, board.router)
+for _part in (*_PARTS, openings.router):
     router.include_router(_part)
