@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TypeGuard
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 __all__ = [
     "CSV",
@@ -113,13 +114,12 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     return out.getvalue()
 
 
-def _write_cell(
-    sheet: xlsxwriter.worksheet.Worksheet, at: tuple[int, int], cell: Number | str, decimal: object
-) -> None:
-    """Text as a text cell; a number as a number cell (a Decimal, money or an area, shown with two places)."""
-    if isinstance(cell, str):
-        sheet.write_string(*at, cell)
-    elif isinstance(cell, Decimal):
-        sheet.write_number(*at, float(cell), decimal)
+def _write_cell(sheet: Worksheet, at: tuple[int, int], value: object, decimal: object) -> None:
+    """Our number as a number cell (a Decimal — money, an area — shown with two places); anything else as a text cell
+    (None: an empty one)."""
+    if not is_number(value):
+        sheet.write_string(*at, "" if value is None else str(value))
+    elif isinstance(value, Decimal):
+        sheet.write_number(*at, float(value), decimal)
     else:
-        sheet.write_number(*at, float(cell))
+        sheet.write_number(*at, float(value))
