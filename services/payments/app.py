@@ -29,8 +29,12 @@ ROLES: Roles = {
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:
-    """R24, R28: flag cash not banked in time; report down payments past due (once each)."""
-    return await use_cases.report_overdue(conn) + await use_cases.mark_banking_overdue(conn)
+    """R28: report down payments past due (once each)."""
+    return await use_cases.report_overdue(conn)
+
+
+# R24: cash not banked by its deadline is told once; asleep until the next deadline (cash_banking_days 0: at once).
+banking_watch = periodic("banking_watch", 30.0, use_cases.mark_banking_overdue, next_due=use_cases.next_banking_due)
 
 
 async def _payer_sealing(runtime: Runtime) -> None:
@@ -47,6 +51,6 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | ownership.HANDLERS,
         publishes=topics.published_by("payments"),
-        jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
+        jobs=[periodic("overdue_watch", 30.0, _overdue_pass), banking_watch, _payer_sealing],
         roles=ROLES,
     )

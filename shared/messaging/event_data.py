@@ -283,3 +283,16 @@ class PricesChangedData(EventData):
     reason: str
     building: str | None = None
     number: str | None = None
+
+
+class CashNotBankedData(EventData):
+    """R24: verified cash not banked by its deadline (verification + `cash_banking_days`); told once, in the app, to
+    the project's finance staff and managers."""
+
+    deposit_id: str
+    hold_id: str
+    unit_id: str
+    customer_id: str
+    amount: Decimal
+    receipt_no: str
+    banking_due_at: datetime

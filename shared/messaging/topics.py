@@ -65,6 +65,7 @@ HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "
 # Additions to docs/api.md's table (new topics, nothing existing changed).
 PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key="project_id")
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
+CASH_NOT_BANKED = _topic("payments", "cash-not-banked", CashNotBankedData)  # R24, issue 24
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
 
@@ -92,6 +93,7 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
 EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
+    CASH_NOT_BANKED,
     CALLBACK_SCHEDULED,
     CALLBACK_DONE,
     OVERDUE_DIGEST,
@@ -121,6 +123,7 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     UNIT_LOCKED.name: ("leads", "payments"),
     UNIT_RELEASED.name: ("leads", "payments"),
     CALLBACK_DONE.name: ("notifications",),
+    CASH_NOT_BANKED.name: ("notifications",),
     CALLBACK_SCHEDULED.name: ("notifications",),
     CUSTOMER_REGISTERED.name: ("inventory", "payments", "notifications"),
     OVERDUE_DIGEST.name: ("notifications",),

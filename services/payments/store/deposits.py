@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from services.payments.domain import DepositRequest
+from shared.db.rows import earliest
 
 Row: TypeAlias = asyncpg.Record
 _LIVE = "('pending_verification', 'verified')"
@@ -110,12 +111,24 @@ async def mark_banked(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref:
     await conn.execute(_MARK_BANKED, deposit_id, bank_ref, escorts)
 
 
-async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
-    status = await conn.execute(
-        "UPDATE deposits SET banking_overdue = true WHERE method = 'cash' AND banked_at IS NULL"
-        " AND status = 'verified' AND banking_due_at < now() AND NOT banking_overdue"
-    )
-    return int(status.split()[-1])
+_MARK_BANKING_OVERDUE = (
+    "UPDATE deposits SET banking_overdue = true WHERE id IN (SELECT id FROM deposits WHERE method = 'cash'"
+    " AND banked_at IS NULL AND status = 'verified' AND banking_due_at <= $1 AND NOT banking_overdue"
+    " ORDER BY banking_due_at LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING *"
+)
+
+
+async def mark_banking_overdue(conn: asyncpg.Connection, now: datetime) -> list[Row]:
+    """R24: verified cash not banked by its deadline, flagged once (the rows flagged now; a batch at a time)."""
+    return await conn.fetch(_MARK_BANKING_OVERDUE, now)
+
+
+async def next_banking_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the next verified cash falls due for the bank (the watch sleeps until then)."""
+    return await earliest(conn, "deposits", "banking_due_at", _UNFLAGGED_CASH)
+
+
+_UNFLAGGED_CASH = "method = 'cash' AND banked_at IS NULL AND status = 'verified' AND NOT banking_overdue"
 
 
 _MARK_REFUNDED = "UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2 WHERE id = $1"

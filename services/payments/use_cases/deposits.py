@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -143,9 +144,20 @@ async def bank_cash(
     return {"id": str(deposit_id), "banked": True, "bank_ref": bank_ref, "escorts": escorts}
 
 
-async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
-    """R24: cash not banked in time is flagged (and listed for the project)."""
-    return await store.mark_banking_overdue(conn)
+async def mark_banking_overdue(conn: asyncpg.Connection, now: datetime | None = None) -> int:
+    """R24: cash not banked by its deadline is flagged (listed for the project) and told once: `cash-not-banked`,
+    which notifications puts in the app of the project's finance staff and managers, naming deposit and receipt."""
+    async with conn.transaction():
+        flagged = await store.mark_banking_overdue(conn, now or now_utc())
+        for dep in flagged:
+            told = {"receipt_no": dep["receipt_no"], "banking_due_at": dep["banking_due_at"]}
+            await _deposit_event(conn, topics.CASH_NOT_BANKED, dep, **told)
+    return len(flagged)
+
+
+async def next_banking_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the banking watch next has cash to report (R24)."""
+    return await store.next_banking_due(conn)
 
 
 async def refund(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str, who: Principal) -> dict[str, Any]:

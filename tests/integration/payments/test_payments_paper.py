@@ -5,9 +5,14 @@ sale keep the deposit's rules (R25, R26, R29)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
+from services.payments import consumers, use_cases
+from shared.messaging.topics import CASH_NOT_BANKED, PROJECT_CREATED
+from tests.support.apps import apply_event
 from tests.support.auth import auth
 from tests.support.paper import inked_share, one_line, pdf_png, pdf_text
 from tests.support.payments import a_hold, a_payment, a_project, a_sale, a_verified_deposit, payment_body
@@ -134,3 +139,40 @@ async def test_a_consultant_sees_only_their_own_customers_payment_receipts_r8(pa
     assert (
         await payments.client.get(f"/v1/payments/{uuid.uuid4()}/receipt", headers=auth(settings, "finance", pid))
     ).status_code == 404
+
+
+async def test_cash_not_banked_by_its_deadline_is_told_once_naming_deposit_and_receipt_r24(payments, settings) -> None:
+    pid = str(uuid.uuid4())
+    event = {
+        "project_id": pid,
+        "code": f"RB{uuid.uuid4().hex[:10]}",
+        "name": "Bank",
+        "settings": {"cash_banking_days": 0},
+    }
+    await apply_event(payments, consumers.on_project_created, PROJECT_CREATED, event, pid)
+    hold = await a_hold(payments, pid)
+    dep = await a_verified_deposit(payments, settings, pid, hold, method="cash", amount="8000.00")
+    banked_hold = await a_hold(payments, pid)
+    banked = await a_verified_deposit(payments, settings, pid, banked_hold, method="cash", amount="100.00")
+    r = await payments.client.post(
+        f"/v1/deposits/{banked['id']}/banking",
+        json={"bank_ref": "B-9", "escorts": ["finance-1", "f-2"]},
+        headers=auth(settings, "finance", pid),
+    )
+    assert r.status_code == 200
+    async with payments.pool.acquire() as conn:
+        await use_cases.mark_banking_overdue(conn, datetime.now(UTC) + timedelta(seconds=1))
+        await use_cases.mark_banking_overdue(conn, datetime.now(UTC) + timedelta(days=3))  # the next pass: no more
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1", CASH_NOT_BANKED.name)
+    told = [orjson.loads(bytes(r["payload"])) for r in rows]
+    told = [e["data"] for e in told if e["project_id"] == pid]
+    receipt = (
+        await payments.client.get(f"/v1/deposits/{dep['id']}/receipt", headers=auth(settings, "manager", pid))
+    ).json()
+    assert [(e["deposit_id"], e["receipt_no"], e["amount"]) for e in told] == [
+        (dep["id"], receipt["receipt_no"], "8000.00")
+    ]
+    listed = await payments.client.get(
+        f"/v1/projects/{pid}/deposits?banking=overdue", headers=auth(settings, "finance", pid)
+    )
+    assert [d["id"] for d in listed.json()] == [dep["id"]]
