@@ -38,12 +38,15 @@ router = APIRouter(tags=["customers"])
     responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}},
 )
 async def register_customer(body: NewCustomer, request: Request, who: Who):
-    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered."""
+    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered. R11, R12: the
+    profile and tags validated as PATCH validates them; R14: `next_contact_at`, the agreed next contact (out of quiet
+    hours, else 422 `quiet_hours`), else the grade's cadence sets the due time."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
+    profile = body.profile.model_dump(exclude_unset=True, exclude_none=True, mode="json") if body.profile else {}
     given = {"project_id": pid, "consultant_id": who.sub, "phone": body.phone or None, "tags": tuple(body.tags)}
-    cmd = RegisterCustomer(**(body.model_dump() | given))
+    cmd = RegisterCustomer(**(body.model_dump() | given | {"profile": profile}))
     async with pool_of(request).acquire() as conn:
         answer, created = await use_cases.register_customer(conn, vault_of(request), cmd)
     return JSONResponse(answer, status_code=201 if created else 200)

@@ -1,6 +1,7 @@
-"""Leads use cases for referrals (R34, 老带新): a new customer referred by an existing one (the owner of a home
-or a customer of the project); when the referred buyer's contract is signed both get the project's reward —
-unless a key visitor (R5) or the same person (`self_referral`) stands on both sides: recorded, never rewarded."""
+"""Leads use cases for referrals (R34, 老带新): a new customer referred by an existing customer of the project; when
+the referred buyer's contract is signed both get the project's reward if the referrer is an owner (a flat of the
+project handed over to them) — a referrer who is not (`not_an_owner`), a key visitor on either side (R5) or the same
+person on both (`self_referral`) is recorded and never rewarded."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ async def note_referral(
     row = await store.customer(conn, referrer_id) if referrer_id else None
     if row is None or row["project_id"] != customer["project_id"]:
         return
-    referrer = Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]))
+    owner = await store.owns_a_flat(conn, row["id"])  # R34: only an owner is rewarded
+    referrer = Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]), owner)
     status = referral_status(referrer, Party(customer["id"], customer["visitor_type"], customer["phone_hash"], name))
     referral = {
         "id": uuid.uuid4(),

@@ -18,7 +18,7 @@ from shared.tools.demo.standard import StandardSteps
 DEPOSIT = {"amount": "20000.00", "method": "bank_transfer", "source_of_funds": "own savings", "reference": "TRX-001"}
 DOCUMENTS = ["ID card", "income proof", "contract"]
 # what Zhang San is looking for: the weekly review counts the needs new customers ask for most (R11, R17)
-NEEDS = {"purpose": "first_home", "layouts": ["3BR"], "districts": ["Binjiang"]}
+NEEDS = {"purpose": "own_use", "layouts": ["3BR"], "districts": ["Binjiang"]}
 
 
 class Demo(StandardSteps, HandoffSteps):
@@ -88,6 +88,7 @@ class Demo(StandardSteps, HandoffSteps):
             "consent_share": True,
             "grade": "A",
             "profile": {"needs": NEEDS},
+            "tags": ["first_home"],
             "referred_by": self.j.referrer_id,
         }
         customer = await self.call("POST", self.url("leads", "/v1/customers"), consultant, (201,), json=body)
