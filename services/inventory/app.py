@@ -30,7 +30,9 @@ ROLES: Roles = {
     "POST /v1/units/{unit_id}/holds": ("consultant", "sales_control"),
     "DELETE /v1/units/{unit_id}/holds/{hold_id}": ("consultant", "manager", "sales_control"),
     "POST /v1/units/{unit_id}/quote": STAFF,
-    "POST /v1/sales/{sale_id}/subscription": ("manager",),
+    "POST /v1/sales/{sale_id}/subscription": ("manager",),  # or a designee the manager named to countersign (R27)
+    "PUT /v1/projects/{project_id}/designees/{staff_id}": ("manager",),  # R23, R27: names who may, or withdraws
+    "GET /v1/projects/{project_id}/designees": STAFF,
     "POST /v1/sales/{sale_id}/cancellation": ("manager",),
     "POST /v1/sales/{sale_id}/contract": ("manager",),
     "POST /v1/sales/{sale_id}/handover": ("manager", "service"),

@@ -15,6 +15,7 @@ from shared.trust.pii import Vault
 # Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
 # the authorization matrix (tests/e2e), which proves the routes' own checks agree.
 ROLES: Roles = {
+    # R23: also a designee the manager named to take deposits (inventory's PUT /v1/projects/{id}/designees/{staff})
     "POST /v1/deposits": ("finance", "manager"),
     "POST /v1/deposits/{deposit_id}/verifications": ("finance", "manager"),
     "GET /v1/deposits/{deposit_id}/receipt": STAFF,  # JSON, or the printed receipt (Accept: application/pdf)
@@ -23,6 +24,7 @@ ROLES: Roles = {
     "GET /v1/projects/{project_id}/deposits": ("finance", "manager"),
     "POST /v1/sales/{sale_id}/payments": ("finance",),
     "GET /v1/payments/{payment_id}/receipt": STAFF,  # issue 24: a consultant sees only their own customers' receipts
+    "POST /v1/sales/{sale_id}/contract-collection": ("manager", "finance"),  # R29
     "POST /v1/sales/{sale_id}/mortgage-appointment": ("consultant", "manager"),
     "GET /v1/sales/{sale_id}/ledger": ("finance", "manager"),
 }

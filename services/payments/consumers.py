@@ -1,4 +1,5 @@
-"""Payments' read models (projects, live holds, sales) and the down-payment schedule (R28)."""
+"""Payments' read models (projects, live holds, sales, signed contracts, designees) and the down-payment schedule
+(R28)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,15 @@ async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: topic
         uuid.UUID(data.customer_id),
         data.reason,
     )
+
+
+@HANDLERS.on(topics.CONTRACT_SIGNED)
+async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: topics.ContractSignedData) -> None:
+    """R29: the contract is signed: its copy may be collected (signed for) from now on."""
+    await store.save_contract(conn, uuid.UUID(data.sale_id), data.contract_no, data.signed_at)
+
+
+@HANDLERS.on(topics.DESIGNEE_NAMED)
+async def on_designee_named(conn: asyncpg.Connection, env: Envelope, data: topics.DesigneeNamedData) -> None:
+    """R23: the manager named (or withdrew) a designee; `take_deposits` lets them take and count deposits."""
+    await store.save_designee(conn, uuid.UUID(data.project_id), data.staff_id, list(data.powers), data.named_at)

@@ -271,28 +271,3 @@ class OpeningDrawnData(EventData):
     seed: str
     entrants: int  # how many
     windows: list[OpeningWindow]
-
-
-class PricesChangedData(EventData):
-    """Issue 24, 调价: one unit's list price adjusted (never a held or sold unit's, never below its filed floor)."""
-
-    adjustment_id: str
-    unit_id: str
-    old_price: Decimal
-    new_price: Decimal
-    reason: str
-    building: str | None = None
-    number: str | None = None
-
-
-class CashNotBankedData(EventData):
-    """R24: verified cash not banked by its deadline (verification + `cash_banking_days`); told once, in the app, to
-    the project's finance staff and managers."""
-
-    deposit_id: str
-    hold_id: str
-    unit_id: str
-    customer_id: str
-    amount: Decimal
-    receipt_no: str
-    banking_due_at: datetime

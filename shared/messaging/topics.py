@@ -9,6 +9,7 @@ from typing import Any
 # ruff: noqa: F405  (the models travel with their topics: `topics.UnitLockedData`)
 from shared.messaging.event_data import *  # noqa: F403
 from shared.messaging.event_data import EventData
+from shared.messaging.event_data_v12 import *  # noqa: F403
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
 VISITOR_TYPE_CHANGED = _topic("leads", "visitor-type-changed", VisitorTypeChangedData, key="customer_id")  # R5
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 OPENING_DRAWN = _topic("inventory", "opening-drawn", OpeningDrawnData, key="project_id")  # v1.1, issue 11 (开盘)
+DESIGNEE_NAMED = _topic("inventory", "designee-named", DesigneeNamedData, key="project_id")  # R23, R27 (issue 24)
 PRICES_CHANGED = _topic("inventory", "prices-changed", PricesChangedData)  # v1.2, issue 24 (调价): one per unit
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
@@ -94,6 +96,7 @@ EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
     CASH_NOT_BANKED,
+    DESIGNEE_NAMED,
     CALLBACK_SCHEDULED,
     CALLBACK_DONE,
     OVERDUE_DIGEST,
@@ -115,7 +118,7 @@ def published_by(service: str) -> tuple[Topic, ...]:
 # equal to the handlers the services register. A topic no service reads is absent: `prices-changed` (issue 24) is for
 # systems outside (the board reads inventory's own tables), so its events need no consumer's confirmation.
 CONSUMED_BY: dict[str, tuple[str, ...]] = {
-    CONTRACT_SIGNED.name: ("leads",),
+    CONTRACT_SIGNED.name: ("leads", "payments"),  # payments: the contract copy is collected after it (R29)
     HANDOVER_COMPLETED.name: ("leads", "notifications"),
     PROJECT_CREATED.name: ("leads", "payments", "notifications"),
     SALE_CANCELLED.name: ("payments", "notifications"),
@@ -124,6 +127,7 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     UNIT_RELEASED.name: ("leads", "payments"),
     CALLBACK_DONE.name: ("notifications",),
     CASH_NOT_BANKED.name: ("notifications",),
+    DESIGNEE_NAMED.name: ("payments",),
     CALLBACK_SCHEDULED.name: ("notifications",),
     CUSTOMER_REGISTERED.name: ("inventory", "payments", "notifications"),
     OVERDUE_DIGEST.name: ("notifications",),

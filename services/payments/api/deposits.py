@@ -64,7 +64,7 @@ class DepositTaken(BaseModel):
 
 @router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
 async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("finance", "manager")
+    """R22–R26: finance, the manager or a designee the manager named (R23) takes a deposit on a current hold."""
     cmd, vault = body.command(), vault_of(request)
     async with pool_of(request).acquire() as conn:
         return await use_cases.take_deposit(conn, cmd, who, vault)
@@ -79,7 +79,8 @@ class Verification(BaseModel):
 
 @router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
 async def verify_deposit(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("finance", "manager")
+    """R23: counted by two different authorised people (finance, the manager, or a designee the manager named); the
+    second makes it count, with a receipt number in the project's gap-free series."""
     did = parse_uuid(deposit_id, "deposit id")
     async with pool_of(request).acquire() as conn:
         return await use_cases.verify_deposit(conn, did, who)

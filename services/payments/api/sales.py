@@ -1,5 +1,5 @@
 """HTTP API of payments for a sale after its subscription: payments (by the deposit's rules, R25, R26, R29) and
-their receipts, the mortgage appointment (R30), the ledger (R35)."""
+their receipts, the contract copy signed for (R29), the mortgage appointment (R30), the ledger (R35)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,33 @@ async def get_payment_receipt(payment_id: str, request: Request, who: Principal 
         if wants_pdf(request):
             return pdf_answer(await use_cases.print_payment_receipt(conn, pid, who, vault_of(request)))
         return await use_cases.payment_receipt(conn, pid, who, vault_of(request))
+
+
+class Collection(BaseModel):
+    collected_by: Code
+    signed: bool
+
+
+class Collected(BaseModel):
+    sale_id: str
+    contract_no: str
+    collected_by: str
+    signed: bool
+    collected_at: str
+    recorded_by: str
+
+
+@router.post("/v1/sales/{sale_id}/contract-collection", status_code=201, response_model=Collected)
+async def collect_contract(
+    sale_id: str, body: Collection, request: Request, who: Principal = Depends(current_principal)
+) -> dict:
+    """R29: the buyer (or attorney) signs for the contract copy: `collected_by` buyer or attorney, `signed` true
+    (else 422 `signature_required`); once the contract is signed (409 `contract_not_signed`), once (409
+    `already_collected`)."""
+    who.require_role("manager", "finance")
+    sid = parse_uuid(sale_id, "sale id")
+    async with pool_of(request).acquire() as conn:
+        return await use_cases.collect_contract(conn, sid, (body.collected_by, body.signed), who)
 
 
 class Appointment(BaseModel):

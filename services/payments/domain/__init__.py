@@ -1,7 +1,7 @@
 """Payments' pure rules: `tender` (what money received must carry, its amount in capital numerals: R25, R26, R29),
 `deposits` (verification, banking, refunds, receipt numbers, schedules: R23, R24, R28, R30), `receipts` (the
-printed receipt's lines, R26) and `paperwork` (the contract copy signed for, R29; the manager's designees, R23,
-R27)."""
+printed receipt's lines, R26) and `paperwork` (the contract copy signed for, R29; who may take deposits: the
+manager's designees, R23)."""
 
 from services.payments.domain.deposits import (
     NotAnEscort,
@@ -14,6 +14,13 @@ from services.payments.domain.deposits import (
     receipt_number,
     reminder_dates,
     verify,
+)
+from services.payments.domain.paperwork import (
+    COLLECTORS,
+    TAKE_DEPOSITS,
+    NotAuthorised,
+    check_collection,
+    may_take_money,
 )
 from services.payments.domain.receipts import COPY_MARK, KIND_WORDS, METHOD_WORDS, TITLE, is_copy, receipt_lines
 from services.payments.domain.tender import (
@@ -33,6 +40,11 @@ from services.payments.domain.tender import (
 from shared.kernel.errors import Conflict, DomainError
 
 __all__ = [
+    "COLLECTORS",
+    "TAKE_DEPOSITS",
+    "NotAuthorised",
+    "check_collection",
+    "may_take_money",
     "CNY",
     "COPY_MARK",
     "CURRENCY_WORDS",

@@ -20,6 +20,14 @@ from services.payments.store.deposits import (
     set_first_verifier,
 )
 from services.payments.store.ledger import add_ledger_entry, ledger_entries
+from services.payments.store.paperwork import (
+    collection,
+    contract,
+    powers_of,
+    record_collection,
+    save_contract,
+    save_designee,
+)
 from services.payments.store.read_models import (
     hold,
     hold_locked,
@@ -54,6 +62,8 @@ __all__ = [
     "add_ledger_entry",
     "cash_on_hold",
     "cash_on_sale",
+    "collection",
+    "contract",
     "deposit_head",
     "deposit_locked",
     "deposit_receipt",
@@ -75,14 +85,18 @@ __all__ = [
     "next_receipt_counter",
     "payment_receipt",
     "plain_payers",
+    "powers_of",
     "prints_of",
     "project_rules",
     "received_on_sale",
     "record_cancellation",
+    "record_collection",
     "record_print",
     "release_hold",
     "sale",
     "sale_subscribed",
+    "save_contract",
+    "save_designee",
     "save_hold",
     "save_project",
     "save_sale",

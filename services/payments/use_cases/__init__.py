@@ -11,10 +11,12 @@ from services.payments.use_cases.deposits import (
     next_banking_due,
     refund,
     refund_in_transaction,
+    require_money_taker,
     seal_payers,
     take_deposit,
     verify_deposit,
 )
+from services.payments.use_cases.paperwork import collect_contract
 from services.payments.use_cases.receipts import (
     deposit_receipt,
     payment_receipt,
@@ -36,6 +38,7 @@ __all__ = [
     "bank_cash",
     "book_mortgage_appointment",
     "cancel_sale",
+    "collect_contract",
     "deposit_receipt",
     "find_deposit",
     "find_sale",
@@ -50,6 +53,7 @@ __all__ = [
     "refund",
     "refund_in_transaction",
     "report_overdue",
+    "require_money_taker",
     "sale_of",
     "seal_payers",
     "take_deposit",

@@ -15,11 +15,13 @@ import asyncpg
 from services.payments import store
 from services.payments.domain import (
     DepositRequest,
+    NotAuthorised,
     Refused,
     banking_due,
     check_bankable,
     check_deposit,
     check_refundable,
+    may_take_money,
     receipt_number,
     verify,
 )
@@ -50,7 +52,7 @@ async def take_deposit(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principa
     """R22–R26: the hold is checked again, then the deposit is recorded pending two counts (one live per hold)."""
     req, taken_by = cmd.request, who.sub
     async with conn.transaction():
-        hold = await _current_hold(conn, cmd, who.require_project)
+        hold = await _current_hold(conn, cmd, who)
         await _check_room_for(conn, hold, req)
         deposit_id = uuid.uuid4()
         payer = None if req.payer is None else vault.encrypt_json(req.payer.__dict__)  # R18: sealed at rest
@@ -63,11 +65,13 @@ async def take_deposit(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principa
     return {"id": str(deposit_id), "status": "pending_verification", "amount": str(req.amount)}
 
 
-async def _current_hold(conn: asyncpg.Connection, cmd: TakeDeposit, may_work_on: MayWorkOn) -> asyncpg.Record:
-    """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release."""
+async def _current_hold(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principal) -> asyncpg.Record:
+    """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release. R23: the
+    person takes deposits in its project."""
     hold = await store.hold_locked(conn, cmd.hold_id)
     if hold is not None:
-        may_work_on(str(hold["project_id"]))
+        who.require_project(str(hold["project_id"]))
+        await require_money_taker(conn, who, hold["project_id"])
     current = hold is not None and hold["live"] and hold["expires_at"] > now_utc()
     if hold is None or not current or (hold["unit_id"], hold["customer_id"]) != (cmd.unit_id, cmd.customer_id):
         raise Conflict("the hold is not current for this unit and customer (R22)", "hold_not_current")
@@ -83,9 +87,20 @@ async def _check_room_for(conn: asyncpg.Connection, hold: asyncpg.Record, req: D
         raise Conflict("this hold already carries a live deposit", "deposit_exists")
 
 
+async def require_money_taker(conn: asyncpg.Connection, who: Principal, project_id: uuid.UUID) -> None:
+    """R23: 403 `wrong_role` unless `who` is finance, the manager, or a designee of the project the manager gave
+    `take_deposits` (checked after the project: another project's staff hear 403 `wrong_project` first)."""
+    if may_take_money(who.role, ()):
+        return
+    if not may_take_money(who.role, tuple(await store.powers_of(conn, project_id, who.sub))):
+        raise NotAuthorised(f"role {who.role} may not take or count deposits, and the manager has not named you (R23)")
+
+
 async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
     """R23: the second different counter makes it count; a gap-free receipt number; deposit-verified."""
-    deposit_id, verifier = (await find_deposit(conn, deposit_id, who.require_project))["id"], who.sub
+    head, verifier = await find_deposit(conn, deposit_id, who.require_project), who.sub
+    await require_money_taker(conn, who, head["project_id"])  # R23: counted by authorised people
+    deposit_id = head["id"]
     async with conn.transaction():
         dep = await _deposit_locked(conn, deposit_id)
         status, first, verified = verify(dep["status"], dep["first_verifier"], verifier)

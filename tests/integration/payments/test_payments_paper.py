@@ -7,15 +7,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import orjson
 import pytest
 
 from services.payments import consumers, use_cases
-from shared.messaging.topics import CASH_NOT_BANKED, PROJECT_CREATED
+from shared.messaging.topics import CASH_NOT_BANKED, CONTRACT_SIGNED, DESIGNEE_NAMED, PROJECT_CREATED
 from tests.support.apps import apply_event
 from tests.support.auth import auth
 from tests.support.paper import inked_share, one_line, pdf_png, pdf_text
-from tests.support.payments import a_hold, a_payment, a_project, a_sale, a_verified_deposit, payment_body
+from tests.support.payments import a_hold, a_payment, a_project, a_sale, a_verified_deposit, deposit_body, payment_body
 
 PDF = {"Accept": "application/pdf"}
 
@@ -176,3 +177,109 @@ async def test_cash_not_banked_by_its_deadline_is_told_once_naming_deposit_and_r
         f"/v1/projects/{pid}/deposits?banking=overdue", headers=auth(settings, "finance", pid)
     )
     assert [d["id"] for d in listed.json()] == [dep["id"]]
+
+
+async def _designee(payments, pid: str, staff: str, powers: list[str]) -> None:
+    data = {"project_id": pid, "staff_id": staff, "powers": powers, "reason": "leave", "named_by": "m-1"}
+    await apply_event(
+        payments, consumers.on_designee_named, DESIGNEE_NAMED, data | {"named_at": datetime.now(UTC).isoformat()}, pid
+    )
+
+
+async def test_a_designee_the_manager_named_takes_and_counts_deposits_and_nobody_else_r23(payments, settings) -> None:
+    pid = await a_project(payments)
+    hold = await a_hold(payments, pid)
+    await _designee(payments, pid, "svc-7", ["take_deposits"])
+    other = await payments.client.post(
+        "/v1/deposits", json=deposit_body(hold), headers=auth(settings, "service", pid, "svc-8")
+    )
+    assert other.status_code == 403 and other.json()["error"]["code"] == "wrong_role"
+    taken = await payments.client.post(
+        "/v1/deposits", json=deposit_body(hold), headers=auth(settings, "service", pid, "svc-7")
+    )
+    assert taken.status_code == 201, taken.text
+    url = f"/v1/deposits/{taken.json()['id']}/verifications"
+    assert (await payments.client.post(url, headers=auth(settings, "service", pid, "svc-8"))).status_code == 403
+    assert (await payments.client.post(url, headers=auth(settings, "service", pid, "svc-7"))).status_code == 200
+    counted = await payments.client.post(url, headers=auth(settings, "finance", pid, "f-1"))
+    assert counted.json()["status"] == "verified" and counted.json()["verified_by"] == ["svc-7", "f-1"]
+    await _designee(payments, pid, "svc-7", [])  # withdrawn
+    again = await payments.client.post(
+        "/v1/deposits", json=deposit_body(await a_hold(payments, pid)), headers=auth(settings, "service", pid, "svc-7")
+    )
+    assert again.status_code == 403
+
+
+async def test_the_contract_copy_is_signed_for_once_after_the_contract_r29(payments, settings) -> None:
+    pid = await a_project(payments)
+    hold = await a_hold(payments, pid)
+    sale_id = await a_sale(payments, pid, hold)
+    url, finance = f"/v1/sales/{sale_id}/contract-collection", auth(settings, "finance", pid)
+    early = await payments.client.post(url, json={"collected_by": "buyer", "signed": True}, headers=finance)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "contract_not_signed"
+    signed = {
+        "sale_id": sale_id,
+        "unit_id": hold["unit_id"],
+        "customer_id": hold["customer_id"],
+        "contract_no": "HT-29",
+    }
+    await apply_event(
+        payments,
+        consumers.on_contract_signed,
+        CONTRACT_SIGNED,
+        signed | {"signed_at": datetime.now(UTC).isoformat()},
+        pid,
+    )
+    for body, code in (
+        ({"collected_by": "buyer", "signed": False}, "signature_required"),
+        ({"collected_by": "cousin", "signed": True}, "invalid_collector"),
+    ):
+        r = await payments.client.post(url, json=body, headers=finance)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code
+    r = await payments.client.post(
+        url, json={"collected_by": "attorney", "signed": True}, headers=auth(settings, "manager", pid)
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["contract_no"], r.json()["collected_by"], r.json()["recorded_by"]) == (
+        "HT-29",
+        "attorney",
+        "manager-1",
+    )
+    again = await payments.client.post(url, json={"collected_by": "buyer", "signed": True}, headers=finance)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_collected"
+    consultant = await payments.client.post(
+        url, json={"collected_by": "buyer", "signed": True}, headers=auth(settings, "consultant", pid)
+    )
+    assert consultant.status_code == 403
+
+
+async def test_deposits_payments_and_schedules_keep_every_version_and_the_ledger_refuses_truncate_r35(
+    payments, settings
+) -> None:
+    pid = await a_project(payments)
+    hold = await a_hold(payments, pid)
+    dep = await a_verified_deposit(payments, settings, pid, hold)
+    sale_id = await a_sale(payments, pid, hold)
+    paid = await a_payment(payments, settings, pid, sale_id)
+    async with payments.pool.acquire() as conn:
+        versions = await conn.fetch(
+            "SELECT op, row_data FROM money_history WHERE table_name = 'deposits' AND row_id = $1 ORDER BY id",
+            uuid.UUID(dep["id"]),
+        )
+        assert [(v["op"], v["row_data"]["status"], v["row_data"]["first_verifier"]) for v in versions] == [
+            ("INSERT", "pending_verification", None),
+            ("UPDATE", "pending_verification", "f-1"),
+            ("UPDATE", "verified", "f-1"),
+        ]
+        schedule = await conn.fetch(
+            "SELECT op, row_data FROM money_history WHERE table_name = 'schedule' AND row_data->>'sale_id' = $1"
+            " ORDER BY id",
+            sale_id,
+        )
+        assert [(s["op"], s["row_data"]["paid"]) for s in schedule] == [("INSERT", 0), ("UPDATE", 300000.0)]
+        assert await conn.fetchval("SELECT count(*) FROM money_history WHERE row_id = $1", uuid.UUID(paid["id"])) == 1
+        for statement in ("TRUNCATE ledger", "TRUNCATE deposits CASCADE", "TRUNCATE money_history"):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                await conn.execute(statement)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("DELETE FROM deposits WHERE id = $1", uuid.UUID(dep["id"]))
