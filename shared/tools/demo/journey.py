@@ -161,8 +161,13 @@ class Demo(StandardSteps, HandoffSteps):
             "POST", self.url("inventory", f"/v1/sales/{self.j.sale_id}/subscription"), manager, OK, json=terms
         )
         self.step(f"subscription countersigned by manager-1; down payment 600000.00 due {due} (R27, R28)")
-        payment = {"kind": "down_payment", "amount": "600000.00", "method": "bank_transfer"}
-        await self.eventually(
+        payment = {
+            "kind": "down_payment",
+            "amount": "600000.00",
+            "method": "bank_transfer",
+            "source_of_funds": "salary",
+        }
+        paid = await self.eventually(
             "POST",
             self.url("payments", f"/v1/sales/{self.j.sale_id}/payments"),
             self.as_("finance"),
@@ -170,7 +175,8 @@ class Demo(StandardSteps, HandoffSteps):
             "payments to learn of the subscription",
             json=payment,
         )
-        self.step("down payment 600000.00 received")
+        self.j.payment_id = paid["id"]
+        self.step(f"down payment 600000.00 received: receipt {paid['receipt_no']}, {paid['amount_in_words']} (R26)")
 
     async def _contract_and_mortgage(self) -> None:
         """R29, R30: the buyer signs the contract in person; the mortgage appointment is booked."""

@@ -41,11 +41,11 @@ class StandardSteps(Driver):
         await self._bought_and_handed_over(owner["id"])
 
     async def _bought_and_handed_over(self, customer_id: str) -> None:
-        """Li Si's flat, B2-101: held, its deposit counted twice, subscribed, contracted and handed over; leads
+        """Li Si's flat, B1-2004: held, its deposit counted twice, subscribed, contracted and handed over; leads
         hears of the handover (the return visit it opens) before anyone is referred."""
         units = self.url("inventory", f"/v1/projects/{self.j.project_id}/units")
-        listing = await self.call("GET", units, self.as_("colleague"), (200,), params={"building": "B2"})
-        unit_id = next(u["id"] for u in listing if u["number"] == "101")
+        listing = await self.call("GET", units, self.as_("colleague"), (200,), params={"building": "B1", "limit": 500})
+        unit_id = next(u["id"] for u in listing if u["number"] == "2004")
         hold = await self.eventually(
             "POST",
             self.url("inventory", f"/v1/units/{unit_id}/holds"),
@@ -65,7 +65,7 @@ class StandardSteps(Driver):
             check=lambda visits: any(v["customer_id"] == customer_id for v in visits or []),
             params={"project_id": self.j.project_id},
         )
-        self.step("Li Si bought B2-101 and was handed the keys: an owner of the project (R34: owners refer)")
+        self.step("Li Si bought B1-2004 and was handed the keys: an owner of the project (R34: owners refer)")
 
     async def _counted_deposit(self, ids: dict[str, str]) -> str:
         """A deposit taken on the hold and counted by two people; the sale inventory opens for it."""
