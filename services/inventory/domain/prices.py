@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.kernel.errors import DomainError, InvalidInput
-from shared.kernel.money import to_fen
+from shared.kernel.money import MAX_AMOUNT, to_fen
 
 ADJUSTABLE = "available"  # held and sold units keep their price
 PERCENT_RANGE = (Decimal("-90"), Decimal("100"))  # a price cut by more than 90 % or doubled is a typing error
@@ -82,7 +82,10 @@ def new_price(unit: UnitPrice, adj: Adjustment) -> Decimal:
     if adj.prices is not None:
         return adj.prices[unit.unit_id]
     assert adj.percent is not None  # check_adjustment: one of the two
-    return to_fen(unit.list_price * (100 + adj.percent) / 100)
+    price = unit.list_price * (100 + adj.percent) / 100
+    if price > MAX_AMOUNT:
+        raise InvalidInput(f"unit {unit.building}-{unit.number} would cost more than {MAX_AMOUNT}", "invalid_amount")
+    return to_fen(price)
 
 
 def plan_adjustment(units: Sequence[UnitPrice], adj: Adjustment) -> PricePlan:
