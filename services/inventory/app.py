@@ -24,7 +24,9 @@ ROLES: Roles = {
     "GET /v1/orgs": ("group_manager",),
     "PUT /v1/orgs/{org_id}/settings-template": ("group_manager",),
     "POST /v1/projects/{project_id}/units": ("sales_control",),
-    "GET /v1/projects/{project_id}/units": STAFF,
+    "GET /v1/projects/{project_id}/units": STAFF,  # JSON, or the price table (Accept: text/csv or the Excel type)
+    "POST /v1/projects/{project_id}/price-adjustments": ("sales_control", "manager"),  # issue 24: 调价
+    "GET /v1/projects/{project_id}/price-adjustments": STAFF,
     "GET /v1/projects/{project_id}/conflicts": ("manager", "sales_control"),
     "GET /v1/projects/{project_id}/board": STAFF,  # or a board link instead of a token
     "GET /v1/projects/{project_id}/board/stream": STAFF,  # or a board link instead of a token
@@ -33,7 +35,9 @@ ROLES: Roles = {
     "POST /v1/units/{unit_id}/holds": ("consultant", "sales_control"),
     "DELETE /v1/units/{unit_id}/holds/{hold_id}": ("consultant", "manager", "sales_control"),
     "POST /v1/units/{unit_id}/quote": STAFF,
-    "POST /v1/sales/{sale_id}/subscription": ("manager",),
+    "POST /v1/sales/{sale_id}/subscription": ("manager",),  # or a designee the manager named to countersign (R27)
+    "PUT /v1/projects/{project_id}/designees/{staff_id}": ("manager",),  # R23, R27: names who may, or withdraws
+    "GET /v1/projects/{project_id}/designees": STAFF,
     "POST /v1/sales/{sale_id}/cancellation": ("manager",),
     "POST /v1/sales/{sale_id}/contract": ("manager",),
     "POST /v1/sales/{sale_id}/handover": ("manager", "service"),

@@ -29,8 +29,8 @@ VIEWER_QUEUE = 2000  # changes waiting for one viewer (ESTATE_BOARD_STREAM_BUFFE
 
 
 def unit_event(row: Any) -> dict[str, Any]:
-    """One `unit` event of the stream (no personal data: ids, the unit's place and status)."""
-    return json_view(row, "unit_id", "building", "number", status="to_status", version="board_seq")
+    """One `unit` event of the stream (no personal data: ids, the unit's place, status and list price)."""
+    return json_view(row, "unit_id", "building", "number", "list_price", status="to_status", version="board_seq")
 
 
 @dataclass(eq=False)

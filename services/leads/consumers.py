@@ -131,9 +131,13 @@ async def on_payment_received(conn: asyncpg.Connection, env: Envelope, data: top
     customer = await _customer_of(conn, data.customer_id, sale_id=data.sale_id, unit_id=data.unit_id)
     detail = _picked(data, "sale_id payment_id kind amount")
     await _on_timeline(conn, env, customer, "payment_received", detail)
-    if data.kind == "down_payment" and customer is not None:  # R31
-        sale = (uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer)
+    if customer is None:
+        return
+    sale = (uuid.UUID(data.sale_id), uuid.UUID(data.unit_id), customer)
+    if data.kind == "down_payment":  # R31
         await use_cases.note_deal_step(conn, sale, "down_payment_paid", data.amount)
+    if data.outstanding is not None and data.outstanding <= 0:  # R31: paid in full, no mortgage needed
+        await use_cases.note_deal_step(conn, sale, "paid_in_full_at", env.occurred_at)
 
 
 @HANDLERS.on(topics.PAYMENT_OVERDUE)

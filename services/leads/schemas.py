@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.http.fields import Code, Day, Id, JsonObject, Label, Long, Name, Reason, Short, Time, Word
+from shared.http.fields import Code, Day, Id, Label, Long, Name, Reason, Short, Time, Word
 from shared.kernel.money import Money
 
 
@@ -104,6 +104,7 @@ class CallLogged(BaseModel):
     answer_seconds: float | None
     within_3_rings: bool
     customer_id: str | None
+    next_contact_at: str | None = None
 
 
 class CallFigures(BaseModel):
@@ -127,20 +128,6 @@ class CallStats(CallFigures):
 
 
 # -- requests ---------------------------------------------------------------------------------------
-
-
-class NewCustomer(BaseModel):
-    project_id: Id
-    name: Name
-    phone: Code | None = None
-    source: Word
-    visitor_type: Code = "customer"
-    profile: JsonObject = Field(default_factory=dict)
-    tags: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
-    grade: Code | None = None
-    consent_share: bool = False
-    referred_by: Label | None = None  # a customer id of the project (R34), else kept as a note
-    referred_by_phone: Code | None = None  # v1.2, R34: the referring owner's phone, in any project of the group
 
 
 class Registered(BaseModel):
@@ -238,6 +225,21 @@ class CustomerPatch(BaseModel):
     consent_share: bool | None = None
 
 
+class NewCustomer(BaseModel):
+    project_id: Id
+    name: Name
+    phone: Code | None = None
+    source: Word
+    visitor_type: Code = "customer"
+    profile: Profile | None = None  # R11: validated exactly as PATCH validates it
+    tags: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)  # R12: the project's list
+    grade: Code | None = None
+    consent_share: bool = False
+    referred_by: Label | None = None  # a customer id of the project (R34), else kept as a note
+    referred_by_phone: Code | None = None  # v1.2, R34: the referring owner's phone, in any project of the group
+    next_contact_at: Time | None = None  # R14: the agreed next contact; without it the grade's cadence sets it
+
+
 class Close(BaseModel):
     reason: Code
     note: Long | None = None
@@ -266,3 +268,4 @@ class Call(BaseModel):
     caller_phone: Code | None = None
     caller_name: Label | None = None
     asked: Long | None = None
+    next_contact_at: Time | None = None  # R14: agreed with a caller who is (or becomes) this consultant's customer

@@ -1,4 +1,4 @@
-"""Events that create reminders and messages (R28, R30, R32) and the project clock (R15)."""
+"""Events that create reminders and messages (R24, R28, R30, R32) and the project clock (R15)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from services.notifications import store, use_cases
 from services.notifications.domain import (
     Planned,
     callback_reminder,
+    cash_not_banked,
     congratulations,
     down_payment_reminders,
     mortgage_reminders,
@@ -85,6 +86,14 @@ async def on_deposit_refunded(conn: asyncpg.Connection, env: Envelope, data: top
 async def on_payment_overdue(conn: asyncpg.Connection, env: Envelope, data: topics.PaymentOverdueData) -> None:
     plan = overdue_notice(env.project_id or "", data.sale_id, str(data.amount), data.due_date, now_utc())
     await _schedule(conn, env, data, [plan], unit=False)
+
+
+@HANDLERS.on(topics.CASH_NOT_BANKED)
+async def on_cash_not_banked(conn: asyncpg.Connection, env: Envelope, data: topics.CashNotBankedData) -> None:
+    """R24: cash not banked in time, told once in the app to the project's finance staff and managers."""
+    deposit = {"deposit_id": data.deposit_id, "receipt_no": data.receipt_no, "amount": str(data.amount)}
+    plans = cash_not_banked(env.project_id or "", deposit, data.banking_due_at, now_utc())
+    await _schedule(conn, env, data, plans, unit=False)
 
 
 @HANDLERS.on(topics.HANDOVER_COMPLETED)

@@ -77,6 +77,19 @@ def overdue_notice(project_id: str, sale_id: str, amount: str, due: date, now: d
     )
 
 
+def cash_not_banked(project_id: str, deposit: dict[str, str], due: datetime, now: datetime) -> list[Planned]:
+    """R24: verified cash not banked by its deadline is told once, in the app, to the project's finance staff and
+    managers, naming the deposit and its receipt (`deposit`: deposit_id, receipt_no, amount)."""
+    body = (
+        f"【现金未存】定金 {deposit['deposit_id']}（收据 {deposit['receipt_no']}，¥{deposit['amount']}）的现金应于 "
+        f"{due:%Y-%m-%d %H:%M} UTC 前存入银行，至今未存，请两人同行尽快存入 (R24)。"
+    )
+    return [
+        Planned("cash_not_banked", role, now, f"role:{role}:{project_id}", "in_app", body)
+        for role in ("finance", "manager")
+    ]
+
+
 def congratulations(customer: str, unit: str, now: datetime) -> Planned:
     """R32: the buyer is congratulated at handover."""
     return Planned(

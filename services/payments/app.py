@@ -15,21 +15,28 @@ from shared.trust.pii import Vault
 # Who may call each route (admin may call all of them): `x-roles` in the OpenAPI document, read by docs/api.md and
 # the authorization matrix (tests/e2e), which proves the routes' own checks agree.
 ROLES: Roles = {
+    # R23: also a designee the manager named to take deposits (inventory's PUT /v1/projects/{id}/designees/{staff})
     "POST /v1/deposits": ("finance", "manager"),
     "POST /v1/deposits/{deposit_id}/verifications": ("finance", "manager"),
-    "GET /v1/deposits/{deposit_id}/receipt": STAFF,
+    "GET /v1/deposits/{deposit_id}/receipt": STAFF,  # JSON, or the printed receipt (Accept: application/pdf)
     "POST /v1/deposits/{deposit_id}/banking": ("finance",),
     "POST /v1/deposits/{deposit_id}/refund": ("manager",),
     "GET /v1/projects/{project_id}/deposits": ("finance", "manager"),
     "POST /v1/sales/{sale_id}/payments": ("finance",),
+    "GET /v1/payments/{payment_id}/receipt": STAFF,  # issue 24: a consultant sees only their own customers' receipts
+    "POST /v1/sales/{sale_id}/contract-collection": ("manager", "finance"),  # R29
     "POST /v1/sales/{sale_id}/mortgage-appointment": ("consultant", "manager"),
     "GET /v1/sales/{sale_id}/ledger": ("finance", "manager"),
 }
 
 
 async def _overdue_pass(conn: asyncpg.Connection) -> int:
-    """R24, R28: flag cash not banked in time; report down payments past due (once each)."""
-    return await use_cases.report_overdue(conn) + await use_cases.mark_banking_overdue(conn)
+    """R28: report down payments past due (once each)."""
+    return await use_cases.report_overdue(conn)
+
+
+# R24: cash not banked by its deadline is told once; asleep until the next deadline (cash_banking_days 0: at once).
+banking_watch = periodic("banking_watch", 30.0, use_cases.mark_banking_overdue, next_due=use_cases.next_banking_due)
 
 
 async def _payer_sealing(runtime: Runtime) -> None:
@@ -46,6 +53,6 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | ownership.HANDLERS | orgs.HANDLERS,
         publishes=topics.published_by("payments"),
-        jobs=[periodic("overdue_watch", 30.0, _overdue_pass), _payer_sealing],
+        jobs=[periodic("overdue_watch", 30.0, _overdue_pass), banking_watch, _payer_sealing],
         roles=ROLES,
     )

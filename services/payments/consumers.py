@@ -1,4 +1,5 @@
-"""Payments' read models (projects, live holds, sales) and the down-payment schedule (R28)."""
+"""Payments' read models (projects, live holds, sales, signed contracts, designees) and the down-payment schedule
+(R28)."""
 
 from __future__ import annotations
 
@@ -18,18 +19,18 @@ HANDLERS = Handlers()
 
 @HANDLERS.on(topics.PROJECT_CREATED)
 async def on_project_created(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectCreatedData) -> None:
-    """Read model: receipt prefix (the code), cash limit (R25), banking days (R24), time zone (R28)."""
+    """Read model: receipt prefix (the code) and name, cash limit (R25), banking days (R24), time zone (R28)."""
     rules = ProjectSettings.from_event(data.settings)
-    await store.save_project(conn, uuid.UUID(data.project_id), data.code, rules)
+    await store.save_project(conn, uuid.UUID(data.project_id), (data.code, data.name), rules)
     await orgs.remember_project(conn, data.project_id, data.org_id)
 
 
 @HANDLERS.on(topics.PROJECT_CHANGED)
 async def on_project_changed(conn: asyncpg.Connection, env: Envelope, data: topics.ProjectChangedData) -> None:
-    """v1.2: the rules payments applies from now on (cash limit R25, banking days R24, time zone) and the unit;
-    deposits already taken keep theirs."""
+    """v1.2: the rules payments applies from now on (cash limit R25, banking days R24, time zone), the name on its
+    receipts and the unit; deposits already taken keep theirs."""
     rules = ProjectSettings.from_event(data.settings)
-    await store.save_project(conn, uuid.UUID(data.project_id), data.code or "", rules, changed=True)
+    await store.save_project(conn, uuid.UUID(data.project_id), (data.code or "", data.name), rules, changed=True)
     await orgs.remember_project(conn, data.project_id, data.org_id)
 
 
@@ -83,3 +84,15 @@ async def on_sale_cancelled(conn: asyncpg.Connection, env: Envelope, data: topic
         uuid.UUID(data.customer_id),
         data.reason,
     )
+
+
+@HANDLERS.on(topics.CONTRACT_SIGNED)
+async def on_contract_signed(conn: asyncpg.Connection, env: Envelope, data: topics.ContractSignedData) -> None:
+    """R29: the contract is signed: its copy may be collected (signed for) from now on."""
+    await store.save_contract(conn, uuid.UUID(data.sale_id), data.contract_no, data.signed_at)
+
+
+@HANDLERS.on(topics.DESIGNEE_NAMED)
+async def on_designee_named(conn: asyncpg.Connection, env: Envelope, data: topics.DesigneeNamedData) -> None:
+    """R23: the manager named (or withdrew) a designee; `take_deposits` lets them take and count deposits."""
+    await store.save_designee(conn, uuid.UUID(data.project_id), data.staff_id, list(data.powers), data.named_at)

@@ -6,8 +6,10 @@ quoted. Everything else is text (a `str` is text even when it looks like a numbe
 text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which spreadsheets read as
 "this cell is text" and hide. `None` is an empty cell.
 
-`csv_text` writes a table with that rule. A spreadsheet writer (a later issue) calls `safe_cell` too and writes
-what it answers as a number cell or as a text cell — never a formula cell."""
+`csv_text` writes a table with that rule. `xlsx_bytes` writes an Excel workbook (issue 24, XlsxWriter), where the
+type of a cell does the quote's work: our numbers are number cells, and everything else is a text cell holding the
+text itself (`=1+1` stays the text `=1+1`, exactly as the JSON has it) — never a formula cell. `export_type` reads
+which of the two (if either) a request's `Accept` asks for."""
 
 from __future__ import annotations
 
@@ -17,12 +19,32 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeGuard
 
-__all__ = ["FORMULA_STARTS", "TEXT_MARK", "Number", "csv_text", "is_number", "numeral", "safe_cell", "safe_text"]
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = [
+    "CSV",
+    "FORMULA_STARTS",
+    "TEXT_MARK",
+    "XLSX",
+    "Number",
+    "Sheet",
+    "csv_text",
+    "export_type",
+    "is_number",
+    "numeral",
+    "safe_cell",
+    "safe_text",
+    "xlsx_bytes",
+]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 TEXT_MARK = "'"  # a leading quote: the cell is text
 
 Number = int | Decimal | float
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Sheet = tuple[str, Sequence[object], Iterable[Sequence[object]]]  # (sheet name, header, rows)
 
 
 def is_number(value: object) -> TypeGuard[Number]:
@@ -67,3 +89,37 @@ def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow([_csv_field(name) for name in header])
     writer.writerows([_csv_field(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+def export_type(accept: str | None) -> str | None:
+    """The export a request's `Accept` header asks for: CSV, the Excel type, or None (the JSON answer)."""
+    wanted = (accept or "").lower()
+    return XLSX if XLSX in wanted else CSV if CSV in wanted else None
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An Excel workbook, one sheet per table (header in bold, then the rows): our numbers as number cells, anything
+    else as a text cell of its text — never a formula (strings are never read as formulas, numbers or links)."""
+    out = io.BytesIO()
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(out, options) as book:
+        bold, decimal = book.add_format({"bold": True}), book.add_format({"num_format": "0.00"})
+        for name, header, rows in sheets:
+            sheet = book.add_worksheet(safe_text(name)[:31])
+            for col, title in enumerate(header):
+                sheet.write_string(0, col, str(title), bold)
+            for row_no, row in enumerate(rows, start=1):
+                for col, value in enumerate(row):
+                    _write_cell(sheet, (row_no, col), value, decimal)
+    return out.getvalue()
+
+
+def _write_cell(sheet: Worksheet, at: tuple[int, int], value: object, decimal: object) -> None:
+    """Our number as a number cell (a Decimal — money, an area — shown with two places); anything else as a text cell
+    (None: an empty one)."""
+    if not is_number(value):
+        sheet.write_string(*at, "" if value is None else str(value))
+    elif isinstance(value, Decimal):
+        sheet.write_number(*at, float(value), decimal)
+    else:
+        sheet.write_number(*at, float(value))

@@ -215,8 +215,13 @@ class PaymentReceivedData(EventData):
     sale_id: str
     unit_id: str
     kind: str
-    amount: Decimal
+    amount: Decimal  # in yuan (a payment in another currency: its CNY equivalent)
     customer_id: str | None = None
+    # issue 24: the receipt's number, the currency paid in, and what the sale still lacks after it (R31: none left
+    # and the contract signed, the deal passes to after-sales)
+    receipt_no: str | None = None
+    currency: str = "CNY"
+    outstanding: Decimal | None = None
 
 
 class PaymentOverdueData(EventData):

@@ -9,6 +9,7 @@ from typing import Any
 # ruff: noqa: F405  (the models travel with their topics: `topics.UnitLockedData`)
 from shared.messaging.event_data import *  # noqa: F403
 from shared.messaging.event_data import EventData
+from shared.messaging.event_data_v12 import *  # noqa: F403
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ OWNER_NEWS = _topic("leads", "owner-news", OwnerNewsData, key="customer_id")
 VISITOR_TYPE_CHANGED = _topic("leads", "visitor-type-changed", VisitorTypeChangedData, key="customer_id")  # R5
 SALE_CANCELLED = _topic("inventory", "sale-cancelled", SaleCancelledData)  # v1.1
 OPENING_DRAWN = _topic("inventory", "opening-drawn", OpeningDrawnData, key="project_id")  # v1.1, issue 11 (开盘)
+DESIGNEE_NAMED = _topic("inventory", "designee-named", DesigneeNamedData, key="project_id")  # R23, R27 (issue 24)
+PRICES_CHANGED = _topic("inventory", "prices-changed", PricesChangedData)  # v1.2, issue 24 (调价): one per unit
 _ACKNOWLEDGED = "estate.property.handoff-acknowledged.v1"  # the property company's word, relayed by notifications
 HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "notifications", HandoffAcknowledgedData)
 # Additions to docs/api.md's table (new topics, nothing existing changed).
@@ -66,6 +69,7 @@ PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key
 PROJECT_CHANGED = _topic("inventory", "project-changed", ProjectChangedData, key="project_id")  # v1.2
 ORG_CHANGED = _topic("inventory", "org-changed", OrgChangedData, key="org_id")  # v1.2, the group's tree
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
+CASH_NOT_BANKED = _topic("payments", "cash-not-banked", CashNotBankedData)  # R24, issue 24
 # The platform's own delivery self-test topic.
 PLATFORM_TEST = Topic("estate.platform.test-event.v1", "test-event", "key", "platform", TestEventData)
 
@@ -89,10 +93,13 @@ CONTRACT_TOPICS: tuple[Topic, ...] = (
     REFERRAL_REWARDED,
     OPENING_DRAWN,
     PROJECT_CHANGED,
+    PRICES_CHANGED,
 )
 EXTRA_TOPICS: tuple[Topic, ...] = (
     PROJECT_CREATED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
+    CASH_NOT_BANKED,
+    DESIGNEE_NAMED,
     CALLBACK_SCHEDULED,
     CALLBACK_DONE,
     OVERDUE_DIGEST,
@@ -112,9 +119,10 @@ def published_by(service: str) -> tuple[Topic, ...]:
 
 # Which services consume each topic: a relay needs it to know when every consumer has read an event (the broker
 # may lose what nobody confirmed, shared/redelivery.py). tests/unit/shared/test_catalogue_consumers.py keeps it
-# equal to the handlers the services register.
+# equal to the handlers the services register. A topic no service reads is absent: `prices-changed` (issue 24) is for
+# systems outside (the board reads inventory's own tables), so its events need no consumer's confirmation.
 CONSUMED_BY: dict[str, tuple[str, ...]] = {
-    CONTRACT_SIGNED.name: ("leads",),
+    CONTRACT_SIGNED.name: ("leads", "payments"),  # payments: the contract copy is collected after it (R29)
     HANDOVER_COMPLETED.name: ("leads", "notifications"),
     PROJECT_CREATED.name: ("leads", "payments", "notifications"),
     PROJECT_CHANGED.name: ("leads", "payments", "notifications"),
@@ -124,6 +132,8 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     UNIT_LOCKED.name: ("leads", "payments"),
     UNIT_RELEASED.name: ("leads", "payments"),
     CALLBACK_DONE.name: ("notifications",),
+    CASH_NOT_BANKED.name: ("notifications",),
+    DESIGNEE_NAMED.name: ("payments",),
     CALLBACK_SCHEDULED.name: ("notifications",),
     CUSTOMER_REGISTERED.name: ("inventory", "payments", "notifications"),
     OVERDUE_DIGEST.name: ("notifications",),

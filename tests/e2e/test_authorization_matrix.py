@@ -149,6 +149,21 @@ ROWS = (
         ],
     ),
     Row("inventory", "GET", "/v1/projects/{project_id}/units"),
+    # Issue 24: 调价 of the journey's own unit, sold by now: skipped, nothing changes on the board
+    Row(
+        "inventory",
+        "POST",
+        "/v1/projects/{project_id}/price-adjustments",
+        lambda j: {"reason": "matrix", "units": [{"unit_id": j.unit_id, "list_price": "2000000.00"}]},
+    ),
+    Row("inventory", "GET", "/v1/projects/{project_id}/price-adjustments"),
+    Row(
+        "inventory",
+        "PUT",
+        "/v1/projects/{project_id}/designees/{staff_id}",
+        lambda j: {"powers": [], "reason": "matrix: named for nothing"},
+    ),
+    Row("inventory", "GET", "/v1/projects/{project_id}/designees"),
     Row("inventory", "GET", "/v1/projects/{project_id}/board"),
     Row("inventory", "GET", "/v1/projects/{project_id}/board/stream", stream=True),
     Row("inventory", "POST", "/v1/projects/{project_id}/board-links", lambda j: {}),
@@ -222,6 +237,13 @@ ROWS = (
         for_customer=True,
     ),
     Row("payments", "GET", "/v1/sales/{sale_id}/ledger"),
+    Row("payments", "GET", "/v1/payments/{payment_id}/receipt", for_customer=True),  # issue 24
+    Row(
+        "payments",
+        "POST",
+        "/v1/sales/{sale_id}/contract-collection",
+        lambda j: {"collected_by": "buyer", "signed": True},
+    ),
     # Asked for a customer of a project not theirs, staff learn nothing: the customer is not found for them.
     Row(
         "notifications",
@@ -260,13 +282,14 @@ def _path(row: Row, j: Journey) -> str:
         claim_id=j.claim_id,
         callback_id=j.callback_id,
         deposit_id=j.deposit_id,
+        payment_id=j.payment_id,
+        staff_id="matrix-staff",  # owns no customer: a departure that moves nothing; a designee named and withdrawn
         endpoint_id=j.webhook["endpoint_id"],
         event_id=j.handoff["id"],
         handoff_id=j.handoff["data"]["handoff_id"],
         visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
         opening_id=OPENINGS.get(j.project_id, ""),
         org_id=j.org_id,
-        staff_id="matrix-leaver",  # owns no customer: a departure that moves nothing
     )
 
 

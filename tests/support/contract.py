@@ -24,5 +24,6 @@ CONTRACT_TOPIC_NAMES = frozenset(
         "estate.property.handoff-acknowledged.v1",
         "estate.leads.referral-rewarded.v1",
         "estate.inventory.opening-drawn.v1",
+        "estate.inventory.prices-changed.v1",
     }
 )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+from services.leads import use_cases
 from shared.http.tokens import make_token
 from shared.messaging.envelope import Envelope, new_envelope
 from shared.messaging.outbox import unseal
@@ -65,3 +66,10 @@ async def backdate(leads, customer_id: str, days: float) -> None:
             uuid.UUID(customer_id),
             days * 86400,
         )
+
+
+async def an_owner(leads, customer_id: str) -> None:
+    """R34: the customer owns a flat of the project: leads heard that one was handed over to them."""
+    sale = (uuid.uuid4(), uuid.uuid4(), uuid.UUID(customer_id))
+    async with leads.pool.acquire() as conn, conn.transaction():
+        await use_cases.note_deal_step(conn, sale, "handed_over_at", datetime.now(UTC))

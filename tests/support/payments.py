@@ -103,3 +103,21 @@ async def a_sale(
 async def outbox_count(conn: asyncpg.Connection, topic: str, key: str) -> int:
     """How many events of `topic` (its name, written out) the outbox holds under `key`."""
     return await conn.fetchval("SELECT count(*) FROM outbox WHERE topic = $1 AND key = $2", topic, key)
+
+
+def payment_body(**over) -> dict:
+    return {
+        "kind": "down_payment",
+        "amount": "300000.00",
+        "method": "bank_transfer",
+        "source_of_funds": "savings",
+    } | over
+
+
+async def a_payment(payments: SimpleNamespace, settings, pid: str, sale_id: str, **over) -> dict:
+    """A payment finance recorded on the sale (201 asserted)."""
+    r = await payments.client.post(
+        f"/v1/sales/{sale_id}/payments", json=payment_body(**over), headers=auth(settings, "finance", pid)
+    )
+    assert r.status_code == 201, r.text
+    return r.json()

@@ -1,4 +1,5 @@
-"""Projects, unit import and listing, and the conflicts a manager settles (the board: `api/board.py`)."""
+"""Projects, unit import and listing (and the price table, 价格表), and the conflicts a manager settles (the board:
+`api/board.py`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.inventory.domain import UnitStatus, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, current_principal
+from shared.http.exports import CSV, XLSX, export_type
 from shared.http.fields import Code, Id, JsonObject, Label, Name, Word
 from shared.http.paging import Page, after_text_and_id, page_params, paged
 from shared.http.requests import parse_uuid, pool_of
@@ -169,7 +171,17 @@ def _read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     return rows
 
 
-@units.get("/v1/projects/{project_id}/units", response_model=list[UnitOut])
+# Issue 24: the price table (价格表) is the same list as CSV or an Excel workbook, asked for with `Accept`.
+_PRICE_TABLE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the units; with `Accept: text/csv` or the Excel type, the price table (价格表) of every unit "
+        "the filters select: building, number, floor, layout, area_m2, list_price, status",
+        "content": {CSV: {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@units.get("/v1/projects/{project_id}/units", response_model=list[UnitOut], responses=_PRICE_TABLE)
 async def list_units(
     project_id: str,
     request: Request,
@@ -178,12 +190,17 @@ async def list_units(
     page: Page = Depends(page_params),
     who: Principal = Depends(current_principal),
 ) -> Response:
-    """Units in board order, filtered by status and building before the page is cut (contract "Lists")."""
+    """Units in board order, filtered by status and building before the page is cut (contract "Lists"); with
+    `Accept: text/csv` or the Excel type the price table (价格表) of every unit the filters select, not paged."""
     if status is not None and status not in {s.value for s in UnitStatus}:
         raise ApiError("invalid_status", f"status must be one of {', '.join(s.value for s in UnitStatus)}", 422)
+    export = export_type(request.headers.get("accept"))
     async with pool_of(request).acquire() as conn:
         project = await require_project(conn, project_id, who)
         wanted, window = UnitFilter(status, building), (_unit_cursor(page), page.fetch_size())
+        if export is not None:
+            table, name = await use_cases.price_table(conn, project, wanted, export)
+            return Response(table, media_type=export, headers={"Content-Disposition": f'attachment; filename="{name}"'})
         rows = await use_cases.units_page(conn, project["id"], wanted, window)
     return paged(
         request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=unit_json

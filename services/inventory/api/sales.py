@@ -83,15 +83,15 @@ _sale_project = by_path_id(use_cases.sale_in_reach, "sale id")
 async def sign_subscription(
     sale_id: str, body: Subscription, request: Request, who: Principal = Depends(current_principal)
 ) -> dict:
-    """认购 (R27): the buyer signs the subscription and the down payment falls due; a live quote of the unit
-    (`quote_id`) sets the price; a step out of order → 409 `invalid_transition`."""
-    who.require_role("manager")
+    """认购 (R27): the buyer signs the subscription and the down payment falls due; countersigned by the manager or a
+    designee the manager named; a live quote of the unit (`quote_id`) sets the price (one made before the unit was
+    repriced → 422 `quote_outdated`); a step out of order → 409 `invalid_transition`."""
     terms = SubscriptionTerms(body.buyer_signed, body.down_payment.amount, body.down_payment.due_date)
-    quote_id = parse_uuid(body.quote_id, "quote_id", optional=True)
+    quote_id, sid = parse_uuid(body.quote_id, "quote_id", optional=True), parse_uuid(sale_id, "sale id")
     async with pool_of(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
+        sid, capacity = await use_cases.sale_to_countersign(conn, sid, who)
         return await use_cases.sign_subscription(
-            conn, sid, terms, who.sub, lambda unit_id: use_cases.quoted_price(conn, quote_id, unit_id)
+            conn, sid, terms, (who.sub, capacity), lambda unit_id: use_cases.quoted_price(conn, quote_id, unit_id)
         )
 
 

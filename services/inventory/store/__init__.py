@@ -10,6 +10,7 @@ from services.inventory.store.hold_batches import (
     take_units_with_events,
 )
 from services.inventory.store.holds import HoldRow, take_unit
+from services.inventory.store.prices import repriced_since
 from services.inventory.store.sales import (
     deposit_of_sale_of_hold,
     insert_sale,
@@ -46,6 +47,7 @@ from services.inventory.store.units import (
 from services.inventory.store.visitors import set_key_visitor
 
 __all__ = [
+    "repriced_since",
     "UnitFilter",
     "UNIT_COLUMNS",
     "convert_hold",

@@ -35,16 +35,17 @@ async def board_head(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT coalesce(max(board_seq), 0) FROM unit_history")
 
 
+# A status change, or a price change (issue 24: its row carries the new price; a status row shows the price now).
 _CHANGES = (
-    "SELECT h.board_seq, h.project_id, h.unit_id, h.to_status, h.at, u.building, u.number"
-    " FROM unit_history h JOIN units u ON u.id = h.unit_id"
+    "SELECT h.board_seq, h.project_id, h.unit_id, h.to_status, h.at, u.building, u.number,"
+    " coalesce(h.list_price, u.list_price) AS list_price FROM unit_history h JOIN units u ON u.id = h.unit_id"
     " WHERE h.board_seq > $1 AND ($2::uuid IS NULL OR h.project_id = $2)"
-    " AND h.from_status IS DISTINCT FROM h.to_status ORDER BY h.board_seq LIMIT $3"
+    " AND (h.from_status IS DISTINCT FROM h.to_status OR h.list_price IS NOT NULL) ORDER BY h.board_seq LIMIT $3"
 )
 
 
 async def changes_after(
     conn: asyncpg.Connection, after: int, project_id: uuid.UUID | None = None, limit: int = 1000
 ) -> list[asyncpg.Record]:
-    """Status changes numbered after `after`, in number order; one project's when named."""
+    """Status and price changes numbered after `after`, in number order; one project's when named."""
     return await conn.fetch(_CHANGES, after, project_id, limit)

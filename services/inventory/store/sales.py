@@ -103,10 +103,15 @@ async def save_quote(
 
 
 async def live_quote(conn: asyncpg.Connection, quote_id: uuid.UUID, unit_id: uuid.UUID) -> asyncpg.Record | None:
-    """The quote if it was made for this unit and has not expired."""
-    return await conn.fetchrow(
-        "SELECT id, price FROM quotes WHERE id = $1 AND unit_id = $2 AND expires_at > now()", quote_id, unit_id
-    )
+    """The quote if it was made for this unit and has not expired: its price, when it was made, and the list price
+    it started from; with the unit's list price now."""
+    return await conn.fetchrow(_LIVE_QUOTE, quote_id, unit_id)
+
+
+_LIVE_QUOTE = (
+    "SELECT q.id, q.price, q.made_at, q.body->>'list_price' AS quoted_list_price, u.list_price"
+    " FROM quotes q JOIN units u ON u.id = q.unit_id WHERE q.id = $1 AND q.unit_id = $2 AND q.expires_at > now()"
+)
 
 
 async def deposit_of_sale_of_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> str | None:

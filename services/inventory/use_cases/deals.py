@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -20,6 +21,9 @@ QUOTE_DAYS = 7  # contract v1.1: a quote is valid 7 days
 UnknownQuote = refusal(
     "UnknownQuote", "unknown_quote", "R21: a subscription names a quote inventory never gave, or one expired."
 )
+QuoteOutdated = refusal(
+    "QuoteOutdated", "quote_outdated", "Issue 24: the unit was repriced (调价) after the quote: quote it again."
+)
 
 
 async def make_quote(
@@ -33,12 +37,16 @@ async def make_quote(
 
 
 async def quoted_price(conn: asyncpg.Connection, quote_id: uuid.UUID | None, unit_id: uuid.UUID) -> Any:
-    """R21: the price of a live quote for this unit (None without a quote); an unknown or expired one is refused."""
+    """R21: the price of a live quote for this unit (None without a quote); an unknown or expired one is refused,
+    and so is one made before the unit's list price was adjusted (issue 24: 422 `quote_outdated`)."""
     if quote_id is None:
         return None
     row = await store.live_quote(conn, quote_id, unit_id)
     if row is None:
         raise UnknownQuote("no live quote with this id for this sale's unit (quotes last 7 days)")
+    moved = Decimal(row["quoted_list_price"]) != row["list_price"]
+    if moved or await store.repriced_since(conn, unit_id, row["made_at"]):
+        raise QuoteOutdated("the unit's list price was adjusted after this quote: make a new one (R21)")
     return row["price"]
 
 

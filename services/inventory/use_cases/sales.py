@@ -76,11 +76,13 @@ async def sign_subscription(
     conn: asyncpg.Connection,
     sale_id: uuid.UUID,
     terms: SubscriptionTerms,
-    actor: str,
+    countersigner: tuple[str, str],
     price_of: Callable[[uuid.UUID], Any] | None = None,
 ) -> dict[str, Any]:
-    """R27: the buyer signed in person; the manager countersigns; the unit is sealed and the deal file opened.
-    R21: `price_of(unit_id)` gives the agreed (quoted) price, None for the list price."""
+    """R27: the buyer signed in person; the manager (or their designee: `countersigner` is who and as what)
+    countersigns; the unit is sealed and the deal file opened. R21: `price_of(unit_id)` gives the agreed (quoted)
+    price, None for the list price."""
+    actor, capacity = countersigner
     down = {"amount": str(terms.down_payment), "due_date": terms.due_date.isoformat()}
     async with conn.transaction():
         today = await _project_today(conn, sale_id)
@@ -91,7 +93,7 @@ async def sign_subscription(
             UnitStatus.SUBSCRIBED,
             actor,
             lambda status, row: check_subscription(status, terms, agreed, today),
-            subscription={"down_payment": down, "countersigned_by": actor},
+            subscription={"down_payment": down, "countersigned_by": actor, "countersigned_as": capacity},
             price=agreed,
         )
         await publish_sale_event(conn, topics.SUBSCRIPTION_SIGNED, sale_row, _subscribed(sale_row, agreed, terms))

@@ -17,7 +17,8 @@ router = APIRouter(tags=["calls"])
 
 @router.post("/v1/calls", status_code=201, response_model=CallLogged)
 async def log_call(body: Call, request: Request, who: Who) -> dict:
-    """R1, R3: the call log; a caller who leaves name and number is registered to this consultant."""
+    """R1, R3: the call log; a caller who leaves name and number is registered to this consultant. R14: a call with
+    this consultant's customer may carry the agreed `next_contact_at` (out of quiet hours)."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))

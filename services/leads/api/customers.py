@@ -38,15 +38,18 @@ router = APIRouter(tags=["customers"])
     responses={200: {"model": Registered, "description": "the phone was registered already (yours)"}},
 )
 async def register_customer(body: NewCustomer, request: Request, who: Who):
-    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered; R34: a new
-    customer's referral by `referred_by` (a customer of the project) or, v1.2, `referred_by_phone` (an owner in any
-    project of the group, else recorded `not_an_owner` and never rewarded; a phone that is none: 422
-    `invalid_phone`)."""
+    """R3–R6, R10: 201 for a new customer; 200 with the existing one for a phone already registered. R11, R12: the
+    profile and tags validated as PATCH validates them; R14: `next_contact_at`, the agreed next contact (out of quiet
+    hours, else 422 `quiet_hours`), else the grade's cadence sets the due time. R34: a new customer's referral by
+    `referred_by` (an owner among the project's customers) or, v1.2, `referred_by_phone` (an owner in any project
+    of the group); anyone else is recorded `not_an_owner` and never rewarded; a phone that is none: 422
+    `invalid_phone`."""
     who.require_role("consultant")
     pid = parse_uuid(body.project_id, "project_id")
     who.require_project(str(pid))
+    profile = body.profile.model_dump(exclude_unset=True, exclude_none=True, mode="json") if body.profile else {}
     given = {"project_id": pid, "consultant_id": who.sub, "phone": body.phone or None, "tags": tuple(body.tags)}
-    given |= {"referred_by_phone": body.referred_by_phone or None}
+    given |= {"referred_by_phone": body.referred_by_phone or None, "profile": profile}
     cmd = RegisterCustomer(**(body.model_dump() | given))
     async with pool_of(request).acquire() as conn:
         answer, created = await use_cases.register_customer(conn, vault_of(request), cmd)

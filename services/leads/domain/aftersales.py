@@ -39,12 +39,14 @@ class DealProgress:
     contract_signed: bool
     mortgage_papers_at: datetime | None  # the bank appointment (R30): the papers are handed in there
     handed_over: bool
+    paid_in_full: bool = False  # the whole price received (payments: nothing outstanding)
 
 
 def passes_to_aftersales(deal: DealProgress, now: datetime) -> bool:
     """R31: the consultant's duty ends once the down payment is paid, the contract signed and the mortgage papers
-    handed in (the bank appointment has come); a handover ends it whatever else is missing."""
-    if deal.handed_over:
+    handed in (the bank appointment has come); a buyer who pays the whole price without a mortgage, once paid and
+    signed; a handover ends it whatever else is missing."""
+    if deal.handed_over or (deal.paid_in_full and deal.contract_signed):
         return True
     paid = deal.down_payment_due is not None and deal.down_payment_paid >= deal.down_payment_due
     papers_in = deal.mortgage_papers_at is not None and deal.mortgage_papers_at <= now

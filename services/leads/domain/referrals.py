@@ -1,8 +1,10 @@
 """Referrals (R34, 老带新) and who may earn their reward. Pure: no I/O.
 
 A referral links a new customer to the customer of the project who brought them; both are rewarded when the
-referred buyer's contract is signed. Two kinds are recorded (the manager sees them in the list) but never
+referred buyer's contract is signed — if the referrer is an owner (业主: a customer of the project whose flat was
+handed over) when the buyer is registered. Three kinds are recorded (the manager sees them in the list) but never
 rewarded, whatever happens later:
+- `not_an_owner` (issue 24): the referrer has no flat of the project handed over;
 - `key_visitor` (R5): developer staff or a competitor's agent on either side — they are not leads, so not the
   owner who brings a buyer, nor the new buyer;
 - `self_referral`: the same person on both sides — the same customer, the same phone, or a registration without
@@ -45,12 +47,14 @@ NEVER_REWARDED = frozenset({KEY_VISITOR, SELF_REFERRAL, NOT_AN_OWNER})
 
 @dataclass(frozen=True)
 class Party:
-    """One side of a referral as leads knows it: the customer, their visitor type, phone hash and name."""
+    """One side of a referral as leads knows it: the customer, their visitor type, phone hash and name, and whether
+    they own a flat of the project (one was handed over to them)."""
 
     customer_id: uuid.UUID
     visitor_type: str
     phone_hash: bytes | None
     name: str
+    owner: bool = False
 
 
 def name_key(name: str) -> str:
@@ -70,12 +74,12 @@ def same_person(a: Party, b: Party) -> bool:
 
 def referral_status(referrer: Party, referred: Party) -> str:
     """R34 with R5, at registration: `registered` (rewarded when the referred buyer signs), else why it never
-    will be: `self_referral` or `key_visitor`."""
+    will be: `self_referral`, `key_visitor`, or `not_an_owner` (only an owner is rewarded for a referral)."""
     if same_person(referrer, referred):
         return SELF_REFERRAL
     if is_key_visitor(referrer.visitor_type) or is_key_visitor(referred.visitor_type):
         return KEY_VISITOR
-    return REGISTERED
+    return REGISTERED if referrer.owner else NOT_AN_OWNER
 
 
 def owner_referral_status(owner: Party | None, referred: Party) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "check_contact_cap",
     "check_decision",
     "check_loss",
+    "check_next_contact",
     "check_not_quiet",
     "check_tags",
     "day_span",
@@ -99,6 +100,14 @@ def check_not_quiet(moment: datetime, timezone: str, quiet: str, what: str) -> N
     """R15: a next contact or call-back is not planned inside quiet hours."""
     if is_quiet(moment, timezone, quiet):
         raise QuietHours(f"{what} falls in the project's quiet hours ({quiet}, {timezone})")
+
+
+def check_next_contact(moment: datetime, now: datetime, timezone: str, quiet: str) -> None:
+    """R14 with R15: an agreed next contact (at registration, or after a call) is later than now and out of the
+    project's quiet hours."""
+    if moment <= now:
+        raise InvalidInput("the next contact must be agreed for a later time (R14)", "next_contact_in_past")
+    check_not_quiet(moment, timezone, quiet, "next_contact_at")
 
 
 def check_claim(claimant: str, owner: str, reason: str) -> None:

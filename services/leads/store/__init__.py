@@ -9,6 +9,7 @@ from services.leads.store.aftersales import (
     deals_in_sales,
     note_progress,
     open_visit,
+    owns_a_flat,
     pass_to_aftersales,
     record_visit,
     save_news,
@@ -47,6 +48,7 @@ from services.leads.store.customers import (
     seal_profile,
     seal_tags,
     set_grade,
+    set_next_contact,
     touch,
     touches,
     update_customer,
@@ -85,6 +87,7 @@ from services.leads.store.timeline import add_timeline, customer_of_handoff, tim
 from services.leads.store.weekly_review import profiles_registered, week_figures
 
 __all__ = [
+    "owns_a_flat",
     "active_consultants",
     "add_events",
     "book_of",
@@ -163,6 +166,7 @@ __all__ = [
     "seal_tags",
     "set_contract_no",
     "set_grade",
+    "set_next_contact",
     "staff_name",
     "timeline",
     "touch",

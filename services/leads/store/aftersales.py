@@ -17,6 +17,7 @@ _PROGRESS = {
     "down_payment_paid": "down_payment_paid = sales.down_payment_paid + $4",
     "mortgage_papers_at": "mortgage_papers_at = $4",
     "handed_over_at": "handed_over_at = $4",
+    "paid_in_full_at": "paid_in_full_at = coalesce(sales.paid_in_full_at, $4)",
 }
 
 
@@ -46,6 +47,13 @@ async def pass_to_aftersales(conn: asyncpg.Connection, sale_id: uuid.UUID, at: d
         "UPDATE sales SET aftersales_since = $2 WHERE sale_id = $1 AND aftersales_since IS NULL", sale_id, at
     )
     return status.endswith(" 1")
+
+
+async def owns_a_flat(conn: asyncpg.Connection, customer_id: uuid.UUID) -> bool:
+    """R34: whether a flat of the project was handed over to the customer (leads heard of the handover)."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM sales WHERE customer_id = $1 AND handed_over_at IS NOT NULL)", customer_id
+    )
 
 
 _IN_AFTERSALES = (

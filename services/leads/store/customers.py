@@ -97,6 +97,11 @@ async def touch(
     await conn.execute(_TOUCH, customer_id, now, until, next_contact, owner)
 
 
+async def set_next_contact(conn: asyncpg.Connection, customer_id: uuid.UUID, at: datetime) -> None:
+    """R14: the next contact agreed with the customer (at a registration or on a call)."""
+    await conn.execute("UPDATE customers SET next_contact_at = $2 WHERE id = $1", customer_id, at)
+
+
 async def set_grade(conn: asyncpg.Connection, customer_id: uuid.UUID, grade: str) -> None:
     await conn.execute("UPDATE customers SET grade = $2 WHERE id = $1", customer_id, grade)
 

@@ -68,6 +68,7 @@ def _progress(row: asyncpg.Record) -> DealProgress:
         contract_signed=row["contract_no"] is not None,
         mortgage_papers_at=row["mortgage_papers_at"],
         handed_over=row["handed_over_at"] is not None,
+        paid_in_full=row["paid_in_full_at"] is not None,
     )
 
 

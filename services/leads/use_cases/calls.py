@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import RING_TARGET, check_call, mask_phone, normalise_phone, rings_of
+from services.leads.domain import RING_TARGET, check_call, check_next_contact, mask_phone, normalise_phone, rings_of
 from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.registration import (
     ConsultantCommand,
@@ -18,6 +18,7 @@ from services.leads.use_cases.registration import (
     RegisterCustomer,
     register_customer,
 )
+from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault
 
 
@@ -30,6 +31,7 @@ class LogCall(ConsultantCommand):
     caller_phone: str | None = None
     caller_name: str | None = None
     asked: str | None = None
+    next_contact_at: datetime | None = None  # R14: agreed on the call
 
 
 async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict[str, Any]:
@@ -40,27 +42,46 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
     phone = normalise_phone(cmd.caller_phone) if cmd.caller_phone else None
     async with conn.transaction():
         customer_id, owner = await _caller(conn, vault, cmd, phone)
-        row = {
-            "id": uuid.uuid4(),
-            "project_id": cmd.project_id,
-            "consultant_id": cmd.consultant_id,
-            "rang_at": cmd.rang_at,
-            "answered_at": cmd.answered_at,
-            "rings": rings,
-            "caller_masked": mask_phone(phone) if phone else None,
-            "caller_phone_enc": vault.encrypt(phone) if phone else None,  # R18: sealed, for a later registration
-            "asked_enc": vault.encrypt(cmd.asked) if cmd.asked else None,
-            "customer_id": customer_id,
-        }
+        row = _call_row(vault, cmd, phone, rings, customer_id)
         await store.insert_call(conn, row)
-    shown = customer_id if owner == cmd.consultant_id else None  # R8: a colleague's customer's id is not told
+        shown = customer_id if owner == cmd.consultant_id else None  # R8: a colleague's customer's id is not told
+        agreed = await _next_contact(conn, cmd, shown)
     return {
         "id": str(row["id"]),
         "rings": rings,
         "answer_seconds": seconds,
         "within_3_rings": rings is not None and cmd.answered_at is not None and rings <= RING_TARGET,
         "customer_id": str(shown) if shown else None,
+    } | {"next_contact_at": agreed.isoformat() if agreed else None}
+
+
+def _call_row(
+    vault: Vault, cmd: LogCall, phone: str | None, rings: int | None, customer_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """The call as logged: the caller's number sealed for a later registration (R18), what they asked sealed."""
+    return {
+        "id": uuid.uuid4(),
+        "project_id": cmd.project_id,
+        "consultant_id": cmd.consultant_id,
+        "rang_at": cmd.rang_at,
+        "answered_at": cmd.answered_at,
+        "rings": rings,
+        "caller_masked": mask_phone(phone) if phone else None,
+        "caller_phone_enc": vault.encrypt(phone) if phone else None,
+        "asked_enc": vault.encrypt(cmd.asked) if cmd.asked else None,
+        "customer_id": customer_id,
     }
+
+
+async def _next_contact(conn: asyncpg.Connection, cmd: LogCall, customer_id: uuid.UUID | None) -> datetime | None:
+    """R14: the next contact agreed on the call becomes the customer's, when the caller is this consultant's own
+    customer (later than now, out of quiet hours); with anyone else there is no record to keep it on."""
+    if cmd.next_contact_at is None or customer_id is None:
+        return None
+    rules = await store.project_rules(conn, cmd.project_id)
+    check_next_contact(cmd.next_contact_at, now_utc(), rules.timezone, rules.quiet_hours)
+    await store.set_next_contact(conn, customer_id, cmd.next_contact_at)
+    return cmd.next_contact_at
 
 
 async def _caller(

@@ -1,8 +1,8 @@
-"""Leads use cases for referrals (R34, 老带新): a new customer referred by an existing one (the owner of a home
-or a customer of the project) or, v1.2, by the phone of an owner in any project of the group; when the referred
-buyer's contract is signed both get the project's reward, and the referrer's project is told — unless a key visitor
-(R5) or the same person (`self_referral`) stands on both sides, or the phone owns no home (`not_an_owner`):
-recorded, never rewarded."""
+"""Leads use cases for referrals (R34, 老带新): a new customer referred by an owner — by `referred_by`, a customer
+of the project whose flat was handed over; v1.2, by the phone of an owner in any project of the group; when the
+referred buyer's contract is signed both get the project's reward, and the referrer's project is told — unless the
+referrer owns no flat (`not_an_owner`), a key visitor (R5) or the same person (`self_referral`) stands on both
+sides: recorded, never rewarded."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ async def note_referral(
     row = await store.customer(conn, referrer_id) if referrer_id else None
     if row is None or row["project_id"] != customer["project_id"]:
         return
-    status = referral_status(_party(row, vault), _party_of_new(customer, name))
+    referrer = _party(row, vault, owner=await store.owns_a_flat(conn, row["id"]))  # R34: only an owner is rewarded
+    status = referral_status(referrer, _party_of_new(customer, name))
     await _keep(conn, customer, status, {"referrer_customer_id": row["id"], "referrer_project_id": row["project_id"]})
 
 
@@ -57,7 +58,7 @@ async def _note_by_phone(
     phone_hash = vault.phone_hash(phone)
     group = await group_projects(conn, customer["project_id"])
     row = await store.owner_by_phone(conn, phone_hash, group, customer["project_id"])
-    owner = None if row is None else _party(row, vault)
+    owner = None if row is None else _party(row, vault, owner=True)
     status = owner_referral_status(owner, _party_of_new(customer, name))
     referrer = {"referrer_phone_hash": phone_hash, "referrer_phone_masked": mask_phone(phone)}
     if row is not None:
@@ -73,8 +74,8 @@ async def _keep(conn: asyncpg.Connection, customer: dict[str, Any], status: str,
         log("referral_never_rewarded", referral_id=str(referral["id"]), status=status)
 
 
-def _party(row: asyncpg.Record, vault: Vault) -> Party:
-    return Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]))
+def _party(row: asyncpg.Record, vault: Vault, owner: bool) -> Party:
+    return Party(row["id"], row["visitor_type"], row["phone_hash"], vault.decrypt(row["name_enc"]), owner)
 
 
 def _party_of_new(customer: dict[str, Any], name: str) -> Party:

@@ -3,6 +3,7 @@ registering consultant; a lapsed one passes on."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,11 +14,14 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import (
     Grade,
+    check_next_contact,
     check_registration,
+    check_tags,
     decide_registration,
     followup_due,
     is_key_visitor,
     mask_phone,
+    merged_profile,
     normalise_phone,
     protected_until,
 )
@@ -79,6 +83,7 @@ class RegisterCustomer(ConsultantCommand):
     grade: str | None = None
     consent_share: bool = False
     referred_by: str | None = None
+    next_contact_at: datetime | None = None  # R14: the agreed next contact
     referred_by_phone: str | None = None  # v1.2, R34: the referring owner's phone (any project of the group)
 
 
@@ -88,6 +93,7 @@ async def register_customer(
     """R3–R6, R10: one customer per phone per project; a lapsed one passes to the registering consultant."""
     now = now or now_utc()
     check_registration(cmd.name, cmd.visitor_type, cmd.grade)
+    cmd = await _checked(conn, cmd, now)
     phone = normalise_phone(cmd.phone) if cmd.phone else None
     referrer = normalise_phone(cmd.referred_by_phone) if cmd.referred_by_phone else None
     for _ in range(REGISTRATION_ATTEMPTS):
@@ -96,6 +102,16 @@ async def register_customer(
         except _LostRace:
             continue
     raise RegistrationBusy("this phone is being registered by someone else right now; try again")
+
+
+async def _checked(conn: asyncpg.Connection, cmd: RegisterCustomer, now: datetime) -> RegisterCustomer:
+    """R11, R12, R14 exactly as PATCH and a follow-up check them: the profile's fields and ranges, tags from the
+    project's list (folded), the agreed next contact later than now and out of quiet hours."""
+    rules = await store.project_rules(conn, cmd.project_id)
+    if cmd.next_contact_at is not None:
+        check_next_contact(cmd.next_contact_at, now, rules.timezone, rules.quiet_hours)
+    profile = merged_profile({}, cmd.profile) if cmd.profile else {}
+    return dataclasses.replace(cmd, profile=profile, tags=check_tags(cmd.tags, rules.tags))
 
 
 async def _register_once(
@@ -109,7 +125,7 @@ async def _register_once(
         if phone_hash is not None:
             found = await store.customer_by_phone(conn, cmd.project_id, phone_hash, lock=True)
             if found is not None:
-                return await _registered_again(conn, found, cmd.consultant_id, days, now), False
+                return await _registered_again(conn, found, cmd, days, now), False
         row = _new_row(vault, cmd, phone, phone_hash, days, now)
         if not await store.insert_customer(conn, row):
             raise _LostRace()
@@ -124,7 +140,7 @@ async def _register_once(
 
 def _registered(cmd: RegisterCustomer, row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """customer-registered: ids, grade and when to call next, the visitor type; no personal data (R18)."""
-    next_contact = followup_due(now, Grade(cmd.grade) if cmd.grade else None)
+    next_contact = followup_due(now, Grade(cmd.grade) if cmd.grade else None, cmd.next_contact_at)  # R13, R14
     return {
         "customer_id": str(row["id"]),
         "owner_id": cmd.consultant_id,
@@ -158,16 +174,18 @@ def _new_row(
         "phone_masked": mask_phone(phone) if phone else None,
         "now": now,
         "protected_until": now if is_key_visitor(cmd.visitor_type) else protected_until(now, days),  # R5: no claim
-        "next_contact_at": None,
+        "next_contact_at": cmd.next_contact_at,
         **plain,
         **sealed,
     }
 
 
 async def _registered_again(
-    conn: asyncpg.Connection, found: asyncpg.Record, consultant: str, days: int, now: datetime
+    conn: asyncpg.Connection, found: asyncpg.Record, cmd: RegisterCustomer, days: int, now: datetime
 ) -> dict[str, Any]:
-    """R4: the existing customer; R10: one whose protection lapsed passes to this consultant, recorded."""
+    """R4: the existing customer; R10: one whose protection lapsed passes to this consultant, recorded; R14: the
+    next contact agreed at this registration is theirs."""
+    consultant = cmd.consultant_id
     decision = decide_registration(found["owner_id"], found["protected_until"], consultant, now)
     until = found["protected_until"]
     if decision.owner_id != consultant:
@@ -178,6 +196,8 @@ async def _registered_again(
             conn, found, consultant, "lapsed_reregistration", "protection period lapsed (R10)", consultant, now, until
         )
         log("customer_passed_on", customer_id=str(found["id"]), from_owner=found["owner_id"], to_owner=consultant)
+    if cmd.next_contact_at is not None:
+        await store.set_next_contact(conn, found["id"], cmd.next_contact_at)
     return {
         "id": str(found["id"]),
         "owner_id": decision.owner_id,

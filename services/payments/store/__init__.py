@@ -1,11 +1,11 @@
 """All of payments' SQL: `deposits` (money taken and counted), `sales` (schedules, payments, appointments,
-cancellations), `ledger` (R35) and `read_models` (projects, holds and sales learned from others)."""
+cancellations), `receipts` (the gap-free series, receipts and their prints), `ledger` (R35) and `read_models`
+(projects, holds and sales learned from others)."""
 
 from services.payments.store.deposits import (
     cash_on_hold,
     deposit_head,
     deposit_locked,
-    deposit_with_unit,
     deposits_page,
     insert_deposit,
     live_deposit_on,
@@ -14,12 +14,20 @@ from services.payments.store.deposits import (
     mark_banking_overdue,
     mark_refunded,
     mark_verified,
-    next_receipt_counter,
+    next_banking_due,
     plain_payers,
     seal_payer,
     set_first_verifier,
 )
 from services.payments.store.ledger import add_ledger_entry, ledger_entries
+from services.payments.store.paperwork import (
+    collection,
+    contract,
+    powers_of,
+    record_collection,
+    save_contract,
+    save_designee,
+)
 from services.payments.store.read_models import (
     hold,
     hold_locked,
@@ -30,11 +38,21 @@ from services.payments.store.read_models import (
     save_hold,
     save_project,
     save_sale,
+    timezone_of,
+)
+from services.payments.store.receipts import (
+    deposit_receipt,
+    next_receipt_counter,
+    payment_receipt,
+    prints_of,
+    record_print,
 )
 from services.payments.store.sales import (
+    cash_on_sale,
     insert_appointment,
     insert_payment,
     mark_overdue_reported,
+    received_on_sale,
     record_cancellation,
     schedule_payment,
     unpaid_lines_due_by,
@@ -43,9 +61,12 @@ from services.payments.store.sales import (
 __all__ = [
     "add_ledger_entry",
     "cash_on_hold",
+    "cash_on_sale",
+    "collection",
+    "contract",
     "deposit_head",
     "deposit_locked",
-    "deposit_with_unit",
+    "deposit_receipt",
     "deposits_page",
     "hold",
     "hold_locked",
@@ -60,18 +81,28 @@ __all__ = [
     "mark_overdue_reported",
     "mark_refunded",
     "mark_verified",
+    "next_banking_due",
     "next_receipt_counter",
+    "payment_receipt",
     "plain_payers",
+    "powers_of",
+    "prints_of",
     "project_rules",
+    "received_on_sale",
     "record_cancellation",
+    "record_collection",
+    "record_print",
     "release_hold",
     "sale",
     "sale_subscribed",
+    "save_contract",
+    "save_designee",
     "save_hold",
     "save_project",
     "save_sale",
     "schedule_payment",
     "seal_payer",
     "set_first_verifier",
+    "timezone_of",
     "unpaid_lines_due_by",
 ]

@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from services.payments.domain import DepositRequest
+from shared.db.rows import earliest
 
 Row: TypeAlias = asyncpg.Record
 _LIVE = "('pending_verification', 'verified')"
@@ -20,12 +21,13 @@ async def live_deposit_on(conn: asyncpg.Connection, hold_id: uuid.UUID) -> bool:
 
 
 _CASH_ON_HOLD = (
-    "SELECT coalesce(sum(amount), 0) FROM deposits WHERE hold_id = $1 AND method = 'cash' AND status <> 'refunded'"
+    "SELECT coalesce(sum(CASE WHEN currency = 'CNY' THEN amount ELSE coalesce(cny_equivalent, amount) END), 0)"
+    " FROM deposits WHERE hold_id = $1 AND method = 'cash' AND status <> 'refunded'"
 )
 
 
 async def cash_on_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> Decimal:
-    """R25: cash already taken on this hold and not refunded."""
+    """R25: cash already taken on this hold and not refunded, in yuan."""
     return await conn.fetchval(_CASH_ON_HOLD, hold_id)
 
 
@@ -41,8 +43,8 @@ async def insert_deposit(
     """Raises UniqueViolationError when a concurrent deposit on the same hold won (one live per hold)."""
     await conn.execute(
         "INSERT INTO deposits (id, project_id, unit_id, hold_id, customer_id, amount, currency, method,"
-        " source_of_funds, reference, cheque_no, note_serials, payer_enc, taken_by)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        " source_of_funds, reference, cheque_no, note_serials, payer_enc, taken_by, cny_equivalent)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
         deposit_id,
         hold["project_id"],
         hold["unit_id"],
@@ -57,6 +59,7 @@ async def insert_deposit(
         list(req.note_serials),
         payer_enc,
         taken_by,
+        req.cny_equivalent,
     )
 
 
@@ -66,15 +69,6 @@ async def deposit_head(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row |
 
 async def deposit_locked(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
     return await conn.fetchrow("SELECT * FROM deposits WHERE id = $1 FOR UPDATE", deposit_id)
-
-
-_DEPOSIT_WITH_UNIT = (
-    "SELECT d.*, h.unit_number FROM deposits d LEFT JOIN holds h ON h.hold_id = d.hold_id WHERE d.id = $1"
-)
-
-
-async def deposit_with_unit(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow(_DEPOSIT_WITH_UNIT, deposit_id)
 
 
 async def set_first_verifier(conn: asyncpg.Connection, deposit_id: uuid.UUID, verifier: str) -> None:
@@ -98,19 +92,6 @@ async def mark_verified(
     await conn.execute(_MARK_VERIFIED, deposit_id, verifier, at, receipt_no, banking_due_at)
 
 
-_NEXT_RECEIPT_COUNTER = (
-    "INSERT INTO receipt_counters (project_id, prefix, last) VALUES ($1, $2, 1)"
-    " ON CONFLICT (project_id) DO UPDATE SET last = receipt_counters.last + 1 RETURNING prefix, last"
-)
-
-
-async def next_receipt_counter(conn: asyncpg.Connection, project_id: uuid.UUID) -> tuple[str, int]:
-    """No gaps: the counter moves in the caller's transaction (a rollback returns it)."""
-    code = await conn.fetchval("SELECT code FROM projects WHERE project_id = $1", project_id)
-    row = await conn.fetchrow(_NEXT_RECEIPT_COUNTER, project_id, code or str(project_id)[:8].upper())
-    return row["prefix"], row["last"]
-
-
 async def plain_payers(conn: asyncpg.Connection, limit: int) -> list[Row]:
     return await conn.fetch(
         "SELECT id, payer FROM deposits WHERE payer IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
@@ -130,12 +111,24 @@ async def mark_banked(conn: asyncpg.Connection, deposit_id: uuid.UUID, bank_ref:
     await conn.execute(_MARK_BANKED, deposit_id, bank_ref, escorts)
 
 
-async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
-    status = await conn.execute(
-        "UPDATE deposits SET banking_overdue = true WHERE method = 'cash' AND banked_at IS NULL"
-        " AND status = 'verified' AND banking_due_at < now() AND NOT banking_overdue"
-    )
-    return int(status.split()[-1])
+_MARK_BANKING_OVERDUE = (
+    "UPDATE deposits SET banking_overdue = true WHERE id IN (SELECT id FROM deposits WHERE method = 'cash'"
+    " AND banked_at IS NULL AND status = 'verified' AND banking_due_at <= $1 AND NOT banking_overdue"
+    " ORDER BY banking_due_at LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING *"
+)
+
+
+async def mark_banking_overdue(conn: asyncpg.Connection, now: datetime) -> list[Row]:
+    """R24: verified cash not banked by its deadline, flagged once (the rows flagged now; a batch at a time)."""
+    return await conn.fetch(_MARK_BANKING_OVERDUE, now)
+
+
+async def next_banking_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the next verified cash falls due for the bank (the watch sleeps until then)."""
+    return await earliest(conn, "deposits", "banking_due_at", _UNFLAGGED_CASH)
+
+
+_UNFLAGGED_CASH = "method = 'cash' AND banked_at IS NULL AND status = 'verified' AND NOT banking_overdue"
 
 
 _MARK_REFUNDED = "UPDATE deposits SET status = 'refunded', refunded_at = now(), refund_reason = $2 WHERE id = $1"

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from shared.kernel.defaults import ProjectSettings
+from shared.kernel.defaults import DEFAULTS, ProjectSettings
 
 Row: TypeAlias = asyncpg.Record
 
@@ -20,22 +20,27 @@ async def project_rules(conn: asyncpg.Connection, project_id: uuid.UUID) -> Row 
 
 
 _INSERT_PROJECT = (
-    "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone) VALUES ($1,$2,$3,$4,$5)"
+    "INSERT INTO projects (project_id, code, cash_limit, cash_banking_days, timezone, name) VALUES ($1,$2,$3,$4,$5,$6)"
 )
 # project-created: the rules only for a project payments has not heard of (a project-changed may have come first)
-_CREATED = _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET code = $2"
+_CREATED = _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET code = $2, name = $6"
 _CHANGED = (
-    _INSERT_PROJECT
-    + " ON CONFLICT (project_id) DO UPDATE SET code = $2, cash_limit = $3, cash_banking_days = $4, timezone = $5"
+    _INSERT_PROJECT + " ON CONFLICT (project_id) DO UPDATE SET code = COALESCE(NULLIF($2, ''), projects.code),"
+    " cash_limit = $3, cash_banking_days = $4, timezone = $5, name = COALESCE($6, projects.name)"
 )
 
 
 async def save_project(
-    conn: asyncpg.Connection, project_id: uuid.UUID, code: str, rules: ProjectSettings, changed: bool = False
+    conn: asyncpg.Connection,
+    project_id: uuid.UUID,
+    names: tuple[str, str | None],
+    rules: ProjectSettings,
+    changed: bool = False,
 ) -> None:
-    """The project's code (receipt prefix) and the rules payments applies: R24, R25, the time zone; from a
-    project-changed (`changed`), its rules from now on."""
-    values = (project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone)
+    """The project's code (receipt prefix) and name (on the receipt), and the rules payments applies: R24, R25, the
+    time zone; from a project-changed (`changed`), its rules from now on."""
+    code, name = names
+    values = (project_id, code, rules.cash_limit, rules.cash_banking_days, rules.timezone, name)
     await conn.execute(_CHANGED if changed else _CREATED, *values)
 
 
@@ -76,8 +81,15 @@ async def release_hold(conn: asyncpg.Connection, hold_id: uuid.UUID) -> None:
     await conn.execute("UPDATE holds SET live = false WHERE hold_id = $1", hold_id)
 
 
-async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1", sale_id)
+async def sale(conn: asyncpg.Connection, sale_id: uuid.UUID, lock: bool = False) -> Row | None:
+    """The sale; locked until the transaction ends when `lock` (money taken on it is counted one at a time)."""
+    return await conn.fetchrow("SELECT * FROM sales WHERE sale_id = $1" + (" FOR UPDATE" if lock else ""), sale_id)
+
+
+async def timezone_of(conn: asyncpg.Connection, project_id: uuid.UUID) -> str:
+    """The project's time zone (the default until project-created has been seen)."""
+    zone = await conn.fetchval("SELECT timezone FROM projects WHERE project_id = $1", project_id)
+    return zone or DEFAULTS.timezone
 
 
 _SALE_SUBSCRIBED = (

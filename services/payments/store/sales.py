@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 import asyncpg
 
-from services.payments.domain import Payment
+from services.payments.domain import Payment, cny_value
 
 Row: TypeAlias = asyncpg.Record
 
@@ -44,18 +44,63 @@ async def record_cancellation(
 
 
 _INSERT_PAYMENT = (
-    "INSERT INTO payments (id, sale_id, kind, amount, method, reference, received_by) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    "INSERT INTO payments (id, sale_id, kind, amount, method, reference, received_by, project_id, currency,"
+    " cny_equivalent, source_of_funds, cheque_no, note_serials, payer_enc, receipt_no)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING at"
 )
 
 
 async def insert_payment(
-    conn: asyncpg.Connection, payment_id: uuid.UUID, sale_id: uuid.UUID, paid: Payment, actor: str
-) -> None:
-    """The payment, applied to its line of the schedule."""
-    await conn.execute(_INSERT_PAYMENT, payment_id, sale_id, paid.kind, paid.amount, paid.method, paid.reference, actor)
-    await conn.execute(
-        "UPDATE schedule SET paid = paid + $3 WHERE sale_id = $1 AND kind = $2", sale_id, paid.kind, paid.amount
+    conn: asyncpg.Connection, sale: Row, payment_id: uuid.UUID, paid: Payment, receipt: tuple[str, str, bytes | None]
+) -> datetime:
+    """The payment with its receipt number, applied to its line of the schedule; when it was received. `receipt` is
+    (receipt number, who received it, the payer sealed)."""
+    receipt_no, actor, payer_enc = receipt
+    in_cny = cny_value(paid)  # the schedule is in yuan
+    money = (paid.currency, paid.cny_equivalent, paid.source_of_funds, paid.cheque_no, list(paid.note_serials))
+    at = await conn.fetchval(
+        _INSERT_PAYMENT,
+        payment_id,
+        sale["sale_id"],
+        paid.kind,
+        paid.amount,
+        paid.method,
+        paid.reference,
+        actor,
+        sale["project_id"],
+        *money,
+        payer_enc,
+        receipt_no,
     )
+    await conn.execute(
+        "UPDATE schedule SET paid = paid + $3 WHERE sale_id = $1 AND kind = $2", sale["sale_id"], paid.kind, in_cny
+    )
+    return at
+
+
+_CASH_ON_SALE = """
+SELECT coalesce((SELECT sum(CASE WHEN currency = 'CNY' THEN amount ELSE coalesce(cny_equivalent, amount) END)
+                 FROM payments WHERE sale_id = $1 AND method = 'cash'), 0)
+     + coalesce((SELECT sum(CASE WHEN currency = 'CNY' THEN amount ELSE coalesce(cny_equivalent, amount) END)
+                 FROM deposits WHERE method = 'cash' AND status <> 'refunded'
+                 AND (hold_id = $2 OR (unit_id = $3 AND customer_id = $4))), 0)
+"""
+
+
+async def cash_on_sale(conn: asyncpg.Connection, sale: Row) -> Decimal:
+    """R25: the cash a sale has received in yuan, its deposit's included."""
+    return await conn.fetchval(_CASH_ON_SALE, sale["sale_id"], sale["hold_id"], sale["unit_id"], sale["customer_id"])
+
+
+_RECEIVED = (
+    "SELECT coalesce(sum(amount), 0) FROM ledger WHERE (sale_id = $1 OR (hold_id = $2 AND $2 IS NOT NULL))"
+    " AND (kind IN ('deposit_verified', 'deposit_refunded') OR kind LIKE 'payment_%')"
+)
+
+
+async def received_on_sale(conn: asyncpg.Connection, sale: Row) -> Decimal:
+    """What the buyer has paid towards the sale, net of refunds, from the ledger (R35)."""
+    return await conn.fetchval(_RECEIVED, sale["sale_id"], sale["hold_id"])
 
 
 _INSERT_APPOINTMENT = (

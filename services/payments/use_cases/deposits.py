@@ -1,11 +1,12 @@
-"""Payments use cases for deposits: taken on a current hold, counted twice, receipted, banked, refunded
-(R22–R26, R35). Each loads, asks the domain, writes rows and outbox events in one transaction."""
+"""Payments use cases for deposits: taken on a current hold, counted twice (the receipt: `receipts`), banked,
+refunded (R22–R26, R35). Each loads, asks the domain, writes rows and outbox events in one transaction."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,23 +15,24 @@ import asyncpg
 from services.payments import store
 from services.payments.domain import (
     DepositRequest,
+    NotAuthorised,
     Refused,
-    amount_in_words,
     banking_due,
     check_bankable,
     check_deposit,
     check_refundable,
+    may_take_money,
     receipt_number,
     verify,
 )
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
-from shared.kernel.errors import Conflict, NotFound, found
+from shared.kernel.errors import Conflict, found
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
-from shared.trust.ownership import in_project, require_own_customer
+from shared.trust.ownership import in_project
 from shared.trust.pii import Vault
 
 MayWorkOn = Callable[[str], None]  # raises when the caller does not work on the project
@@ -50,7 +52,7 @@ async def take_deposit(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principa
     """R22–R26: the hold is checked again, then the deposit is recorded pending two counts (one live per hold)."""
     req, taken_by = cmd.request, who.sub
     async with conn.transaction():
-        hold = await _current_hold(conn, cmd, who.require_project)
+        hold = await _current_hold(conn, cmd, who)
         await _check_room_for(conn, hold, req)
         deposit_id = uuid.uuid4()
         payer = None if req.payer is None else vault.encrypt_json(req.payer.__dict__)  # R18: sealed at rest
@@ -63,11 +65,13 @@ async def take_deposit(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principa
     return {"id": str(deposit_id), "status": "pending_verification", "amount": str(req.amount)}
 
 
-async def _current_hold(conn: asyncpg.Connection, cmd: TakeDeposit, may_work_on: MayWorkOn) -> asyncpg.Record:
-    """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release."""
+async def _current_hold(conn: asyncpg.Connection, cmd: TakeDeposit, who: Principal) -> asyncpg.Record:
+    """R22: the hold is live, unexpired, for this unit and customer; locked against a concurrent release. R23: the
+    person takes deposits in its project."""
     hold = await store.hold_locked(conn, cmd.hold_id)
     if hold is not None:
-        may_work_on(str(hold["project_id"]))
+        who.require_project(str(hold["project_id"]))
+        await require_money_taker(conn, who, hold["project_id"])
     current = hold is not None and hold["live"] and hold["expires_at"] > now_utc()
     if hold is None or not current or (hold["unit_id"], hold["customer_id"]) != (cmd.unit_id, cmd.customer_id):
         raise Conflict("the hold is not current for this unit and customer (R22)", "hold_not_current")
@@ -83,9 +87,20 @@ async def _check_room_for(conn: asyncpg.Connection, hold: asyncpg.Record, req: D
         raise Conflict("this hold already carries a live deposit", "deposit_exists")
 
 
+async def require_money_taker(conn: asyncpg.Connection, who: Principal, project_id: uuid.UUID) -> None:
+    """R23: 403 `wrong_role` unless `who` is finance, the manager, or a designee of the project the manager gave
+    `take_deposits` (checked after the project: another project's staff hear 403 `wrong_project` first)."""
+    if may_take_money(who.role, ()):
+        return
+    if not may_take_money(who.role, tuple(await store.powers_of(conn, project_id, who.sub))):
+        raise NotAuthorised(f"role {who.role} may not take or count deposits, and the manager has not named you (R23)")
+
+
 async def verify_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
     """R23: the second different counter makes it count; a gap-free receipt number; deposit-verified."""
-    deposit_id, verifier = (await find_deposit(conn, deposit_id, who.require_project))["id"], who.sub
+    head, verifier = await find_deposit(conn, deposit_id, who.require_project), who.sub
+    await require_money_taker(conn, who, head["project_id"])  # R23: counted by authorised people
+    deposit_id = head["id"]
     async with conn.transaction():
         dep = await _deposit_locked(conn, deposit_id)
         status, first, verified = verify(dep["status"], dep["first_verifier"], verifier)
@@ -130,30 +145,6 @@ def _listed(row: asyncpg.Record) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, (uuid.UUID, Decimal)) else v) for k, v in row.items() if k != "taken_at"}
 
 
-async def receipt(conn: asyncpg.Connection, deposit_id: uuid.UUID, who: Principal) -> dict[str, Any]:
-    """R26: unit, amount in figures and in capital numerals, method, source of funds, cheque no., serials; for
-    staff of the project and the buyer's consultant (R8: a colleague's customer → 404)."""
-    head = await find_deposit(conn, deposit_id, who.require_project)
-    await require_own_customer(conn, who, head["customer_id"])
-    dep = await store.deposit_with_unit(conn, deposit_id)
-    if dep is None:
-        raise NotFound("no such deposit")
-    if dep["receipt_no"] is None:
-        raise Conflict("the receipt follows the second count (R23)", "not_verified")
-    body = {name: dep[name] for name in ("receipt_no", "unit_number", "currency", "method", "source_of_funds")}
-    body |= {
-        "amount": str(dep["amount"]),
-        "amount_in_words": amount_in_words(dep["amount"]),
-        "issued_at": dep["verified_at"].isoformat(),
-        "verified_by": [dep["first_verifier"], dep["second_verifier"]],
-    }
-    if dep["cheque_no"]:
-        body["cheque_no"] = dep["cheque_no"]
-    if dep["note_serials"]:
-        body["note_serials"] = list(dep["note_serials"])
-    return body
-
-
 async def bank_cash(
     conn: asyncpg.Connection, deposit_id: uuid.UUID, banking: tuple[str, list[str]], who: Principal
 ) -> dict[str, Any]:
@@ -168,9 +159,20 @@ async def bank_cash(
     return {"id": str(deposit_id), "banked": True, "bank_ref": bank_ref, "escorts": escorts}
 
 
-async def mark_banking_overdue(conn: asyncpg.Connection) -> int:
-    """R24: cash not banked in time is flagged (and listed for the project)."""
-    return await store.mark_banking_overdue(conn)
+async def mark_banking_overdue(conn: asyncpg.Connection, now: datetime | None = None) -> int:
+    """R24: cash not banked by its deadline is flagged (listed for the project) and told once: `cash-not-banked`,
+    which notifications puts in the app of the project's finance staff and managers, naming deposit and receipt."""
+    async with conn.transaction():
+        flagged = await store.mark_banking_overdue(conn, now or now_utc())
+        for dep in flagged:
+            told = {"receipt_no": dep["receipt_no"], "banking_due_at": dep["banking_due_at"]}
+            await _deposit_event(conn, topics.CASH_NOT_BANKED, dep, **told)
+    return len(flagged)
+
+
+async def next_banking_due(conn: asyncpg.Connection) -> datetime | None:
+    """When the banking watch next has cash to report (R24)."""
+    return await store.next_banking_due(conn)
 
 
 async def refund(conn: asyncpg.Connection, deposit_id: uuid.UUID, reason: str, who: Principal) -> dict[str, Any]:

@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.payments import store
-from services.payments.domain import PAYMENT_KINDS, Payment, Refused, check_appointment, check_payment, is_overdue
+from services.payments.domain import (
+    Payment,
+    amount_in_words,
+    check_appointment,
+    check_payment,
+    cny_value,
+    is_overdue,
+    receipt_number,
+)
 from services.payments.use_cases.deposits import refund_in_transaction
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
@@ -23,6 +31,7 @@ from shared.messaging import topics
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
 from shared.trust.ownership import require_own_customer
+from shared.trust.pii import Vault
 
 MayWorkOn = Callable[[str], None]
 _RECEIVED = ("deposit_verified", "deposit_refunded")  # with payment_*: what the buyer has paid, net
@@ -57,22 +66,37 @@ async def find_sale(conn: asyncpg.Connection, sale_id: uuid.UUID, may_work_on: M
     return sale
 
 
-async def record_payment(conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Payment, who: Principal) -> dict[str, Any]:
-    """Down payment, instalment or balance, taken by finance for a sale of their project: recorded, applied to the
-    schedule, announced."""
-    check_payment(paid)
+async def record_payment(
+    conn: asyncpg.Connection, sale_id: uuid.UUID, paid: Payment, who: Principal, vault: Vault
+) -> dict[str, Any]:
+    """Down payment, instalment or balance, taken by finance for a sale of their project, by the deposit's rules
+    (R25 counting the sale's cash, R26, R29); numbered in the project's receipt series, applied to the schedule,
+    kept in the ledger in yuan (R35) and announced with what is still outstanding (R31)."""
     sale_id, actor = (await find_sale(conn, sale_id, who.require_project))["sale_id"], who.sub
-    kind, amount = paid.kind, paid.amount
-    if kind not in PAYMENT_KINDS:
-        raise Refused(f"kind must be one of {', '.join(sorted(PAYMENT_KINDS))}", "invalid_kind")
     async with conn.transaction():
-        sale = await sale_of(conn, sale_id)
-        payment_id = uuid.uuid4()
-        await store.insert_payment(conn, payment_id, sale_id, paid, actor)
-        refs = {"sale_id": sale_id, "ref": paid.reference}
-        await store.add_ledger_entry(conn, sale["project_id"], f"payment_{kind}", amount, actor, refs)
-        await _sale_event(conn, topics.PAYMENT_RECEIVED, sale, payment_id=str(payment_id), kind=kind, amount=amount)
-    return {"id": str(payment_id), "sale_id": str(sale_id), "kind": kind, "amount": str(amount)}
+        sale = found(await store.sale(conn, sale_id, lock=True), "no such sale")
+        rules = await store.project_rules(conn, sale["project_id"])
+        check_payment(paid, rules["cash_limit"] if rules else DEFAULTS.cash_limit, await store.cash_on_sale(conn, sale))
+        payment_id, payer = uuid.uuid4(), None if paid.payer is None else vault.encrypt_json(paid.payer.__dict__)
+        receipt_no = receipt_number(*await store.next_receipt_counter(conn, sale["project_id"]))
+        await store.insert_payment(conn, sale, payment_id, paid, (receipt_no, actor, payer))
+        refs = {"sale_id": sale_id, "ref": paid.reference or receipt_no}
+        await store.add_ledger_entry(conn, sale["project_id"], f"payment_{paid.kind}", cny_value(paid), actor, refs)
+        told = {"payment_id": str(payment_id), "kind": paid.kind, "amount": cny_value(paid), "receipt_no": receipt_no}
+        outstanding = sale["price"] - await store.received_on_sale(conn, sale)
+        await _sale_event(conn, topics.PAYMENT_RECEIVED, sale, **told, currency=paid.currency, outstanding=outstanding)
+    return _payment_answer(payment_id, sale_id, paid, receipt_no)
+
+
+def _payment_answer(payment_id: uuid.UUID, sale_id: uuid.UUID, paid: Payment, receipt_no: str) -> dict[str, Any]:
+    """The payment as recorded: its id (for its receipt), kind, amount and currency, the receipt's number and
+    words."""
+    answer = {"id": str(payment_id), "sale_id": str(sale_id), "kind": paid.kind, "amount": str(paid.amount)}
+    answer |= {"currency": paid.currency, "receipt_no": receipt_no}
+    answer["amount_in_words"] = amount_in_words(paid.amount, paid.currency)
+    if paid.cny_equivalent is not None:
+        answer["cny_equivalent"] = str(paid.cny_equivalent)
+    return answer
 
 
 async def book_mortgage_appointment(

@@ -43,6 +43,7 @@ class Journey:
     referrer_id: str = ""  # the customer of the project who referred the buyer (R34)
     hold_id: str = ""
     deposit_id: str = ""
+    payment_id: str = ""  # the down payment (its receipt: GET /v1/payments/{id}/receipt)
     sale_id: str = ""
     claim_id: str = ""
     callback_id: str = ""

@@ -84,15 +84,15 @@ class HandoffSteps(Driver):
 
     async def _acknowledged(self, receiver: PropertyReceiver) -> None:
         """The signed delivery reaches the receiver, which acknowledges; leads' timeline shows it."""
+        ours = self.j.handoff["data"]["handoff_id"]  # the referrer's flat was handed over too: theirs is not ours
         deadline = time.monotonic() + self.timeout
-        while not receiver.acknowledged and time.monotonic() < deadline:
+        while ours not in receiver.acknowledged and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        if not receiver.acknowledged:
+        if ours not in receiver.acknowledged:
             raise StepFailed("the property company's receiver never acknowledged the hand-off")
-        self.j.webhook |= {"received": receiver.received, "acknowledged": receiver.acknowledged}
-        self.step(
-            f"signed webhook delivered and verified; the property company acknowledged {receiver.acknowledged[0]}"
-        )
+        received = [e for e in receiver.received if e.get("data", {}).get("handoff_id") == ours]
+        self.j.webhook |= {"received": received, "acknowledged": [ours]}
+        self.step(f"signed webhook delivered and verified; the property company acknowledged {ours}")
         await self.eventually(
             "GET",
             self.url("leads", f"/v1/customers/{self.j.customer_id}/timeline"),

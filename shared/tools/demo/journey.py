@@ -18,7 +18,7 @@ from shared.tools.demo.standard import StandardSteps
 DEPOSIT = {"amount": "20000.00", "method": "bank_transfer", "source_of_funds": "own savings", "reference": "TRX-001"}
 DOCUMENTS = ["ID card", "income proof", "contract"]
 # what Zhang San is looking for: the weekly review counts the needs new customers ask for most (R11, R17)
-NEEDS = {"purpose": "first_home", "layouts": ["3BR"], "districts": ["Binjiang"]}
+NEEDS = {"purpose": "own_use", "layouts": ["3BR"], "districts": ["Binjiang"]}
 
 
 class Demo(StandardSteps, HandoffSteps):
@@ -89,6 +89,7 @@ class Demo(StandardSteps, HandoffSteps):
             "consent_share": True,
             "grade": "A",
             "profile": {"needs": NEEDS},
+            "tags": ["first_home"],
             "referred_by": self.j.referrer_id,
         }
         customer = await self.call("POST", self.url("leads", "/v1/customers"), consultant, (201,), json=body)
@@ -161,8 +162,13 @@ class Demo(StandardSteps, HandoffSteps):
             "POST", self.url("inventory", f"/v1/sales/{self.j.sale_id}/subscription"), manager, OK, json=terms
         )
         self.step(f"subscription countersigned by manager-1; down payment 600000.00 due {due} (R27, R28)")
-        payment = {"kind": "down_payment", "amount": "600000.00", "method": "bank_transfer"}
-        await self.eventually(
+        payment = {
+            "kind": "down_payment",
+            "amount": "600000.00",
+            "method": "bank_transfer",
+            "source_of_funds": "salary",
+        }
+        paid = await self.eventually(
             "POST",
             self.url("payments", f"/v1/sales/{self.j.sale_id}/payments"),
             self.as_("finance"),
@@ -170,7 +176,8 @@ class Demo(StandardSteps, HandoffSteps):
             "payments to learn of the subscription",
             json=payment,
         )
-        self.step("down payment 600000.00 received")
+        self.j.payment_id = paid["id"]
+        self.step(f"down payment 600000.00 received: receipt {paid['receipt_no']}, {paid['amount_in_words']} (R26)")
 
     async def _contract_and_mortgage(self) -> None:
         """R29, R30: the buyer signs the contract in person; the mortgage appointment is booked."""

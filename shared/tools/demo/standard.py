@@ -1,12 +1,14 @@
-"""The steps of the sales-office standard the demo shows beside the sale: a referral noted at registration and
-rewarded at the contract (R34, 老带新), a claim decided (R9), a call-back (R7) and the manager's weekly review
+"""The steps of the sales-office standard the demo shows beside the sale: an owner's referral noted at registration
+and rewarded at the contract (R34, 老带新), a claim decided (R9), a call-back (R7) and the manager's weekly review
 (R2, R13, R17)."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
+from shared.kernel.clock import now_utc
 from shared.tools.demo.driver import OK, STAFF, Driver, daytime, this_week
 
 # the figures of a weekly review row the summary prints, and how it names them
@@ -20,6 +22,7 @@ _ROW = (
     ("subscriptions", "subscriptions"),
     ("contracts", "contracts"),
 )
+OWNERS_DEPOSIT = {"amount": "20000.00", "method": "bank_transfer", "source_of_funds": "own savings"}
 _SALE = ("holds", "deposits", "subscriptions", "contracts")  # what the buyer's sale adds to its consultant's row
 CSV_LINES = 3  # the CSV export's header and first rows, as printed
 
@@ -28,12 +31,73 @@ class StandardSteps(Driver):
     """The standard's steps; `Demo` runs them in between the sale's own."""
 
     async def _referrer(self) -> None:
-        """R34: a customer of the project (consultant-2's) who is about to bring a friend: the buyer."""
+        """R34: an owner of the project (consultant-2's customer, their flat handed over) who is about to bring a
+        friend: the buyer. Only an owner's referral is rewarded."""
         phone = f"138{int(time.time() * 1000) % 10**8:08d}"  # 138, not the buyer's 139: one customer per phone
         body = {"project_id": self.j.project_id, "name": "Li Si", "phone": phone, "source": "walk_in"}
         owner = await self.call("POST", self.url("leads", "/v1/customers"), self.as_("colleague"), (201,), json=body)
         self.j.referrer_id = owner["id"]
         self.step(f"Li Si, an earlier customer of the project, registered by consultant-2: customer {owner['id']}")
+        await self._bought_and_handed_over(owner["id"])
+
+    async def _bought_and_handed_over(self, customer_id: str) -> None:
+        """Li Si's flat, B1-2004: held, its deposit counted twice, subscribed, contracted and handed over; leads
+        hears of the handover (the return visit it opens) before anyone is referred."""
+        units = self.url("inventory", f"/v1/projects/{self.j.project_id}/units")
+        listing = await self.call("GET", units, self.as_("colleague"), (200,), params={"building": "B1", "limit": 500})
+        unit_id = next(u["id"] for u in listing if u["number"] == "2004")
+        hold = await self.eventually(
+            "POST",
+            self.url("inventory", f"/v1/units/{unit_id}/holds"),
+            self.as_("colleague"),
+            (201,),
+            "inventory to learn of Li Si",
+            json={"customer_id": customer_id},
+        )
+        sale = await self._counted_deposit({"unit_id": unit_id, "hold_id": hold["hold_id"], "customer_id": customer_id})
+        await self._signed_and_handed_over(sale)
+        await self.eventually(
+            "GET",
+            self.url("leads", "/v1/aftersales/visits"),
+            self.as_("manager"),
+            (200,),
+            "leads to hear of Li Si's handover",
+            check=lambda visits: any(v["customer_id"] == customer_id for v in visits or []),
+            params={"project_id": self.j.project_id},
+        )
+        self.step("Li Si bought B1-2004 and was handed the keys: an owner of the project (R34: owners refer)")
+
+    async def _counted_deposit(self, ids: dict[str, str]) -> str:
+        """A deposit taken on the hold and counted by two people; the sale inventory opens for it."""
+        deposit = await self.eventually(
+            "POST",
+            self.url("payments", "/v1/deposits"),
+            self.as_("finance"),
+            (201,),
+            "payments to learn of the hold",
+            json=ids | OWNERS_DEPOSIT,
+        )
+        counted = self.url("payments", f"/v1/deposits/{deposit['id']}/verifications")
+        await self.call("POST", counted, self.as_("finance"), OK)
+        await self.call("POST", counted, self.as_("manager"), OK)
+        unit = await self.eventually(
+            "GET",
+            self.url("inventory", f"/v1/units/{ids['unit_id']}"),
+            self.as_("manager"),
+            (200,),
+            "inventory to open the sale",
+            check=lambda u: bool((u or {}).get("sale_id")),
+        )
+        return str(unit["sale_id"])
+
+    async def _signed_and_handed_over(self, sale: str) -> None:
+        manager, due = self.as_("manager"), (now_utc().date() + timedelta(days=14)).isoformat()
+        terms = {"buyer_signed": True, "down_payment": {"amount": "600000.00", "due_date": due}}
+        await self.call("POST", self.url("inventory", f"/v1/sales/{sale}/subscription"), manager, OK, json=terms)
+        signing = {"contract_no": f"HT-{sale[:8]}", "signatory": "buyer", "poa_notarized": False, "id_copy_kept": True}
+        await self.call("POST", self.url("inventory", f"/v1/sales/{sale}/contract"), manager, OK, json=signing)
+        handover = {"handed_over_at": now_utc().isoformat()}
+        await self.call("POST", self.url("inventory", f"/v1/sales/{sale}/handover"), manager, OK, json=handover)
 
     async def _referral_noted(self) -> None:
         """R34: leads linked the buyer to Li Si when the buyer was registered; nothing is rewarded yet."""

@@ -104,7 +104,7 @@ async def test_who_may_call_what(leads, settings) -> None:
 
 async def test_consultants_see_only_their_own_customers_r8(leads, settings) -> None:
     pid = str(uuid.uuid4())
-    mine = (await register(leads, settings, pid, "c-a", profile={"occupation": "teacher"})).json()["id"]
+    mine = (await register(leads, settings, pid, "c-a", profile={"basic": {"occupation": "teacher"}})).json()["id"]
     b = auth(settings, "consultant", pid, "c-b")
     for path in (f"/v1/customers/{mine}", f"/v1/customers/{mine}/timeline"):
         r = await leads.client.get(path, headers=b)
@@ -112,7 +112,7 @@ async def test_consultants_see_only_their_own_customers_r8(leads, settings) -> N
     r = await leads.client.put(f"/v1/customers/{mine}/grade", json={"grade": "A"}, headers=b)
     assert r.status_code == 404
     full = (await leads.client.get(f"/v1/customers/{mine}", headers=auth(settings, "consultant", pid, "c-a"))).json()
-    assert full["phone"].startswith("+86") and full["profile"] == {"occupation": "teacher"}
+    assert full["phone"].startswith("+86") and full["profile"] == {"basic": {"occupation": "teacher"}}
     listed = (
         await leads.client.get("/v1/customers", params={"project_id": pid}, headers=auth(settings, "manager", pid))
     ).json()

@@ -7,7 +7,7 @@ import uuid
 
 from services.leads import consumers
 from shared.messaging import topics as t
-from tests.support.leads import apply, auth, outbox_for, register
+from tests.support.leads import an_owner, apply, auth, outbox_for, register
 
 
 async def test_both_sides_are_rewarded_once_when_the_referred_buyer_signs_r34(leads, settings) -> None:
@@ -20,6 +20,7 @@ async def test_both_sides_are_rewarded_once_when_the_referred_buyer_signs_r34(le
     }
     await apply(leads, consumers.on_project_created, t.PROJECT_CREATED, settings_data, pid)
     owner = (await register(leads, settings, pid, "c-a")).json()["id"]
+    await an_owner(leads, owner)
     buyer = (await register(leads, settings, pid, "c-a", referred_by=owner)).json()["id"]
     noted = (await register(leads, settings, pid, "c-a", referred_by="a neighbour")).json()["id"]  # a note, no link
     manager = auth(settings, "manager", pid)
@@ -95,6 +96,7 @@ async def test_a_phoneless_namesake_referred_by_itself_is_a_self_referral_never_
     Two different people without phones still refer each other."""
     pid = str(uuid.uuid4())
     first = (await register(leads, settings, pid, "c-a", name="Wang Wei", phone=None)).json()["id"]
+    await an_owner(leads, first)
     again = (await register(leads, settings, pid, "c-a", name=" wang  wei", phone=None, referred_by=first)).json()
     with_phone = (await register(leads, settings, pid, "c-a", name="Zhao Lei")).json()["id"]
     namesake = (await register(leads, settings, pid, "c-b", name="Zhao Lei", phone=None, referred_by=with_phone)).json()
@@ -116,9 +118,31 @@ async def test_a_referrer_who_turns_out_a_key_visitor_before_the_contract_is_not
     """The visitor type can be corrected later (PATCH); the contract looks again, so staff are never rewarded."""
     pid = str(uuid.uuid4())
     referrer = (await register(leads, settings, pid, "c-a")).json()["id"]
+    await an_owner(leads, referrer)
     buyer = (await register(leads, settings, pid, "c-b", referred_by=referrer)).json()["id"]
     patched = await leads.client.patch(
         f"/v1/customers/{referrer}", json={"visitor_type": "developer_staff"}, headers=auth(settings, "manager", pid)
     )
     assert patched.status_code == 200, patched.text
     assert await _after_the_contracts(leads, settings, pid, [buyer]) == {buyer: "key_visitor"}
+
+
+async def test_only_an_owner_is_rewarded_for_a_referral_r34(leads, settings) -> None:
+    """A customer of the project who owns no flat of it refers a buyer: the referral is kept as `not_an_owner` and
+    never rewarded, not even after the referrer buys later; an owner's referral is rewarded when the buyer signs."""
+    pid = str(uuid.uuid4())
+    customer = (await register(leads, settings, pid, "c-a")).json()["id"]
+    owner = (await register(leads, settings, pid, "c-a")).json()["id"]
+    await an_owner(leads, owner)
+    by_customer = (await register(leads, settings, pid, "c-a", referred_by=customer)).json()["id"]
+    by_owner = (await register(leads, settings, pid, "c-b", referred_by=owner)).json()["id"]
+    await an_owner(leads, customer)  # a flat handed over after the referral: that referral stays unrewarded
+    for buyer in (by_customer, by_owner):
+        await apply(leads, consumers.on_contract_signed, t.CONTRACT_SIGNED, _contract_of(buyer), pid)
+    listed = (await leads.client.get(f"/v1/projects/{pid}/referrals", headers=auth(settings, "manager", pid))).json()
+    assert {r["customer_id"]: (r["status"], r["reward"] is not None) for r in listed} == {
+        by_customer: ("not_an_owner", False),
+        by_owner: ("rewarded", True),
+    }
+    async with leads.pool.acquire() as conn:
+        assert await outbox_for(conn, t.REFERRAL_REWARDED, by_customer) == []

@@ -315,3 +315,21 @@ def test_settings_money_goes_through_the_one_parser_never_rounded() -> None:
     with pytest.raises(InvalidInput):
         parse_settings({"cash_limit": "10000.005"})
     assert parse_settings({"cash_limit": 8000}).cash_limit == Decimal("8000.00")
+
+
+def test_a_price_adjustment_is_all_or_nothing_against_the_floor_and_skips_held_and_sold_units() -> None:
+    """Issue 24 (调价, R21): percent half up to the fen; every unit under its floor named; held and sold units kept."""
+    from services.inventory.domain.prices import Adjustment, PricesBelowFiled, UnitPrice, plan_adjustment
+
+    def unit(n: int, status: str = "available", price: str = "1000000.00") -> UnitPrice:
+        return UnitPrice(n, "B1", str(n), status, Decimal(price), Decimal("900000.00"))
+
+    units = [unit(1), unit(2, "held"), unit(3, "contracted"), unit(4, price="999999.99")]
+    plan = plan_adjustment(units, Adjustment("up", percent=Decimal("2.5")))
+    assert [(u.unit_id, p) for u, p in plan.changed] == [(1, Decimal("1025000.00")), (4, Decimal("1024999.99"))]
+    assert [u.unit_id for u in plan.skipped] == [2, 3]
+    with pytest.raises(PricesBelowFiled) as below:
+        plan_adjustment(units, Adjustment("down", percent=Decimal("-10.00001")))
+    assert [u["unit_id"] for u in below.value.extra()["units"]] == ["1", "4"]
+    with pytest.raises(InvalidInput):
+        plan_adjustment([unit(5, price="9999999999.00")], Adjustment("up", percent=Decimal("100")))

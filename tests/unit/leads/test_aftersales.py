@@ -39,6 +39,16 @@ def test_a_deal_passes_to_aftersales_only_when_every_step_is_done_or_handed_over
     assert rules.passes_to_aftersales(deal, NOW) == (handed_over or (paid == "full" and signed and papers))
 
 
+@pytest.mark.parametrize(("in_full", "signed"), list(itertools.product([False, True], repeat=2)))
+def test_a_buyer_who_pays_in_full_without_a_mortgage_passes_when_paid_and_signed_r31(
+    in_full: bool, signed: bool
+) -> None:
+    """No bank appointment, no mortgage papers: the whole price paid and the contract signed end the consultant's
+    duty (a handover is not waited for)."""
+    deal = rules.DealProgress(Decimal("300000.00"), Decimal("300000.00"), signed, None, False, paid_in_full=in_full)
+    assert rules.passes_to_aftersales(deal, NOW) == (in_full and signed)
+
+
 def test_papers_are_in_only_once_the_bank_appointment_has_come_r31() -> None:
     deal = rules.DealProgress(Decimal("1.00"), Decimal("1.00"), True, NOW + timedelta(seconds=1), False)
     assert not rules.passes_to_aftersales(deal, NOW)

@@ -1,5 +1,6 @@
-"""Who may be rewarded for a referral (R34 with R5), exhaustively: an owner or customer who brings someone else.
-A key visitor on either side, or the same person on both sides, is recorded and never rewarded."""
+"""Who may be rewarded for a referral (R34 with R5), exhaustively: an owner who brings someone else. A referrer who
+owns no flat of the project, a key visitor on either side, or the same person on both sides, is recorded and never
+rewarded."""
 
 from __future__ import annotations
 
@@ -29,8 +30,20 @@ from services.leads.domain import (
 PHONE_A, PHONE_B = b"hash-of-a", b"hash-of-b"
 
 
-def _party(visitor_type: str = "customer", phone: bytes | None = PHONE_A, name: str = "Li Lei") -> Party:
-    return Party(customer_id=uuid.uuid4(), visitor_type=visitor_type, phone_hash=phone, name=name)
+def _party(
+    visitor_type: str = "customer", phone: bytes | None = PHONE_A, name: str = "Li Lei", owner: bool = True
+) -> Party:
+    """One side of a referral; an owner unless told otherwise (the referred side's ownership does not matter)."""
+    return Party(customer_id=uuid.uuid4(), visitor_type=visitor_type, phone_hash=phone, name=name, owner=owner)
+
+
+def test_only_an_owner_is_rewarded_for_a_referral_r34() -> None:
+    """A customer of the project who owns no flat of it (none handed over) is recorded as `not_an_owner`."""
+    buyer = _party(phone=PHONE_B, name="Han Meimei", owner=False)
+    assert referral_status(_party(owner=False), buyer) == NOT_AN_OWNER
+    assert referral_status(_party(owner=True), buyer) == REGISTERED
+    assert status_at_contract(NOT_AN_OWNER, "customer", "customer") == NOT_AN_OWNER  # never rewarded later
+    assert referral_status(_party(owner=False, visitor_type="developer_staff"), buyer) == KEY_VISITOR
 
 
 @pytest.mark.parametrize(

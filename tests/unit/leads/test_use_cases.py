@@ -14,12 +14,14 @@ from services.leads import store, use_cases
 from services.leads.domain import InvalidInput, InvalidPhone
 from services.leads.use_cases import CustomerProtected, RegisterCustomer, RegistrationBusy, calls, registration
 from shared.http.refusals import domain_status
+from shared.kernel.defaults import DEFAULTS, ProjectSettings
 from shared.messaging import topics
 from shared.trust.pii import Vault
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PID = uuid.UUID(int=7)
 VAULT = Vault("unit-test-key")
+PROFILE = {"purchasing_power": {"budget_max": "3000000.00"}}
 
 
 class FakeConn:
@@ -39,12 +41,23 @@ class FakeStore:
         self.timeline: list[tuple[str, dict]] = []
         self.lose = lose
         self.rival = {"id": uuid.uuid4(), "owner_id": "c-rival", "protected_until": NOW + timedelta(days=20)}
-        for name in ("protection_days", "customer_by_phone", "insert_customer", "add_timeline", "staff_name"):
+        names = (
+            "protection_days",
+            "customer_by_phone",
+            "insert_customer",
+            "add_timeline",
+            "staff_name",
+            "project_rules",
+        )
+        for name in names:
             monkeypatch.setattr(store, name, getattr(self, name))
         monkeypatch.setattr(registration, "add_event", self.add_event)
 
     async def protection_days(self, conn, project_id) -> int:
         return 20
+
+    async def project_rules(self, conn, project_id) -> ProjectSettings:
+        return DEFAULTS
 
     async def staff_name(self, conn, staff_id) -> str:
         return f"Name of {staff_id}"
@@ -70,16 +83,13 @@ class FakeStore:
 async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal_data(monkeypatch) -> None:
     fake = FakeStore(monkeypatch)
     answer, created = await use_cases.register_customer(
-        FakeConn(),
-        VAULT,
-        RegisterCustomer(PID, "c-a", "Li Lei", "138 1234 5678", grade="A", profile={"budget": "3000000.00"}),
-        now=NOW,
+        FakeConn(), VAULT, RegisterCustomer(PID, "c-a", "Li Lei", "138 1234 5678", grade="A", profile=PROFILE), now=NOW
     )
     assert created and answer["existing"] is False and answer["owner_id"] == "c-a"
     assert answer["protected_until"] == (NOW + timedelta(days=20)).isoformat()
     row = next(iter(fake.rows.values()))
     assert VAULT.decrypt(row["phone_enc"]) == "+8613812345678" and row["phone_masked"] == "138****5678"
-    assert b"Li Lei" not in row["name_enc"] and VAULT.decrypt_json(row["profile_enc"]) == {"budget": "3000000.00"}
+    assert b"Li Lei" not in row["name_enc"] and VAULT.decrypt_json(row["profile_enc"]) == PROFILE
     [(topic, data, project)] = fake.events
     assert (topic, project) == (topics.CUSTOMER_REGISTERED.name, str(PID))
     assert data["next_contact_at"] == NOW + timedelta(days=7)  # grade A: within a week (R13)

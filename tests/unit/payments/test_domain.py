@@ -153,9 +153,9 @@ def test_overdue_and_reminders_r28() -> None:
 
 @pytest.mark.parametrize("amount", ["0.00", "-1.00"])
 def test_a_payment_is_a_positive_amount(amount) -> None:
-    check_payment(Payment(kind="down_payment", amount=Decimal("0.01"), method="bank_transfer"))
+    check_payment(Payment(kind="down_payment", amount=Decimal("0.01"), method="bank_transfer"), LIMIT)
     with pytest.raises(Refused) as refused:
-        check_payment(Payment(kind="down_payment", amount=Decimal(amount), method="bank_transfer"))
+        check_payment(Payment(kind="down_payment", amount=Decimal(amount), method="bank_transfer"), LIMIT)
     assert refused.value.code == "invalid_amount"
 
 

@@ -92,3 +92,21 @@ def test_our_numbers_are_written_as_plain_numerals(number: int | Decimal | float
     """Only a numeral's characters (a Decimal never in exponent form), and the value reads back exactly."""
     (cell,) = _read_back(csv_text(["n"], [[number]]))[1]
     assert Decimal(cell) == Decimal(str(number)) and set(cell) <= set("-0123456789.e+E")
+
+
+def test_an_excel_workbook_keeps_hostile_text_as_text_cells_and_numbers_as_numbers() -> None:
+    """Issue 24: in Excel the cell's type does the quote's work: hostile text is a text cell holding the text itself,
+    never a formula; our numbers are number cells."""
+    import openpyxl
+
+    from shared.http.exports import CSV, XLSX, export_type, xlsx_bytes
+
+    book = xlsx_bytes([("价格表", ["text", "amount", "floor"], [[h, Decimal("1000000.50"), 7] for h in HOSTILE])])
+    sheet = openpyxl.load_workbook(io.BytesIO(book)).active
+    rows = list(sheet.iter_rows(min_row=2))
+    texts = [r[0].value.replace("_x000D_", "\r") for r in rows]  # the file's escape of a CR, which openpyxl keeps
+    assert sheet.title == "价格表" and texts == HOSTILE
+    assert {r[0].data_type for r in rows} == {"s"} and {(r[1].data_type, r[2].data_type) for r in rows} == {("n", "n")}
+    assert rows[0][1].value == 1000000.5 and rows[0][1].number_format == "0.00" and rows[0][2].value == 7
+    assert export_type("text/csv") == CSV and export_type(f"{XLSX}, */*") == XLSX
+    assert export_type("application/json") is None and export_type(None) is None

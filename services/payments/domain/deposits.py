@@ -1,57 +1,13 @@
-"""Payments rules: deposits (R22–R26), two-person verification, schedules (R28), the ledger (R35). Pure."""
+"""Payments rules of a deposit's life and a sale's schedule: two-person verification (R23), banking (R24), refunds,
+receipt numbers, the bank appointment (R30), overdue down payments (R28). Pure."""
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from services.payments.domain.tender import Refused
 from shared.kernel.errors import Conflict, DomainError
-
-CENT = Decimal("0.01")
-METHODS = frozenset({"cash", "bank_transfer", "card", "cheque", "wechat_pay", "alipay"})
-PAYMENT_KINDS = frozenset({"down_payment", "instalment", "balance"})
-
-
-class Refused(DomainError):
-    """Bad input by the rules: 422."""
-
-
-@dataclass(frozen=True)
-class Payer:
-    """Someone other than the buyer paying (R29): their written statement is required."""
-
-    name: str
-    statement_ref: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Payment:
-    """Money received against a sale's schedule: down payment, instalment or balance."""
-
-    kind: str
-    amount: Decimal
-    method: str
-    reference: str | None = None
-
-
-@dataclass(frozen=True)
-class DepositRequest:
-    amount: Decimal
-    method: str
-    source_of_funds: str
-    currency: str = "CNY"
-    reference: str | None = None
-    cheque_no: str | None = None
-    note_serials: tuple[str, ...] = ()
-    payer: Payer | None = None
-
-
-def check_payment(paid: Payment) -> None:
-    """Money received against a sale is a positive amount."""
-    if paid.amount <= 0:
-        raise Refused("a payment is a positive amount", "invalid_amount")
 
 
 def check_appointment(at: datetime, place: str, documents: list[str], now: datetime) -> None:
@@ -60,27 +16,6 @@ def check_appointment(at: datetime, place: str, documents: list[str], now: datet
         raise Refused("the appointment is a future time with an offset", "invalid_time")
     if not place.strip() or not [d for d in documents if d.strip()]:
         raise Refused("the place and the documents to bring are required (R30)", "place_and_documents_required")
-
-
-def check_deposit(req: DepositRequest, cash_limit: Decimal, cash_on_hold: Decimal = Decimal("0.00")) -> None:
-    """R25, R26, R29: what a deposit must carry before it can be taken. `cash_on_hold` is the cash already
-    taken on the same hold and not refunded: the limit counts them together, so splitting cannot dodge it."""
-    if req.amount <= 0:
-        raise Refused("a deposit is a positive amount", "invalid_amount")
-    if req.method not in METHODS:
-        raise Refused(f"method must be one of {', '.join(sorted(METHODS))}", "invalid_method")
-    if not req.source_of_funds.strip():
-        raise Refused("the source of funds is recorded on the receipt (R26)", "source_of_funds_required")
-    if req.method == "cash" and req.amount + cash_on_hold >= cash_limit:
-        raise Refused(
-            f"from {cash_limit} up the money is paid into the company account, not in cash (R25)", "cash_over_limit"
-        )
-    if req.method == "cheque" and not (req.cheque_no or "").strip():
-        raise Refused("a cheque's number is recorded (R26)", "cheque_no_required")
-    if req.method == "cash" and req.currency != "CNY" and not [s for s in req.note_serials if s.strip()]:
-        raise Refused("foreign-currency notes have their serial numbers recorded (R26)", "note_serials_required")
-    if req.payer is not None and not (req.payer.statement_ref or "").strip():
-        raise Refused("a third party paying for the buyer gives a written statement (R29)", "payer_statement_required")
 
 
 def verify(status: str, first_verifier: str | None, verifier: str) -> tuple[str, str | None, bool]:
@@ -138,16 +73,6 @@ def banking_due(verified_at: datetime, days: int) -> datetime:
 
 def receipt_number(project_code: str, sequence: int) -> str:
     return f"{project_code}-{sequence:06d}"
-
-
-def amount_in_words(amount: Decimal) -> str:
-    """R26: 大写 in RMB form, e.g. 20000.00 → 贰万元整 (cn2an's rmb mode)."""
-    import cn2an
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        words: str = cn2an.an2cn(f"{amount.quantize(CENT)}", "rmb")
-    return words
 
 
 def is_overdue(due: date, paid: Decimal, amount: Decimal, today: date) -> bool:

@@ -1,4 +1,5 @@
-"""HTTP API of payments (finance): pydantic in, use case, pydantic out."""
+"""HTTP API of payments for deposits (R22–R26): taken, counted twice, receipted (JSON or printed), banked,
+refunded, listed."""
 
 from __future__ import annotations
 
@@ -10,21 +11,26 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
-from services.payments.domain import DepositRequest, Payer, Payment
+from services.payments.api.common import (
+    RECEIPT_RESPONSES,
+    Currency,
+    PayerBody,
+    Receipt,
+    Serials,
+    payer_of,
+    pdf_answer,
+    vault_of,
+    wants_pdf,
+)
+from services.payments.domain import DepositRequest
 from services.payments.use_cases import TakeDeposit
 from shared.http.auth import Principal, current_principal
-from shared.http.fields import Code, Id, Name, Short, Time
+from shared.http.fields import Code, Id, Name, Short
 from shared.http.paging import Page, after_time_and_id, page_params, paged
 from shared.http.requests import parse_uuid, pool_of, project_in_scope
 from shared.kernel.money import Money
-from shared.trust.pii import Vault
 
 router = APIRouter(tags=["payments"])
-
-
-class PayerBody(BaseModel):
-    name: Name
-    statement_ref: Short | None = None
 
 
 class NewDeposit(BaseModel):
@@ -36,18 +42,16 @@ class NewDeposit(BaseModel):
     source_of_funds: Short
     reference: Short | None = None
     cheque_no: Id | None = None
-    note_serials: Annotated[list[Id], Field(max_length=200)] = Field(default_factory=list)
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    note_serials: Serials = Field(default_factory=list)
+    currency: Currency = "CNY"
     payer: PayerBody | Name | None = None
+    cny_equivalent: Money | None = None  # foreign money's worth in yuan: R25's limit then applies to it
 
     def command(self) -> TakeDeposit:
         """The deposit as the use case takes it: the ids parsed (422 naming the field), a payer named alone or
         with their statement."""
-        payer = self.payer
-        named = Payer(payer.name, payer.statement_ref) if isinstance(payer, PayerBody) else None
-        who_paid = Payer(payer) if isinstance(payer, str) else named
         money = (self.amount, self.method, self.source_of_funds, self.currency, self.reference, self.cheque_no)
-        request = DepositRequest(*money, tuple(self.note_serials), who_paid)
+        request = DepositRequest(*money, tuple(self.note_serials), payer_of(self.payer), self.cny_equivalent)
         hold_id, unit_id = parse_uuid(self.hold_id, "hold_id"), parse_uuid(self.unit_id, "unit_id")
         return TakeDeposit(hold_id, unit_id, parse_uuid(self.customer_id, "customer_id"), request)
 
@@ -60,8 +64,8 @@ class DepositTaken(BaseModel):
 
 @router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
 async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("finance", "manager")
-    cmd, vault = body.command(), Vault(request.app.state.settings.pii_key)
+    """R22–R26: finance, the manager or a designee the manager named (R23) takes a deposit on a current hold."""
+    cmd, vault = body.command(), vault_of(request)
     async with pool_of(request).acquire() as conn:
         return await use_cases.take_deposit(conn, cmd, who, vault)
 
@@ -75,31 +79,27 @@ class Verification(BaseModel):
 
 @router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
 async def verify_deposit(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("finance", "manager")
+    """R23: counted by two different authorised people (finance, the manager, or a designee the manager named); the
+    second makes it count, with a receipt number in the project's gap-free series."""
     did = parse_uuid(deposit_id, "deposit id")
     async with pool_of(request).acquire() as conn:
         return await use_cases.verify_deposit(conn, did, who)
 
 
-class Receipt(BaseModel):
-    receipt_no: str
-    unit_number: str | None
-    amount: str
-    currency: str
-    amount_in_words: str
-    method: str
-    source_of_funds: str
-    issued_at: str
-    verified_by: list[str | None]
-    cheque_no: str | None = None
-    note_serials: list[str] | None = None
-
-
-@router.get("/v1/deposits/{deposit_id}/receipt", response_model=Receipt, response_model_exclude_none=True)
-async def get_receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+@router.get(
+    "/v1/deposits/{deposit_id}/receipt",
+    response_model=Receipt,
+    response_model_exclude_none=True,
+    responses=RECEIPT_RESPONSES,
+)
+async def get_receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> object:
+    """R26: the receipt of a deposit counted twice, JSON or (`Accept: application/pdf`) printed: each print after
+    the first says 副本, `prints` counts them all."""
     did = parse_uuid(deposit_id, "deposit id")
     async with pool_of(request).acquire() as conn:
-        return await use_cases.receipt(conn, did, who)
+        if wants_pdf(request):
+            return pdf_answer(await use_cases.print_deposit_receipt(conn, did, who, vault_of(request)))
+        return await use_cases.deposit_receipt(conn, did, who, vault_of(request))
 
 
 class Banking(BaseModel):
@@ -169,76 +169,3 @@ async def list_deposits(
     async with pool_of(request).acquire() as conn:
         listed = await use_cases.list_deposits(conn, pid, overdue_only, after, page.fetch_size())
     return paged(request, page, listed, key_of=lambda item: item[0], render=lambda item: item[1])
-
-
-class PaymentTaken(BaseModel):
-    id: str
-    sale_id: str
-    kind: str
-    amount: str
-
-
-class NewPayment(BaseModel):
-    kind: Code
-    amount: Money
-    method: Code
-    reference: Short | None = None
-
-
-@router.post("/v1/sales/{sale_id}/payments", status_code=201, response_model=PaymentTaken)
-async def record_payment(
-    sale_id: str, body: NewPayment, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
-    who.require_role("finance")
-    sid = parse_uuid(sale_id, "sale id")
-    paid = Payment(kind=body.kind, amount=body.amount, method=body.method, reference=body.reference)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.record_payment(conn, sid, paid, who)
-
-
-class Appointment(BaseModel):
-    at: Time
-    place: Short
-    documents: Annotated[list[Short], Field(max_length=30)]
-
-
-class AppointmentBooked(BaseModel):
-    id: str
-    sale_id: str
-    at: str
-    place: str
-    documents: list[str]
-
-
-@router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201, response_model=AppointmentBooked)
-async def book_mortgage_appointment(
-    sale_id: str, body: Appointment, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
-    who.require_role("consultant", "manager")
-    sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.book_mortgage_appointment(conn, sid, (body.at, body.place, body.documents), who)
-
-
-class LedgerEntry(BaseModel):
-    at: str
-    kind: str
-    amount: str
-    actor: str | None
-    ref: str | None
-
-
-class Ledger(BaseModel):
-    sale_id: str
-    price: str
-    entries: list[LedgerEntry]
-    received: str
-    outstanding: str
-
-
-@router.get("/v1/sales/{sale_id}/ledger", response_model=Ledger)
-async def get_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    who.require_role("finance", "manager")
-    sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.ledger(conn, sid, who)

@@ -1,0 +1,49 @@
+"""The data models of the topics added in v1.2 (docs/api.md; contract "Added in v1.2"): a price adjusted (调价), cash
+not banked in time (R24), a designee named (R23, R27). Like `event_data`'s, they keep unknown fields; `topics`
+re-exports them beside the others."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from shared.messaging.event_data import EventData
+
+__all__ = ["CashNotBankedData", "DesigneeNamedData", "PricesChangedData"]
+
+
+class PricesChangedData(EventData):
+    """Issue 24, 调价: one unit's list price adjusted (never a held or sold unit's, never below its filed floor)."""
+
+    adjustment_id: str
+    unit_id: str
+    old_price: Decimal
+    new_price: Decimal
+    reason: str
+    building: str | None = None
+    number: str | None = None
+
+
+class CashNotBankedData(EventData):
+    """R24: verified cash not banked by its deadline (verification + `cash_banking_days`); told once, in the app, to
+    the project's finance staff and managers."""
+
+    deposit_id: str
+    hold_id: str
+    unit_id: str
+    customer_id: str
+    amount: Decimal
+    receipt_no: str
+    banking_due_at: datetime
+
+
+class DesigneeNamedData(EventData):
+    """R23, R27: a project manager named (or, with no powers, withdrew) a designee: `take_deposits` lets them take and
+    count deposits (payments), `countersign` lets them countersign subscriptions (inventory)."""
+
+    project_id: str
+    staff_id: str
+    powers: list[str]
+    reason: str
+    named_by: str
+    named_at: datetime
