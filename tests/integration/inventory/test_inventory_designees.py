@@ -57,7 +57,7 @@ async def test_a_designee_the_manager_named_countersigns_and_nobody_else_r27(inv
     assert listed == []
     async with inventory.pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT payload FROM outbox WHERE topic = $1 AND key = $2", topics.DESIGNEE_NAMED.name, pid
+            "SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id", topics.DESIGNEE_NAMED.name, pid
         )
     told = [orjson.loads(bytes(r["payload"]))["data"] for r in rows]
     assert [(t["staff_id"], t["powers"]) for t in told] == [("sc-7", ["take_deposits", "countersign"]), ("sc-7", [])]
