@@ -42,6 +42,11 @@ class Principal:
         """Whether this person acts in one of `roles`: admin always; a group manager where a manager may."""
         return self.role == "admin" or self.role in roles or (self.role == GROUP_MANAGER and "manager" in roles)
 
+    @property
+    def acting_role(self) -> str:
+        """The role this person acts in within a project they reach: a group manager acts as its manager."""
+        return "manager" if self.role == GROUP_MANAGER else self.role
+
     def require_role(self, *roles: str) -> None:
         """403 unless this person acts in one of `roles` (admin always; a group manager where a manager may)."""
         if not self.may(*roles):

@@ -90,9 +90,9 @@ async def _check_room_for(conn: asyncpg.Connection, hold: asyncpg.Record, req: D
 async def require_money_taker(conn: asyncpg.Connection, who: Principal, project_id: uuid.UUID) -> None:
     """R23: 403 `wrong_role` unless `who` is finance, the manager, or a designee of the project the manager gave
     `take_deposits` (checked after the project: another project's staff hear 403 `wrong_project` first)."""
-    if may_take_money(who.role, ()):
+    if may_take_money(who.acting_role, ()):
         return
-    if not may_take_money(who.role, tuple(await store.powers_of(conn, project_id, who.sub))):
+    if not may_take_money(who.acting_role, tuple(await store.powers_of(conn, project_id, who.sub))):
         raise NotAuthorised(f"role {who.role} may not take or count deposits, and the manager has not named you (R23)")
 
 
