@@ -44,9 +44,7 @@ async def sale_to_countersign(conn: asyncpg.Connection, sale_id: uuid.UUID, who:
     """R27: the sale (its project checked first), if `who` may countersign it: the manager, or a designee of the
     sale's project given `countersign` (403 `wrong_role` for anyone else); and in which capacity."""
     sale = in_project(await store.sale(conn, sale_id), "sale", who.require_project)
-    powers = (
-        [] if who.may("manager") else await designees_store.powers_of(conn, sale["project_id"], who.sub)
-    )
+    powers = [] if who.may("manager") else await designees_store.powers_of(conn, sale["project_id"], who.sub)
     if not may_countersign(who.acting_role, powers):
         raise NotACountersigner(f"role {who.role} may not countersign, and the manager has not named you (R27)")
     return sale["id"], who.role if who.may("manager") else "designee"
