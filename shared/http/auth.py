@@ -17,6 +17,10 @@ from shared.http.api_errors import Forbidden, Unauthorized
 warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin")
+# v1.2 (issue 25): a notary (公证员) is no member of staff: their token (claim `projects`) opens only the routes that
+# name the role — a fair opening's commitments, reveals and view. Every other project check refuses them.
+OUTSIDE_ROLES = ("notary",)
+ROLES = (*ROLES, *OUTSIDE_ROLES)  # type: ignore[assignment]  # (the line above fixes its length for mypy)
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,11 @@ class Principal:
     projects: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
 
-    def works_on(self, project_id: str) -> bool:
-        """Admins see every project; everyone else the ones in their token."""
+    def works_on(self, project_id: str, admit: tuple[str, ...] = ()) -> bool:
+        """Admins see every project; everyone else the ones in their token — someone from outside (a notary) only
+        where the route `admit`s their role."""
+        if self.role in OUTSIDE_ROLES and self.role not in admit:
+            return False
         return self.role == "admin" or project_id in self.projects
 
     def require_role(self, *roles: str) -> None:
@@ -37,9 +44,11 @@ class Principal:
         if self.role != "admin" and self.role not in roles:
             raise Forbidden("wrong_role", f"role {self.role} may not do this")
 
-    def require_project(self, project_id: str) -> None:
-        """403 unless this person works on `project_id`."""
-        if not self.works_on(str(project_id)):
+    def require_project(self, project_id: str, admit: tuple[str, ...] = ()) -> None:
+        """403 unless this person works on `project_id` (`admit`: the outside roles this route lets in)."""
+        if self.role in OUTSIDE_ROLES and self.role not in admit:
+            raise Forbidden("wrong_role", f"role {self.role} may not do this")
+        if not self.works_on(str(project_id), admit):
             raise Forbidden("wrong_project", "you do not work on this project")
 
 
