@@ -35,8 +35,12 @@ ROLES: Roles = {
     "POST /v1/projects/{project_id}/openings": ("sales_control", "manager"),
     "POST /v1/openings/{opening_id}/entrants": ("sales_control",),
     "POST /v1/openings/{opening_id}/draw": ("sales_control", "manager"),
-    "GET /v1/openings/{opening_id}": STAFF,
+    "GET /v1/openings/{opening_id}": (*STAFF, "notary"),
     "POST /v1/openings/{opening_id}/kept-out": ("sales_control", "manager"),
+    # Issue 25, fair openings: a notary's token (claim `projects`) commits and reveals beside sales control
+    "POST /v1/openings/{opening_id}/close-entry": ("sales_control", "manager"),
+    "POST /v1/openings/{opening_id}/commitments": ("sales_control", "manager", "notary"),
+    "POST /v1/openings/{opening_id}/reveals": ("sales_control", "manager", "notary"),
 }
 
 
