@@ -342,3 +342,28 @@ async def test_an_opening_whose_reveal_never_comes_lapses_at_its_start_on_record
             await fair.reveal(conn, opening, "notary", "n", "notary-1", T + timedelta(minutes=6))
     assert late.value.code == "opening_started"  # type: ignore[attr-defined]
     await _hold_at(inventory, units[0], customer, T + timedelta(minutes=7))  # as on any day again
+
+
+async def test_an_opening_drawn_before_the_upgrade_gets_its_entrants_digest_and_its_draw_as_the_close(
+    inventory, settings
+) -> None:
+    """Migration 011's backfill, run again on an opening drawn the v1.1 way and stored as before the upgrade."""
+    pid, _ = await new_project(inventory, settings, units=1)
+    customers = [await known_customer(inventory, pid) for _ in range(4)]
+    oid = await _opening(inventory, settings, pid, customers)
+    drawn = await _post(inventory, f"/v1/openings/{oid}/draw", auth(settings, "manager", pid), {"seed": "v1.1"})
+    assert drawn.json()["entrants_digest"] == _sha("\n".join(sorted(customers)))  # a draw now closes entry too
+    migration = (ROOT / "services/inventory/migrations/011_fair_openings.sql").read_text()
+    backfill = migration[migration.index("UPDATE openings o") : migration.index("WHERE o.status = 'drawn';") + 24]
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "UPDATE openings SET entry_closed_at = NULL, entry_closed_by = NULL, entrants_digest = NULL WHERE id = $1",
+            uuid.UUID(oid),
+        )
+        await conn.execute(backfill + " AND o.id = $1", uuid.UUID(oid))  # this opening only: others are tests' own
+        row = await conn.fetchrow(
+            "SELECT entry_closed_at, drawn_at, entry_closed_by, entrants_digest FROM openings WHERE id = $1",
+            uuid.UUID(oid),
+        )
+    assert row["entrants_digest"] == _sha("\n".join(sorted(customers)))
+    assert row["entry_closed_at"] == row["drawn_at"] and row["entry_closed_by"] == "manager-1"
