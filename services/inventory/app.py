@@ -6,6 +6,7 @@ import time
 
 from services.inventory import api, consumers, store, use_cases
 from services.inventory.api.holds import HOT_ROUTES
+from services.inventory.fanout.link import board_fanout
 from services.inventory.feed import board_feed
 from shared.http.operations import STAFF, Roles
 from shared.messaging import topics
@@ -68,7 +69,7 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
-        jobs=[hold_sweeper, opening_gate, board_feed],
+        jobs=[hold_sweeper, opening_gate, board_feed, board_fanout],
         hot_routes=HOT_ROUTES,
         roles=ROLES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready
