@@ -12,13 +12,14 @@ from fastapi import Depends, Request
 from jwt.warnings import InsecureKeyLengthWarning
 
 from shared.http.api_errors import Forbidden, Unauthorized
+from shared.http.operations import ROLES_KEY
 
 # The development secret is short on purpose; `estate serve` warns once at start instead of per request.
 warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin")
 # v1.2 (issue 25): a notary (公证员) is no member of staff: their token (claim `projects`) opens only the routes that
-# name the role — a fair opening's commitments, reveals and view. Every other project check refuses them.
+# declare the role (`x-roles`, from the service's ROLES) — a fair opening's commitments, reveals and view.
 OUTSIDE_ROLES = ("notary",)
 ROLES = (*ROLES, *OUTSIDE_ROLES)  # type: ignore[assignment]  # (the line above fixes its length for mypy)
 
@@ -32,11 +33,8 @@ class Principal:
     projects: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
 
-    def works_on(self, project_id: str, admit: tuple[str, ...] = ()) -> bool:
-        """Admins see every project; everyone else the ones in their token — someone from outside (a notary) only
-        where the route `admit`s their role."""
-        if self.role in OUTSIDE_ROLES and self.role not in admit:
-            return False
+    def works_on(self, project_id: str) -> bool:
+        """Admins see every project; everyone else the ones in their token."""
         return self.role == "admin" or project_id in self.projects
 
     def require_role(self, *roles: str) -> None:
@@ -44,11 +42,9 @@ class Principal:
         if self.role != "admin" and self.role not in roles:
             raise Forbidden("wrong_role", f"role {self.role} may not do this")
 
-    def require_project(self, project_id: str, admit: tuple[str, ...] = ()) -> None:
-        """403 unless this person works on `project_id` (`admit`: the outside roles this route lets in)."""
-        if self.role in OUTSIDE_ROLES and self.role not in admit:
-            raise Forbidden("wrong_role", f"role {self.role} may not do this")
-        if not self.works_on(str(project_id), admit):
+    def require_project(self, project_id: str) -> None:
+        """403 unless this person works on `project_id`."""
+        if not self.works_on(str(project_id)):
             raise Forbidden("wrong_project", "you do not work on this project")
 
 
@@ -95,8 +91,18 @@ async def current_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is None:
         cached = principal_from_header(request.headers.get("authorization"), request.app.state.settings.jwt_secret)
+        if cached.role in OUTSIDE_ROLES:
+            _require_declared(request, cached.role)
         request.state.principal = cached
     return cached
+
+
+def _require_declared(request: Request, role: str) -> None:
+    """403 unless the route declares this outside role among those who may call it (its operation's `x-roles`)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    operation = request.app.openapi().get("paths", {}).get(path, {}).get(request.method.lower(), {})
+    if role not in operation.get(ROLES_KEY, ()):
+        raise Forbidden("wrong_role", f"role {role} may not do this")
 
 
 # The caller of a route, as a parameter type: `who: Who` (FastAPI resolves the dependency).

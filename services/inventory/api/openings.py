@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -20,16 +19,14 @@ from shared.http.requests import by_path_id, parse_uuid, pool_of
 
 router = APIRouter(tags=["openings"])
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
-NOTARY = ("notary",)  # issue 25: the outside role a fair opening's routes let in
 
 
 async def opening_for(conn: Any, opening_id: str, who: Principal, *roles: str) -> Any:
-    """The opening a route names, for `roles` (none: staff of its project, whatever their role), a notary of its
-    project too where the route lets one in (issue 25): 403 for another role or project, 404 none."""
+    """The opening a route names, for `roles` (none: anyone of its project the route lets in — staff, and on a fair
+    opening's routes a notary, issue 25): 403 for another role or project, 404 none."""
     if roles:
         who.require_role(*roles)
-    may_work_on = partial(who.require_project, admit=NOTARY if not roles or "notary" in roles else ())
-    return await use_cases.opening_in_reach(conn, parse_uuid(opening_id, "opening id"), may_work_on)
+    return await use_cases.opening_in_reach(conn, parse_uuid(opening_id, "opening id"), who.require_project)
 
 
 class NewOpening(BaseModel):
