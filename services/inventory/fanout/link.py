@@ -81,11 +81,12 @@ class FanOutLink:
         if report.get("ready"):
             self.ready = True
             log("board_fanout_ready")
-        if "ended" in report:
-            release = self.releases.pop(report["ended"], None)
+        for screen in report.get("ended", ()):
+            release = self.releases.pop(screen, None)
             if release is not None:
                 release()
-                self.counted()
+        if report.get("ended"):
+            self.counted()
         for seconds in report.get("push", ()):
             metrics.BOARD_PUSH.labels("inventory").observe(seconds)
 

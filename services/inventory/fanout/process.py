@@ -10,7 +10,6 @@ every connection awake. It stops when the web process goes away (its socket clos
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -32,9 +31,11 @@ from shared.runtime.settings import Settings
 FD_ENV, SETTINGS_ENV = "ESTATE_BOARD_FANOUT_FD", "ESTATE_BOARD_FANOUT_SETTINGS"
 # A moment: the changes of one pace go out as one chunk per screen. The pace follows the screens, so that the writes
 # stay near WRITES_PER_SECOND however many screens follow (25 ms for 125 screens or fewer, 200 ms for 1,000, at most
-# 250 ms): commit to screen stays well under a second, and a thousand screens cost what 125 do.
+# 250 ms, and 250 ms while no screen follows): commit to screen stays well under a second, and a thousand screens
+# cost what 125 do.
 PACE, LONGEST_PACE, WRITES_PER_SECOND = 0.025, 0.25, 5_000
 PING_SECONDS = 10  # contract: a comment line at least every 15 s
+REPORT_ITEMS = 1000  # ended screens (and delays) per message to the web process
 
 
 class ScreensFeed(BoardFeed):
@@ -46,7 +47,9 @@ class ScreensFeed(BoardFeed):
         self.wanted.set()
 
     def pace(self) -> float:
-        return min(max(PACE, self.hub_of().count() / WRITES_PER_SECOND), LONGEST_PACE)
+        """With nobody watching, the changes are still numbered (a screen resumes by number), at the slowest pace."""
+        screens = self.hub_of().count()
+        return min(max(PACE, screens / WRITES_PER_SECOND), LONGEST_PACE) if screens else LONGEST_PACE
 
     def deliver(self, rows: list[Any]) -> None:
         self.hub_of().deliver(rows)
@@ -59,6 +62,9 @@ class FanOut:
         self.settings, self.control = settings, control
         self.stopped = asyncio.Event()
         self.pool: Any = None
+        self.ended: list[int] = []  # reports not sent yet: screens whose stream ended, push delays, other words
+        self.delays: list[float] = []
+        self.said: dict[str, Any] = {}
         self.feed: ScreensFeed | None = None
         self.hub = Hub(self._read, self.report, lambda: self.feed.head if self.feed else 0)
 
@@ -67,9 +73,29 @@ class FanOut:
             return await store.changes_after(conn, after, project_id, limit)
 
     def report(self, message: dict[str, Any]) -> None:
-        """A word to the web process (best effort: it reads them as they come)."""
-        with contextlib.suppress(OSError):
-            self.control.send(orjson.dumps(message))
+        """A word to the web process: kept, and sent with the others of this turn of the loop as one message (a
+        thousand screens ending at once are one message, not a thousand that could overflow the socket)."""
+        if not (self.ended or self.delays or self.said):
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.ended += [message["ended"]] if "ended" in message else []
+        self.delays += message.get("push", [])
+        self.said |= {k: v for k, v in message.items() if k not in ("ended", "push")}
+
+    def _flush(self) -> None:
+        """Send what is kept; what the socket cannot take now waits until it can (nothing is dropped)."""
+        loop = asyncio.get_running_loop()
+        loop.remove_writer(self.control.fileno())
+        while self.ended or self.delays or self.said:
+            batch = self.said | {"ended": self.ended[:REPORT_ITEMS], "push": self.delays[:REPORT_ITEMS]}
+            try:
+                self.control.send(orjson.dumps(batch))
+            except BlockingIOError:
+                loop.add_writer(self.control.fileno(), self._flush)
+                return
+            except OSError:  # the web process is gone: nobody to tell
+                self.ended, self.delays, self.said = [], [], {}
+                return
+            self.ended, self.delays, self.said = self.ended[REPORT_ITEMS:], self.delays[REPORT_ITEMS:], {}
 
     def _on_control(self) -> None:
         """Screens handed over (each message names one, with its connection), or the web process gone."""

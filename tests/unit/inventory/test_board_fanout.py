@@ -5,6 +5,7 @@ catches up gets what came meanwhile once, and a screen's memory is bounded (too 
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,8 +15,10 @@ from sse_starlette.event import ServerSentEvent
 
 from services.inventory.fanout import screens as screens_module
 from services.inventory.fanout import wire
+from services.inventory.fanout.process import FanOut
 from services.inventory.fanout.screens import EVENT_BYTES, Hub, Screen
 from services.inventory.feed import unit_event
+from shared.runtime.settings import Settings
 
 PROJECT, OTHER = uuid.uuid4(), uuid.uuid4()
 
@@ -119,3 +122,30 @@ async def test_a_screen_too_far_behind_is_dropped_and_its_slot_reported_free() -
     hub.deliver(_rows(1, 4))
     hub.deliver(_rows(5, 6))  # six changes wait for a buffer of five
     assert catching_up.transport.aborted and catching_up.waiting == []
+
+
+async def test_screens_ending_while_the_web_process_reads_nothing_all_reach_it_later() -> None:
+    """Each ended stream frees a slot in the web process: no report may be lost while its socket is full."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    theirs.setblocking(False)
+    fanout = FanOut(Settings(), theirs)
+    for sid in range(1, 5001):  # one a turn of the loop: thousands of messages, more than the socket holds
+        fanout.report({"ended": sid, "push": [0.01]})
+        await asyncio.sleep(0)
+    heard: list[int] = []
+    delays = 0
+    mine.setblocking(False)
+    for _ in range(1000):  # only now does the web process read
+        await asyncio.sleep(0.002)
+        while True:
+            try:
+                message = orjson.loads(mine.recv(1 << 20))
+            except BlockingIOError:
+                break
+            heard += message.get("ended", [])
+            delays += len(message.get("push", []))
+        if len(heard) == 5000:
+            break
+    assert heard == list(range(1, 5001)) and delays == 5000
+    mine.close()
+    theirs.close()
