@@ -2,7 +2,7 @@
 loop. The web process starts it (`fanout.link`), hands it each screen's connection over a Unix socket, and hears
 back when a screen's stream ended (its slot is free again). Here a feed of its own — the board feed, numbering and
 reading the changes — delivers each moment's changes to the screens (`fanout.screens`), and a comment line keeps
-every connection awake. It stops when the web process goes away (its socket closes) or on SIGTERM.
+every connection awake. It stops when the web process goes away (its socket closes), or on SIGTERM or SIGINT.
 
     python -m services.inventory.fanout     (the web process runs it; settings and socket come by environment)
 """
@@ -133,7 +133,8 @@ class FanOut:
     async def serve(self) -> None:
         """Until the web process goes away or SIGTERM: the feed and the screens."""
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self.stopped.set)
+        for stop in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C on `estate serve` reaches this process too
+            loop.add_signal_handler(stop, self.stopped.set)
         self.pool = await create_pool(service_dsn(self.settings, "inventory"), min_size=2, max_size=4)
         self.feed = ScreensFeed(self.pool, lambda: self.hub)
         tasks = [asyncio.ensure_future(self.feed.run()), asyncio.ensure_future(self._ping())]
