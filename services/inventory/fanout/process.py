@@ -36,6 +36,9 @@ FD_ENV, SETTINGS_ENV = "ESTATE_BOARD_FANOUT_FD", "ESTATE_BOARD_FANOUT_SETTINGS"
 PACE, LONGEST_PACE, WRITES_PER_SECOND = 0.025, 0.25, 5_000
 PING_SECONDS = 10  # contract: a comment line at least every 15 s
 REPORT_ITEMS = 1000  # ended screens (and delays) per message to the web process
+# The screens wait for the holds, never the reverse: where the two compete for a core, the scheduler serves the web
+# process (and PostgreSQL) first. A moment's writes still go out within the second the board promises.
+NICE = 10
 
 
 class ScreensFeed(BoardFeed):
@@ -163,6 +166,7 @@ def main() -> None:
     """The process's entry: settings and the socket from the environment its web process gave it."""
     settings = Settings.model_validate_json(os.environ[SETTINGS_ENV])
     logs.configure("inventory-board", settings.log_level)
+    os.nice(NICE)
     control = socket.socket(fileno=int(os.environ[FD_ENV]))
     log("board_fanout_started", pid=os.getpid())
     uvloop.run(FanOut(settings, control).serve())

@@ -14,6 +14,7 @@ import pytest
 
 from services.inventory.app import build_spec
 from services.inventory.fanout.link import link_of
+from services.inventory.fanout.process import NICE
 from services.inventory.feed import feed_of
 from services.inventory.streams import slots_of
 from shared.runtime.serving import create_app
@@ -70,6 +71,8 @@ async def test_a_stream_is_served_by_the_fanout_process_each_change_once_and_res
         assert screen.status == 200 and screen.headers["content-type"].startswith("text/event-stream")
         assert screen.headers["transfer-encoding"] == "chunked" and screen.headers["cache-control"] == "no-store"
         assert link_of(runtime).screens() == 1 and feed_of(runtime).viewer_count() == 0  # none kept here
+        mine, its = os.getpriority(os.PRIO_PROCESS, 0), os.getpriority(os.PRIO_PROCESS, link_of(runtime).pid)
+        assert its == min(mine + NICE, 19)  # where they compete for a core, the holds come first
         await _changes(inventory, pid, units[0]["id"], 30)
         await screen.read_until(lambda s: len(s.events()) >= 30)
         seen = screen.ids()
