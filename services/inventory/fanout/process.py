@@ -29,11 +29,11 @@ from shared.runtime.logs import log
 from shared.runtime.settings import Settings
 
 FD_ENV, SETTINGS_ENV = "ESTATE_BOARD_FANOUT_FD", "ESTATE_BOARD_FANOUT_SETTINGS"
-# A moment: the changes of one pace go out as one chunk per screen. The pace follows the screens, so that the writes
-# stay near WRITES_PER_SECOND however many screens follow (25 ms for 125 screens or fewer, 200 ms for 1,000, at most
-# 250 ms, and 250 ms while no screen follows): commit to screen stays well under a second, and a thousand screens
-# cost what 125 do.
-PACE, LONGEST_PACE, WRITES_PER_SECOND = 0.025, 0.25, 5_000
+# A moment: the changes of one pace are numbered, read and sent together, one chunk per screen. Each moment costs the
+# database a numbering transaction and a read, and costs a write per screen; so the pace is 100 ms, longer with many
+# screens so that the writes stay near WRITES_PER_SECOND (200 ms for 1,000 screens, at most 250 ms), and 250 ms
+# while no screen follows. Commit to screen stays well under the second the board promises.
+PACE, LONGEST_PACE, WRITES_PER_SECOND = 0.1, 0.25, 5_000
 PING_SECONDS = 10  # contract: a comment line at least every 15 s
 REPORT_ITEMS = 1000  # ended screens (and delays) per message to the web process
 # The screens wait for the holds, never the reverse: where the two compete for a core, the scheduler serves the web
