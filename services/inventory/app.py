@@ -6,6 +6,7 @@ import time
 
 from services.inventory import api, consumers, store, use_cases
 from services.inventory.api.holds import HOT_ROUTES
+from services.inventory.fanout.link import board_fanout
 from services.inventory.feed import board_feed
 from shared.http.operations import STAFF, Roles
 from shared.messaging import topics
@@ -44,8 +45,12 @@ ROLES: Roles = {
     "POST /v1/projects/{project_id}/openings": ("sales_control", "manager"),
     "POST /v1/openings/{opening_id}/entrants": ("sales_control",),
     "POST /v1/openings/{opening_id}/draw": ("sales_control", "manager"),
-    "GET /v1/openings/{opening_id}": STAFF,
+    "GET /v1/openings/{opening_id}": (*STAFF, "notary"),
     "POST /v1/openings/{opening_id}/kept-out": ("sales_control", "manager"),
+    # Issue 25, fair openings: a notary's token (claim `projects`) commits and reveals beside sales control
+    "POST /v1/openings/{opening_id}/close-entry": ("sales_control", "manager"),
+    "POST /v1/openings/{opening_id}/commitments": ("sales_control", "manager", "notary"),
+    "POST /v1/openings/{opening_id}/reveals": ("sales_control", "manager", "notary"),
 }
 
 
@@ -77,7 +82,7 @@ def build_spec() -> ServiceSpec:
         routers=[api.router],
         handlers=consumers.HANDLERS | {topics.OWNERSHIP_CHANGED: ownership.on_ownership_changed},
         publishes=topics.published_by("inventory"),
-        jobs=[hold_sweeper, opening_gate, board_feed, group_announcer],
+        jobs=[hold_sweeper, opening_gate, board_feed, board_fanout, group_announcer],
         hot_routes=HOT_ROUTES,
         roles=ROLES,
         pool_min_size=10,  # issue 13: opening day's first storm finds its connections open and its statements ready

@@ -1,13 +1,16 @@
-"""The board feed (issue 11): one database listener per process fans every unit change out to the board viewers
-of this process. A commit notifies `unit_changed`; the sequencer numbers committed changes in commit order and
-notifies `board_sequenced`; each process reads what is new once and hands it to its viewers' queues. No viewer
-ever queries the database for news; a viewer who reconnects catches up from the numbers (`changes_after`)."""
+"""The board feed (issue 11): one database listener fans every unit change out to the board viewers. A commit
+notifies `unit_changed`; the sequencer numbers committed changes in commit order and notifies `board_sequenced`;
+each feed reads what is new once and hands it on. No viewer ever queries the database for news; a viewer who
+reconnects catches up from the numbers (`changes_after`). Issue 25: the screens of a web process are served by its
+fan-out process (`services/inventory/fanout`), whose feed is this one delivering to its screens; the web process's
+own feed wakes only for a stream it serves itself (one that could not be handed over), so the hold path's event
+loop neither numbers nor reads changes while the fan-out process runs."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,10 +68,13 @@ class BoardFeed:
         self.wake = asyncio.Event()
         self.to_number = True
         self.ready = asyncio.Event()
+        self.wanted = asyncio.Event()  # set by the first viewer: until then the feed does nothing
+        self.elsewhere: Callable[[], int] = lambda: 0  # screens of this process served by its fan-out process
 
     async def run(self) -> None:
-        """The background job: listen, number, read, fan out; reconnect when the listener's connection drops (the
-        numbers are in the table: nothing is lost meanwhile)."""
+        """The background job, once a viewer wants it: listen, number, read, fan out; reconnect when the listener's
+        connection drops (the numbers are in the table: nothing is lost meanwhile)."""
+        await self.wanted.wait()
         await keep_trying("board_feed_failed", self._listen, 1.0)
 
     async def _listen(self) -> None:
@@ -88,7 +94,7 @@ class BoardFeed:
                         self.to_number = True  # the safety tick numbers too: a notification may have been lost
                     self.wake.clear()
                     await self._step()
-                    await asyncio.sleep(PACE)  # commits of the next moment are numbered and read together
+                    await asyncio.sleep(self.pace())  # commits of the next moment are numbered and read together
             finally:
                 await listener.remove_listener("unit_changed", self._poke)
                 await listener.remove_listener("board_sequenced", self._poke)
@@ -106,9 +112,17 @@ class BoardFeed:
                 self.to_number = False  # before numbering: a commit told meanwhile is numbered next time round
                 await store.sequence_changes(conn)
             while rows := await store.changes_after(conn, self.head):
-                for row in rows:
-                    self._fan_out(row)
+                self.deliver(rows)
                 self.head = rows[-1]["board_seq"]
+
+    def pace(self) -> float:
+        """How long a moment is: the commits within one are numbered, read and handed on together."""
+        return PACE
+
+    def deliver(self, rows: list[Any]) -> None:
+        """Hand the new changes (in number order) to the viewers of their projects."""
+        for row in rows:
+            self._fan_out(row)
 
     def _fan_out(self, row: Any) -> None:
         metrics.BOARD_PUSH.labels("inventory").observe(max((now_utc() - row["at"]).total_seconds(), 0.0))
@@ -124,10 +138,11 @@ class BoardFeed:
     ) -> AsyncIterator[dict[str, Any]]:
         """A viewer's changes after `after` (None: from now): caught up from the table, then live, each once; until
         the viewer is dropped (issue 19: then the stream ends, and resuming after its last `id:` misses nothing)."""
+        self.wanted.set()
         await self.ready.wait()
         viewer = viewer or Viewer(project_id)
         self.viewers.setdefault(project_id, set()).add(viewer)  # before the catch-up: nothing falls between
-        metrics.BOARD_VIEWERS.labels("inventory").set(self.viewer_count())
+        self.count_viewers()
         try:
             last = self.head if after is None else after
             async for row in self._caught_up(viewer, last):
@@ -139,7 +154,7 @@ class BoardFeed:
                     yield _sse(row)
         finally:
             self.viewers.get(project_id, set()).discard(viewer)
-            metrics.BOARD_VIEWERS.labels("inventory").set(self.viewer_count())
+            self.count_viewers()
 
     async def _caught_up(self, viewer: Viewer, after: int) -> AsyncIterator[Any]:
         """The changes after `after` from the table, a buffer's worth at a time, until the viewer is dropped. A
@@ -158,6 +173,10 @@ class BoardFeed:
     def viewer_count(self) -> int:
         return sum(len(queues) for queues in self.viewers.values())
 
+    def count_viewers(self) -> None:
+        """The process's screens, its own and those its fan-out process serves, as the metric shows them."""
+        metrics.BOARD_VIEWERS.labels("inventory").set(self.viewer_count() + self.elsewhere())
+
 
 def _sse(row: Any) -> dict[str, Any]:
     return {"event": "unit", "id": str(row["board_seq"]), "data": orjson.dumps(unit_event(row)).decode()}
@@ -172,5 +191,6 @@ def feed_of(runtime: Any) -> BoardFeed:
 
 
 async def board_feed(runtime: Any) -> None:
-    """The background job: one database listener per process for every board viewer (issue 11)."""
+    """The background job: one database listener per process for the board viewers it serves itself (issue 11),
+    asleep until the first of them comes (issue 25: the fan-out process serves the others)."""
     await feed_of(runtime).run()

@@ -15,12 +15,11 @@ from fastapi import Depends, Request
 from jwt.warnings import InsecureKeyLengthWarning
 
 from shared.http.api_errors import Forbidden, Unauthorized
+from shared.http.roles import GROUP_MANAGER, OUTSIDE_ROLES, ROLES, ROLES_KEY
 
 # The development secret is short on purpose; `estate serve` warns once at start instead of per request.
 warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
-ROLES = ("consultant", "manager", "sales_control", "finance", "service", "admin", "group_manager")
-GROUP_MANAGER = "group_manager"  # v1.2: a manager of every project under their org units (claim `orgs`)
 Reach = Callable[[frozenset[str]], Awaitable[frozenset[str]]]  # org units → the projects in their subtrees
 
 
@@ -109,8 +108,18 @@ async def current_principal(request: Request) -> Principal:
         if cached.role == GROUP_MANAGER:
             reach: Reach | None = getattr(request.app.state, "reach", None)
             cached = replace(cached, projects=await reach(cached.orgs) if reach is not None else frozenset())
+        if cached.role in OUTSIDE_ROLES:
+            _require_declared(request, cached.role)
         request.state.principal = cached
     return cached
+
+
+def _require_declared(request: Request, role: str) -> None:
+    """403 unless the route declares this outside role among those who may call it (its operation's `x-roles`)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    operation = request.app.openapi().get("paths", {}).get(path, {}).get(request.method.lower(), {})
+    if role not in operation.get(ROLES_KEY, ()):
+        raise Forbidden("wrong_role", f"role {role} may not do this")
 
 
 # The caller of a route, as a parameter type: `who: Who` (FastAPI resolves the dependency).

@@ -11,9 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from shared.http.auth import GROUP_MANAGER
+from shared.http.roles import GROUP_MANAGER, ROLES_KEY
 
-ROLES_KEY = "x-roles"
 STAFF = ("consultant", "manager", "sales_control", "finance", "service")  # every role but admin, who passes all
 SIGNED = ("property_company",)  # no token: a Standard Webhooks signature with the endpoint's secret
 

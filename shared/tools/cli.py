@@ -1,4 +1,4 @@
-"""The `estate` command: up, serve, token, migrate, topics, outbox replay, relay, asyncapi, demo."""
+"""The `estate` command: up, serve, token, migrate, topics, outbox replay, relay, asyncapi, demo, opening verify."""
 
 from __future__ import annotations
 
@@ -162,6 +162,50 @@ def up() -> None:
     from shared.tools.supervisor import Supervisor
 
     Supervisor().run()
+
+
+opening_app = typer.Typer(help="Openings (开盘).", no_args_is_help=True)
+app.add_typer(opening_app, name="opening")
+
+
+@opening_app.command("verify")
+def opening_verify(
+    opening_id: str,
+    file: str | None = typer.Option(None, help="the answer of GET /v1/openings/{id} saved as JSON ('-': stdin)"),
+    url: str | None = typer.Option(None, help="inventory's address (default: this machine's, from the settings)"),
+    token: str | None = typer.Option(None, envvar="ESTATE_TOKEN", help="a token of the project's staff or notary"),
+) -> None:
+    """Recompute a drawn opening's digest, seed, order and windows from what GET shows (issue 25); exit 1 if any
+    check fails. Reads the opening from --file, else from the service with --token."""
+    from services.inventory.verify import verify
+
+    try:
+        checks = verify(_opening_shown(opening_id, file, url, token))
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError) as exc:
+        typer.echo(f"cannot verify opening {opening_id}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for what, held in checks:
+        typer.echo(f"{'ok  ' if held else 'FAIL'}  {what}")
+    if not all(held for _, held in checks):
+        raise typer.Exit(1)
+
+
+def _opening_shown(opening_id: str, file: str | None, url: str | None, token: str | None) -> dict:
+    """The opening as GET answered it: from a file (or stdin), else from the service with a token."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from services.inventory.verify import fetch
+
+    if file is None and token is None:
+        raise typer.BadParameter("give --file, or --token to read the opening from the service")
+    if file is None:
+        return fetch(url or f"http://127.0.0.1:{get_settings().service_port('inventory')}", opening_id, token or "")
+    opening = json.loads(sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8"))
+    if not isinstance(opening, dict) or opening.get("id") != opening_id:
+        raise ValueError(f"the file does not show opening {opening_id}")
+    return opening
 
 
 def _check_service(name: str) -> None:

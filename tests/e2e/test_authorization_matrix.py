@@ -3,8 +3,9 @@
 Every route that each service's OpenAPI document lists must have a row below (a new route without one fails
 the test). Who may call a route is what its operation declares (`x-roles`, from the service's app.py: issue 20,
 the one source docs/api.md is written from too). Each row is tried with: no token, an expired token, a token
-without `exp`, staff of another project, every staff role not declared, and a consultant acting for a colleague's
-customer; each must be refused with the contract's code. Then every declared role must not be.
+without `exp`, staff of another project, every staff role not declared (and a notary: v1.2), and a consultant
+acting for a colleague's customer; each must be refused with the contract's code. Then every declared role must not
+be.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import orjson
 import pytest
 
 from services.leads.use_cases.aftersales import VISIT_NAMESPACE
-from shared.http.auth import GROUP_MANAGER
+from shared.http.auth import GROUP_MANAGER, OUTSIDE_ROLES
 from shared.http.operations import SIGNED, STAFF, roles_of
 from shared.http.tokens import make_token
 from shared.messaging.topics import PROPERTY_HANDOFF
@@ -200,6 +201,10 @@ ROWS = (
     Row(
         "inventory", "POST", "/v1/openings/{opening_id}/kept-out", lambda j: {"unit_id": j.unit_id, "reason": "matrix"}
     ),
+    # Issue 25, a fair opening's steps (the opening above is drawn by then: each answers 409, never 401/403/404)
+    Row("inventory", "POST", "/v1/openings/{opening_id}/close-entry", lambda j: {}),
+    Row("inventory", "POST", "/v1/openings/{opening_id}/commitments", lambda j: {"party": "m", "commitment": "0" * 64}),
+    Row("inventory", "POST", "/v1/openings/{opening_id}/reveals", lambda j: {"party": "m", "secret": "matrix"}),
     Row(
         "payments",
         "POST",
@@ -363,7 +368,7 @@ def _refusals(secret: str, row: Row, allowed: tuple[str, ...], j: Journey) -> li
     if staff_roles and row.other_project is not None:
         role = "manager" if "manager" in staff_roles else staff_roles[0]
         tries.append(("other project", _bearer(secret, "stranger", role, [str(uuid.uuid4())]), row.other_project))
-    for wrong in (r for r in (*STAFF, GROUP_MANAGER) if r not in allowed):
+    for wrong in (r for r in (*STAFF, GROUP_MANAGER, *OUTSIDE_ROLES) if r not in allowed):  # a notary too (issue 25)
         tries.append((f"wrong role {wrong}", _as(secret, wrong, j, sub=f"{wrong}-9"), 403))
     if GROUP_MANAGER in allowed and row.other_project is not None:  # a group manager of a sibling unit
         sibling = _bearer(secret, "gm-sibling", GROUP_MANAGER, [], (SIBLING.get(j.project_id, ""),))

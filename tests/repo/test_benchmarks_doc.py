@@ -98,3 +98,20 @@ def test_the_profile_is_summed_by_the_library_of_the_innermost_frame() -> None:
             "uvicorn (HTTP protocol)": 0.1,
         },
     }
+
+
+def test_the_opening_day_section_follows_its_results(tmp_path: Path) -> None:
+    """Issue 25: the storm alone and with 1,000 and 200 screens; change the results and the figures and verdicts
+    change with them."""
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    opening = json.loads((results / "opening_day.json").read_text())
+    assert {"alone", "1000", "200", "targets", "rounds"} <= set(opening)
+    opening["1000"]["ratio"], opening["1000"]["attempts_per_s"] = 0.8123, 4321.0
+    opening["1000"]["push"] |= {"p99_ms": 1234.56, "missing": 3}
+    (results / "opening_day.json").write_text(json.dumps(opening))
+    text = render(results)
+    assert "| storm + 1,000 screens | 4,321 | 0.812 |" in text
+    assert "| storm + 1,000 screens: attempts/s ≥ 0.900 × alone | 0.812 | **not met** |" in text
+    assert "| storm + 1,000 screens: p99 change → screen < 1,000.0 ms | 1,234.6 | **not met** |" in text
+    assert "| storm + 1,000 screens: every change to every screen once | 3 missing, 0 twice | **not met** |" in text

@@ -1,10 +1,12 @@
-"""Reading the board's Server-Sent Events stream in tests, every wait bounded by a deadline (issue 11)."""
+"""Reading the board's Server-Sent Events stream in tests, every wait bounded by a deadline (issue 11); an app served
+on a real socket, and screens on real sockets, for the board's fan-out process (issue 25)."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +14,10 @@ from urllib.parse import urlencode
 
 import httpx
 import orjson
+import uvicorn
+
+from shared.tools.embedded import free_port
+from tests.support.polling import async_wait_for
 
 
 @dataclass
@@ -137,3 +143,71 @@ class AsgiStream:
     async def close(self, deadline: float = 15.0) -> None:
         self._gone.set()
         await self.ended(deadline)
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app (its lifespan already running) served by uvicorn on a free port in this event loop: its connections
+    are real sockets, so a board stream is handed to the fan-out process as in production. Yields the base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    await async_wait_for(lambda: server.started or task.done(), timeout=15, what="uvicorn serving")
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+@dataclass
+class RawScreen:
+    """A board screen on a real socket: the answer's status and headers, and every byte of the body that came."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    data: bytes = b""
+    eof: bool = False
+
+    @classmethod
+    async def open(cls, url: str, path: str, headers: dict[str, str], rcvbuf: int | None = None) -> RawScreen:
+        """GET the stream; `rcvbuf`: a small receive buffer, for a screen that will stop reading."""
+        host, port = url.removeprefix("http://").split(":")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.connect((host, int(port)))
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in headers.items())]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15)
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        screen = cls(reader, writer, int(status_line.split()[1]))
+        screen.headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
+        return screen
+
+    async def read_until(self, done: Callable[[RawScreen], bool], deadline: float = 15.0) -> None:
+        """Read what comes until `done(self)`, or the stream ends (then `eof`); TimeoutError past the deadline."""
+        end = time.monotonic() + deadline
+        while not done(self) and not self.eof:
+            chunk = await asyncio.wait_for(self.reader.read(65536), max(end - time.monotonic(), 0.01))
+            self.data += chunk
+            self.eof = not chunk
+
+    def events(self) -> list[dict[str, str]]:
+        """The events received so far (comment lines and the chunks' framing left out), each as its fields."""
+        out = []
+        for block in self.data.decode().split("\r\n\r\n"):
+            fields = dict(line.split(": ", 1) for line in block.split("\r\n") if ": " in line and line[0] != ":")
+            if "id" in fields:
+                out.append(fields)
+        return out
+
+    def ids(self) -> list[int]:
+        return [int(e["id"]) for e in self.events()]
+
+    def close(self) -> None:
+        self.writer.close()

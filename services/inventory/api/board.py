@@ -4,11 +4,9 @@ through sse-starlette), the big screen's read-only link and the page itself (a s
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import anyio
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -19,8 +17,7 @@ from services.inventory import use_cases
 from services.inventory.api.common import require_project
 from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
 from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
-from services.inventory.feed import Viewer, feed_of
-from services.inventory.streams import holders, slots_of
+from services.inventory.streams import board_stream, holders, slots_of
 from shared.http.api_errors import ApiError
 from shared.http.auth import Who, current_principal
 from shared.http.refusals import ERROR_RESPONSES, refusal_answer
@@ -30,7 +27,6 @@ from shared.kernel.clock import now_utc
 router = APIRouter(tags=["board"])
 PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
 GONE = (Path(__file__).parent / "board_gone.html").read_text(encoding="utf-8")
-PING_SECONDS = 10  # a comment line this often keeps proxies and the screen's connection awake (contract: ≤ 15 s)
 Link = Annotated[str | None, Query(max_length=2000, description="a board link (instead of a staff token)")]
 
 
@@ -111,7 +107,8 @@ async def stream_board(
     """One `unit` event per status change, `id:` a number that only grows; a reconnecting client (Last-Event-ID,
     or `after`) receives every change since, nothing twice; a comment line every 10 s. Issue 19: a board link and
     a person each hold a few streams at once (429 with Retry-After beyond), and a screen that falls too far behind
-    is dropped: its stream ends, and it resumes with Last-Event-ID."""
+    is dropped: its stream ends, and it resumes with Last-Event-ID. Issue 25: the board's fan-out process serves
+    it, away from the hold path's event loop."""
     async with pool_of(request).acquire() as conn:
         project = await _watched(conn, request, project_id, link)
     resume = _resume_point(last_event_id, after)
@@ -122,33 +119,7 @@ async def stream_board(
     except TooManyStreams as busy:
         status, body = refusal_answer(busy)  # the one mapping; the header is what this answer adds
         return JSONResponse(body, status, headers={"Retry-After": str(STREAM_RETRY_SECONDS)})
-    viewer = Viewer(project["id"], settings.board_stream_buffer)
-    events = feed_of(runtime).events(project["id"], resume, viewer)
-    return BoardStream(events, viewer, release, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
-
-
-class BoardStream(EventSourceResponse):
-    """One screen's stream (issue 19): it ends when the screen is dropped — even while a write waits on a client
-    that reads nothing — and gives its slots back however it ends."""
-
-    def __init__(self, events: Any, viewer: Viewer, release: Callable[[], None], **options: Any) -> None:
-        super().__init__(events, **options)
-        self.viewer, self.release = viewer, release
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._cut_when_dropped, group.cancel_scope)
-                await super().__call__(scope, receive, send)
-                group.cancel_scope.cancel()
-        except BaseExceptionGroup as failed:  # the stream's own failure, unwrapped, as the stack around expects it
-            raise (failed.exceptions[0] if len(failed.exceptions) == 1 else failed) from None
-        finally:
-            self.release()
-
-    async def _cut_when_dropped(self, scope: anyio.CancelScope) -> None:
-        await self.viewer.dropped.wait()
-        scope.cancel()
+    return board_stream(runtime, settings, project["id"], resume, release)
 
 
 def _resume_point(header: str | None, query: int | None) -> int | None:

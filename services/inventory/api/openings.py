@@ -1,11 +1,13 @@
-"""Issue 11, the opening (开盘): create one, entrants join, the lottery (摇号), and the opening as staff see it."""
+"""Issue 11, the opening (开盘): create one, entrants join, the lottery (摇号), and the opening as staff (and, issue
+25, a notary of its project) see it. A fair opening's own steps (close of entry, commitments, reveals):
+`fair_openings`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from services.inventory.api.common import require_project
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
@@ -17,6 +19,14 @@ from shared.http.requests import by_path_id, parse_uuid, pool_of
 
 router = APIRouter(tags=["openings"])
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
+
+
+async def opening_for(conn: Any, opening_id: str, who: Principal, *roles: str) -> Any:
+    """The opening a route names, for `roles` (none: anyone of its project the route lets in — staff, and on a fair
+    opening's routes a notary, issue 25): 403 for another role or project, 404 none."""
+    if roles:
+        who.require_role(*roles)
+    return await use_cases.opening_in_reach(conn, parse_uuid(opening_id, "opening id"), who.require_project)
 
 
 class NewOpening(BaseModel):
@@ -59,10 +69,30 @@ class KeptOut(BaseModel):
     kept_at: str
 
 
+class PartyShown(BaseModel):
+    """Issue 25: a committed party; `secret` only once revealed (absent before)."""
+
+    party: str
+    commitment: str
+    notary: bool
+    committed_at: str
+    revealed_at: str | None
+    secret: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _secret_once_revealed(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown: dict[str, Any] = handler(self)
+        if shown.get("secret") is None:
+            shown.pop("secret", None)
+        return shown
+
+
 class OpeningOut(BaseModel):
-    """status: registering → drawn → live (a batch window spans now) → closed. `sold` and `held` count the
-    project's units now: held, and sold (reserved, subscribed, contracted or handed over). `kept_out`: the units sales
-    control kept out of the opening; `went_live_at`: when its holds outside the order were released (issue 19)."""
+    """status: registering → drawn → live (a batch window spans now) → closed; issue 25: an opening whose entry is
+    closed before the draw is `entry_closed`, and `lapsed` (never drawn) when it starts undrawn. `sold` and `held`
+    count the project's units now: held, and sold (reserved, subscribed, contracted or handed over). `kept_out`: the
+    units sales control kept out of the opening; `went_live_at`: when its holds outside the order were released
+    (issue 19). `entrants_digest`, `entry_closed_at`, `commitments` (by party name), `lapsed_at`: issue 25."""
 
     id: str
     project_id: str
@@ -79,6 +109,10 @@ class OpeningOut(BaseModel):
     held: int
     kept_out: list[KeptOut]
     went_live_at: str | None
+    entrants_digest: str | None
+    entry_closed_at: str | None
+    commitments: list[PartyShown]
+    lapsed_at: str | None
 
 
 class EntrantsOut(BaseModel):
@@ -117,7 +151,8 @@ async def draw_opening(
     body: Annotated[Draw | None, Body()] = None,
     who: Principal = Depends(current_principal),
 ) -> dict:
-    """The lottery (摇号): queue numbers from the published seed; event `opening-drawn`; drawn once."""
+    """The lottery (摇号): queue numbers from the published seed; event `opening-drawn`; drawn once. Issue 25: an
+    opening that took a commitment is drawn by its reveals (409 `seed_by_commitment`)."""
     who.require_role("sales_control", "manager")
     async with pool_of(request).acquire() as conn:
         row = await _opening(conn, opening_id, who)
@@ -126,9 +161,10 @@ async def draw_opening(
 
 @router.get("/v1/openings/{opening_id}", response_model=OpeningOut)
 async def get_opening(opening_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
-    """The opening, its order with each queue number's window, the open batch, the units held and sold."""
+    """The opening, its order with each queue number's window, the open batch, the units held and sold; the entrant
+    digest and the commitments (issue 25: a notary of the project sees it too)."""
     async with pool_of(request).acquire() as conn:
-        return await use_cases.opening_view(conn, await _opening(conn, opening_id, who))
+        return await use_cases.opening_view(conn, await opening_for(conn, opening_id, who))
 
 
 @router.post("/v1/openings/{opening_id}/kept-out", status_code=201, response_model=KeptOut)

@@ -71,9 +71,13 @@ class StartsInThePast(DomainError):
 
 
 class OpeningStatus(str, Enum):
-    """registering (entrants join) → drawn (ordered, not started) → live (a window spans now) → closed."""
+    """registering (entrants join) → drawn (ordered, not started) → live (a window spans now) → closed. Issue 25:
+    an opening whose entry is closed before its draw is entry_closed until drawn, and lapsed if its start comes
+    first (never drawn: a reveal did not come)."""
 
     REGISTERING = "registering"
+    ENTRY_CLOSED = "entry_closed"
+    LAPSED = "lapsed"
     DRAWN = "drawn"
     LIVE = "live"
     CLOSED = "closed"
@@ -152,8 +156,13 @@ def current_batch(schedule: Schedule, entrants: int, now: datetime) -> int | Non
     return batch if batch < batches(schedule, entrants) else None
 
 
-def status_at(drawn: bool, schedule: Schedule, entrants: int, now: datetime) -> OpeningStatus:
-    """Where the opening stands at `now`: live while [starts_at, end of the last window) spans it."""
+def status_at(
+    drawn: bool, schedule: Schedule, entrants: int, now: datetime, entry_closed: bool = False
+) -> OpeningStatus:
+    """Where the opening stands at `now`: live while [starts_at, end of the last window) spans it; an opening whose
+    entry closed undrawn is lapsed from its start (issue 25)."""
+    if not drawn and entry_closed:
+        return OpeningStatus.LAPSED if now >= schedule.starts_at else OpeningStatus.ENTRY_CLOSED
     if not drawn:
         return OpeningStatus.REGISTERING
     if now < schedule.starts_at:
@@ -188,11 +197,12 @@ def check_draw(drawn: bool, entrants: int) -> None:
 
 
 def check_hold(schedule: Schedule, units_per_buyer: int, queue_no: int | None, owned: int, now: datetime) -> None:
-    """From the draw (issue 19: entry is closed) to the end of the last window: only an entrant whose batch window
-    is open at `now` holds (issue 11, 开盘), and only while the units they hold or bought in the project are fewer
-    than units_per_buyer. Between the draw and the start no window is open, so nobody holds."""
+    """From the close of entry (issue 25; for an opening that never closed it by itself, the draw: issue 19) to the
+    end of the last window: only an entrant whose batch window is open at `now` holds (issue 11, 开盘), and only
+    while the units they hold or bought in the project are fewer than units_per_buyer. Between the close of entry
+    and the start no window is open (before the draw no entrant has a queue number), so nobody holds."""
     if queue_no is None:
-        raise WindowNotOpen("the opening is drawn: only its entrants hold, each in their batch's window")
+        raise WindowNotOpen("entry to the opening is closed: only its entrants hold, each in their batch's window")
     start, end = window_of(schedule, batch_of(queue_no, schedule.batch_size))
     if not start <= now < end:
         raise WindowNotOpen(f"queue number {queue_no} holds from {start.isoformat()} to {end.isoformat()}")

@@ -19,9 +19,37 @@ _DUE = (
 )
 
 
+_TO_SETTLE = (
+    "(status = 'drawn' AND went_live_at IS NULL)"
+    " OR (status = 'registering' AND entry_closed_at IS NOT NULL AND lapsed_at IS NULL)"
+)
+
+
 async def next_opening_start(conn: asyncpg.Connection) -> datetime | None:
-    """When the next drawn opening starts (the gate sleeps until then)."""
-    return await earliest(conn, "openings", "starts_at", "status = 'drawn' AND went_live_at IS NULL")
+    """When the next drawn opening starts, or the next whose entry closed undrawn (the gate sleeps until then)."""
+    return await earliest(conn, "openings", "starts_at", _TO_SETTLE)
+
+
+# Issue 25: an opening whose entry closed and whose start came before its last reveal is never drawn; recorded once.
+_LAPSE = (
+    "UPDATE openings SET lapsed_at = $1 WHERE status = 'registering' AND entry_closed_at IS NOT NULL"
+    " AND lapsed_at IS NULL AND starts_at <= $1 RETURNING id, project_id"
+)
+
+
+async def lapse_undrawn(conn: asyncpg.Connection, at: datetime) -> list[asyncpg.Record]:
+    """Mark lapsed the openings whose entry closed and which started undrawn by `at`; those marked now."""
+    return await conn.fetch(_LAPSE, at)
+
+
+_UNREVEALED = (
+    'SELECT party FROM opening_commitments WHERE opening_id = $1 AND secret IS NULL ORDER BY party COLLATE "C"'
+)
+
+
+async def unrevealed_parties(conn: asyncpg.Connection, opening_id: uuid.UUID) -> list[str]:
+    """The parties of an opening that never revealed their secret."""
+    return [r["party"] for r in await conn.fetch(_UNREVEALED, opening_id)]
 
 
 async def opening_due_live(conn: asyncpg.Connection, at: datetime) -> asyncpg.Record | None:

@@ -12,6 +12,7 @@ from services.inventory.domain.openings import Schedule
 
 _OPENING_COLUMNS = (
     "id, project_id, starts_at, window_minutes, batch_size, units_per_buyer, status, seed, ends_at, went_live_at,"
+    " entry_closed_at, entrants_digest, lapsed_at,"
     " (SELECT count(*) FROM opening_entrants e WHERE e.opening_id = openings.id)::int AS entrants"
 )
 _INSERT_OPENING = (
@@ -91,21 +92,38 @@ async def lock_project_draws(conn: asyncpg.Connection, project_id: uuid.UUID) ->
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, $2))", str(project_id), _DRAWN_LOCK)
 
 
+# Issue 25: an opening whose entry closed undrawn holds its span too, until its start passes without a draw.
 _OVERLAPPING = (
-    "SELECT id FROM openings WHERE project_id = $1 AND status = 'drawn' AND id <> $2"
-    " AND starts_at < $4 AND ends_at > $3 LIMIT 1"
+    "SELECT id FROM openings WHERE project_id = $1 AND ends_at IS NOT NULL AND id <> $2"
+    " AND (status = 'drawn' OR starts_at > now()) AND starts_at < $4 AND ends_at > $3 LIMIT 1"
 )
 
 
 async def overlapping_drawn(
     conn: asyncpg.Connection, project_id: uuid.UUID, opening_id: uuid.UUID, starts_at: datetime, ends_at: datetime
 ) -> uuid.UUID | None:
-    """A drawn opening of the project whose span meets [starts_at, ends_at), if any."""
+    """A drawn opening of the project, or one whose entry closed and that may still be drawn, whose span meets
+    [starts_at, ends_at), if any."""
     return await conn.fetchval(_OVERLAPPING, project_id, opening_id, starts_at, ends_at)
 
 
+_CLOSE_ENTRY = (
+    "UPDATE openings SET entry_closed_at = $2, entry_closed_by = $3, entrants_digest = $4, ends_at = $5 WHERE id = $1"
+)
+
+
+async def close_entry(
+    conn: asyncpg.Connection, opening_id: uuid.UUID, at: datetime, actor: str, digest: str, ends_at: datetime
+) -> None:
+    """Issue 25: the entrant list fixed and published by its digest; the end of the last window it makes."""
+    await conn.execute(_CLOSE_ENTRY, opening_id, at, actor, digest, ends_at)
+
+
+# A draw closes entry too when it was still open (v1.1: the draw was the close of entry).
 _SAVE_DRAW = (
-    "UPDATE openings SET status = 'drawn', seed = $2, ends_at = $3, drawn_by = $4, drawn_at = now() WHERE id = $1"
+    "UPDATE openings SET status = 'drawn', seed = $2, ends_at = $3, drawn_by = $4, drawn_at = now(),"
+    " entry_closed_at = coalesce(entry_closed_at, now()), entry_closed_by = coalesce(entry_closed_by, $4),"
+    " entrants_digest = coalesce(entrants_digest, $5) WHERE id = $1"
 )
 _QUEUE = (
     "UPDATE opening_entrants e SET queue_no = q.no FROM unnest($2::uuid[]) WITH ORDINALITY AS q(id, no)"
@@ -114,10 +132,17 @@ _QUEUE = (
 
 
 async def save_draw(
-    conn: asyncpg.Connection, opening_id: uuid.UUID, seed: str, ends_at: datetime, actor: str, order: list[uuid.UUID]
+    conn: asyncpg.Connection,
+    opening_id: uuid.UUID,
+    seed: str,
+    ends_at: datetime,
+    actor: str,
+    order: list[uuid.UUID],
+    digest: str,
 ) -> None:
-    """The published seed, the end of the last window, and queue numbers 1..n in `order`."""
-    await conn.execute(_SAVE_DRAW, opening_id, seed, ends_at, actor)
+    """The published seed, the end of the last window, and queue numbers 1..n in `order` (and the entrant digest,
+    unless entry was closed before)."""
+    await conn.execute(_SAVE_DRAW, opening_id, seed, ends_at, actor, digest)
     await conn.execute(_QUEUE, opening_id, order)
 
 
@@ -142,12 +167,13 @@ async def unit_counts(conn: asyncpg.Connection, project_id: uuid.UUID) -> asyncp
     return await conn.fetchrow(_UNIT_COUNTS, project_id)
 
 
-# Issue 11: the hold path's one extra query where no opening governs (an index scan of the project's drawn ones).
-# A drawn opening `o` whose rules a hold of unit `{unit}` at the time `{at}` follows: from the draw (issue 19: entry
-# is closed then) to the end of its last window, unless sales control kept the unit out of it. Written once, for
-# this and the hold statements.
+# Issue 11: the hold path's one extra query where no opening governs (an index scan of the project's openings with an
+# end). An opening `o` whose rules a hold of unit `{unit}` at the time `{at}` follows: from the close of its entry
+# (issue 25; the draw for an opening that never closed it by itself, issue 19) to the end of its last window — an
+# undrawn one only until its start, when it lapses — unless sales control kept the unit out of it. Written once,
+# for this and the hold statements.
 GOVERNS = (
-    "o.status = 'drawn' AND o.ends_at > {at}"
+    "o.ends_at > {at} AND (o.status = 'drawn' OR o.starts_at > {at})"
     " AND NOT EXISTS (SELECT 1 FROM opening_kept_out k WHERE k.opening_id = o.id AND k.unit_id = {unit})"
 )
 _GOVERNING_OPENING = (

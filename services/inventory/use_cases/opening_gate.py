@@ -1,7 +1,8 @@
 """Issue 19, holds outside the opening's order: the moment an opening goes live, and the units sales control keeps
-out of it. From the draw — entry closes then; there is no close-entry step yet — a hold in the project follows the
-opening's rules (`check_opening_rule`). When the opening goes live, the holds taken before (or outside an entrant's
-window) are released, once: one job, the opening locked and marked in the same transaction as the releases."""
+out of it. From the close of entry (issue 25; the draw, for an opening that never closed it by itself) a hold in the
+project follows the opening's rules (`check_opening_rule`). When the opening goes live, the holds taken before (or
+outside an entrant's window) are released, once: one job, the opening locked and marked in the same transaction as
+the releases. Issue 25: an opening whose entry closed and that starts undrawn lapses, recorded by the same job."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.inventory.use_cases.holds import announce_release
 from shared.db.rows import json_view
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import found
+from shared.runtime.logs import log
 
 KEPT_OUT = ("unit_id", "building", "number", "reason", "kept_by", "kept_at")  # a unit kept out, as the API shows it
 
@@ -31,8 +33,10 @@ async def next_opening_start(conn: asyncpg.Connection) -> datetime | None:
 async def let_openings_go_live(conn: asyncpg.Connection, now: datetime | None = None) -> int:
     """The job's pass: one opening that started by `now` (None: the one clock's now) goes live — the holds outside
     its order are released (`unit-released`, reason `opening`) and the opening is marked, in one transaction. 1 when
-    one went live (the job asks again at once), 0 when none is due (or another process has it)."""
+    one went live (the job asks again at once), 0 when none is due (or another process has it). Issue 25: first,
+    the openings whose entry closed and which started undrawn are recorded as lapsed (never drawn)."""
     at = now or now_utc()
+    await lapse_undrawn(conn, at)
     async with conn.transaction():
         opening = await store.opening_due_live(conn, at)
         if opening is None:
@@ -43,6 +47,23 @@ async def let_openings_go_live(conn: asyncpg.Connection, now: datetime | None = 
                 await _release(conn, hold, f"opening:{opening['id']}")
         await store.mark_went_live(conn, opening["id"], at)
     return 1
+
+
+async def lapse_undrawn(conn: asyncpg.Connection, at: datetime) -> int:
+    """Issue 25: an opening whose entry closed but whose reveals did not all come before its start is never drawn;
+    it is recorded as lapsed (with the parties that withheld their secret in the log), and holds in its project
+    are as on any day again."""
+    async with conn.transaction():
+        lapsed = await store.lapse_undrawn(conn, at)
+        for opening in lapsed:
+            unrevealed = await store.unrevealed_parties(conn, opening["id"])
+            log(
+                "opening_lapsed",
+                opening_id=str(opening["id"]),
+                project_id=str(opening["project_id"]),
+                unrevealed=unrevealed,
+            )
+    return len(lapsed)
 
 
 async def _release(conn: asyncpg.Connection, hold: asyncpg.Record, actor: str) -> None:

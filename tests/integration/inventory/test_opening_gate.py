@@ -1,8 +1,9 @@
-"""Issue 19: holds outside the opening's order. From the draw (entry closes: there is no close-entry step yet) a
-hold in the project follows the opening's rules; when the opening goes live, holds that exist and belong to no
-entrant's window are released (`unit-released`, reason `opening`) — exactly once, however many inventory processes
-look — unless sales control kept the unit out of the opening, on record with who and why. A unit reserved (its
-deposit verified) is a sale under way, not a hold: it stays."""
+"""Issue 19: holds outside the opening's order. From the draw (which closes entry when it was not closed before:
+issue 25, tests/integration/inventory/test_fair_openings.py) a hold in the project follows the opening's rules;
+when the opening goes live, holds that exist and belong to no entrant's window are released (`unit-released`,
+reason `opening`) — exactly once, however many inventory processes look — unless sales control kept the unit out
+of the opening, on record with who and why. A unit reserved (its deposit verified) is a sale under way, not a hold:
+it stays."""
 
 from __future__ import annotations
 
