@@ -1,6 +1,7 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
-one by one with a profile (issue 13), opening day with 200 board screens watching, and a consultant with 5,000
-customers leaving a project (issue 21; `python -m bench levers` or `python -m bench departure` runs one part)."""
+one by one with a profile (issue 13), opening day with 1,000 board screens watching (issue 25), and a consultant
+with 5,000 customers leaving a project (issue 21; `python -m bench levers` or `python -m bench departure` runs
+one part)."""
 
 from __future__ import annotations
 

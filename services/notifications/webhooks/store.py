@@ -77,10 +77,11 @@ async def insert_delivery(
 # pending for the endpoint: a unit's handover-completed always before its hand-off (whatever the clocks say),
 # otherwise in the order the events occurred. A hand-off also waits for its handover-completed to arrive at all
 # when the endpoint takes both (the two topics are consumed independently).
+# The locking choice in a CTE: PostgreSQL runs it once, so the rows locked (SKIP LOCKED, LIMIT) are the rows
+# updated. As `seq IN (subquery)` the planner may run the subquery again inside a join, and two workers then
+# came away with fewer rows between them than were due.
 _CLAIM = """
-UPDATE webhook_deliveries d SET claimed_until = $1 + make_interval(secs => $3)
-FROM webhook_endpoints e
-WHERE e.id = d.endpoint_id AND d.seq IN (
+WITH due AS (
     SELECT d.seq FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
       AND e.disabled_at IS NULL
@@ -91,7 +92,11 @@ WHERE e.id = d.endpoint_id AND d.seq IN (
       AND NOT (d.topic = $4 AND $5 = ANY(e.events) AND NOT EXISTS (
                SELECT 1 FROM webhook_deliveries h WHERE h.endpoint_id = d.endpoint_id
                AND h.order_key = d.order_key AND h.topic = $5))
-    ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
+    ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE webhook_deliveries d SET claimed_until = $1 + make_interval(secs => $3)
+FROM due, webhook_endpoints e
+WHERE d.seq = due.seq AND e.id = d.endpoint_id
 RETURNING d.seq, d.endpoint_id, d.event_id, d.topic, d.body, d.attempts, e.url, e.secret, e.previous_secret,
           e.previous_until, d.claimed_until AS lease
 """

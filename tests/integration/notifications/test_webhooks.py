@@ -330,8 +330,22 @@ async def test_two_workers_never_claim_the_same_delivery(notifications, settings
         await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id <> $1", uuid.UUID(hook["id"]))
     for _ in range(12):
         await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
-    later = datetime.now(UTC) + timedelta(minutes=10)  # past any lease or first retry of the running worker
+    async with notifications.pool.acquire() as conn:
+        # Out of the running app's deliverer's reach: not due for an hour, and any lease it took void (its settle
+        # matches its own lease only). Otherwise its retry could hold a row (SKIP LOCKED) while the two claim.
+        await conn.execute(
+            "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour', claimed_until = NULL"
+            " WHERE endpoint_id = $1",
+            uuid.UUID(hook["id"]),
+        )
+    later = datetime.now(UTC) + timedelta(hours=2)
     async with notifications.pool.acquire() as one, notifications.pool.acquire() as two:
         claims = await asyncio.gather(webhooks.claim(one, 8, now=later), webhooks.claim(two, 8, now=later))
     seqs = [r["seq"] for batch in claims for r in batch]
-    assert len(seqs) == len(set(seqs)) == 12
+    async with notifications.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT seq, status, next_attempt_at, claimed_until, attempts, order_key FROM webhook_deliveries"
+            " WHERE endpoint_id = $1",
+            uuid.UUID(hook["id"]),
+        )
+    assert len(seqs) == len(set(seqs)) == 12, (sorted(seqs), [len(b) for b in claims], [dict(r) for r in rows])
