@@ -6,23 +6,41 @@ quoted. Everything else is text (a `str` is text even when it looks like a numbe
 text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which spreadsheets read as
 "this cell is text" and hide. `None` is an empty cell.
 
-`csv_text` writes a table with that rule. A spreadsheet writer (a later issue) calls `safe_cell` too and writes
-what it answers as a number cell or as a text cell — never a formula cell."""
+`csv_text` writes a table with that rule. `xlsx_bytes` (issue 22) writes an Excel workbook, one sheet per table,
+through `safe_cell` too: what it answers is a number cell (money and areas shown with two places) or a text cell
+— never a formula cell."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
-__all__ = ["FORMULA_STARTS", "TEXT_MARK", "Number", "csv_text", "is_number", "numeral", "safe_cell", "safe_text"]
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+__all__ = [
+    "FORMULA_STARTS",
+    "TEXT_MARK",
+    "XLSX_TYPE",
+    "Number",
+    "Sheet",
+    "csv_text",
+    "is_number",
+    "numeral",
+    "safe_cell",
+    "safe_text",
+    "xlsx_bytes",
+]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 TEXT_MARK = "'"  # a leading quote: the cell is text
 
 Number = int | Decimal | float
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def is_number(value: object) -> TypeGuard[Number]:
@@ -67,3 +85,36 @@ def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow([_csv_field(name) for name in header])
     writer.writerows([_csv_field(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its name, header and rows; the columns (by position) shown with two places."""
+
+    name: str
+    header: Sequence[object]
+    rows: Sequence[Sequence[object]]
+    two_places: frozenset[int] = field(default_factory=frozenset)
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An Excel workbook (.xlsx), one sheet per table: numbers as number cells, text as text cells (never a
+    formula, whatever it starts with), money and areas formatted with two places."""
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        page = book.create_sheet(sheet.name[:31])
+        for r, row in enumerate([sheet.header, *sheet.rows], 1):
+            for c, value in enumerate(row, 1):
+                _xlsx_cell(page.cell(row=r, column=c), safe_cell(value), r > 1 and c - 1 in sheet.two_places)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(cell: Any, value: Number | str, two_places: bool) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = TYPE_STRING  # text stays text, even "=…" behind its quote
+    elif two_places:
+        cell.number_format = "0.00"
