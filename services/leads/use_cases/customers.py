@@ -61,17 +61,8 @@ async def record_followup(
         until = protected_until(now, await store.protection_days(conn, row["project_id"]))
         followup_id = uuid.uuid4()
         feedback = None if cmd.feedback is None else vault.encrypt_json(cmd.feedback)
-        await store.insert_followup(
-            conn,
-            followup_id,
-            cmd.customer_id,
-            cmd.consultant_id,
-            cmd.channel,
-            vault.encrypt(cmd.content),
-            feedback,
-            cmd.next_contact_at,
-            now,
-        )
+        said_by = (cmd.customer_id, cmd.consultant_id, cmd.channel, vault.encrypt(cmd.content))
+        await store.insert_followup(conn, followup_id, *said_by, feedback, cmd.next_contact_at, now)
         await store.touch(conn, cmd.customer_id, now, until, next_contact=cmd.next_contact_at)
         said = {"channel": cmd.channel, "next_contact_at": cmd.next_contact_at}
         await store.add_timeline(conn, cmd.customer_id, now, "followup", said | {"by": cmd.consultant_id})
