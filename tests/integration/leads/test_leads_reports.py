@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
+import orjson
 import pytest
 
 from services.leads import use_cases
@@ -228,18 +229,16 @@ async def test_who_may_see_which_report(leads, settings, walked) -> None:
 
 
 async def test_an_event_applied_twice_counts_once(leads, settings, walked) -> None:
-    walk, admin = walked.walk, _token(settings, "admin")
-    query = {"project_id": walk.projects["C3"], "date": DAY.isoformat()}
-    before = (await _get(leads, "/v1/reports/daily", admin, **query)).json()["totals"]
-    pid, customer = walk.projects["C3"], walk.customers["Y1"]
+    walk, admin, later = walked.walk, _token(settings, "admin"), date(2026, 4, 10)  # a day of its own
+    query = {"project_id": walk.projects["C3"], "date": later.isoformat()}
     body = {"hold_id": str(uuid.uuid4()), "unit_id": str(uuid.uuid4()), "building": "9", "number": "901"}
-    body |= {"customer_id": customer, "consultant_id": walk.consultants["c4"], "expires_at": at(DAY, 23).isoformat()}
-    body |= {"list_price": "800000.00", "area_m2": "66.66"}
-    env = await walked.event(t.UNIT_LOCKED, body, pid, at(DAY, 20))
+    body |= {"customer_id": walk.customers["Y1"], "consultant_id": walk.consultants["c4"]}
+    body |= {"expires_at": at(later, 23).isoformat(), "list_price": "800000.00", "area_m2": "66.66"}
+    env = await walked.event(t.UNIT_LOCKED, body, walk.projects["C3"], at(later, 20))
     async with leads.pool.acquire() as conn, conn.transaction():
         await use_cases.count_event(conn, env)  # the same event once more: the journal knows it
     after = (await _get(leads, "/v1/reports/daily", admin, **query)).json()["totals"]
-    assert after["holds"] == {"count": 1, "area_m2": "66.66", "amount": "800000.00"} and before["holds"]["count"] == 0
+    assert after == metrics(holds={"count": 1, "area_m2": "66.66", "amount": "800000.00"})
 
 
 async def _buckets(leads, projects: list[uuid.UUID]) -> tuple[list, list, list]:
@@ -263,3 +262,51 @@ async def test_rebuilt_buckets_equal_what_live_updates_built(leads, settings, wa
         replayed = await use_cases.rebuild(conn, DAY)
     assert replayed >= 20
     assert await _buckets(leads, projects) == live
+
+
+async def _daily_reports(leads, org: str, day: date) -> list[dict]:
+    async with leads.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id", t.DAILY_REPORT.name, org
+        )
+    events = [orjson.loads(r["payload"]) for r in rows]
+    return [e for e in events if e["data"]["date"] == day.isoformat()]
+
+
+async def test_the_morning_report_goes_once_to_each_org_unit_from_0830(leads, settings, walked) -> None:
+    """Contract v1.2: from 08:30 (Shanghai) each unit gets yesterday's report once, even when asked again — by a
+    restarted process, a second replica or a late start."""
+    walk, morning = walked.walk, date(2026, 3, 5)
+    async with leads.pool.acquire() as conn:
+        await use_cases.send_morning_reports(conn, now=at(morning, 8, 29))
+    assert await _daily_reports(leads, walk.org, DAY) == []  # not before 08:30
+    async with leads.pool.acquire() as conn:
+        assert await use_cases.send_morning_reports(conn, now=at(morning, 8, 30)) >= 3  # root, region, sibling
+        assert await use_cases.send_morning_reports(conn, now=at(morning, 8, 31)) == 0
+    async with leads.pool.acquire() as conn:  # another connection, as a restarted process would have
+        assert await use_cases.send_morning_reports(conn, now=at(morning, 11, 0)) == 0
+    [region] = await _daily_reports(leads, walk.org, DAY)
+    assert region["data"] | {"totals": None} == {
+        "org_id": walk.org,
+        "org_name": "EAST 区域",
+        "date": "2026-03-04",
+        "projects": 3,
+        "totals": None,
+    }
+    assert region["data"]["totals"] == EXPECTED_ORG
+    [root] = await _daily_reports(leads, walk.root, DAY)
+    [sibling] = await _daily_reports(leads, walk.sibling, DAY)
+    assert root["data"]["totals"] == region["data"]["totals"] and sibling["data"]["totals"] == metrics()
+    assert sibling["data"]["projects"] == 0 and region["project_id"] is None
+
+
+async def test_a_unit_made_after_0830_gets_yesterdays_report_at_once(leads, settings, walked) -> None:
+    late, unit = date(2026, 3, 6), str(uuid.uuid4())
+    body = {"org_id": unit, "code": "NEW", "name": "新公司", "parent_id": walked.walk.root}
+    await walked.event(
+        t.ORG_CHANGED, body | {"path_ids": [walked.walk.root, unit], "path": "GRP/NEW"}, None, at(late, 7)
+    )
+    async with leads.pool.acquire() as conn:
+        await use_cases.send_morning_reports(conn, now=at(late, 15, 0))
+    [report] = await _daily_reports(leads, unit, date(2026, 3, 5))
+    assert report["data"]["totals"] == metrics() and report["data"]["org_name"] == "新公司"
