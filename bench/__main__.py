@@ -1,6 +1,6 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
-one by one with a profile (issue 13), and opening day with 200 board screens watching (`python -m bench levers`
-runs one part)."""
+one by one with a profile (issue 13), opening day with 200 board screens watching, and the group's reports at 50
+projects × 365 days (issue 22) (`python -m bench levers` runs one part)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import hold_storm, idle, levers, opening_day, pipeline
+from bench import hold_storm, idle, levers, opening_day, pipeline, reports
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -19,7 +19,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day"}
+    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "reports"}
     RESULTS.mkdir(exist_ok=True)
     if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
         result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
@@ -49,6 +49,10 @@ def main(argv: list[str]) -> None:
                     indent=2,
                 )
             )
+        if "reports" in which:  # issue 22: each report at a group's year of buckets, and a bucket update's cost
+            result = asyncio.run(reports.run(settings, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
+            _write("reports.json", result)
+            print(json.dumps(result, indent=2))
         if "pipeline" in which:
             result = asyncio.run(pipeline.run(settings))
             (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
