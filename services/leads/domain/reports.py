@@ -20,6 +20,7 @@ __all__ = [
     "WITHIN_3_RINGS_SECONDS",
     "Deals",
     "Metrics",
+    "achieved",
     "completion",
     "completions",
     "funnel_shape",

@@ -20,6 +20,8 @@ from services.leads.domain import (
     TARGETS,
     DayRange,
     Metrics,
+    achieved,
+    completion,
     completions,
     day_range,
     funnel_shape,
@@ -88,7 +90,7 @@ async def monthly_report(
         aimed = targets.get(project.id, dict.fromkeys(TARGETS))
         line["targets"], line["completion"] = _money(aimed), completions(figures[project.id], aimed)
     summed, met = _summed_targets(figures, targets)
-    return answer | {"targets": _money(summed), "completion": {n: met[n][n] for n in TARGETS}}
+    return answer | {"targets": _money(summed), "completion": met}
 
 
 async def funnel_report(
@@ -105,9 +107,8 @@ async def funnel_report(
     counts = {p.id: {s: int(found[p.id][s]) if p.id in found else 0 for s in stages} for p in scope.projects}
     summed = {s: sum(c[s] for c in counts.values()) for s in stages}
     lines = [_named(p) | funnel_shape(counts[p.id]) for p in scope.projects]
-    return {"from": first.isoformat(), "to": last.isoformat(), **scope.about(), **funnel_shape(summed)} | {
-        "projects": lines
-    }
+    answer = {"from": first.isoformat(), "to": last.isoformat(), **scope.about(), **funnel_shape(summed)}
+    return answer | {"projects": lines}
 
 
 async def league(
@@ -166,14 +167,14 @@ def _money(values: Targets) -> dict[str, str | None]:
 
 def _summed_targets(
     figures: dict[uuid.UUID, Metrics], targets: dict[uuid.UUID, Targets]
-) -> tuple[Targets, dict[str, dict[str, float | None]]]:
+) -> tuple[Targets, dict[str, float | None]]:
     """The scope's targets (each the sum of the projects' that set it) and their completion by those projects."""
     summed: Targets = {}
-    met: dict[str, dict[str, float | None]] = {}
+    met: dict[str, float | None] = {}
     for name in TARGETS:
-        aiming = [(pid, t[name]) for pid, t in targets.items() if t.get(name) is not None and pid in figures]
-        summed[name] = _sum(t for _, t in aiming) if aiming else None
-        met[name] = completions(total(figures[pid] for pid, _ in aiming), {name: summed[name]})
+        aiming = [pid for pid, aimed in targets.items() if aimed.get(name) is not None and pid in figures]
+        summed[name] = _sum(targets[pid][name] for pid in aiming) if aiming else None
+        met[name] = completion(achieved(total(figures[pid] for pid in aiming))[name], summed[name])
     return summed, met
 
 
