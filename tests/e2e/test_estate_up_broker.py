@@ -57,9 +57,10 @@ class Up:
         log = open(self.data / "up.log", "ab")
         command = [sys.executable, "-m", "shared.tools.cli", "up"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        wait_for(
-            lambda: all(health_status(u) == 200 for u in self.urls.values()), timeout=90, what="four healthy services"
-        )
+        wait_for(self.healthy, timeout=90, what="four healthy services")
+
+    def healthy(self) -> bool:
+        return all(health_status(u) == 200 for u in self.urls.values())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
