@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -77,5 +77,4 @@ _GONE: dict[str, tuple[str, str, int]] = {
 
 def _gone(state: str) -> HTMLResponse:
     zh, en, status = _GONE[state]
-    body: Any = GONE.replace("{zh}", html.escape(zh)).replace("{en}", html.escape(en))
-    return HTMLResponse(body, status_code=status)
+    return HTMLResponse(GONE.replace("{zh}", html.escape(zh)).replace("{en}", html.escape(en)), status_code=status)

@@ -93,7 +93,7 @@ class Metrics:
                 parts = [row[f"{f.name}_{part}"] for part in DEAL_PARTS]
                 values[f.name] = Deals(int(parts[0] or 0), _money(parts[1]), _money(parts[2]))
             else:
-                values[f.name] = _money(row[f.name]) if f.type == "Decimal" else int(row[f.name] or 0)
+                values[f.name] = _money(row[f.name]) if isinstance(f.default, Decimal) else int(row[f.name] or 0)
         return cls(**values)
 
     # What one event adds to its bucket (the caller has already left key visitors out, R5).

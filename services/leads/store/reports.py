@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from services.leads.domain import FUNNEL_STAGES, METRIC_COLUMNS
+from services.leads.domain import FUNNEL_STAGES, METRIC_COLUMNS, TARGETS
 
 _REPORTS_LOCK = 7_311_022  # advisory lock: applying events (shared) and rebuilding the buckets (exclusive)
 
@@ -118,13 +118,11 @@ async def mark_morning_report(conn: asyncpg.Connection, org_id: uuid.UUID, day: 
     return status.endswith(" 1")
 
 
-_TARGET_COLUMNS = ("subscriptions_amount", "contracts_amount", "collected")
 _SAVE_TARGETS = (
     "INSERT INTO report_targets (project_id, month, subscriptions_amount, contracts_amount, collected, set_by, set_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (project_id, month) DO UPDATE SET set_by = $6, set_at = $7, "
     + ", ".join(
-        f"{c} = CASE WHEN $8::text[] @> ARRAY['{c}'] THEN excluded.{c} ELSE report_targets.{c} END"
-        for c in _TARGET_COLUMNS
+        f"{c} = CASE WHEN $8::text[] @> ARRAY['{c}'] THEN excluded.{c} ELSE report_targets.{c} END" for c in TARGETS
     )
     + " RETURNING subscriptions_amount, contracts_amount, collected"
 )
@@ -134,7 +132,7 @@ async def save_targets(
     conn: asyncpg.Connection, project_id: uuid.UUID, month: date, given: dict[str, Any], by: str, at: datetime
 ) -> asyncpg.Record:
     """A month's targets: the ones `given` (None clears one) replace theirs, the others stay; the row as it is now."""
-    values = [given.get(c) for c in _TARGET_COLUMNS]
+    values = [given.get(c) for c in TARGETS]
     return await conn.fetchrow(_SAVE_TARGETS, project_id, month, *values, by, at, sorted(given))
 
 
