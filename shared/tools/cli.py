@@ -100,16 +100,26 @@ def topics() -> None:
     typer.echo(f"{len(made)} topic(s) created on {settings.kafka_bootstrap()}")
 
 
+def _aware_time(text: str) -> datetime:
+    """An ISO 8601 time with its offset (read here: the CLI library's own date parsing knows no offsets)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise typer.BadParameter("--since needs an offset, e.g. 2026-11-23T08:00:00+08:00")
+    return when
+
+
 @outbox_app.command("replay")
-def outbox_replay(service: str = typer.Option(...), since: datetime = typer.Option(..., help="ISO 8601 time")) -> None:
+def outbox_replay(service: str = typer.Option(...), since: str = typer.Option(..., help="ISO 8601 time")) -> None:
     """Publish again a service's events created since a time (after the embedded broker restarted)."""
     from shared.messaging.outbox import replay_service
 
     _check_service(service)
-    if since.tzinfo is None:
-        raise typer.BadParameter("--since needs an offset, e.g. 2026-11-23T08:00:00+08:00")
+    when = _aware_time(since)
     try:
-        count = asyncio.run(replay_service(get_settings(), service, since))
+        count = asyncio.run(replay_service(get_settings(), service, when))
     except (OSError, asyncpg.PostgresError) as exc:
         typer.echo(f"cannot reach {service}'s database: {exc}", err=True)
         raise typer.Exit(1) from exc

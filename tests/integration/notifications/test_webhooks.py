@@ -75,6 +75,15 @@ class Receiver:
         return [g for g in self.got if g["id"] == event_id]
 
 
+@pytest.fixture
+async def receiver() -> Any:
+    """This module's receiver (it records order and answers as each test says)."""
+    r = Receiver()
+    await r.start()
+    yield r
+    await r.stop()
+
+
 def _verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
     try:
         Webhook(secret).verify(body, headers)
