@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -78,7 +78,7 @@ async def rebuild(conn: asyncpg.Connection, since: date) -> int:
         await report_store.rebuilding(conn)
         await report_store.clear_since(conn, since)
         zones: dict[uuid.UUID, str] = {}
-        start = datetime.combine(since - timedelta(days=1), datetime.min.time()).astimezone()  # every zone's `since`
+        start = datetime.combine(since - timedelta(days=1), time(), tzinfo=UTC)  # `since` in every zone
         async for row in report_store.journal_since(conn, start):
             fact = Fact(row["event_id"], row["kind"], row["project_id"], row["at"], row["data"])
             if fact.project_id not in zones:
