@@ -1,7 +1,7 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
-one by one with a profile (issue 13), opening day with 1,000 board screens watching (issue 25), and a consultant
-with 5,000 customers leaving a project (issue 21; `python -m bench levers` or `python -m bench departure` runs
-one part)."""
+one by one with a profile (issue 13), opening day with 1,000 board screens watching (issue 25), a consultant with
+5,000 customers leaving a project (issue 21) and the group's reports at 50 projects × 365 days (issue 22)
+(`python -m bench levers`, `python -m bench departure` or `python -m bench reports` runs one part)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import departure, hold_storm, idle, levers, opening_day, pipeline
+from bench import departure, hold_storm, idle, levers, opening_day, pipeline, reports
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -20,7 +20,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "departure"}
+    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "departure", "reports"}
     RESULTS.mkdir(exist_ok=True)
     if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
         result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
@@ -50,6 +50,10 @@ def main(argv: list[str]) -> None:
                     indent=2,
                 )
             )
+        if "reports" in which:  # issue 22: each report at a group's year of buckets, and a bucket update's cost
+            result = asyncio.run(reports.run(settings, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
+            _write("reports.json", result)
+            print(json.dumps(result, indent=2))
         if "pipeline" in which:
             result = asyncio.run(pipeline.run(settings))
             (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -27,6 +27,7 @@ from bench.report_idle import idle as idle_section
 from bench.report_idle import targets as idle_targets
 from bench.report_levers import cpu_target, levers
 from bench.report_opening import opening_day
+from bench.report_reports import group_reports
 
 RESULTS = Path(__file__).parent / "results"
 HOLD_STORM = Path(__file__).parent / "hold_storm.py"
@@ -280,6 +281,8 @@ def render(results: Path = RESULTS) -> str:
     idle = _load(results, "idle.json")
     if idle:
         lines += idle_section(idle)
+    if reports := _load(results, "reports.json"):
+        lines += group_reports(reports, targets)
     if targets and (hold or pipe or idle):
         lines += _targets(hold, pipe, targets, idle)
     if hold:

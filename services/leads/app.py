@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.leads import api, consumers, use_cases
 from shared.http.operations import Roles
 from shared.messaging import topics
+from shared.messaging.inbox import Handlers, combined
 from shared.runtime.jobs import periodic
 from shared.runtime.service import Runtime, ServiceSpec
 from shared.runtime.settings import get_settings
@@ -39,6 +40,14 @@ ROLES: Roles = {
     "GET /v1/projects/{project_id}/visitors": ("consultant", "manager", "sales_control"),
     "POST /v1/calls": ("consultant",),
     "GET /v1/projects/{project_id}/calls/stats": ("manager", "consultant"),
+    # Issue 22, the group's reports: a manager's own projects, a group manager's subtree (with_group_manager)
+    "GET /v1/reports/daily": ("manager",),
+    "GET /v1/reports/monthly": ("manager",),
+    "GET /v1/reports/funnel": ("manager",),
+    "GET /v1/reports/consultants": ("manager",),
+    "GET /v1/reports/dashboard": ("manager",),  # or a dashboard link instead of a token
+    "POST /v1/reports/links": ("manager",),
+    "PUT /v1/projects/{project_id}/targets/{month}": ("group_manager",),
 }
 
 
@@ -53,9 +62,33 @@ async def daily_rhythm(runtime: Runtime) -> None:
     await periodic("overdue_digest", 60.0, use_cases.send_digests)(runtime)
 
 
+async def morning_reports(runtime: Runtime) -> None:
+    """Issue 22: each org unit's 日报 from 08:30 in its projects' time zone (asleep until the next 08:30, or until a
+    new unit is told)."""
+    job = periodic(
+        "morning_reports",
+        60.0,
+        use_cases.send_morning_reports,
+        next_due=use_cases.next_morning_report,
+        listen=use_cases.MORNING_CHANNEL,
+    )
+    await job(runtime)
+
+
 async def aftersales_handover(runtime: Runtime) -> None:
     """R31: deals pass to after-sales once the bank appointment, the last step, has come."""
     await periodic("aftersales", 60.0, use_cases.pass_due_deals)(runtime)
+
+
+def event_handlers(vault: Vault) -> Handlers:
+    """Every event leads consumes, each topic's handlers run in turn in one inbox transaction: its records and
+    read models first, then the group's reports (issue 22: a sale counts for the consultant just credited)."""
+    return combined(
+        consumers.HANDLERS,
+        orgs.HANDLERS,
+        {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
+        consumers.REPORT_HANDLERS,
+    )
 
 
 def build_spec() -> ServiceSpec:
@@ -64,9 +97,9 @@ def build_spec() -> ServiceSpec:
     return ServiceSpec(
         name="leads",
         description="Customers and consultants: registration, follow-up, protection (R10), timeline, hand-off.",
-        routers=[api.router],
-        handlers=consumers.HANDLERS | orgs.HANDLERS | {topics.HANDOVER_COMPLETED: consumers.handoff_builder(vault)},
+        routers=[api.router, api.public],
+        handlers=event_handlers(vault),
         publishes=topics.published_by("leads"),
-        jobs=[pii_sealer, daily_rhythm, aftersales_handover],
+        jobs=[pii_sealer, daily_rhythm, aftersales_handover, morning_reports],
         roles=ROLES,
     )

@@ -181,3 +181,23 @@ async def on_handoff_acknowledged(
         raise LookupError(f"acknowledgement of hand-off {data.handoff_id} that leads never made")
     detail = _picked(data, "handoff_id unit_id resident_account_id")
     await store.add_timeline(conn, customer_id, env.occurred_at, "handoff_acknowledged", detail, env.id)
+
+
+# Issue 22: the group's reports count these events, in the same inbox transaction as what the handlers above do
+# with them (the app runs both, these second: a sale counts for the consultant the deal credit has just named).
+REPORT_HANDLERS = Handlers()
+
+
+async def count_for_reports(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+    """Issue 22: the event's figures added to its bucket (its project's local day, its consultant), once."""
+    await use_cases.count_event(conn, env)
+
+
+for _counted in (t for t in topics.TOPICS if t.event_type in use_cases.COUNTED_KINDS and t.producer != "leads"):
+    REPORT_HANDLERS.on(_counted)(count_for_reports)
+
+
+@REPORT_HANDLERS.on(topics.ORG_CHANGED)
+async def on_org_for_reports(conn: asyncpg.Connection, env: Envelope, data: topics.OrgChangedData) -> None:
+    """Issue 22: an org unit's name for its reports; a new unit may have its morning report due at once."""
+    await use_cases.remember_org(conn, data.org_id, data.code, data.name)

@@ -12,6 +12,7 @@ from services.notifications.domain import (
     callback_reminder,
     cash_not_banked,
     congratulations,
+    daily_report,
     down_payment_reminders,
     mortgage_reminders,
     overdue_digest,
@@ -141,6 +142,16 @@ async def on_overdue_digest(conn: asyncpg.Connection, env: Envelope, data: topic
     """R13: the morning digest, in the app of the project's managers."""
     plan = overdue_digest(data.project_id, data.day, data.overdue, data.consultants, now_utc())
     await _schedule(conn, env, data, [plan], unit=False)
+
+
+@HANDLERS.on(topics.DAILY_REPORT)
+async def on_daily_report(conn: asyncpg.Connection, env: Envelope, data: topics.DailyReportData) -> None:
+    """Issue 22: an org unit's morning report (日报), in the app of its group managers, at once (08:30 is the
+    report's own time: quiet hours do not hold it back)."""
+    plan = daily_report(data.org_id, data.org_name, data.date, data.totals, now_utc())
+    await use_cases.schedule(
+        conn, [plan], project_id=None, customer_id=None, sale_id=None, source_event=str(env.id), org_id=data.org_id
+    )
 
 
 @HANDLERS.on(topics.OWNER_NEWS)

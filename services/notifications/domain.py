@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.kernel.quiet_hours import out_of_quiet_hours
+
 REMIND_AT = time(10, 0)  # a date-only reminder goes out at 10:00 local time
 DIGEST_LINES = 40  # consultants named in one digest (a manager runs about thirty)
 
@@ -140,6 +142,36 @@ def overdue_digest(project_id: str, day: date, overdue: int, lines: list[dict[st
     summary = "；".join(parts) + more if parts else "今天没有逾期的跟进。"
     body = f"【逾期跟进日报 {day.isoformat()}】共 {overdue} 条逾期。{summary}"
     return Planned("overdue_digest", day.isoformat(), now, f"role:manager:{project_id}", "in_app", body)
+
+
+# Issue 22: the group managers' 日报 goes at 08:30 by contract, inside the default quiet hours (21:00–09:00): quiet
+# hours (R15) keep customers and consultants from being disturbed, not the head office's own morning report.
+QUIET_HOURS_EXEMPT = frozenset({"daily_report"})
+REPORT_FIGURES = (  # what the morning report's message names, in the order a head office reads them
+    ("new_customers", "新客"),
+    ("visits", "来访"),
+    ("calls", "来电"),
+    ("calls_within_3_rings", "3声内接听"),
+    ("cancellations", "退订"),
+    ("handovers", "交房"),
+)
+
+
+def daily_report(org_id: str, name: str | None, day: date, totals: dict[str, Any], now: datetime) -> Planned:
+    """Issue 22: an org unit's daily report of `day` (its totals) in its group managers' app, once."""
+    deals = "，".join(
+        f"{zh} {totals[key]['count']} 套 {totals[key]['area_m2']}㎡ ¥{totals[key]['amount']}"
+        for key, zh in (("holds", "锁定"), ("subscriptions", "认购"), ("contracts", "签约"))
+    )
+    counts = "，".join(f"{zh} {totals[key]}" for key, zh in REPORT_FIGURES)
+    money = f"回款 ¥{totals['collected']}，退款 ¥{totals['refunded']}"
+    body = f"【集团日报 {day.isoformat()}】{name or org_id}：{counts}；{deals}；{money}。"
+    return Planned("daily_report", day.isoformat(), now, f"role:group_manager:{org_id}", "in_app", body)
+
+
+def send_time(kind: str, moment: datetime, timezone: str, quiet: str) -> datetime:
+    """When a message of `kind` due at `moment` may go: out of quiet hours (R15), unless its kind is exempt."""
+    return moment if kind in QUIET_HOURS_EXEMPT else out_of_quiet_hours(moment, timezone, quiet)
 
 
 def project_news(customer: str, new_project_id: str, name: str, send_at: datetime) -> Planned:

@@ -44,7 +44,7 @@ async def insert_reminder(
     """True when stored; a redelivered event finds its reminders there already."""
     status = await conn.execute(
         "INSERT INTO reminders (id, project_id, customer_id, sale_id, unit_id, kind, offset_label, source_event,"
-        " recipient, channel, body, due_at, send_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        " recipient, channel, body, due_at, send_at, org_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
         " ON CONFLICT (source_event, kind, offset_label) DO NOTHING",
         uuid.uuid4(),
         _id(ids.get("project_id")),
@@ -59,6 +59,7 @@ async def insert_reminder(
         plan.body,
         plan.due_at,
         send_at,
+        _id(ids.get("org_id")),
     )
     return status.endswith("1")
 
@@ -153,8 +154,8 @@ async def mark_failed_attempt(
 
 async def record_message(conn: asyncpg.Connection, row: asyncpg.Record, outcome: str, error: str | None) -> None:
     await conn.execute(
-        "INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        "INSERT INTO notifications (id, reminder_id, project_id, recipient, channel, body, status, error, org_id)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
         uuid.uuid4(),
         row["id"],
         row["project_id"],
@@ -163,6 +164,7 @@ async def record_message(conn: asyncpg.Connection, row: asyncpg.Record, outcome:
         row["body"],
         outcome,
         error,
+        row["org_id"],
     )
 
 
@@ -172,10 +174,11 @@ async def customer_project(conn: asyncpg.Connection, customer_id: uuid.UUID) -> 
 
 class Seen(NamedTuple):
     """What a person may see: these projects (None: all, for an admin) and, for a consultant, only their
-    own customers' rows and those addressed to them (R8)."""
+    own customers' rows and those addressed to them (R8); messages to these org units (a group manager's)."""
 
     projects: list[uuid.UUID] | None
     consultant: str | None
+    orgs: list[uuid.UUID] = []
 
 
 Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page size)
@@ -188,7 +191,8 @@ _REMINDERS = (
 )
 _NOTIFICATIONS = (
     "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-    " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1)) AND ($2::text IS NULL OR n.recipient = $2)"
+    " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1) OR n.org_id = ANY($7::uuid[]))"
+    " AND ($2::text IS NULL OR n.recipient = $2)"
     " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
     " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
     " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6"
@@ -207,7 +211,7 @@ async def notifications_page(
     conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
     """Messages, newest first, to one recipient when named."""
-    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window))
+    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window), seen.orgs)
 
 
 async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:

@@ -11,14 +11,13 @@ import asyncpg
 
 from services.notifications import store
 from services.notifications.channels import Channel
-from services.notifications.domain import MAX_ATTEMPTS, Planned, retry_delay, settled
+from services.notifications.domain import MAX_ATTEMPTS, Planned, retry_delay, send_time, settled
 from shared.db.rows import json_view
-from shared.http.auth import Principal
+from shared.http.auth import GROUP_MANAGER, Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.defaults import DEFAULTS
 from shared.kernel.errors import NotFound
-from shared.kernel.quiet_hours import out_of_quiet_hours
-from shared.trust import ownership
+from shared.trust import orgs, ownership
 
 DEFAULT_CLOCK = (DEFAULTS.timezone, DEFAULTS.quiet_hours)  # until inventory's project-created arrives
 
@@ -38,6 +37,7 @@ async def schedule(
     sale_id: str | None,
     source_event: str,
     unit_id: str | None = None,
+    org_id: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Store reminders; one already past is sent at once; none is sent in quiet hours (R15). What is already
@@ -45,10 +45,11 @@ async def schedule(
     now = now or now_utc()
     tz, quiet = await project_clock(conn, project_id)
     ids = {"project_id": project_id, "customer_id": customer_id, "sale_id": sale_id, "unit_id": unit_id}
+    ids["org_id"] = org_id  # issue 22: a message to an org unit's group managers
     created = 0
     for plan in plans:
         created += await store.insert_reminder(
-            conn, plan, ids, source_event, out_of_quiet_hours(max(plan.due_at, now), tz, quiet)
+            conn, plan, ids, source_event, send_time(plan.kind, max(plan.due_at, now), tz, quiet)
         )
     if await store.sale_cancelled(conn, sale_id):
         await store.cancel_reminders(conn, "sale_cancelled", sale_id=sale_id)
@@ -112,7 +113,7 @@ async def dispatch_due(
     sent = 0
     async with conn.transaction():
         for row in await store.due_reminders(conn, now, batch):
-            later = out_of_quiet_hours(now, row["tz"], row["quiet"])
+            later = send_time(row["kind"], now, row["tz"], row["quiet"])
             if later > now:  # a backlog or a retry that falls in quiet hours waits for their end
                 await store.postpone(conn, row["id"], later)
                 continue
@@ -190,8 +191,10 @@ async def reminders_page(
 async def notifications_page(
     conn: asyncpg.Connection, who: Principal, recipient: str | None, after: tuple[Any, Any] | None, limit: int
 ) -> list[Keyed]:
-    """Messages sent, newest first, as far as this person may see."""
-    seen = store.Seen(_projects(who), _consultant(who))
+    """Messages sent, newest first, as far as this person may see (a group manager also the messages to the org
+    units of their subtree: the morning report, issue 22)."""
+    units = list(await orgs.subtree(conn, who.orgs)) if who.role == GROUP_MANAGER else []
+    seen = store.Seen(_projects(who), _consultant(who), units)
     rows = await store.notifications_page(conn, seen, recipient, (after, limit))
     return [((row["at"].isoformat(), str(row["id"])), _message(row)) for row in rows]
 

@@ -6,20 +6,23 @@ quoted. Everything else is text (a `str` is text even when it looks like a numbe
 text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which spreadsheets read as
 "this cell is text" and hide. `None` is an empty cell.
 
-`csv_text` writes a table with that rule. `xlsx_bytes` writes an Excel workbook (issue 24, XlsxWriter), where the
-type of a cell does the quote's work: our numbers are number cells, and everything else is a text cell holding the
-text itself (`=1+1` stays the text `=1+1`, exactly as the JSON has it) — never a formula cell. `export_type` reads
-which of the two (if either) a request's `Accept` asks for."""
+`csv_text` writes a table with that rule. `xlsx_bytes` writes an Excel workbook (issues 22 and 24, XlsxWriter), one
+sheet per table, where the type of a cell does the quote's work: our numbers are number cells (money and areas
+shown with two places), and everything else is a text cell holding the text itself (`=1+1` stays the text `=1+1`,
+exactly as the JSON has it) — never a formula cell. `export_type` reads which of the two (if either) a request's
+`Accept` asks for."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeGuard
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 __all__ = [
@@ -44,7 +47,16 @@ TEXT_MARK = "'"  # a leading quote: the cell is text
 Number = int | Decimal | float
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Sheet = tuple[str, Sequence[object], Iterable[Sequence[object]]]  # (sheet name, header, rows)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its name, header and rows; the columns (by position) shown with two places."""
+
+    name: str
+    header: Sequence[object]
+    rows: Iterable[Sequence[object]]
+    two_places: frozenset[int] = frozenset()
 
 
 def is_number(value: object) -> TypeGuard[Number]:
@@ -104,22 +116,20 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(out, options) as book:
         bold, decimal = book.add_format({"bold": True}), book.add_format({"num_format": "0.00"})
-        for name, header, rows in sheets:
-            sheet = book.add_worksheet(safe_text(name)[:31])
-            for col, title in enumerate(header):
-                sheet.write_string(0, col, str(title), bold)
-            for row_no, row in enumerate(rows, start=1):
+        for sheet in sheets:
+            page = book.add_worksheet(safe_text(sheet.name)[:31])
+            for col, title in enumerate(sheet.header):
+                page.write_string(0, col, str(title), bold)
+            for row_no, row in enumerate(sheet.rows, start=1):
                 for col, value in enumerate(row):
-                    _write_cell(sheet, (row_no, col), value, decimal)
+                    _write_cell(page, (row_no, col), value, decimal if col in sheet.two_places else None)
     return out.getvalue()
 
 
-def _write_cell(sheet: Worksheet, at: tuple[int, int], value: object, decimal: object) -> None:
-    """Our number as a number cell (a Decimal — money, an area — shown with two places); anything else as a text cell
+def _write_cell(page: Worksheet, at: tuple[int, int], value: object, form: Format | None) -> None:
+    """Our number as a number cell (in `form`: money and areas with two places); anything else as a text cell
     (None: an empty one)."""
-    if not is_number(value):
-        sheet.write_string(*at, "" if value is None else str(value))
-    elif isinstance(value, Decimal):
-        sheet.write_number(*at, float(value), decimal)
+    if is_number(value):
+        page.write_number(*at, float(value), form)
     else:
-        sheet.write_number(*at, float(value))
+        page.write_string(*at, "" if value is None else str(value))

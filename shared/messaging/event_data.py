@@ -25,6 +25,7 @@ class UnitLockedData(EventData):
     consultant_id: str
     expires_at: datetime
     list_price: Decimal
+    area_m2: Decimal | None = None  # issue 22: the unit's area, for the group's reports (held area)
 
 
 class UnitReleasedData(EventData):
@@ -58,6 +59,7 @@ class SubscriptionSignedData(EventData):
     down_payment: DownPayment
     consultant_id: str | None = None  # who held the unit for the buyer (leads credits the deal, R10)
     hold_id: str | None = None
+    area_m2: Decimal | None = None  # issue 22: the unit's area, for the group's reports (subscribed area)
 
 
 class ContractSignedData(EventData):
@@ -66,6 +68,9 @@ class ContractSignedData(EventData):
     customer_id: str
     contract_no: str
     signed_at: datetime
+    price: Decimal | None = None  # issue 22, for the group's reports: the sale's price, the unit's area,
+    area_m2: Decimal | None = None
+    consultant_id: str | None = None  # and who held the unit for the buyer
 
 
 class HandoverCompletedData(EventData):
@@ -88,29 +93,6 @@ class ProjectCreatedData(EventData):
     city: str | None = None
     settings: dict[str, Any] = {}
     org_id: str | None = None  # v1.2: the org unit the project belongs to (none: no group)
-
-
-class ProjectChangedData(EventData):
-    """v1.2: a project's name, org unit or settings changed; `settings` holds every setting after the change,
-    `version` counts the changes (a service applies a change only over an older one)."""
-
-    project_id: str
-    org_id: str | None = None
-    name: str
-    settings: dict[str, Any] = {}
-    version: int = 1
-    code: str | None = None  # additive: the project's code (a service may hear of the change before the creation)
-
-
-class OrgChangedData(EventData):
-    """v1.2: an org unit of the group (集团 → 区域 → 城市公司): its place in the tree, root first."""
-
-    org_id: str
-    code: str
-    name: str
-    parent_id: str | None = None
-    path_ids: list[str]  # the unit's ancestors and itself, root first
-    path: str  # their codes joined by "/", e.g. GRP/EAST/SH
 
 
 class MortgageAppointmentScheduledData(EventData):
@@ -147,10 +129,12 @@ class CustomerRegisteredData(CustomerEventData):
     grade: str | None = None
     visitor_type: str = "customer"
     key_visitor: bool = False  # R5: staff and peers are registered but are not leads
+    source: str | None = None  # walk_in, phone_call, referral, online, …: a walk-in is a visit (issue 22)
 
 
 class FollowupRecordedData(CustomerEventData):
     followup_id: str
+    channel: str | None = None  # visit, phone, wechat, sms, …: a visit counts in the reports (issue 22)
 
 
 class ReferralRewardedData(EventData):

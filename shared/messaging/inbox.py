@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -41,6 +41,24 @@ class Handlers(dict[Topic, Handler]):
             return handler
 
         return register
+
+
+def combined(*parts: Mapping[Topic, Handler]) -> Handlers:
+    """One service's handlers from several parts: a topic two parts handle runs both, in the order given, in the one
+    inbox transaction (leads' reports count a subscription after its deal credit is decided)."""
+    out = Handlers()
+    for part in parts:
+        for topic, handler in part.items():
+            out[topic] = _in_turn(out[topic], handler) if topic in out else handler
+    return out
+
+
+def _in_turn(first: Handler, then: Handler) -> Handler:
+    async def both(conn: asyncpg.Connection, env: Envelope, data: Any) -> None:
+        await first(conn, env, data)
+        await then(conn, env, data)
+
+    return both
 
 
 # Errors that say "a dependency is down", not "this event is bad": never dead-letter on them.

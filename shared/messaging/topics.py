@@ -10,6 +10,7 @@ from typing import Any
 from shared.messaging.event_data import *  # noqa: F403
 from shared.messaging.event_data import EventData
 from shared.messaging.event_data_v12 import *  # noqa: F403
+from shared.messaging.report_data import DailyReportData
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ HANDOFF_ACKNOWLEDGED = Topic(_ACKNOWLEDGED, "handoff-acknowledged", "unit_id", "
 PROJECT_CREATED = _topic("inventory", "project-created", ProjectCreatedData, key="project_id")
 PROJECT_CHANGED = _topic("inventory", "project-changed", ProjectChangedData, key="project_id")  # v1.2
 ORG_CHANGED = _topic("inventory", "org-changed", OrgChangedData, key="org_id")  # v1.2, the group's tree
+DAILY_REPORT = _topic("leads", "daily-report", DailyReportData, key="org_id")  # v1.2, issue 22: the morning report
 MORTGAGE_APPOINTMENT_SCHEDULED = _topic("payments", "mortgage-appointment-scheduled", MortgageAppointmentScheduledData)
 CASH_NOT_BANKED = _topic("payments", "cash-not-banked", CashNotBankedData)  # R24, issue 24
 # The platform's own delivery self-test topic.
@@ -106,6 +108,7 @@ EXTRA_TOPICS: tuple[Topic, ...] = (
     OWNER_NEWS,
     VISITOR_TYPE_CHANGED,
     ORG_CHANGED,
+    DAILY_REPORT,
 )
 TOPICS: tuple[Topic, ...] = CONTRACT_TOPICS + EXTRA_TOPICS + (PLATFORM_TEST,)
 TOPIC_NAMES: tuple[str, ...] = tuple(t.name for t in CONTRACT_TOPICS + EXTRA_TOPICS)
@@ -127,7 +130,7 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     PROJECT_CREATED.name: ("leads", "payments", "notifications"),
     PROJECT_CHANGED.name: ("leads", "payments", "notifications"),
     ORG_CHANGED.name: ("leads", "payments", "notifications"),
-    SALE_CANCELLED.name: ("payments", "notifications"),
+    SALE_CANCELLED.name: ("leads", "payments", "notifications"),
     SUBSCRIPTION_SIGNED.name: ("leads", "payments", "notifications"),
     UNIT_LOCKED.name: ("leads", "payments"),
     UNIT_RELEASED.name: ("leads", "payments"),
@@ -137,6 +140,7 @@ CONSUMED_BY: dict[str, tuple[str, ...]] = {
     CALLBACK_SCHEDULED.name: ("notifications",),
     CUSTOMER_REGISTERED.name: ("inventory", "payments", "notifications"),
     OVERDUE_DIGEST.name: ("notifications",),
+    DAILY_REPORT.name: ("notifications",),
     OWNER_NEWS.name: ("notifications",),
     OWNERSHIP_CHANGED.name: ("inventory", "payments", "notifications"),
     REFERRAL_REWARDED.name: ("notifications",),

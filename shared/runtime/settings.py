@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
     # a service's pool opens the connections its spec asks for at start, each with its hot statements prepared.
     warm_pool: bool = True
     # Issue 19: the base URL the public reaches this service at (behind a proxy, say `https://sales.example/inv`);
-    # links the service hands out (inventory's board links: `{public_url}/board?link=…`) start with it. Unset: the
+    # links the service hands out (inventory's board links: `{public_url}/board?link=…`, leads' dashboard links:
+    # `{public_url}/dashboard?link=…`) start with it. Unset: the
     # service's own configured host and port — never the Host header of the request that asked for the link.
     public_url: str | None = None
     # Issue 19, inventory's board stream. Streams open at once in one process, per board link (a sales hall has a few
@@ -102,6 +104,16 @@ class Settings(BaseSettings):
     def service_port(self, service: str) -> int:
         """The HTTP port of `service`: ESTATE_PORT if set, else its contract port."""
         return self.port or DEFAULT_PORTS[service] + self.port_offset
+
+    def public_base(self, service: str) -> str:
+        """Where the public reaches `service` (links it hands out start here: inventory's board, leads' dashboard):
+        `ESTATE_PUBLIC_URL` when set, else its own configured address (a wildcard bind is named by the machine's
+        host name, the name other machines on the network know it by); never a request's Host header."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+        return f"http://{host}:{self.service_port(service)}"
 
     def kafka_bootstrap(self) -> str:
         """Bootstrap servers; the embedded broker's address unless ESTATE_KAFKA is set."""

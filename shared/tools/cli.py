@@ -1,9 +1,10 @@
-"""The `estate` command: up, serve, token, migrate, topics, outbox replay, relay, asyncapi, demo, opening verify."""
+"""The `estate` command: up, serve, token, migrate, topics, outbox replay, reports rebuild, relay, asyncapi, demo,
+opening verify."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 import httpx
@@ -14,6 +15,8 @@ from shared.runtime.settings import SERVICES, get_settings
 app = typer.Typer(help="estate: the sales office of a property developer, as events.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Outbox operations.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+reports_app = typer.Typer(help="The group's reports (issue 22).", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 
 
 @app.command()
@@ -122,6 +125,24 @@ def outbox_replay(service: str = typer.Option(...), since: str = typer.Option(..
         typer.echo(f"cannot reach {service}'s database: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"{count} event(s) of {service} queued for publishing again")
+
+
+@reports_app.command("rebuild")
+def reports_rebuild(since: str = typer.Option(..., help="YYYY-MM-DD: every local day from this one on")) -> None:
+    """Make the report buckets again from the events leads kept (a new definition, a repair): they come out as
+    the live updates built them. Events wait while it runs."""
+    from shared.tools.maintenance import rebuild_reports
+
+    try:
+        day = date.fromisoformat(since)
+    except ValueError as exc:
+        raise typer.BadParameter("--since is a date, YYYY-MM-DD") from exc
+    try:
+        count = asyncio.run(rebuild_reports(get_settings(), day))
+    except (OSError, asyncpg.PostgresError) as exc:
+        typer.echo(f"cannot reach leads' database: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"report buckets from {day} rebuilt from {count} event(s)")
 
 
 @app.command()

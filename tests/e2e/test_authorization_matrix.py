@@ -119,6 +119,13 @@ ROWS = (
         "/v1/projects/{project_id}/calls/stats",
         query=lambda j: {"date": datetime.now(UTC).date().isoformat()},
     ),
+    # Issue 22, the group's reports: a manager's own project, a group manager's subtree, an admin's all
+    *(
+        Row("leads", "GET", f"/v1/reports/{report}", query=lambda j: {"project_id": j.project_id})
+        for report in ("daily", "monthly", "funnel", "consultants", "dashboard")
+    ),
+    Row("leads", "POST", "/v1/reports/links", lambda j: {"project_id": j.project_id, "hours": 1}),
+    Row("leads", "PUT", "/v1/projects/{project_id}/targets/{month}", lambda j: {"contracts_amount": "1000000.00"}),
     Row(
         "inventory", "POST", "/v1/projects", lambda j: {"code": "MX", "name": "Matrix", "city": "X", "org_id": j.org_id}
     ),
@@ -295,6 +302,7 @@ def _path(row: Row, j: Journey) -> str:
         visit_id=uuid.uuid5(VISIT_NAMESPACE, j.sale_id),  # R33: one return visit per sale handed over
         opening_id=OPENINGS.get(j.project_id, ""),
         org_id=j.org_id,
+        month=datetime.now(UTC).strftime("%Y-%m"),
     )
 
 

@@ -4,6 +4,7 @@ matches the documented response schema. Bounded to about two minutes in all."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -37,6 +38,7 @@ def _real_ids(journey: Journey) -> dict[str, str]:
         "hold_id": journey.hold_id,
         "id": journey.customer_id,
         "org_id": journey.org_id,
+        "month": datetime.now(UTC).strftime("%Y-%m"),  # issue 22: a project's month of targets
     }
 
 

@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import jwt
-
-from shared.kernel.errors import InvalidInput, refusal
+from shared.kernel.errors import refusal
+from shared.trust import links
+from shared.trust.links import LinkExpired, LinkInvalid
 
 DEFAULT_HOURS, MAX_HOURS = 12, 72
-LinkExpired = refusal("LinkExpired", "link_expired", "The board link has expired: ask for a new one.", 401)
-LinkInvalid = refusal("LinkInvalid", "invalid_link", "Not a board link this platform signed.", 401)
-
-
-def _key(secret: str) -> bytes:
-    """A key of its own, derived from the platform secret: a board link is never a bearer token, nor the reverse."""
-    return hmac.new(secret.encode(), b"estate board link v1", hashlib.sha256).digest()
+__all__ = ["DEFAULT_HOURS", "MAX_HOURS", "LinkExpired", "LinkInvalid", "check_stream_room", "make_link", "read_link"]
 
 
 def make_link(secret: str, project_id: uuid.UUID, now: datetime, hours: int = DEFAULT_HOURS) -> tuple[str, datetime]:
     """A link for one project's board, valid `hours` (1–72); the token and when it expires."""
-    if not 1 <= hours <= MAX_HOURS:
-        raise InvalidInput(f"hours must be 1–{MAX_HOURS}", "invalid_hours")
-    expires = now + timedelta(hours=hours)
-    claims = {"typ": "board", "pid": str(project_id), "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
-    return jwt.encode(claims, _key(secret), algorithm="HS256"), expires
+    return links.make_link(secret, "board", {"pid": str(project_id)}, now, hours, MAX_HOURS)
 
 
 def read_link(secret: str, token: str, now: datetime) -> uuid.UUID:
     """The project a live link shows; `LinkExpired` or `LinkInvalid` (tampered, foreign, malformed) otherwise."""
+    claims = links.read_link(secret, "board", token, now)
     try:
-        claims = jwt.decode(
-            token, _key(secret), algorithms=["HS256"], options={"require": ["exp", "pid"], "verify_exp": False}
-        )
-        project_id = uuid.UUID(str(claims["pid"]))
-    except (jwt.PyJWTError, ValueError) as exc:
+        return uuid.UUID(str(claims["pid"]))
+    except (KeyError, ValueError) as exc:
         raise LinkInvalid("this board link is not valid") from exc
-    if claims.get("typ") != "board":
-        raise LinkInvalid("this board link is not valid")
-    if not isinstance(claims["exp"], int | float) or claims["exp"] <= now.timestamp():
-        raise LinkExpired("this board link has expired")
-    return project_id
 
 
 STREAM_RETRY_SECONDS = 10  # a slot held by a screen that went away is freed by the next keep-alive at the latest

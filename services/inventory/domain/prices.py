@@ -15,6 +15,7 @@ from shared.kernel.money import MAX_AMOUNT, to_fen
 ADJUSTABLE = "available"  # held and sold units keep their price
 PERCENT_RANGE = (Decimal("-90"), Decimal("100"))  # a price cut by more than 90 % or doubled is a typing error
 PRICE_TABLE = ("building", "number", "floor", "layout", "area_m2", "list_price", "status")
+PRICE_TABLE_TWO_PLACES = frozenset({PRICE_TABLE.index("area_m2"), PRICE_TABLE.index("list_price")})  # in Excel
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ _GOVERNED = "SELECT 1 FROM openings o WHERE o.project_id = u.project_id AND " + 
 # What an attempt needs to know first, written once for one attempt (a primary-key read) and for many (each answer
 # found by its ask's `n`); {customer} and {at} are where the ask's customer and time come from.
 _CONTEXT_COLUMNS = (
-    "u.project_id, u.status, u.building, u.number, u.list_price, (p.settings->>'hold_minutes')::int AS hold_minutes,"
+    "u.project_id, u.status, u.building, u.number, u.list_price, u.area_m2,"
+    " (p.settings->>'hold_minutes')::int AS hold_minutes,"
     # NULL when the customer is not registered in the unit's project; else whether they are a key visitor (R5)
     " (SELECT c.key_visitor FROM customers c WHERE c.project_id = u.project_id AND c.customer_id = {customer})"
     " AS key_visitor,"

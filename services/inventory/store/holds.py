@@ -14,7 +14,7 @@ import asyncpg
 _TAKE_UNIT = """
 WITH taken AS (
     UPDATE units SET status = 'held', hold_id = $2 WHERE id = $1 AND status = 'available'
-    RETURNING id, project_id, building, number, list_price
+    RETURNING id, project_id, building, number, list_price, area_m2
 ), hold AS (
     INSERT INTO holds (id, unit_id, project_id, customer_id, consultant_id, created_at, expires_at)
     SELECT $2, taken.id, taken.project_id, $3, $4, t.at, t.at + make_interval(mins => $5)

@@ -3,7 +3,6 @@ the snapshot a screen starts from, and the big screen's link."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,6 @@ from services.inventory.store import openings as openings_store
 from shared.db.rows import json_view
 from shared.kernel.errors import NotFound, found
 from shared.runtime.settings import Settings
-
-_WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # bound to every address: none of them names the machine
 
 
 async def project_of_link(
@@ -36,17 +33,7 @@ async def board_link(
     """A read-only link to one project's board for the sales office's big screen, expiring after `hours`: the
     page's URL at the service's public address (issue 19: never the asking request's Host header)."""
     token, expires = make_link(settings.jwt_secret, project["id"], now, hours)
-    return f"{public_base(settings)}/board?link={token}", expires
-
-
-def public_base(settings: Settings) -> str:
-    """Where the public reaches this service: `ESTATE_PUBLIC_URL` when set, else its own configured address (a
-    wildcard bind is named by the machine's host name, the name other machines on the network know it by)."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    host = socket.gethostname() if settings.host in _WILDCARDS else settings.host
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
-    return f"http://{host}:{settings.service_port('inventory')}"
+    return f"{settings.public_base('inventory')}/board?link={token}", expires
 
 
 async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, Any]:

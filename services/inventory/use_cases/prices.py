@@ -12,6 +12,7 @@ import asyncpg
 from services.inventory import store
 from services.inventory.domain.prices import (
     PRICE_TABLE,
+    PRICE_TABLE_TWO_PLACES,
     Adjustment,
     PricePlan,
     UnitPrice,
@@ -21,7 +22,7 @@ from services.inventory.domain.prices import (
 )
 from services.inventory.store import prices as prices_store
 from services.inventory.store.units import UnitFilter
-from shared.http.exports import CSV, csv_text, xlsx_bytes
+from shared.http.exports import CSV, Sheet, csv_text, xlsx_bytes
 from shared.kernel.errors import InvalidInput
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
@@ -36,7 +37,7 @@ async def price_table(
     name = f"price-table-{project['code']}"
     if media_type == CSV:
         return csv_text(PRICE_TABLE, rows).encode("utf-8"), f"{name}.csv"
-    return xlsx_bytes([("价格表", PRICE_TABLE, rows)]), f"{name}.xlsx"
+    return xlsx_bytes([Sheet("价格表", PRICE_TABLE, rows, PRICE_TABLE_TWO_PLACES)]), f"{name}.xlsx"
 
 
 async def adjust_prices(conn: asyncpg.Connection, project_id: uuid.UUID, adj: Adjustment, actor: str) -> dict[str, Any]:

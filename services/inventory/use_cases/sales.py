@@ -96,19 +96,28 @@ async def sign_subscription(
             subscription={"down_payment": down, "countersigned_by": actor, "countersigned_as": capacity},
             price=agreed,
         )
-        await publish_sale_event(conn, topics.SUBSCRIPTION_SIGNED, sale_row, _subscribed(sale_row, agreed, terms))
+        area = await _area_of(conn, sale_row)
+        await publish_sale_event(conn, topics.SUBSCRIPTION_SIGNED, sale_row, _subscribed(sale_row, agreed, terms, area))
     return {"sale_id": str(sale_id), "status": "subscribed", "price": str(agreed), "down_payment": down}
 
 
-def _subscribed(sale_row: asyncpg.Record, agreed: Any, terms: SubscriptionTerms) -> dict[str, Any]:
-    """subscription-signed's own fields: price, down payment (payments schedules it, R28), consultant, hold."""
+def _subscribed(sale_row: asyncpg.Record, agreed: Any, terms: SubscriptionTerms, area: Any) -> dict[str, Any]:
+    """subscription-signed's own fields: price, down payment (payments schedules it, R28), consultant, hold, and
+    the unit's area (issue 22: the group's reports)."""
     down_payment = {"amount": terms.down_payment, "due_date": terms.due_date.isoformat()}
     return {
         "price": agreed,
         "down_payment": down_payment,
         "consultant_id": sale_row["consultant_id"],
         "hold_id": str(sale_row["hold_id"]),
+        "area_m2": area,
     }
+
+
+async def _area_of(conn: asyncpg.Connection, sale_row: asyncpg.Record) -> Any:
+    """The sold unit's area (issue 22: the reports sum areas from the events, never from inventory's tables)."""
+    unit_row = await store.unit(conn, sale_row["unit_id"])
+    return unit_row["area_m2"] if unit_row is not None else None
 
 
 async def _agreed_price(
@@ -137,9 +146,9 @@ async def sign_contract(
             lambda status, _: check_contract(status, signing),
             contract=contract,
         )
-        await publish_sale_event(
-            conn, topics.CONTRACT_SIGNED, sale_row, {"contract_no": signing.contract_no, "signed_at": signed_at}
-        )
+        signed = {"contract_no": signing.contract_no, "signed_at": signed_at, "price": sale_row["price"]}
+        facts = {"area_m2": await _area_of(conn, sale_row), "consultant_id": sale_row["consultant_id"]}
+        await publish_sale_event(conn, topics.CONTRACT_SIGNED, sale_row, signed | facts)
     answer = {"sale_id": str(sale_id), "status": "contracted", "contract_no": signing.contract_no}
     return answer | {"signed_at": signed_at.isoformat()}
 

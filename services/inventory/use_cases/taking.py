@@ -121,7 +121,9 @@ def _hold_minutes(context: asyncpg.Record) -> int:
 
 
 def _answered(data: dict[str, Any]) -> dict[str, Any]:
-    return {**data, "expires_at": data["expires_at"].isoformat(), "list_price": str(data["list_price"])}
+    """The hold as its caller is answered (the unit's area travels only on the event, for the reports)."""
+    shown = {name: value for name, value in data.items() if name != "area_m2"}
+    return {**shown, "expires_at": data["expires_at"].isoformat(), "list_price": str(data["list_price"])}
 
 
 async def _lost_the_race(conn: asyncpg.Connection, unit_id: uuid.UUID) -> bool:
@@ -148,7 +150,7 @@ async def _take_in_transaction(
 
 
 def _locked_data(hold: store.HoldRow, unit: Any) -> dict[str, Any]:
-    """unit-locked's data: the hold, and the unit's building, number and price."""
+    """unit-locked's data: the hold, and the unit's building, number, price and area (issue 22: the reports)."""
     return {
         "hold_id": str(hold.hold_id),
         "unit_id": str(hold.unit_id),
@@ -158,6 +160,7 @@ def _locked_data(hold: store.HoldRow, unit: Any) -> dict[str, Any]:
         "number": unit["number"],
         "expires_at": hold.expires_at,
         "list_price": hold.list_price,
+        "area_m2": unit["area_m2"],
     }
 
 

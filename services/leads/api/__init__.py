@@ -1,5 +1,6 @@
-"""HTTP API of leads: customers, follow-ups, ownership, calls, timeline, the follow-up standard. Every route
-remembers the caller's name from the token (for "who served you before?")."""
+"""HTTP API of leads: customers, follow-ups, ownership, calls, timeline, the follow-up standard, the group's reports
+and dashboard. Every route of `router` remembers the caller's name from the token (for "who served you before?");
+`public` holds what a dashboard link opens without a token."""
 
 from fastapi import APIRouter, Depends
 
@@ -9,8 +10,10 @@ from services.leads.api import (
     calls,
     claims,
     customers,
+    dashboard,
     departures,
     referrals,
+    reports,
     standard,
     visitors,
     weekly_review,
@@ -29,6 +32,10 @@ _PARTS = (
     aftersales,
     visitors,
     departures,
+    reports,
+    dashboard,
 )  # visitors: R5, beyond the routes docs/api.md calls v1
 for _part in (part.router for part in _PARTS):
     router.include_router(_part)
+
+public = dashboard.public

@@ -18,6 +18,7 @@ from services.leads.use_cases.registration import (
     RegisterCustomer,
     register_customer,
 )
+from services.leads.use_cases.report_facts import Fact, count_fact
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault
 
@@ -44,6 +45,7 @@ async def log_call(conn: asyncpg.Connection, vault: Vault, cmd: LogCall) -> dict
         customer_id, owner = await _caller(conn, vault, cmd, phone)
         row = _call_row(vault, cmd, phone, rings, customer_id)
         await store.insert_call(conn, row)
+        await count_fact(conn, _call_fact(row, seconds))  # issue 22: R1, R2 in the group's reports
         shown = customer_id if owner == cmd.consultant_id else None  # R8: a colleague's customer's id is not told
         agreed = await _next_contact(conn, cmd, shown)
     return {
@@ -82,6 +84,13 @@ async def _next_contact(conn: asyncpg.Connection, cmd: LogCall, customer_id: uui
     check_next_contact(cmd.next_contact_at, now_utc(), rules.timezone, rules.quiet_hours)
     await store.set_next_contact(conn, customer_id, cmd.next_contact_at)
     return cmd.next_contact_at
+
+
+def _call_fact(row: dict[str, Any], answer_seconds: float | None) -> Fact:
+    """A logged call as the group's reports keep it: who took it, when it rang, how soon it was answered."""
+    data = {"consultant_id": row["consultant_id"], "answer_seconds": answer_seconds}
+    data["customer_id"] = str(row["customer_id"]) if row["customer_id"] else None
+    return Fact(row["id"], "call-logged", row["project_id"], row["rang_at"], data)
 
 
 async def _caller(

@@ -13,11 +13,13 @@ import asyncpg
 from services.leads import store
 from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
 from services.leads.use_cases.access import own_customer, visible_customer
+from services.leads.use_cases.report_facts import count_event
 from services.leads.use_cases.standard import before_a_contact
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import DomainError, NotFound
 from shared.messaging import topics
+from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import add_event
 from shared.messaging.topics import Topic
 from shared.runtime.logs import log
@@ -64,22 +66,14 @@ async def record_followup(
         until = protected_until(now, await store.protection_days(conn, row["project_id"]))
         followup_id = uuid.uuid4()
         feedback = None if cmd.feedback is None else vault.encrypt_json(cmd.feedback)
-        await store.insert_followup(
-            conn,
-            followup_id,
-            cmd.customer_id,
-            cmd.consultant_id,
-            cmd.channel,
-            vault.encrypt(cmd.content),
-            feedback,
-            cmd.next_contact_at,
-            now,
-        )
+        said_by = (cmd.customer_id, cmd.consultant_id, cmd.channel, vault.encrypt(cmd.content))
+        await store.insert_followup(conn, followup_id, *said_by, feedback, cmd.next_contact_at, now)
         await store.touch(conn, cmd.customer_id, now, until, next_contact=cmd.next_contact_at)
         said = {"channel": cmd.channel, "next_contact_at": cmd.next_contact_at}
         await store.add_timeline(conn, cmd.customer_id, now, "followup", said | {"by": cmd.consultant_id})
         data = said | {"followup_id": str(followup_id), "protected_until": until}
-        await _customer_event(conn, topics.FOLLOWUP_RECORDED, row, data)
+        env = await _customer_event(conn, topics.FOLLOWUP_RECORDED, row, data)
+        await count_event(conn, env, now)  # issue 22: a visit (channel `visit`) in the group's reports
     answer = {"id": str(followup_id), "customer_id": str(cmd.customer_id), "protected_until": until.isoformat()}
     return answer | {"next_contact_at": cmd.next_contact_at.isoformat()}
 
@@ -92,10 +86,12 @@ async def _locked(conn: asyncpg.Connection, customer_id: uuid.UUID, owner: str |
     return row
 
 
-async def _customer_event(conn: asyncpg.Connection, topic: Topic, row: asyncpg.Record, data: dict[str, Any]) -> None:
+async def _customer_event(
+    conn: asyncpg.Connection, topic: Topic, row: asyncpg.Record, data: dict[str, Any]
+) -> Envelope:
     """A customer's event: the customer, owner and grade (ids and codes only, R18), then the step's fields."""
     ids = {"customer_id": str(row["id"]), "owner_id": row["owner_id"], "grade": row["grade"]}
-    await add_event(conn, topic, ids | data, project_id=str(row["project_id"]))
+    return await add_event(conn, topic, ids | data, project_id=str(row["project_id"]))
 
 
 async def set_grade(

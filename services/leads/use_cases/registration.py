@@ -27,6 +27,7 @@ from services.leads.domain import (
 )
 from services.leads.use_cases.customers import change_owner
 from services.leads.use_cases.referrals import note_referral
+from services.leads.use_cases.report_facts import count_event
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import DomainError
 from shared.messaging import topics
@@ -132,7 +133,10 @@ async def _register_once(
         detail = {"owner_id": cmd.consultant_id, "source": cmd.source, "visitor_type": cmd.visitor_type}
         await store.add_timeline(conn, row["id"], now, "registered", detail)
         await note_referral(conn, vault, row, (cmd.name, referrer_phone))  # R34, with R5, no self-referral
-        await add_event(conn, topics.CUSTOMER_REGISTERED, _registered(cmd, row, now), project_id=str(cmd.project_id))
+        env = await add_event(
+            conn, topics.CUSTOMER_REGISTERED, _registered(cmd, row, now), project_id=str(cmd.project_id)
+        )
+        await count_event(conn, env, now)  # issue 22: a new customer (a walk-in: a visit) in the group's reports
     log("customer_registered", customer_id=str(row["id"]), project_id=str(cmd.project_id), owner=cmd.consultant_id)
     answer = {"id": str(row["id"]), "owner_id": cmd.consultant_id, "existing": False}
     return answer | {"protected_until": row["protected_until"].isoformat()}, True

@@ -309,6 +309,8 @@ async def test_unsafe_urls_are_refused_when_private_targets_are_not_allowed(sett
 
 async def test_a_handoff_unacknowledged_for_three_days_is_reported_to_the_manager_once(notifications) -> None:
     pid, data = str(uuid.uuid4()), handoff_data(str(uuid.uuid4()))
+    async with notifications.pool.acquire() as conn:  # isolate this test from other modules' unanswered hand-offs
+        await conn.execute("UPDATE handoffs SET reported_unacked = true WHERE acknowledged_at IS NULL")
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     later = datetime.now(UTC) + timedelta(days=3, minutes=1)
     async with notifications.pool.acquire() as conn:

@@ -16,6 +16,7 @@ from services.leads.use_cases import CustomerProtected, RegisterCustomer, Regist
 from shared.http.refusals import domain_status
 from shared.kernel.defaults import DEFAULTS, ProjectSettings
 from shared.messaging import topics
+from shared.messaging.envelope import new_envelope
 from shared.trust.pii import Vault
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -52,6 +53,8 @@ class FakeStore:
         for name in names:
             monkeypatch.setattr(store, name, getattr(self, name))
         monkeypatch.setattr(registration, "add_event", self.add_event)
+        monkeypatch.setattr(registration, "count_event", self.count_event)
+        self.counted: list[tuple[str, datetime]] = []  # issue 22: what the group's reports were given
 
     async def protection_days(self, conn, project_id) -> int:
         return 20
@@ -76,8 +79,12 @@ class FakeStore:
     async def add_timeline(self, conn, customer_id, at, kind, detail, event_id=None) -> None:
         self.timeline.append((kind, detail))
 
-    async def add_event(self, conn, topic, data, *, project_id, causation_id=None) -> None:
+    async def add_event(self, conn, topic, data, *, project_id, causation_id=None):
         self.events.append((topic.name, data, project_id))
+        return new_envelope(topic.event_type, data, producer=topic.producer, project_id=project_id)
+
+    async def count_event(self, conn, env, at=None) -> None:
+        self.counted.append((env.type, at))
 
 
 async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal_data(monkeypatch) -> None:
@@ -95,6 +102,7 @@ async def test_a_new_customer_is_stored_encrypted_and_announced_without_personal
     assert data["next_contact_at"] == NOW + timedelta(days=7)  # grade A: within a week (R13)
     assert "Li Lei" not in str(data) and "13812345678" not in str(data)
     assert [k for k, _ in fake.timeline] == ["registered"]
+    assert fake.counted == [("customer-registered", NOW)]  # issue 22: in the group's reports, on its own day
 
 
 async def test_a_lost_race_looks_again_and_finds_the_winner_protected_r4(monkeypatch) -> None:

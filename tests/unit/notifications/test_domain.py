@@ -74,3 +74,25 @@ def test_news_of_a_new_project_goes_to_the_owner_at_the_time_leads_chose_r33() -
     plan = domain.project_news("cust-1", "proj-2", "North Bay", at)
     assert (plan.recipient, plan.channel, plan.offset, plan.due_at) == ("customer:cust-1", "sms", "proj-2", at)
     assert "North Bay" in plan.body
+
+
+def test_the_morning_report_names_its_day_and_the_orgs_totals_for_its_group_managers() -> None:
+    """Issue 22: the daily report (日报) goes to `role:group_manager:{org}` in the app, naming the date and every
+    total, at 08:30 — inside the default quiet hours, which hold back customers' and consultants' messages only."""
+    deal = {"count": 2, "area_m2": "209.50", "amount": "2930000.00"}
+    totals = {"new_customers": 6, "visits": 5, "calls": 4, "calls_within_3_rings": 2, "holds": deal}
+    totals |= {"subscriptions": deal, "contracts": deal, "cancellations": 1, "collected": "400000.00"}
+    totals |= {"refunded": "50000.00", "handovers": 1}
+    at = datetime(2026, 3, 5, 8, 30, tzinfo=SH)
+    plan = domain.daily_report("org-1", "华东区域", date(2026, 3, 4), totals, at)
+    assert (plan.recipient, plan.channel, plan.kind, plan.offset) == (
+        "role:group_manager:org-1",
+        "in_app",
+        "daily_report",
+        "2026-03-04",
+    )
+    assert "2026-03-04" in plan.body and "华东区域" in plan.body and "¥400000.00" in plan.body
+    assert "新客 6" in plan.body and "认购 2 套 209.50㎡ ¥2930000.00" in plan.body and "退款 ¥50000.00" in plan.body
+    assert domain.send_time(plan.kind, at, "Asia/Shanghai", "21:00-09:00") == at
+    later = domain.send_time("callback", at, "Asia/Shanghai", "21:00-09:00")
+    assert later == datetime(2026, 3, 5, 9, 0, tzinfo=SH)  # everything else still waits for the quiet to end

