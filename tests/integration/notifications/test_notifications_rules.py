@@ -3,6 +3,8 @@ once (R24); the buyer is congratulated at handover, once (R32)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -30,9 +32,21 @@ async def _again(notifications, handler, topic, env) -> None:
         await handler(conn, env, topic.data_model.model_validate(env.data))
 
 
+_DUE_LEFT = "SELECT count(*) FROM reminders WHERE project_id = $1 AND status = 'scheduled' AND send_at <= $2"
+
+
 async def _sent(notifications, pid: str) -> list[tuple[str, str, str]]:
+    """What the project's people were sent once everything due is settled. A message is planned at the real time
+    of its event, so the running app's own dispatcher may be sending it (its row locked, SKIP LOCKED) while this
+    one runs: wait, with a deadline, until nothing of the project is left due, whichever dispatcher sent it."""
+    later, deadline = DAYTIME + timedelta(days=400), time.monotonic() + 10
     async with notifications.pool.acquire() as conn:
-        await use_cases.dispatch_due(conn, development_channels(), now=DAYTIME + timedelta(days=400))
+        while True:
+            await use_cases.dispatch_due(conn, development_channels(), now=later)
+            if not await conn.fetchval(_DUE_LEFT, uuid.UUID(pid), later):
+                break
+            assert time.monotonic() < deadline, "a due message was never settled"
+            await asyncio.sleep(0.05)
         rows = await conn.fetch(
             "SELECT recipient, channel, body FROM notifications WHERE project_id = $1 ORDER BY recipient",
             uuid.UUID(pid),
