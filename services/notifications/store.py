@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from services.notifications.domain import Planned
-from shared.db.rows import earliest, window_args
+from shared.db.rows import earliest
 from shared.kernel.defaults import DEFAULTS
 
 _U = uuid.UUID
@@ -180,19 +180,23 @@ class Seen(NamedTuple):
 
 Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page size)
 
-_REMINDERS = (
-    "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
-    " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) AND ($4::text IS NULL OR recipient = 'staff:' || $4"
-    " OR customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $4))"
-    " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid)) ORDER BY due_at, id LIMIT $7"
-)
-_NOTIFICATIONS = (
-    "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-    " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1)) AND ($2::text IS NULL OR n.recipient = $2)"
-    " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
-    " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
-    " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6"
-)
+_MINE = "(recipient = 'staff:' || {p} OR {customer} IN (SELECT customer_id FROM customer_owners WHERE owner_id = {p}))"
+
+
+def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[str, list[Any]]:
+    """The filters that are set (each `{p}` its parameter), then the keyset; one statement per combination, so each
+    reads its index (`reminders_project_due`, `notifications_project_at`, ...) in the list's order."""
+    clauses, args = [], []
+    for clause, value in filters:
+        if value is not None:
+            args.append(value)
+            clauses.append(clause.replace("{p}", f"${len(args)}"))
+    cursor, limit = window
+    if cursor is not None:
+        clauses.append(after.format(len(args) + 1, len(args) + 2))
+        args.extend(cursor)
+    args.append(limit)
+    return " AND ".join(clauses) or "true", args
 
 
 async def reminders_page(
@@ -200,14 +204,23 @@ async def reminders_page(
 ) -> list[asyncpg.Record]:
     """Reminders in due order, of a customer and/or sale (`about`) when named."""
     customer_id, sale_id = about
-    return await conn.fetch(_REMINDERS, seen.projects, customer_id, sale_id, seen.consultant, *window_args(window))
+    filters: list[tuple[str, Any]] = [("project_id = ANY({p}::uuid[])", seen.projects)]
+    filters += [("customer_id = {p}", customer_id)]
+    filters += [("sale_id = {p}", sale_id), (_MINE.replace("{customer}", "customer_id"), seen.consultant)]
+    where, args = _where(filters, "(due_at, id) > (${}, ${}::uuid)", window)
+    return await conn.fetch(f"SELECT * FROM reminders WHERE {where} ORDER BY due_at, id LIMIT ${len(args)}", *args)
 
 
 async def notifications_page(
     conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
     """Messages, newest first, to one recipient when named."""
-    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window))
+    mine = _MINE.replace("recipient", "n.recipient").replace("{customer}", "r.customer_id")
+    filters: list[tuple[str, Any]] = [("n.project_id = ANY({p}::uuid[])", seen.projects)]
+    filters += [("n.recipient = {p}", recipient)]
+    where, args = _where([*filters, (mine, seen.consultant)], "(n.at, n.id) < (${}, ${}::uuid)", window)
+    sql = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id WHERE {} ORDER BY n.at DESC,"
+    return await conn.fetch(sql.format(where) + f" n.id DESC LIMIT ${len(args)}", *args)
 
 
 async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:

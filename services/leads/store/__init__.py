@@ -1,6 +1,7 @@
 """All of leads' SQL: `customers` (the customer, their follow-ups and owners), `projects`, `staff`, `timeline`,
 `sales` (holds and sales heard of from inventory), `calls`, `callbacks`, `claims`, `referrals`, `visitors`,
-`aftersales`, `digests` and `weekly_review`. Every function uses the caller's connection (and its transaction)."""
+`aftersales`, `digests`, `overdue` and `weekly_review`. Every function uses the caller's connection (and its
+transaction)."""
 
 from services.leads.store.aftersales import (
     consenting_owners,
@@ -50,7 +51,8 @@ from services.leads.store.customers import (
     touches,
     update_customer,
 )
-from services.leads.store.digests import save_digest
+from services.leads.store.digests import digests_sent, save_digest
+from services.leads.store.overdue import overdue_by_consultant, overdue_items
 from services.leads.store.projects import (
     project,
     project_rules,
@@ -71,10 +73,22 @@ from services.leads.store.sales import (
 )
 from services.leads.store.staff import remember_staff, staff_name, staff_names
 from services.leads.store.timeline import add_timeline, customer_of_handoff, timeline
-from services.leads.store.weekly_review import profiles_registered, week_figures
+from services.leads.store.weekly_review import (
+    count_needs,
+    mark_needs_counted,
+    needs_between,
+    needs_to_count,
+    week_figures,
+)
 
 __all__ = [
-    "profiles_registered",
+    "count_needs",
+    "digests_sent",
+    "mark_needs_counted",
+    "needs_between",
+    "overdue_by_consultant",
+    "overdue_items",
+    "needs_to_count",
     "week_figures",
     "note_referral",
     "referrals_page",

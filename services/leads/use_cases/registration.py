@@ -18,6 +18,7 @@ from services.leads.domain import (
     followup_due,
     is_key_visitor,
     mask_phone,
+    needs_of,
     normalise_phone,
     protected_until,
 )
@@ -109,6 +110,7 @@ async def _register_once(
         row = _new_row(vault, cmd, phone, phone_hash, days, now)
         if not await store.insert_customer(conn, row):
             raise _LostRace()
+        await store.count_needs(conn, cmd.project_id, now, needs_of(cmd.profile))  # R11: the review's counts
         detail = {"owner_id": cmd.consultant_id, "source": cmd.source, "visitor_type": cmd.visitor_type}
         await store.add_timeline(conn, row["id"], now, "registered", detail)
         await note_referral(conn, vault, row, cmd.name, now)  # R34, with R5 and no self-referral
@@ -155,6 +157,7 @@ def _new_row(
         "now": now,
         "protected_until": now if is_key_visitor(cmd.visitor_type) else protected_until(now, days),  # R5: no claim
         "next_contact_at": None,
+        "needs_counted_at": now,  # R11: counted below, under the registration time
         **plain,
         **sealed,
     }

@@ -1,0 +1,62 @@
+-- Issue 23: every list and job costs what its answer costs, not what the tables hold.
+
+-- R13: a customer's follow-up due time (the agreed next contact or the grade's cadence run out, whichever comes
+-- first; domain `followup_due`), stored by every write that changes its inputs and indexed, so the overdue list,
+-- `?overdue=true` and the digest read it by index instead of computing it in Python over every customer. The
+-- cadence is elapsed time (hours, as the domain adds it in UTC), which is why the function may say IMMUTABLE.
+CREATE FUNCTION followup_due(last_touch timestamptz, grade text, next_contact timestamptz)
+RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN grade IS NULL THEN next_contact ELSE least(next_contact, last_touch + make_interval(
+        hours => CASE grade WHEN 'A' THEN 7 * 24 WHEN 'B' THEN 14 * 24 ELSE 30 * 24 END)) END
+$$;
+ALTER TABLE customers ADD COLUMN followup_due_at timestamptz
+    GENERATED ALWAYS AS (followup_due(last_touch_at, grade, next_contact_at)) STORED;
+CREATE INDEX customers_due ON customers (project_id, followup_due_at, id) INCLUDE (owner_id)
+    WHERE closed_at IS NULL AND visitor_type = 'customer';
+DROP INDEX IF EXISTS customers_next_contact;
+
+-- R8: the customer list, newest first, a manager's (the project) or a consultant's (their own); the visitor
+-- register (R5) reads a day of registrations from the first.
+CREATE INDEX customers_registered ON customers (project_id, registered_at, id);
+CREATE INDEX customers_owner_registered ON customers (project_id, owner_id, registered_at, id);
+DROP INDEX IF EXISTS customers_owner;
+-- R17: the week's lost customers.
+CREATE INDEX customers_closed ON customers (project_id, closed_at) WHERE closed_at IS NOT NULL;
+
+-- R11: the needs customers ask for, counted when a profile changes (the weekly review reads the counts, it no
+-- longer opens every sealed profile of the week). Counted per project, need and quarter of an hour of
+-- registration (any time zone's week is a whole number of quarters). `needs_counted_at` is the registration time
+-- a customer's needs are counted under: NULL for rows from before this migration, and different from
+-- `registered_at` when that was moved by hand; the index finds such rows, and the review and the sealing job
+-- count them (the review for its project first, so it never reads a stale count).
+CREATE TABLE needs_asked (
+    project_id     uuid NOT NULL,
+    registered_in  timestamptz NOT NULL,
+    need           text NOT NULL,
+    customers      int NOT NULL,
+    PRIMARY KEY (project_id, registered_in, need)
+);
+ALTER TABLE customers ADD COLUMN needs_counted_at timestamptz;
+CREATE INDEX customers_needs_to_count ON customers (project_id) WHERE needs_counted_at IS DISTINCT FROM registered_at;
+
+-- The week's figures (R2, R13, R17) by time, each table read for the week only.
+CREATE INDEX followups_at ON followups (at);
+CREATE INDEX holds_locked ON holds (locked_at);
+CREATE INDEX timeline_kind_at ON timeline (kind, at);
+-- After-sales customers are no longer chased (R31): the overdue list leaves them out by this index.
+CREATE INDEX sales_aftersales_customer ON sales (customer_id) WHERE aftersales_since IS NOT NULL;
+
+-- R9: claims, all of a project's by filing time; what each side did (calls by customer).
+CREATE INDEX claims_project_filed ON claims (project_id, filed_at, id);
+CREATE INDEX calls_customer ON calls (customer_id, consultant_id) WHERE customer_id IS NOT NULL;
+-- R7: one consultant's call-backs by due time.
+CREATE INDEX callbacks_consultant_due ON callbacks (project_id, consultant_id, due_at, id) WHERE status = 'scheduled';
+
+-- The hand-off's acknowledgement finds its customer by the hand-off id on the timeline.
+CREATE INDEX timeline_handoff ON timeline ((detail->>'handoff_id')) WHERE kind = 'handed_over';
+
+-- R18: the sealing jobs find what is left to seal without reading every row.
+CREATE INDEX customers_plain_profile ON customers (id) WHERE profile_enc IS NULL;
+CREATE INDEX customers_plain_tags ON customers (id) WHERE tags_enc IS NULL;
+CREATE INDEX followups_plain_feedback ON followups (id) WHERE feedback IS NOT NULL;
+CREATE INDEX calls_plain_notes ON calls (id) WHERE asked IS NOT NULL;
