@@ -1,6 +1,6 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
-one by one with a profile (issue 13), and opening day with 200 board screens watching (`python -m bench levers`
-runs one part)."""
+one by one with a profile (issue 13), opening day with 200 board screens watching, and a group's scale with three
+consumer replicas, one killed (issue 23) (`python -m bench levers` runs one part)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import hold_storm, idle, levers, opening_day, pipeline
+from bench import hold_storm, idle, levers, opening_day, pipeline, scale, scale_out
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
@@ -19,7 +19,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day"}
+    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "scale", "scale_out"}
     RESULTS.mkdir(exist_ok=True)
     if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
         result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
@@ -53,6 +53,14 @@ def main(argv: list[str]) -> None:
             result = asyncio.run(pipeline.run(settings))
             (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
             print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
+        if "scale" in which:  # issue 23: a group of 20 projects, one grown to 1,000, 10,000 and 100,000 customers
+            result = asyncio.run(scale.run(settings))
+            _write("scale.json", result)
+            print(json.dumps(result["growth_p95"], indent=2))
+        if "scale_out" in which:  # issue 23: three consumer replicas, one killed and replaced mid-stream
+            result = asyncio.run(scale_out.run(settings))
+            _write("scale_out.json", result)
+            print(json.dumps(result, indent=2))
     # The machine table is a results file too, so the report renders without probing (bench/report.py render).
     (RESULTS / "machine.json").write_text(json.dumps(machine(), indent=2) + "\n")
     write_report()

@@ -24,12 +24,12 @@ import httpx
 from bench.infra import service_process, stop
 from bench.loadgen import percentile
 from bench.scale_jobs import JOBS
-from bench.seeding import Project, Seeder
 from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_all
 from shared.http.tokens import make_token
 from shared.runtime.settings import Settings
 from shared.trust.pii import Vault
+from tests.support.seeding import Project, Seeder, connect
 
 SERVICES = ("leads", "inventory", "payments", "notifications")
 GROUP, OTHERS_SIZE = 20, 500  # projects in the group; customers of each project but the one that grows
@@ -74,7 +74,7 @@ def endpoints(p: Project, phone: str, customer: str) -> dict[str, tuple[str, str
 async def run(settings: Settings, logs: Path | None = None) -> dict[str, Any]:
     logs = logs or Path(tempfile.mkdtemp(prefix="estate-bench-scale-"))
     await migrate_all(settings, SERVICES)
-    conns = {name: await asyncpg.connect(service_dsn(settings, name)) for name in SERVICES}
+    conns = {name: await connect(service_dsn(settings, name)) for name in SERVICES}
     seeder = Seeder(conns, Vault(settings.pii_key))
     started = time.perf_counter()
     for i in range(1, GROUP):
@@ -110,8 +110,12 @@ async def _measure(
     customer = await conns["leads"].fetchval(
         "SELECT id FROM customers WHERE project_id = $1 ORDER BY registered_at DESC LIMIT 1", p.id
     )
-    phone = seeder.vault.decrypt(await conns["leads"].fetchval("SELECT phone_enc FROM customers WHERE id = $1", customer))
-    tokens = {role: make_token(settings.jwt_secret, _sub(p, role), role, [str(p.id)]) for role in ("manager", "consultant")}
+    phone = seeder.vault.decrypt(
+        await conns["leads"].fetchval("SELECT phone_enc FROM customers WHERE id = $1", customer)
+    )
+    tokens = {
+        role: make_token(settings.jwt_secret, _sub(p, role), role, [str(p.id)]) for role in ("manager", "consultant")
+    }
     wanted = endpoints(p, phone, str(customer))
     samples: dict[str, list[float]] = {name: [] for name in wanted}
     statuses: dict[str, int] = {}
@@ -119,7 +123,9 @@ async def _measure(
         for _ in range(REPEATS + 2):  # the first two warm the services' caches and prepared statements
             for name, (service, role, path, headers) in wanted.items():
                 began = time.perf_counter()
-                answer = await client.get(urls[service] + path, headers={"Authorization": f"Bearer {tokens[role]}"} | headers)
+                answer = await client.get(
+                    urls[service] + path, headers={"Authorization": f"Bearer {tokens[role]}"} | headers
+                )
                 samples[name].append((time.perf_counter() - began) * 1000)
                 statuses[name] = answer.status_code
     lists = {name: _figures(times[2:]) | {"status": statuses[name]} for name, times in samples.items()}
@@ -150,7 +156,9 @@ class _Rollback(Exception):
     pass
 
 
-async def _rolled_back(conn: asyncpg.Connection, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> tuple[float, int]:
+async def _rolled_back(
+    conn: asyncpg.Connection, work: Callable[[asyncpg.Connection], Awaitable[int]]
+) -> tuple[float, int]:
     """How long `work` takes and what it reports, with nothing it did kept."""
     result = {}
     try:

@@ -1,5 +1,6 @@
 """A sales office's years, written at speed (issue 23): customers with follow-ups, calls, call-backs, claims,
-referrals, holds and sales, units, deposits, reminders and notifications, for `bench/scale.py`.
+referrals, holds and sales, units, deposits, reminders and notifications, for `bench/scale.py` and the plans of
+the hot queries (tests/integration/test_hot_queries.py).
 
 Every row is the row the services write: personal data sealed with the run's real key (`Vault`, as registration,
 follow-ups, calls and call-backs seal it), phones hashed and masked by the domain's own functions, the due time
@@ -19,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.leads.domain import mask_phone, needs_of, normalise_phone, protected_until
+from shared.db.pool import json_codecs
 from shared.trust.pii import Vault
 
 YEARS = 2  # how long the projects have been selling
@@ -60,7 +63,9 @@ class Seeder:
         await self.conns["leads"].execute(
             "INSERT INTO projects (project_id, code, name) VALUES ($1, $2, $2)", project.id, code
         )
-        await self.conns["payments"].execute("INSERT INTO projects (project_id, code) VALUES ($1, $2)", project.id, code)
+        await self.conns["payments"].execute(
+            "INSERT INTO projects (project_id, code) VALUES ($1, $2)", project.id, code
+        )
         await self.conns["notifications"].execute("INSERT INTO projects (project_id) VALUES ($1)", project.id)
         return project
 
@@ -102,7 +107,11 @@ class Seeder:
         registered = now - timedelta(seconds=rng.uniform(0, YEARS * 365 * 86400))
         touches = sorted(registered + timedelta(days=rng.uniform(0, 40)) for _ in range(2))
         touches = [min(t, now - timedelta(minutes=5)) for t in touches]
-        needs = {"purpose": rng.choice(PURPOSES), "layouts": [rng.choice(LAYOUTS)], "districts": [rng.choice(DISTRICTS)]}
+        needs = {
+            "purpose": rng.choice(PURPOSES),
+            "layouts": [rng.choice(LAYOUTS)],
+            "districts": [rng.choice(DISTRICTS)],
+        }
         closed = touches[-1] + timedelta(days=3) if rng.random() < 0.15 else None
         return {
             "id": uuid.uuid4(),
@@ -163,7 +172,9 @@ class Seeder:
             if i % 2 == 0:
                 answered = rang + timedelta(seconds=self.rng.choice((5, 10, 25)))
                 rings = 1 + int((answered - rang).total_seconds() // 6)
-                calls.append((uuid.uuid4(), project.id, c["owner"], rang, answered, rings, c["id"], mask_phone(c["phone"])))
+                calls.append(
+                    (uuid.uuid4(), project.id, c["owner"], rang, answered, rings, c["id"], mask_phone(c["phone"]))
+                )
             if i % 10 == 0:
                 due = c["touches"][-1] + timedelta(days=2)
                 done = due < self.now - timedelta(days=3)
@@ -179,9 +190,10 @@ class Seeder:
         for i, c in enumerate(batch):
             others = [x for x in project.consultants if x != c["owner"]]
             if i % 100 == 0 and others:
-                filed = c["touches"][0] + timedelta(hours=1)
-                claims.append((uuid.uuid4(), project.id, c["id"], self.rng.choice(others), c["owner"],
-                               self.vault.encrypt("我先接待的"), "open" if i % 200 == 0 else "decided", filed))  # fmt: skip
+                filed, status = c["touches"][0] + timedelta(hours=1), "open" if i % 200 == 0 else "decided"
+                reason = self.vault.encrypt("我先接待的")
+                claims.append((uuid.uuid4(), project.id, c["id"], self.rng.choice(others), c["owner"], reason, status))
+                claims[-1] += (filed,)
             if i % 50 == 1:
                 referrals.append((uuid.uuid4(), project.id, batch[i - 1]["id"], c["id"], c["registered"]))
         columns = ["id", "project_id", "customer_id", "claimant_id", "owner_id", "reason_enc", "status", "filed_at"]
@@ -231,7 +243,9 @@ class Seeder:
                               "in_app", "回电提醒", due, due, "sent" if due < self.now else "scheduled"))  # fmt: skip
             messages.append((uuid.uuid4(), rid, project.id, f"staff:{c['owner']}", "in_app", "回电提醒", "sent", due))
             del i
-        await self.conns["notifications"].copy_records_to_table("reminders", records=reminders, columns=_REMINDER_COLUMNS)
+        await self.conns["notifications"].copy_records_to_table(
+            "reminders", records=reminders, columns=_REMINDER_COLUMNS
+        )
         columns = ["id", "reminder_id", "project_id", "recipient", "channel", "body", "status", "at"]
         await self.conns["notifications"].copy_records_to_table("notifications", records=messages, columns=columns)
         await self._deposits(project, batch)
@@ -245,6 +259,20 @@ class Seeder:
         columns = ["id", "project_id", "hold_id", "unit_id", "customer_id", "taken_by", "amount", "method"]
         columns += ["source_of_funds", "status", "taken_at"]
         await self.conns["payments"].copy_records_to_table("deposits", records=rows, columns=columns)
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A connection with the services' JSON codecs, jsonb in binary so that COPY takes it."""
+    conn = await asyncpg.connect(dsn)
+    await json_codecs(conn)
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda data: orjson.loads(data[1:]),
+        format="binary",
+    )
+    return conn
 
 
 def rng_reason(rng: random.Random) -> str:
