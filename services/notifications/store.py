@@ -180,7 +180,9 @@ class Seen(NamedTuple):
 
 Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page size)
 
-_MINE = "(recipient = 'staff:' || {p} OR {customer} IN (SELECT customer_id FROM customer_owners WHERE owner_id = {p}))"
+# A consultant sees what is addressed to them and what concerns their customers: two index paths, each read in the
+# list's order up to the page, then merged (an OR of the two would read the project's list until the page fills).
+_MINE = ("{t}recipient = 'staff:' || {p}", "{c} IN (SELECT customer_id FROM customer_owners WHERE owner_id = {p})")
 
 
 def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[str, list[Any]]:
@@ -199,28 +201,45 @@ def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[
     return " AND ".join(clauses) or "true", args
 
 
+def _paged(
+    select: str, where: str, order: str, args: list[Any], mine: tuple[str | None, str, str]
+) -> tuple[str, list[Any]]:
+    """One statement for the page: `select … WHERE where ORDER BY order LIMIT`; for a consultant (`mine`: who, the
+    recipient's table prefix, the customer column), the union of their two index paths, each cut to the page, merged
+    and cut again."""
+    consultant, table, customer = mine
+    limit = f"${len(args)}"
+    if consultant is None:
+        return f"{select} WHERE {where} ORDER BY {order} LIMIT {limit}", args
+    args = [*args, consultant]
+    mine_only = [m.format(t=table, c=customer, p=f"${len(args)}") for m in _MINE]
+    parts = [f"({select} WHERE {where} AND {m} ORDER BY {order} LIMIT {limit})" for m in mine_only]
+    outer = ", ".join(column.split(".")[-1] for column in order.split(", "))
+    return f"SELECT * FROM ({' UNION '.join(parts)}) AS mine ORDER BY {outer} LIMIT {limit}", args
+
+
 async def reminders_page(
     conn: asyncpg.Connection, seen: Seen, about: tuple[uuid.UUID | None, uuid.UUID | None], window: Window
 ) -> list[asyncpg.Record]:
     """Reminders in due order, of a customer and/or sale (`about`) when named."""
     customer_id, sale_id = about
     filters: list[tuple[str, Any]] = [("project_id = ANY({p}::uuid[])", seen.projects)]
-    filters += [("customer_id = {p}", customer_id)]
-    filters += [("sale_id = {p}", sale_id), (_MINE.replace("{customer}", "customer_id"), seen.consultant)]
+    filters += [("customer_id = {p}", customer_id), ("sale_id = {p}", sale_id)]
     where, args = _where(filters, "(due_at, id) > (${}, ${}::uuid)", window)
-    return await conn.fetch(f"SELECT * FROM reminders WHERE {where} ORDER BY due_at, id LIMIT ${len(args)}", *args)
+    sql, args = _paged("SELECT * FROM reminders", where, "due_at, id", args, (seen.consultant, "", "customer_id"))
+    return await conn.fetch(sql, *args)
 
 
 async def notifications_page(
     conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
     """Messages, newest first, to one recipient when named."""
-    mine = _MINE.replace("recipient", "n.recipient").replace("{customer}", "r.customer_id")
     filters: list[tuple[str, Any]] = [("n.project_id = ANY({p}::uuid[])", seen.projects)]
     filters += [("n.recipient = {p}", recipient)]
-    where, args = _where([*filters, (mine, seen.consultant)], "(n.at, n.id) < (${}, ${}::uuid)", window)
-    sql = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id WHERE {} ORDER BY n.at DESC,"
-    return await conn.fetch(sql.format(where) + f" n.id DESC LIMIT ${len(args)}", *args)
+    where, args = _where(filters, "(n.at, n.id) < (${}, ${}::uuid)", window)
+    select = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
+    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "r.customer_id"))
+    return await conn.fetch(sql, *args)
 
 
 async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:

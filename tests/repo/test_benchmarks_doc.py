@@ -48,8 +48,8 @@ def test_the_figures_follow_the_results(tmp_path: Path) -> None:
     hold["levers"], hold["ceiling_tps"] = [lever], 5000
     (results / "hold_storm.json").write_text(json.dumps(hold))
     text = render(results)
-    assert "| pipeline ≥ 2,000 events/s | 1,234 | **not met** |" in text
-    assert "| pipeline p99 < 250.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
+    assert "| pipeline ≥ 10,000 events/s | 1,234 | **not met** |" in text
+    assert "| pipeline p99 < 50.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
     assert "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / " in text
     assert "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |" in text
     assert "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
@@ -88,3 +88,18 @@ def test_the_profile_is_summed_by_the_library_of_the_innermost_frame() -> None:
             "uvicorn (HTTP protocol)": 0.1,
         },
     }
+
+
+def test_the_scale_figures_follow_the_results(tmp_path: Path) -> None:
+    """Issue 23: a list slower than its target at the largest size, or growing more than allowed, says so."""
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    scaled = json.loads((results / "scale.json").read_text())
+    top = str(scaled["sizes"][-1])
+    first = next(iter(scaled["by_size"][top]["endpoints"]))
+    scaled["by_size"][top]["endpoints"][first]["p95_ms"] = 1234.56
+    (results / "scale.json").write_text(json.dumps(scaled))
+    text = render(results)
+    names = len(scaled["by_size"][top]["endpoints"])
+    assert f"| {names - 1} of {names} | **not met** |" in text
+    assert "1,234.6 | ×" in text.replace(" / 1,234.6", "1,234.6") or "/ 1,234.6 |" in text

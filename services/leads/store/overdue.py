@@ -37,13 +37,15 @@ GROUP BY consultant_id
 """
 
 
+_MERGED = f"SELECT * FROM (({_DUE_CUSTOMERS}) UNION ALL ({_LATE_CALLBACKS})) AS late ORDER BY due_at, id LIMIT $5"
+
+
 async def overdue_items(
     conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime, after: tuple[datetime, uuid.UUID], limit: int
 ) -> list[asyncpg.Record]:
-    """At most `limit` overdue follow-ups and as many late call-backs after the key `after` (each by its index):
-    the caller merges them on (due time, id) and cuts the page."""
-    args = (project_id, now, *after, limit)
-    return [*await conn.fetch(_DUE_CUSTOMERS, *args), *await conn.fetch(_LATE_CALLBACKS, *args)]
+    """At most `limit` overdue follow-ups and late call-backs after the key `after`, oldest first: each list read by
+    its index up to `limit`, the two merged on (due time, id)."""
+    return await conn.fetch(_MERGED, project_id, now, *after, limit)
 
 
 async def overdue_by_consultant(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime) -> list[asyncpg.Record]:

@@ -10,12 +10,15 @@ from datetime import datetime
 import asyncpg
 
 # (consultant, metric, count) for one project and one [start, end) window; lost customers per reason. Every part
-# starts from the week's rows of one table (by its time index) and joins the customer by primary key.
+# starts from the week's rows of one table (by its time index) and looks the customer up by primary key (the
+# follow-ups' lookup is a LATERAL with OFFSET 0 so that it stays one: hashing the project's customers instead would
+# read them all).
 _WEEK = """
 SELECT owner_id AS consultant, 'new_customers' AS metric, count(*) AS n FROM customers
  WHERE project_id = $1 AND visitor_type = 'customer' AND registered_at >= $2 AND registered_at < $3 GROUP BY 1
-UNION ALL SELECT f.consultant_id, 'followups', count(*) FROM followups f JOIN customers c ON c.id = f.customer_id
- WHERE c.project_id = $1 AND f.at >= $2 AND f.at < $3 GROUP BY 1
+UNION ALL SELECT f.consultant_id, 'followups', count(*) FROM followups f CROSS JOIN LATERAL
+ (SELECT 1 FROM customers c WHERE c.id = f.customer_id AND c.project_id = $1 OFFSET 0) AS mine
+ WHERE f.at >= $2 AND f.at < $3 GROUP BY 1
 UNION ALL SELECT consultant_id, 'calls', count(*) FROM calls WHERE project_id = $1 AND rang_at >= $2 AND rang_at < $3
  GROUP BY 1
 UNION ALL SELECT consultant_id, 'calls_within_3_rings', count(*) FROM calls WHERE project_id = $1
@@ -79,7 +82,7 @@ async def needs_to_count(conn: asyncpg.Connection, project_id: uuid.UUID | None,
     moved by hand), of one project or all; locked for the counting."""
     return await conn.fetch(
         "SELECT id, project_id, registered_at, needs_counted_at, profile, profile_enc FROM customers"
-        " WHERE needs_counted_at IS DISTINCT FROM registered_at AND ($1::uuid IS NULL OR project_id = $1)"
+        " WHERE needs_to_count AND ($1::uuid IS NULL OR project_id = $1)"
         " LIMIT $2 FOR UPDATE SKIP LOCKED",
         project_id,
         limit,

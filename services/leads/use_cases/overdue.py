@@ -30,10 +30,8 @@ async def overdue_followups(
 async def _overdue(
     conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime, after: tuple[datetime, uuid.UUID], limit: int
 ) -> list[dict[str, Any]]:
-    """The two lists (each read by its index, after the key) merged on (due time, id) and cut to `limit`."""
-    rows = await overdue_store.overdue_items(conn, project_id, now, after, limit)
-    items = sorted((_item(row) for row in rows), key=lambda item: (item["due_at"], item["id"]))
-    return items[:limit]
+    """The two lists (each read by its index, after the key) merged on (due time, id), at most `limit`."""
+    return [_item(row) for row in await overdue_store.overdue_items(conn, project_id, now, after, limit)]
 
 
 def _item(row: Any) -> dict[str, Any]:
