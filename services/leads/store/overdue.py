@@ -40,12 +40,32 @@ GROUP BY consultant_id
 _MERGED = f"SELECT * FROM (({_DUE_CUSTOMERS}) UNION ALL ({_LATE_CALLBACKS})) AS late ORDER BY due_at, id LIMIT $5"
 
 
+_NOT_YET_DUE = _CHASED.replace("c.followup_due_at < $2", "c.followup_due_at >= $2")
+# The same counts without reading every overdue customer: the kept count of customers with a due time (`chased`,
+# migration 012) less those whose due time is still ahead (by index: the customers not yet due).
+_COUNTED = f"""
+SELECT consultant_id, sum(followups)::int AS followups, sum(callbacks)::int AS callbacks
+FROM (SELECT owner_id AS consultant_id, customers AS followups, 0 AS callbacks FROM chased WHERE project_id = $1
+      UNION ALL
+      SELECT c.owner_id, -count(*), 0 FROM customers c WHERE {_NOT_YET_DUE} GROUP BY 1
+      UNION ALL
+      SELECT consultant_id, 0, count(*) FROM callbacks
+       WHERE project_id = $1 AND status = 'scheduled' AND due_at < $2 GROUP BY 1) AS late
+GROUP BY consultant_id HAVING sum(followups) > 0 OR sum(callbacks) > 0
+"""
+
+
 async def overdue_items(
     conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime, after: tuple[datetime, uuid.UUID], limit: int
 ) -> list[asyncpg.Record]:
     """At most `limit` overdue follow-ups and late call-backs after the key `after`, oldest first: each list read by
     its index up to `limit`, the two merged on (due time, id)."""
     return await conn.fetch(_MERGED, project_id, now, *after, limit)
+
+
+async def overdue_counted(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime) -> list[asyncpg.Record]:
+    """Per consultant: overdue follow-ups and late call-backs, from the kept counts (the weekly review)."""
+    return await conn.fetch(_COUNTED, project_id, now)
 
 
 async def overdue_by_consultant(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime) -> list[asyncpg.Record]:

@@ -35,7 +35,7 @@ from services.leads.use_cases.customers import (
 from services.leads.use_cases.deals import credit_deal
 from services.leads.use_cases.digest import send_digests
 from services.leads.use_cases.handoff import HANDOFF_NAMESPACE, prepare_handoff
-from services.leads.use_cases.overdue import overdue_followups, overdue_page
+from services.leads.use_cases.overdue import overdue_followups, overdue_kept_counts, overdue_page
 from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.referrals import referrals_page, reward_referral
 from services.leads.use_cases.registration import (
@@ -80,6 +80,7 @@ __all__ = [
     "lookup_owner",
     "note_deal_step",
     "overdue_followups",
+    "overdue_kept_counts",
     "overdue_page",
     "own_customer",
     "pass_due_deals",

@@ -65,3 +65,9 @@ def _cursor(after: tuple[str, ...] | None) -> tuple[datetime, uuid.UUID]:
 async def overdue_counts(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
     """R13: per consultant, overdue follow-ups, late call-backs and the oldest due time (the digest, the review)."""
     return [dict(row) for row in await overdue_store.overdue_by_consultant(conn, project_id, now)]
+
+
+async def overdue_kept_counts(conn: asyncpg.Connection, project_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
+    """R13: per consultant, overdue follow-ups and late call-backs, from the counts the writes keep (migration 012):
+    the weekly review's cost follows the customers not yet due, not every overdue one."""
+    return [dict(row) for row in await overdue_store.overdue_counted(conn, project_id, now)]

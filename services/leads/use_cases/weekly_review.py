@@ -13,7 +13,7 @@ from services.leads import store
 from services.leads.domain import WEEKLY_COUNTS, iso_week, week_bounds, weekly_rows
 from services.leads.store import weekly_review as review_store
 from services.leads.use_cases.customers import count_needs
-from services.leads.use_cases.overdue import overdue_counts
+from services.leads.use_cases.overdue import overdue_kept_counts
 from shared.http.exports import csv_text
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault
@@ -33,7 +33,7 @@ async def weekly_review(
     start, end = week_bounds(week, rules.timezone)
     figures = [(r["consultant"], r["metric"], r["n"]) for r in await store.week_figures(conn, project_id, start, end)]
     current = start <= now < end
-    late = await overdue_counts(conn, project_id, now) if current else []
+    late = await overdue_kept_counts(conn, project_id, now) if current else []
     rows = weekly_rows(figures, {c["consultant_id"]: c["followups"] + c["callbacks"] for c in late})
     losses: Counter[str] = Counter()
     for row in rows:
