@@ -177,7 +177,7 @@ def _result(measured: dict[int, dict[str, Any]], seeding: float) -> dict[str, An
     sizes_run = sorted(measured)
     low, high = sizes_run[0], sizes_run[-1]
     growth = {
-        name: round(measured[high]["endpoints"][name]["p95_ms"] / measured[low]["endpoints"][name]["p95_ms"], 2)
+        name: round(measured[high]["endpoints"][name]["p50_ms"] / measured[low]["endpoints"][name]["p50_ms"], 2)
         for name in measured[low]["endpoints"]
     }
     return {
@@ -187,5 +187,5 @@ def _result(measured: dict[int, dict[str, Any]], seeding: float) -> dict[str, An
         "repeats": REPEATS,
         "seeding_seconds": round(seeding, 1),
         "by_size": {str(size): measured[size] for size in sizes_run},
-        "growth_p95": growth,
+        "growth_p50": growth,
     }

@@ -190,6 +190,8 @@ def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[
     reads its index (`reminders_project_due`, `notifications_project_at`, ...) in the list's order."""
     clauses, args = [], []
     for clause, value in filters:
+        if isinstance(value, list) and len(value) == 1:  # one project: an equality reads its index in order
+            clause, value = clause.replace("= ANY({p}::uuid[])", "= {p}"), value[0]
         if value is not None:
             args.append(value)
             clauses.append(clause.replace("{p}", f"${len(args)}"))
