@@ -91,15 +91,16 @@ def test_the_profile_is_summed_by_the_library_of_the_innermost_frame() -> None:
 
 
 def test_the_scale_figures_follow_the_results(tmp_path: Path) -> None:
-    """Issue 23: a list slower than its target at the largest size, or growing more than allowed, says so."""
+    """Issue 23: a list slower than its target at the largest size says so, in its row and in the targets."""
     results = tmp_path / "results"
     shutil.copytree(RESULTS, results)
     scaled = json.loads((results / "scale.json").read_text())
-    top = str(scaled["sizes"][-1])
-    first = next(iter(scaled["by_size"][top]["endpoints"]))
-    scaled["by_size"][top]["endpoints"][first]["p95_ms"] = 1234.56
+    endpoints = scaled["by_size"][str(scaled["sizes"][-1])]["endpoints"]
+    fast = sum(1 for figures in endpoints.values() if figures["p95_ms"] < 100)
+    first = next(iter(endpoints))
+    assert endpoints[first]["p95_ms"] < 100, "the test slows down a list that meets its target"
+    endpoints[first]["p95_ms"] = 1234.56
     (results / "scale.json").write_text(json.dumps(scaled))
     text = render(results)
-    names = len(scaled["by_size"][top]["endpoints"])
-    assert f"| {names - 1} of {names} | **not met** |" in text
-    assert "1,234.6 | ×" in text.replace(" / 1,234.6", "1,234.6") or "/ 1,234.6 |" in text
+    assert f"| {fast - 1} of {len(endpoints)} | **not met** |" in text
+    assert next(line for line in text.splitlines() if line.startswith(f"| {first} |")).endswith("**not met** |")

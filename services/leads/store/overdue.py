@@ -1,6 +1,7 @@
 """Leads SQL for what the manager chases (R13): customers whose follow-up is due (the stored `followup_due_at`,
-migration 012) and call-backs past their time, read by index in (due time, id) order, a page or a count at a
-time; never every customer of a project."""
+migration 012) and call-backs past their time, read by index in (due time, id) order: a page; the counts per
+consultant of the morning digest (once a day, the overdue rows by index only); and the weekly review's counts
+from `chased`, the count the writes keep, less the customers not yet due."""
 
 from __future__ import annotations
 
