@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from shared.messaging.envelope import Envelope, new_envelope
 from shared.messaging.publishing import Outgoing, Published, publish
 from shared.messaging.redelivery import Custody, offsets_of, record_offsets_sql
-from shared.messaging.retention import Housekeeping, Retention
+from shared.messaging.retention import Housekeeping, Retention, observe_backlog
 from shared.messaging.topics import TOPICS, Topic
 from shared.messaging.wakeup import tell_supervisor
 from shared.runtime import metrics
@@ -170,6 +170,7 @@ class OutboxRelay:
             self.is_leader = True
             await conn.add_listener("estate_outbox", lambda *_: self._wake.set())
             log("outbox_relay_leading", service=self.service)
+            await observe_backlog(conn, self.service)  # the figures from the start; then every round of housekeeping
             helpers = [asyncio.ensure_future(self._keep_house()), asyncio.ensure_future(self._watch_broker())]
             try:
                 while True:
