@@ -9,6 +9,7 @@ than one already published (its transaction committed later) is still picked up.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -37,6 +38,7 @@ INSERT INTO outbox (event_id, topic, key, payload)
 SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, {KEY_LOCK_SPACE}))) AS key_lock
 """
 _LEADER_LOCK = 7_311_002  # one publishing relay per service database
+BUSY_SECONDS = 5.0  # a relay that published this recently has the broker's identity asked beside it every second
 FUNNEL_STAGES = {
     "customer-registered": "registered",
     "unit-locked": "held",
@@ -148,6 +150,7 @@ class OutboxRelay:
         check = custody.check_seconds if custody is not None else poll_seconds
         self.housekeeping = Housekeeping(service, retention or Retention(), check)
         self._wake = asyncio.Event()
+        self._published_at = -1e18
         self.is_leader = False
 
     async def run(self) -> None:
@@ -184,10 +187,11 @@ class OutboxRelay:
             await conn.close(timeout=2)
 
     async def _watch_broker(self) -> None:
-        """Who the broker is, asked every second beside publishing (a batch never waits for the answer); another
-        broker wakes the loop, whose next batch recovers first (`Custody.before_publishing`)."""
+        """Who the broker is, asked every second beside publishing while the relay is busy (a batch never waits for
+        the answer; at rest nothing is asked, the first batch asks itself); another broker wakes the loop, whose
+        next batch recovers first (`Custody.before_publishing`)."""
         while self.custody is not None:
-            if not await self.custody.watch():
+            if time.monotonic() - self._published_at < BUSY_SECONDS and not await self.custody.watch():
                 self._wake.set()
             await asyncio.sleep(1.0)
 
@@ -233,6 +237,7 @@ class OutboxRelay:
         outgoing = [Outgoing(r["topic"], r["key"].encode(), unseal(r["payload"])) for r in rows]
         done, acks = self._acknowledged(rows, await publish(self.producer, outgoing))
         if done:
+            self._published_at = time.monotonic()
             await conn.execute(record_offsets_sql(), done, *offsets_of(acks))
             if self.on_published is not None:
                 self.on_published()
