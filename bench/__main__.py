@@ -1,7 +1,8 @@
 """`make bench`: the hold storm and the event pipeline, each beside this machine's ceiling, the hold path's levers
 one by one with a profile (issue 13), opening day with 1,000 board screens watching (issue 25), a consultant with
-5,000 customers leaving a project (issue 21) and the group's reports at 50 projects × 365 days (issue 22)
-(`python -m bench levers`, `python -m bench departure` or `python -m bench reports` runs one part)."""
+5,000 customers leaving a project (issue 21), the group's reports at 50 projects × 365 days (issue 22) and a group's
+scale with three consumer replicas, one killed (issue 23) (`python -m bench levers`, `python -m bench scale`, … runs
+one part)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import departure, hold_storm, idle, levers, opening_day, pipeline, reports
+from bench import departure, hold_storm, idle, levers, opening_day, pipeline, reports, scale, scale_out
 from bench.infra import infrastructure, machine
 from bench.report import write_report
 
 RESULTS = Path(__file__).parent / "results"
+PARTS = ("idle", "hold_storm", "levers", "pipeline", "opening_day", "departure", "reports", "scale", "scale_out")
 
 
 def main(argv: list[str]) -> None:
-    which = set(argv) or {"idle", "hold_storm", "levers", "pipeline", "opening_day", "departure", "reports"}
+    which = set(argv) or set(PARTS)
     RESULTS.mkdir(exist_ok=True)
     if "idle" in which:  # issue 27: first, on a machine nothing else of the bench is using
         result = idle.run(Path(tempfile.mkdtemp(prefix="estate-bench-idle-")))
@@ -61,6 +63,13 @@ def main(argv: list[str]) -> None:
         if "departure" in which:  # issue 21
             result = asyncio.run(departure.run(settings, Path(tempfile.mkdtemp(prefix="estate-bench-logs-"))))
             _write("departure.json", result)
+        if "scale" in which:  # issue 23: a group of 20 projects, one grown to 1,000, 10,000 and 100,000 customers
+            result = asyncio.run(scale.run(settings))
+            _write("scale.json", result)
+            print(json.dumps(result["growth_p50"], indent=2))
+        if "scale_out" in which:  # issue 23: three consumer replicas, one killed and replaced mid-stream
+            result = asyncio.run(scale_out.run(settings))
+            _write("scale_out.json", result)
             print(json.dumps(result, indent=2))
     # The machine table is a results file too, so the report renders without probing (bench/report.py render).
     (RESULTS / "machine.json").write_text(json.dumps(machine(), indent=2) + "\n")

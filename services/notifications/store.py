@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from services.notifications.domain import Planned
-from shared.db.rows import earliest, window_args
+from shared.db.rows import earliest
 from shared.kernel.defaults import DEFAULTS
 
 _U = uuid.UUID
@@ -183,20 +183,44 @@ class Seen(NamedTuple):
 
 Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page size)
 
-_REMINDERS = (
-    "SELECT * FROM reminders WHERE ($1::uuid[] IS NULL OR project_id = ANY($1)) AND ($2::uuid IS NULL OR"
-    " customer_id = $2) AND ($3::uuid IS NULL OR sale_id = $3) AND ($4::text IS NULL OR recipient = 'staff:' || $4"
-    " OR customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $4))"
-    " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid)) ORDER BY due_at, id LIMIT $7"
-)
-_NOTIFICATIONS = (
-    "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-    " WHERE ($1::uuid[] IS NULL OR n.project_id = ANY($1) OR n.org_id = ANY($7::uuid[]))"
-    " AND ($2::text IS NULL OR n.recipient = $2)"
-    " AND ($3::text IS NULL OR n.recipient = 'staff:' || $3"
-    " OR r.customer_id IN (SELECT customer_id FROM customer_owners WHERE owner_id = $3))"
-    " AND ($4::timestamptz IS NULL OR (n.at, n.id) < ($4, $5::uuid)) ORDER BY n.at DESC, n.id DESC LIMIT $6"
-)
+# A consultant sees what is addressed to them and what concerns their customers: two index paths, each read in the
+# list's order up to the page, then merged (an OR of the two would read the project's list until the page fills).
+_MINE = ("{t}recipient = 'staff:' || {p}", "{c} IN (SELECT customer_id FROM customer_owners WHERE owner_id = {p})")
+
+
+def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[str, list[Any]]:
+    """The filters that are set (each `{p}` its parameter), then the keyset; one statement per combination, so each
+    reads its index (`reminders_project_due`, `notifications_project_at`, ...) in the list's order."""
+    clauses, args = [], []
+    for clause, value in filters:
+        if isinstance(value, list) and len(value) == 1:  # one project: an equality reads its index in order
+            clause, value = clause.replace("= ANY({p}::uuid[])", "= {p}"), value[0]
+        if value is not None:
+            args.append(value)
+            clauses.append(clause.replace("{p}", f"${len(args)}"))
+    cursor, limit = window
+    if cursor is not None:
+        clauses.append(after.format(len(args) + 1, len(args) + 2))
+        args.extend(cursor)
+    args.append(limit)
+    return " AND ".join(clauses) or "true", args
+
+
+def _paged(
+    select: str, where: str, order: str, args: list[Any], mine: tuple[str | None, str, str]
+) -> tuple[str, list[Any]]:
+    """One statement for the page: `select … WHERE where ORDER BY order LIMIT`; for a consultant (`mine`: who, the
+    recipient's table prefix, the customer column), the union of their two index paths, each cut to the page, merged
+    and cut again."""
+    consultant, table, customer = mine
+    limit = f"${len(args)}"
+    if consultant is None:
+        return f"{select} WHERE {where} ORDER BY {order} LIMIT {limit}", args
+    args = [*args, consultant]
+    mine_only = [m.format(t=table, c=customer, p=f"${len(args)}") for m in _MINE]
+    parts = [f"({select} WHERE {where} AND {m} ORDER BY {order} LIMIT {limit})" for m in mine_only]
+    outer = ", ".join(column.split(".")[-1] for column in order.split(", "))
+    return f"SELECT * FROM ({' UNION '.join(parts)}) AS mine ORDER BY {outer} LIMIT {limit}", args
 
 
 async def reminders_page(
@@ -204,14 +228,27 @@ async def reminders_page(
 ) -> list[asyncpg.Record]:
     """Reminders in due order, of a customer and/or sale (`about`) when named."""
     customer_id, sale_id = about
-    return await conn.fetch(_REMINDERS, seen.projects, customer_id, sale_id, seen.consultant, *window_args(window))
+    filters: list[tuple[str, Any]] = [("project_id = ANY({p}::uuid[])", seen.projects)]
+    filters += [("customer_id = {p}", customer_id), ("sale_id = {p}", sale_id)]
+    where, args = _where(filters, "(due_at, id) > (${}, ${}::uuid)", window)
+    sql, args = _paged("SELECT * FROM reminders", where, "due_at, id", args, (seen.consultant, "", "customer_id"))
+    return await conn.fetch(sql, *args)
 
 
 async def notifications_page(
     conn: asyncpg.Connection, seen: Seen, recipient: str | None, window: Window
 ) -> list[asyncpg.Record]:
-    """Messages, newest first, to one recipient when named."""
-    return await conn.fetch(_NOTIFICATIONS, seen.projects, recipient, seen.consultant, *window_args(window), seen.orgs)
+    """Messages, newest first, to one recipient when named (a group manager's: their projects' and their org
+    units', issue 22; project and org ids are both random UUIDs, so one list serves both columns)."""
+    filters: list[tuple[str, Any]] = [("n.project_id = ANY({p}::uuid[])", seen.projects)]
+    if seen.orgs and seen.projects is not None:
+        places = [*seen.projects, *seen.orgs]
+        filters = [("(n.project_id = ANY({p}::uuid[]) OR n.org_id = ANY({p}::uuid[]))", places)]
+    filters += [("n.recipient = {p}", recipient)]
+    where, args = _where(filters, "(n.at, n.id) < (${}, ${}::uuid)", window)
+    select = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
+    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "r.customer_id"))
+    return await conn.fetch(sql, *args)
 
 
 async def cancel_reminder_of(conn: asyncpg.Connection, kind: str, offset_label: str, reason: str) -> int:

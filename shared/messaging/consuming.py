@@ -72,6 +72,7 @@ class ServiceConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self.wakeup = Wakeup() if supervised(settings) else None  # None: keep fetching
         self.dozing = False
+        self._committing: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         """Join the group (raises while the broker is away: the caller retries)."""
@@ -129,7 +130,8 @@ class ServiceConsumer:
             self.wakeup.ring()
 
     async def apply(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        """One batch: each topic's records through the inbox, then the offsets; on failure read it all again."""
+        """One batch: each topic's records through the inbox, then the offsets (committed while the next batch is
+        fetched and applied); on failure read it all again."""
         try:
             for topic, deliveries in _by_topic(self.topics, batch).items():
                 await self._inbox().process_batch(deliveries, self.spec.handlers[self.topics[topic]])
@@ -141,7 +143,15 @@ class ServiceConsumer:
                 self._seek(tp, records[0].offset)
             await asyncio.sleep(RETRY_SECONDS)
             return
-        await self._commit({tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batch.items()})
+        await self._committed()  # the previous batch's offsets first: commits stay in order
+        offsets = {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batch.items()}
+        self._committing = asyncio.ensure_future(self._commit(offsets))  # in flight while the next batch is read
+
+    async def _committed(self) -> None:
+        """Wait for the offsets in flight (they were committed only after their batch's database commit)."""
+        if self._committing is not None:
+            committing, self._committing = self._committing, None
+            await committing
 
     async def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         assert self.consumer is not None
@@ -178,6 +188,7 @@ class ServiceConsumer:
 
     async def stop(self) -> None:
         if self.consumer is not None:
+            await self._committed()
             await self.consumer.stop()
 
 

@@ -23,6 +23,7 @@ def make_producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         linger_ms=2,
+        max_batch_size=512 * 1024,  # the relay writes its rows into batches this large (shared/messaging/publishing.py)
         request_timeout_ms=SEND_TIMEOUT_MS,
         retry_backoff_ms=200,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -20,8 +21,10 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from shared.messaging.envelope import Envelope, new_envelope
+from shared.messaging.publishing import Outgoing, Published, publish
 from shared.messaging.redelivery import Custody, offsets_of, record_offsets_sql
-from shared.messaging.topics import Topic
+from shared.messaging.retention import Housekeeping, Retention, observe_backlog
+from shared.messaging.topics import TOPICS, Topic
 from shared.messaging.wakeup import tell_supervisor
 from shared.runtime import metrics
 from shared.runtime.jobs import keep_trying
@@ -35,6 +38,7 @@ INSERT INTO outbox (event_id, topic, key, payload)
 SELECT $1, $2, $3, $4 FROM (SELECT pg_advisory_xact_lock(hashtextextended($3, {KEY_LOCK_SPACE}))) AS key_lock
 """
 _LEADER_LOCK = 7_311_002  # one publishing relay per service database
+BUSY_SECONDS = 5.0  # a relay that published this recently has the broker's identity asked beside it every second
 FUNNEL_STAGES = {
     "customer-registered": "registered",
     "unit-locked": "held",
@@ -123,7 +127,7 @@ class OutboxRelay:
             producer,
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
-            retention_hours=settings.outbox_retention_hours,
+            retention=Retention(settings.outbox_retention_hours, settings.inbox_retention_hours),
             custody=custody,
             on_published=lambda: tell_supervisor(settings),  # under `estate up`: wake the consumers
         )
@@ -135,16 +139,18 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         *,
         poll_seconds: float = 1.0,
-        batch_size: int = 500,
-        retention_hours: float = 168.0,
+        batch_size: int = 2000,
+        retention: Retention | None = None,
         custody: Custody | None = None,
         on_published: Callable[[], None] | None = None,
     ) -> None:
         self.service, self.dsn, self.producer, self.custody = service, dsn, producer, custody
         self.on_published = on_published
-        self.poll_seconds, self.batch_size, self.retention_hours = poll_seconds, batch_size, retention_hours
+        self.poll_seconds, self.batch_size = poll_seconds, batch_size
+        check = custody.check_seconds if custody is not None else poll_seconds
+        self.housekeeping = Housekeeping(service, retention or Retention(), check)
         self._wake = asyncio.Event()
-        self._last_cleanup = 0.0
+        self._published_at = -1e18
         self.is_leader = False
 
     async def run(self) -> None:
@@ -167,11 +173,43 @@ class OutboxRelay:
             self.is_leader = True
             await conn.add_listener("estate_outbox", lambda *_: self._wake.set())
             log("outbox_relay_leading", service=self.service)
-            while True:
-                await self._cycle(conn)
+            await observe_backlog(conn, self.service)  # the figures from the start; then every round of housekeeping
+            helpers = [asyncio.ensure_future(self._keep_house()), asyncio.ensure_future(self._watch_broker())]
+            try:
+                while True:
+                    await self._cycle(conn)
+            finally:
+                for helper in helpers:
+                    helper.cancel()
+                await asyncio.gather(*helpers, return_exceptions=True)
         finally:
             self.is_leader = False
             await conn.close(timeout=2)
+
+    async def _watch_broker(self) -> None:
+        """Who the broker is, asked every second beside publishing while the relay is busy (a batch never waits for
+        the answer; at rest nothing is asked, the first batch asks itself); another broker wakes the loop, whose
+        next batch recovers first (`Custody.before_publishing`)."""
+        while self.custody is not None:
+            if time.monotonic() - self._published_at < BUSY_SECONDS and not await self.custody.watch():
+                self._wake.set()
+            await asyncio.sleep(1.0)
+
+    async def _keep_house(self) -> None:
+        """The leader's bookkeeping (backlog figures, custody mark, retention) on a connection of its own, so it
+        never holds up a batch; trouble is logged and the next round tries again."""
+        conn: asyncpg.Connection | None = None
+        while True:
+            try:
+                conn = conn if conn is not None and not conn.is_closed() else await asyncpg.connect(self.dsn)
+                await self.housekeeping.once(conn, self.custody)
+            except asyncio.CancelledError:
+                if conn is not None:
+                    await conn.close(timeout=2)
+                raise
+            except Exception as exc:
+                log("outbox_housekeeping_failed", service=self.service, error=repr(exc)[:300])
+            await asyncio.sleep(self.housekeeping.check_seconds)
 
     async def _cycle(self, conn: asyncpg.Connection) -> None:
         self._wake.clear()
@@ -180,7 +218,6 @@ class OutboxRelay:
         published = await self.drain_once(conn)
         if self.custody is not None:
             await self.custody.after_publishing(conn)
-        await self._observe(conn)
         if published < self.batch_size:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
@@ -197,9 +234,10 @@ class OutboxRelay:
             return 0
         if self.custody is not None:  # never publish to a broker that lost what we published before
             await self.custody.before_publishing(conn)
-        futures = [await self.producer.send(r["topic"], unseal(r["payload"]), key=r["key"].encode()) for r in rows]
-        done, acks = await self._acknowledged(rows, futures)
+        outgoing = [Outgoing(r["topic"], r["key"].encode(), unseal(r["payload"])) for r in rows]
+        done, acks = self._acknowledged(rows, await publish(self.producer, outgoing))
         if done:
+            self._published_at = time.monotonic()
             await conn.execute(record_offsets_sql(), done, *offsets_of(acks))
             if self.on_published is not None:
                 self.on_published()
@@ -207,40 +245,32 @@ class OutboxRelay:
             raise ConnectionError("broker did not acknowledge every outbox row")
         return len(done)
 
-    async def _acknowledged(
-        self, rows: list[asyncpg.Record], futures: list[asyncio.Future]
-    ) -> tuple[list[int], list[Any]]:
-        """Ids (and acknowledgements) of the longest prefix the broker acknowledged; the rest is sent again."""
-        results = await asyncio.gather(*futures, return_exceptions=True)
+    def _acknowledged(
+        self, rows: list[asyncpg.Record], results: list[Published | BaseException]
+    ) -> tuple[list[int], list[Published]]:
+        """Ids (and where they went) of the longest prefix the broker acknowledged; the rest is sent again."""
         done: list[int] = []
-        acks: list[Any] = []
-        for row, result in zip(rows, results, strict=False):
+        acks: list[Published] = []
+        for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 log("outbox_publish_failed", service=self.service, topic=row["topic"], error=repr(result))
                 break
             done.append(row["id"])
             acks.append(result)
-            metrics.EVENTS_PUBLISHED.labels(self.service, row["topic"]).inc()
-            _count_funnel(unseal(row["payload"]))
+        _count_published(self.service, rows[: len(done)])
         return done, acks
 
-    async def _observe(self, conn: asyncpg.Connection) -> None:
-        backlog, oldest = await conn.fetchrow(
-            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at))"
-            " FROM outbox WHERE published_at IS NULL"
-        )
-        metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
-        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(float(oldest or 0))
-        if time.monotonic() - self._last_cleanup > 600:
-            self._last_cleanup = time.monotonic()
-            await conn.execute(_RETENTION, self.retention_hours * 3600)
+
+def _count_published(service: str, rows: list[asyncpg.Record]) -> None:
+    """Published events per topic, and the funnel's stages (only the topics that are a stage are read)."""
+    for topic, count in Counter(r["topic"] for r in rows).items():
+        metrics.EVENTS_PUBLISHED.labels(service, topic).inc(count)
+    for row in rows:
+        if row["topic"] in _FUNNEL_TOPICS:
+            _count_funnel(unseal(row["payload"]))
 
 
-# Old published rows go, but never one a consumer group has not confirmed (it may have to be published again).
-_RETENTION = (
-    "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
-    " AND (publish_seq IS NULL OR publish_seq < (SELECT confirmed_below FROM broker_state))"
-)
+_FUNNEL_TOPICS = frozenset(t.name for t in TOPICS if t.event_type in FUNNEL_STAGES)
 
 
 def _count_funnel(payload: bytes) -> None:

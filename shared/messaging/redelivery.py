@@ -33,6 +33,7 @@ from shared.messaging.topics import ALL_TOPIC_NAMES, consumers_of
 from shared.runtime import metrics
 from shared.runtime.logs import log
 
+FRESH_SECONDS = 2.0  # a batch trusts an answer about the broker this recent (the relay's watch asks every second)
 NEVER = 2**62  # the committed offset of a topic nobody consumes: every row of it is confirmed at once
 ConsumersOf = Callable[[str], tuple[str, ...]]
 
@@ -104,24 +105,44 @@ class Custody:
     ) -> None:
         self.service, self.admin, self.group_of, self.consumers = service, admin, group_of, consumers
         self.check_seconds, self.topics = check_seconds, topics
-        self._checked_at = -1e18
-        self._confirmed_at = -1e18
+        self._checked_at = self._identity_at = -1e18
         self.cluster_id: str | None = None  # as this process last saw it
 
     def suspect(self) -> None:
         """Something failed on the way to the broker: check who it is before the next batch."""
-        self._checked_at = -1e18
+        self._checked_at = self._identity_at = -1e18
+
+    async def watch(self) -> bool:
+        """Ask the broker who it is off the publishing path (the relay's leader does, every second; its topics every
+        `check_seconds`), so no batch waits for the question. False, and the next batch checks fully and recovers
+        first, when it is another broker, lacks a topic or does not answer."""
+        try:
+            if time.monotonic() - self._identity_at >= self.check_seconds:
+                identity = await self.admin.identity()
+                same = identity.cluster_id == self.cluster_id and not identity.lacks(self.topics)
+                self._identity_at = time.monotonic() if same else self._identity_at
+            else:
+                same = await self.admin.cluster_id() == self.cluster_id
+        except Exception:
+            same = False
+        if same:
+            self._checked_at = time.monotonic()
+        else:
+            self.suspect()
+        return same
 
     async def before_publishing(self, conn: asyncpg.Connection, *, at_rest: bool = False) -> None:
         """Make sure the broker is the one that has our published events; recover first if it is not. Before a
-        batch: its cluster id, if not asked within the last second; at rest: that and its topics."""
-        if time.monotonic() - self._checked_at < (self.check_seconds if at_rest else 1.0):
+        batch: its cluster id, unless asked within `FRESH_SECONDS` (by `watch`, or here); at rest: that and its
+        topics."""
+        if time.monotonic() - self._checked_at < (self.check_seconds if at_rest else FRESH_SECONDS):
             return
         if not at_rest and await self.admin.cluster_id() == self.cluster_id:
             self._checked_at = time.monotonic()
             return
         identity = await self.admin.identity()
-        self._checked_at, self.cluster_id = time.monotonic(), identity.cluster_id
+        self._checked_at = self._identity_at = time.monotonic()
+        self.cluster_id = identity.cluster_id
         state = await conn.fetchrow("SELECT cluster_id, confirmed_below FROM broker_state")
         if state["cluster_id"] == identity.cluster_id and not identity.lacks(self.topics):
             return
@@ -153,14 +174,16 @@ class Custody:
         )
 
     async def after_publishing(self, conn: asyncpg.Connection) -> None:
-        """End a replay once its rows are out; move `confirmed_below` when due."""
-        state = await conn.fetchrow("SELECT confirmed_below, replaying_through FROM broker_state")
-        metrics.BROKER_REPLAYING.labels(self.service).set(1 if state["replaying_through"] is not None else 0)
-        if state["replaying_through"] is not None:
-            await _end_replay(conn, self.service, state["replaying_through"])
-        if time.monotonic() - self._confirmed_at >= self.check_seconds:
-            self._confirmed_at = time.monotonic()
-            await self._confirm(conn, state["confirmed_below"])
+        """End a replay once its rows are out (the mark moves in `confirm`, off the publishing path)."""
+        through = await conn.fetchval("SELECT replaying_through FROM broker_state")
+        metrics.BROKER_REPLAYING.labels(self.service).set(1 if through is not None else 0)
+        if through is not None:
+            await _end_replay(conn, self.service, through)
+
+    async def confirm(self, conn: asyncpg.Connection) -> None:
+        """Move `confirmed_below` past what every consumer group has committed (the relay's housekeeping runs this
+        every `check_seconds`, on its own connection)."""
+        await self._confirm(conn, await conn.fetchval("SELECT confirmed_below FROM broker_state"))
 
     async def _confirm(self, conn: asyncpg.Connection, below: int) -> None:
         """Raise `confirmed_below` past every row each consumer group of its topic has committed."""
@@ -230,5 +253,5 @@ def record_offsets_sql() -> str:
 
 
 def offsets_of(results: list[Any]) -> tuple[list[int], list[int]]:
-    """Partitions and offsets from the broker's acknowledgements (RecordMetadata)."""
+    """Partitions and offsets from the broker's acknowledgements (each has `.partition` and `.offset`)."""
     return [r.partition for r in results], [r.offset for r in results]

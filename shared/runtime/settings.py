@@ -72,15 +72,16 @@ class Settings(BaseSettings):
 
     # Outbox relay and consumers
     outbox_poll_seconds: float = 10.0  # a relay at rest looks this often; a commit wakes it at once (NOTIFY)
-    outbox_batch_size: int = 500
-    outbox_retention_hours: float = 168.0
+    outbox_batch_size: int = 2000  # rows the relay reads and publishes at a time
+    outbox_retention_hours: float = 168.0  # published rows every consumer group confirmed are kept this long
+    inbox_retention_hours: float = 336.0  # applied event ids are kept this long (longer than the outbox keeps rows)
     consumer_max_retries: int = 3
     consumer_retry_backoff_seconds: float = 0.2
     consumer_group_prefix: str = "estate"
-    consumer_batch_size: int = 200  # records applied per database transaction
+    consumer_batch_size: int = 500  # records applied per database transaction
     # Issue 27: how long the broker may hold a fetch open while nothing arrives — measured on the embedded broker,
     # whose long poll does not return when a message arrives (Apache Kafka's does: 500 there);
-    consumer_fetch_wait_ms: int = 100
+    consumer_fetch_wait_ms: int = 25  # Tansu answers a fetch only when its wait runs out: short, while awake
     # `fetch`: keep fetching; `supervisor` (what `estate up` sets): after `consumer_awake_ms` without a record stop
     # fetching until the supervisor's wake-up or `consumer_safety_seconds` (shared/wakeup.py)
     consumer_wake: Literal["fetch", "supervisor"] = "fetch"

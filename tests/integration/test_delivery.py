@@ -18,12 +18,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service
 from shared.messaging.envelope import new_envelope
-from shared.messaging.kafka import make_producer
-from shared.messaging.outbox import OutboxRelay, replay_service
+from shared.messaging.outbox import replay_service
 from shared.messaging.topics import PLATFORM_TEST
 from shared.runtime.service import Runtime
 from shared.runtime.settings import Settings
-from tests.support.delivery import applied, applied_count, out_of_order, write_events
+from tests.support.delivery import applied, applied_count, out_of_order, running_relay, write_events
 from tests.support.platform import MIGRATIONS, sink_spec
 from tests.support.polling import async_wait_for
 
@@ -44,20 +43,6 @@ async def running_sink(settings: Settings, name: str) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await runtime.stop()
-
-
-@asynccontextmanager
-async def running_relay(settings: Settings, source: str) -> AsyncIterator[OutboxRelay]:
-    producer = make_producer(settings)
-    await producer.start()
-    relay = OutboxRelay(source, service_dsn(settings, source), producer, poll_seconds=0.2)
-    task = asyncio.ensure_future(relay.run())
-    try:
-        yield relay
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await producer.stop()
 
 
 def _process_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -19,17 +19,35 @@ from shared.runtime.settings import Settings
 from tests.support.platform import MIGRATIONS
 
 
+class RecordBatch:
+    """A record batch that takes everything."""
+
+    def __init__(self) -> None:
+        self.records: list[bytes] = []
+
+    def append(self, *, key: bytes, value: bytes, timestamp: None) -> bool:
+        self.records.append(value)
+        return True
+
+
 class CapturingProducer:
-    """Stands in for the broker: what the relay would publish."""
+    """Stands in for the broker: what the relay would publish (in record batches, one partition)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes]] = []
 
-    async def send(self, topic: str, value: bytes, key: bytes) -> Any:
-        """Acknowledged at once, at the next offset of partition 0 (the relay records where each row went)."""
-        self.sent.append((topic, value))
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {0}
+
+    def create_batch(self) -> RecordBatch:
+        return RecordBatch()
+
+    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any:
+        """Acknowledged at once, at the next offsets of partition 0 (the relay records where each row went)."""
+        base = len(self.sent)
+        self.sent += [(topic, value) for value in batch.records]
         future: Any = asyncio.get_running_loop().create_future()
-        future.set_result(SimpleNamespace(topic=topic, partition=0, offset=len(self.sent) - 1))
+        future.set_result(SimpleNamespace(topic=topic, partition=partition, offset=base))
         return future
 
 

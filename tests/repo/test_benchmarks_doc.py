@@ -48,8 +48,8 @@ def test_the_figures_follow_the_results(tmp_path: Path) -> None:
     hold["levers"], hold["ceiling_tps"] = [lever], 5000
     (results / "hold_storm.json").write_text(json.dumps(hold))
     text = render(results)
-    assert "| pipeline ≥ 2,000 events/s | 1,234 | **not met** |" in text
-    assert "| pipeline p99 < 250.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
+    assert "| pipeline ≥ 10,000 events/s | 1,234 | **not met** |" in text
+    assert "| pipeline p99 < 50.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
     assert "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / " in text
     assert "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |" in text
     assert "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
@@ -115,3 +115,19 @@ def test_the_opening_day_section_follows_its_results(tmp_path: Path) -> None:
     assert "| storm + 1,000 screens: attempts/s ≥ 0.900 × alone | 0.812 | **not met** |" in text
     assert "| storm + 1,000 screens: p99 change → screen < 1,000.0 ms | 1,234.6 | **not met** |" in text
     assert "| storm + 1,000 screens: every change to every screen once | 3 missing, 0 twice | **not met** |" in text
+
+
+def test_the_scale_figures_follow_the_results(tmp_path: Path) -> None:
+    """Issue 23: a list slower than its target at the largest size says so, in its row and in the targets."""
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    scaled = json.loads((results / "scale.json").read_text())
+    endpoints = scaled["by_size"][str(scaled["sizes"][-1])]["endpoints"]
+    fast = sum(1 for figures in endpoints.values() if figures["p95_ms"] < 100)
+    first = next(iter(endpoints))
+    assert endpoints[first]["p95_ms"] < 100, "the test slows down a list that meets its target"
+    endpoints[first]["p95_ms"] = 1234.56
+    (results / "scale.json").write_text(json.dumps(scaled))
+    text = render(results)
+    assert f"| {fast - 1} of {len(endpoints)} | **not met** |" in text
+    assert next(line for line in text.splitlines() if line.startswith(f"| {first} |")).endswith("**not met** |")

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
-from shared.messaging.outbox import add_event
+from shared.db.databases import service_dsn
+from shared.messaging.kafka import make_producer
+from shared.messaging.outbox import OutboxRelay, add_event
 from shared.messaging.topics import PLATFORM_TEST
+from shared.runtime.settings import Settings
+
+
+@asynccontextmanager
+async def running_relay(settings: Settings, source: str) -> AsyncIterator[OutboxRelay]:
+    """`source`'s outbox relay running in this process against the real broker."""
+    producer = make_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(source, service_dsn(settings, source), producer, poll_seconds=0.2)
+    task = asyncio.ensure_future(relay.run())
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
 
 
 async def write_events(
@@ -55,3 +75,20 @@ def out_of_order(rows: list[asyncpg.Record]) -> list[str]:
     for row in rows:
         seen[row["key"]].append(row["seq"])
     return [key for key, seqs in seen.items() if seqs != list(range(len(seqs)))]
+
+
+async def audit(dsn: str, prefix: str, expected: int) -> dict[str, object]:
+    """What a sink applied for keys of `prefix`, checked: events lost (fewer distinct than `expected`), applied twice
+    (rows beyond the distinct events), and keys whose events were not applied in their order."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT event_id, key, seq FROM applied WHERE key LIKE $1 ORDER BY n", f"{prefix}-%")
+    finally:
+        await conn.close()
+    distinct = len({row["event_id"] for row in rows})
+    return {
+        "applied": len(rows),
+        "lost": expected - distinct,
+        "applied_twice": len(rows) - distinct,
+        "keys_out_of_order": len(out_of_order(rows)),
+    }

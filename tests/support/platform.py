@@ -15,12 +15,29 @@ from pathlib import Path
 import asyncpg
 
 from shared.messaging.envelope import Envelope
+from shared.messaging.inbox import applies_batches
 from shared.messaging.topics import PLATFORM_TEST
 from shared.runtime.service import ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+async def on_test_events(conn: asyncpg.Connection, events: list) -> None:
+    """The batch form: every event of a batch in one statement, in order (unless one stalls or fails: one by one)."""
+    if any((data.model_extra or {}).get("stall") or (data.model_extra or {}).get("fail") for _, data in events):
+        for env, data in events:
+            await on_test_event(conn, env, data)
+        return
+    await conn.execute(
+        "INSERT INTO applied (event_id, key, seq) SELECT event_id, key, seq"
+        " FROM unnest($1::uuid[], $2::text[], $3::int[]) WITH ORDINALITY AS e(event_id, key, seq, n) ORDER BY n",
+        [env.id for env, _ in events],
+        [data.key for _, data in events],
+        [data.seq for _, data in events],
+    )
+
+
+@applies_batches(on_test_events)
 async def on_test_event(conn: asyncpg.Connection, env: Envelope, data) -> None:
     """Apply one test event; `stall` hangs inside the transaction where ESTATE_TEST_STALL is set; `fail` raises."""
     extra = data.model_extra or {}

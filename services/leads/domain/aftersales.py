@@ -24,6 +24,7 @@ __all__ = [
     "digest_day",
     "digest_lines",
     "news_send_at",
+    "summed_digest_lines",
 ]
 
 DIGEST_AT = time(9, 0)  # R13: the manager's digest of overdue follow-ups, each morning, project time
@@ -82,6 +83,16 @@ def digest_lines(items: Iterable[dict[str, Any]], names: dict[str, str | None]) 
         line["followups" if item["kind"] == "followup" else "callbacks"] += 1
         line["oldest_due_at"] = min(line.get("oldest_due_at", item["due_at"]), item["due_at"])
     out = [{"consultant_id": c, "consultant_name": names.get(c)} | line for c, line in lines.items()]
+    return sorted(out, key=lambda line: (-(line["followups"] + line["callbacks"]), line["consultant_id"]))
+
+
+def summed_digest_lines(counts: Iterable[dict[str, Any]], names: dict[str, str | None]) -> list[dict[str, Any]]:
+    """R13: `digest_lines` from counts already summed per consultant (followups, callbacks, oldest_due_at)."""
+    out = [
+        {"consultant_id": c["consultant_id"], "consultant_name": names.get(c["consultant_id"])}
+        | {name: c[name] for name in ("followups", "callbacks", "oldest_due_at")}
+        for c in counts
+    ]
     return sorted(out, key=lambda line: (-(line["followups"] + line["callbacks"]), line["consultant_id"]))
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from shared.kernel.errors import InvalidInput
 
-__all__ = ["WEEKLY_COUNTS", "iso_week", "most_asked_needs", "week_bounds", "weekly_rows"]
+__all__ = ["WEEKLY_COUNTS", "iso_week", "most_asked_needs", "needs_change", "needs_of", "week_bounds", "weekly_rows"]
 
 WEEKLY_COUNTS = (
     "new_customers",
@@ -67,15 +67,30 @@ def weekly_rows(figures: Iterable[tuple[str, str, int]], overdue: dict[str, int]
     return sorted(rows.values(), key=lambda row: row["consultant_id"])
 
 
+def needs_of(profile: Any) -> Counter[str]:
+    """R11: what one customer's profile asks for: its purpose, layouts and districts (what the review counts)."""
+    asked: Counter[str] = Counter()
+    needs = profile.get("needs") if isinstance(profile, dict) else None
+    if not isinstance(needs, dict):
+        return asked
+    if needs.get("purpose"):
+        asked[f"purpose:{needs['purpose']}"] += 1
+    for kind in ("layouts", "districts"):
+        asked.update(f"{kind[:-1]}:{value}" for value in needs.get(kind) or [] if isinstance(value, str))
+    return asked
+
+
+def needs_change(before: Any, after: Any) -> dict[str, int]:
+    """What a profile's change moves in the counts of needs: +1 for each need added, -1 for each taken away."""
+    change = dict(needs_of(after))
+    for need, n in needs_of(before).items():
+        change[need] = change.get(need, 0) - n
+    return {need: n for need, n in change.items() if n}
+
+
 def most_asked_needs(profiles: Iterable[dict[str, Any]], top: int = 5) -> list[dict[str, Any]]:
     """R11, R17: what new customers ask for most: purpose, layouts and districts from their profiles' needs."""
     asked: Counter[str] = Counter()
     for profile in profiles:
-        needs = profile.get("needs") if isinstance(profile, dict) else None
-        if not isinstance(needs, dict):
-            continue
-        if needs.get("purpose"):
-            asked[f"purpose:{needs['purpose']}"] += 1
-        for kind in ("layouts", "districts"):
-            asked.update(f"{kind[:-1]}:{value}" for value in needs.get(kind) or [] if isinstance(value, str))
+        asked.update(needs_of(profile))
     return [{"need": need, "customers": count} for need, count in asked.most_common(top)]

@@ -1,7 +1,7 @@
 """All of leads' SQL: `customers` (the customer, their follow-ups and owners), `projects`, `staff`, `timeline`,
 `sales` (holds and sales heard of from inventory), `calls`, `callbacks`, `claims`, `referrals`, `visitors`,
-`aftersales`, `digests`, `weekly_review`, `departures` (a consultant's book handed on, v1.2) and `group` (a phone
-across the group's projects, v1.2). Every function uses the caller's connection (and its transaction)."""
+`aftersales`, `digests`, `overdue`, `weekly_review`, `departures` (a consultant's book handed on, v1.2) and `group`
+(a phone across the group's projects, v1.2). Every function uses the caller's connection (and its transaction)."""
 
 from services.leads.store.aftersales import (
     consenting_owners,
@@ -62,8 +62,9 @@ from services.leads.store.departures import (
     record_departure,
     record_moves,
 )
-from services.leads.store.digests import save_digest
+from services.leads.store.digests import digests_sent, save_digest
 from services.leads.store.group import customers_elsewhere, owner_by_phone
+from services.leads.store.overdue import overdue_by_consultant, overdue_items
 from services.leads.store.projects import (
     project,
     project_rules,
@@ -84,7 +85,13 @@ from services.leads.store.sales import (
 )
 from services.leads.store.staff import remember_staff, staff_name, staff_names
 from services.leads.store.timeline import add_timeline, customer_of_handoff, timeline
-from services.leads.store.weekly_review import profiles_registered, week_figures
+from services.leads.store.weekly_review import (
+    count_needs,
+    mark_needs_counted,
+    needs_between,
+    needs_to_count,
+    week_figures,
+)
 
 __all__ = [
     "owns_a_flat",
@@ -98,6 +105,13 @@ __all__ = [
     "record_departure",
     "record_moves",
     "profiles_registered",
+    "count_needs",
+    "digests_sent",
+    "mark_needs_counted",
+    "needs_between",
+    "overdue_by_consultant",
+    "overdue_items",
+    "needs_to_count",
     "week_figures",
     "note_referral",
     "referrals_page",

@@ -8,14 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from shared.db.rows import insert_row, window_args
+from shared.db.rows import insert_row
 
-_PAGE = (
+_PAGE = (  # {consultant}: by `callbacks_consultant_due` (one consultant's) or `callbacks_due` (the project's)
     "SELECT * FROM callbacks WHERE project_id = $1 AND status = 'scheduled'"
-    " AND ($2::text IS NULL OR consultant_id = $2) AND due_at >= $3 AND due_at < $4"
-    " AND ($5::timestamptz IS NULL OR (due_at, id) > ($5, $6::uuid))"
+    " AND {consultant} AND due_at >= $3 AND due_at < $4 AND (due_at, id) > ($5, $6::uuid)"
     " ORDER BY due_at, id LIMIT $7"
 )
+_FIRST = (datetime.fromisoformat("0001-01-01T00:00:00+00:00"), uuid.UUID(int=0))
 
 
 async def plan_callback(conn: asyncpg.Connection, callback: dict[str, Any]) -> None:
@@ -45,4 +45,6 @@ async def callbacks_page(
     window: tuple[Any, int],
 ) -> list[asyncpg.Record]:
     """Scheduled call-backs due in [from, to), by due time; one consultant's when named."""
-    return await conn.fetch(_PAGE, project_id, consultant, *between, *window_args(window))
+    after, limit = window
+    sql = _PAGE.format(consultant="consultant_id = $2" if consultant is not None else "$2::text IS NULL")
+    return await conn.fetch(sql, project_id, consultant, *between, *(after or _FIRST), limit)

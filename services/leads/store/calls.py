@@ -20,7 +20,8 @@ _CALL_STATS = (
     " count(*) FILTER (WHERE answered_at IS NOT NULL AND rings <= $4) AS within_target,"
     " avg(extract(epoch FROM answered_at - rang_at)) AS avg_answer_seconds,"
     " max(extract(epoch FROM answered_at - rang_at)) AS max_answer_seconds"
-    " FROM calls WHERE project_id = $1 AND (rang_at AT TIME ZONE $2)::date = $3"
+    " FROM calls WHERE project_id = $1"  # the local day's bounds in UTC, so `calls_project_day` finds the day
+    " AND rang_at >= $3::date::timestamp AT TIME ZONE $2 AND rang_at < ($3::date + 1)::timestamp AT TIME ZONE $2"
     " GROUP BY consultant_id ORDER BY consultant_id"
 )
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import asyncpg
 
-from shared.db.rows import insert_row, window_args
+from shared.db.rows import insert_row
 
-_PAGE = (
-    "SELECT * FROM claims WHERE project_id = $1 AND ($2::text IS NULL OR status = $2)"
-    " AND ($3::timestamptz IS NULL OR (filed_at, id) > ($3, $4::uuid)) ORDER BY filed_at, id LIMIT $5"
+_PAGE = (  # {status}: by `claims_project` (one status) or `claims_project_filed` (all)
+    "SELECT * FROM claims WHERE project_id = $1 AND {status} AND (filed_at, id) > ($3, $4::uuid)"
+    " ORDER BY filed_at, id LIMIT $5"
 )
+_FIRST = (datetime.fromisoformat("0001-01-01T00:00:00+00:00"), uuid.UUID(int=0))
 _DECIDE = (
     "UPDATE claims SET status = 'decided', winner_id = $2, decision_reason_enc = $3, decided_by = $4, decided_at = $5"
     " WHERE id = $1"
@@ -33,7 +34,9 @@ async def claims_page(
     conn: asyncpg.Connection, project_id: uuid.UUID, status: str | None, window: tuple[tuple[Any, Any] | None, int]
 ) -> list[asyncpg.Record]:
     """A project's claims, oldest first (keyset paging on filing time and id)."""
-    return await conn.fetch(_PAGE, project_id, status, *window_args(window))
+    after, limit = window
+    sql = _PAGE.format(status="status = $2" if status is not None else "$2::text IS NULL")
+    return await conn.fetch(sql, project_id, status, *(after or _FIRST), limit)
 
 
 async def decide_claim(
@@ -63,20 +66,29 @@ async def seal_claim_reasons(
     )
 
 
-async def side_records(conn: asyncpg.Connection, customer_id: uuid.UUID, consultant: str) -> dict[str, Any]:
-    """What one side did for the customer: their follow-ups and the calls they took (times and channels)."""
-    followups = await conn.fetch(
-        "SELECT at, channel FROM followups WHERE customer_id = $1 AND consultant_id = $2 ORDER BY at",
-        customer_id,
-        consultant,
-    )
-    calls = await conn.fetch(
-        "SELECT rang_at FROM calls WHERE customer_id = $1 AND consultant_id = $2 ORDER BY rang_at",
-        customer_id,
-        consultant,
-    )
-    return {
-        "consultant_id": consultant,
-        "followups": [{"at": f["at"].isoformat(), "channel": f["channel"]} for f in followups],
-        "calls": [c["rang_at"].isoformat() for c in calls],
+_SIDE_FOLLOWUPS = (
+    "SELECT f.customer_id, f.consultant_id, f.at, f.channel FROM unnest($1::uuid[], $2::text[]) AS s(customer, who)"
+    " JOIN followups f ON f.customer_id = s.customer AND f.consultant_id = s.who ORDER BY f.at"
+)
+_SIDE_CALLS = (
+    "SELECT c.customer_id, c.consultant_id, c.rang_at FROM unnest($1::uuid[], $2::text[]) AS s(customer, who)"
+    " JOIN calls c ON c.customer_id = s.customer AND c.consultant_id = s.who ORDER BY c.rang_at"
+)
+
+
+async def side_records(
+    conn: asyncpg.Connection, sides: list[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], dict[str, Any]]:
+    """What each side (customer, consultant) did for the customer: their follow-ups and the calls they took (times
+    and channels); every side of a page in two statements, by the customers' indexes."""
+    records: dict[tuple[uuid.UUID, str], dict[str, Any]] = {
+        side: {"consultant_id": side[1], "followups": [], "calls": []} for side in sides
     }
+    customers, consultants = [c for c, _ in sides], [w for _, w in sides]
+    for f in await conn.fetch(_SIDE_FOLLOWUPS, customers, consultants):
+        records[(f["customer_id"], f["consultant_id"])]["followups"].append(
+            {"at": f["at"].isoformat(), "channel": f["channel"]}
+        )
+    for c in await conn.fetch(_SIDE_CALLS, customers, consultants):
+        records[(c["customer_id"], c["consultant_id"])]["calls"].append(c["rang_at"].isoformat())
+    return records

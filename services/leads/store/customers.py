@@ -30,25 +30,29 @@ async def customer_by_phone(
     )
 
 
-_CUSTOMERS_OF_PROJECT = (
-    "SELECT * FROM customers WHERE project_id = $1 AND visitor_type = 'customer'"
-    " AND ($2::text IS NULL OR owner_id = $2)"
-    " AND ($3::timestamptz IS NULL OR (registered_at, id) < ($3, $4::uuid))"
-    " ORDER BY registered_at DESC, id DESC LIMIT $5"
-)
-
-
 async def customers_of_project(
     conn: asyncpg.Connection,
     project_id: uuid.UUID,
     owner: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int | None,
+    due_before: datetime | None = None,
 ) -> list[asyncpg.Record]:
     """R8: one owner's customers (leads: key visitors are not, R5), or all of the project's when `owner` is None;
-    newest first, after a cursor."""
-    at, ident = after or (None, None)
-    return await conn.fetch(_CUSTOMERS_OF_PROJECT, project_id, owner, at, ident, limit)
+    newest first, after a cursor; with `due_before`, only those whose follow-up fell due before it (R13). One
+    statement per combination of filters, so each reads its index (`customers_registered`,
+    `customers_owner_registered`) in the page's order."""
+    where, args = ["project_id = $1", "visitor_type = 'customer'"], list[Any]([project_id])
+    for clause, values in (
+        ("owner_id = ${}", (owner,) if owner is not None else ()),
+        ("(registered_at, id) < (${}, ${})", after or ()),
+        ("followup_due_at < ${}", (due_before,) if due_before is not None else ()),
+    ):
+        if values:
+            where.append(clause.format(*range(len(args) + 1, len(args) + 1 + len(values))))
+            args.extend(values)
+    sql = f"SELECT * FROM customers WHERE {' AND '.join(where)} ORDER BY registered_at DESC, id DESC"
+    return await conn.fetch(sql + (f" LIMIT {int(limit)}" if limit is not None else ""), *args)
 
 
 async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
@@ -56,7 +60,8 @@ async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool
     status = await conn.execute(
         "INSERT INTO customers (id, project_id, owner_id, name_enc, phone_enc, phone_hash, phone_masked, source,"
         " visitor_type, profile_enc, tags_enc, grade, consent_share, referred_by, registered_at, last_touch_at,"
-        " protected_until, next_contact_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17)"
+        " protected_until, next_contact_at, needs_counted_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18)"
         " ON CONFLICT (project_id, phone_hash) WHERE phone_hash IS NOT NULL DO NOTHING",
         row["id"],
         row["project_id"],
@@ -75,6 +80,7 @@ async def insert_customer(conn: asyncpg.Connection, row: dict[str, Any]) -> bool
         row["now"],
         row["protected_until"],
         row["next_contact_at"],
+        row.get("needs_counted_at"),
     )
     return status.endswith("1")
 

@@ -18,3 +18,17 @@ async def save_digest(conn: asyncpg.Connection, project_id: uuid.UUID, day: date
         overdue,
     )
     return status.endswith(" 1")
+
+
+async def digests_sent(conn: asyncpg.Connection, due: set[tuple[uuid.UUID, date]]) -> set[tuple[uuid.UUID, date]]:
+    """Which of these (project, local day) digests were sent already (by primary key, one statement)."""
+    if not due:
+        return set()
+    projects, days = zip(*due, strict=True)
+    rows = await conn.fetch(
+        "SELECT d.project_id, d.day FROM digests d JOIN unnest($1::uuid[], $2::date[]) AS w(project_id, day)"
+        " ON d.project_id = w.project_id AND d.day = w.day",
+        list(projects),
+        list(days),
+    )
+    return {(r["project_id"], r["day"]) for r in rows}

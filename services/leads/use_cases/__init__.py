@@ -46,7 +46,7 @@ from services.leads.use_cases.morning_report import (
     remember_org,
     send_morning_reports,
 )
-from services.leads.use_cases.overdue import overdue_followups, overdue_page
+from services.leads.use_cases.overdue import overdue_followups, overdue_kept_counts, overdue_page
 from services.leads.use_cases.projects import local_today
 from services.leads.use_cases.referrals import referrals_page, reward_referral
 from services.leads.use_cases.registration import (
@@ -130,6 +130,7 @@ __all__ = [
     "lookup_owner",
     "note_deal_step",
     "overdue_followups",
+    "overdue_kept_counts",
     "overdue_page",
     "own_customer",
     "pass_due_deals",

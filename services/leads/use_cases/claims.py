@@ -65,14 +65,11 @@ async def claims_page(
 ) -> list[dict[str, Any]]:
     """The project's claims with what each side did for the customer (follow-ups, calls) to decide on."""
     rows = await store.claims_page(conn, project_id, status, window)
+    sides = [(row["customer_id"], side) for row in rows for side in (row["owner_id"], row["claimant_id"])]
+    records = await store.side_records(conn, sides)
     return [
         _claim_view(row)
-        | {
-            "sides": [
-                await store.side_records(conn, row["customer_id"], side)
-                for side in (row["owner_id"], row["claimant_id"])
-            ]
-        }
+        | {"sides": [records[(row["customer_id"], side)] for side in (row["owner_id"], row["claimant_id"])]}
         for row in rows
     ]
 

@@ -20,7 +20,6 @@ from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault, open_text
 
-OVERDUE_SCAN = 500  # customers read at a time while the overdue filter fills a page
 CursorKey = tuple[str, str]  # (registered_at, id): where the next page of customers starts
 
 
@@ -75,24 +74,9 @@ async def customers_page(
     """R8: a consultant's own customers, a manager's whole project; each with the key the next page starts after
     and its summary (the phone masked, R18)."""
     owner = None if sees_all(query.viewer.role) else query.viewer.sub
-    if query.overdue:
-        rows = await _overdue_customers(conn, query, owner)
-    else:
-        rows = await store.customers_of_project(conn, query.project_id, owner, query.after, query.limit)
+    due_before = now_utc() if query.overdue else None  # R13: due and not done, filtered before the page is cut
+    rows = await store.customers_of_project(conn, query.project_id, owner, query.after, query.limit, due_before)
     return [((row["registered_at"].isoformat(), str(row["id"])), _summary(row, vault, full=False)) for row in rows]
-
-
-async def _overdue_customers(conn: asyncpg.Connection, query: CustomerQuery, owner: str | None) -> list[Any]:
-    """R13: the customers whose follow-up is due and not done, read on until the page fills (the filter is
-    computed from the grade's cadence, so it runs on the rows, before the page is cut)."""
-    now, after, kept = now_utc(), query.after, list[Any]()
-    while len(kept) < query.limit:
-        rows = await store.customers_of_project(conn, query.project_id, owner, after, OVERDUE_SCAN)
-        kept += [row for row in rows if is_overdue(_due(row), now)]
-        if len(rows) < OVERDUE_SCAN:
-            break
-        after = (rows[-1]["registered_at"], rows[-1]["id"])
-    return kept[: query.limit]
 
 
 async def customer_record(

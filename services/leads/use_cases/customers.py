@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import Grade, check_assignment, check_followup, followup_due, protected_until
+from services.leads.domain import Grade, check_assignment, check_followup, followup_due, needs_of, protected_until
 from services.leads.use_cases.access import own_customer, visible_customer
 from services.leads.use_cases.report_facts import count_event
 from services.leads.use_cases.standard import before_a_contact
@@ -188,4 +188,21 @@ async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 2
         for row in await store.plain_owner_reasons(conn, batch):
             await store.seal_owner_reason(conn, row["id"], vault.encrypt(row["reason"]))
             sealed += 1
-    return sealed
+    return sealed + await count_needs(conn, vault, None, batch)
+
+
+async def count_needs(conn: asyncpg.Connection, vault: Vault, project_id: uuid.UUID | None, batch: int = 200) -> int:
+    """R11: customers whose needs are not in the weekly review's counts under their registration time (rows from
+    before migration 012, or moved by hand) are counted, a batch at a time; returns how many."""
+    async with conn.transaction():
+        rows = await store.needs_to_count(conn, project_id, batch)
+        for row in rows:
+            profile = vault.decrypt_json(row["profile_enc"], {}) if row["profile_enc"] is not None else row["profile"]
+            needs = needs_of(profile)
+            if row["needs_counted_at"] is not None:
+                await store.count_needs(
+                    conn, row["project_id"], row["needs_counted_at"], {n: -c for n, c in needs.items()}
+                )
+            await store.count_needs(conn, row["project_id"], row["registered_at"], needs)
+            await store.mark_needs_counted(conn, row["id"], row["registered_at"])
+    return len(rows)

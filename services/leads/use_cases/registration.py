@@ -22,6 +22,7 @@ from services.leads.domain import (
     is_key_visitor,
     mask_phone,
     merged_profile,
+    needs_of,
     normalise_phone,
     protected_until,
 )
@@ -130,6 +131,7 @@ async def _register_once(
         row = _new_row(vault, cmd, phone, phone_hash, days, now)
         if not await store.insert_customer(conn, row):
             raise _LostRace()
+        await store.count_needs(conn, cmd.project_id, now, needs_of(cmd.profile))  # R11: the review's counts
         detail = {"owner_id": cmd.consultant_id, "source": cmd.source, "visitor_type": cmd.visitor_type}
         await store.add_timeline(conn, row["id"], now, "registered", detail)
         await note_referral(conn, vault, row, (cmd.name, referrer_phone))  # R34, with R5, no self-referral
@@ -179,6 +181,7 @@ def _new_row(
         "now": now,
         "protected_until": now if is_key_visitor(cmd.visitor_type) else protected_until(now, days),  # R5: no claim
         "next_contact_at": cmd.next_contact_at,
+        "needs_counted_at": now,  # R11: counted below, under the registration time
         **plain,
         **sealed,
     }

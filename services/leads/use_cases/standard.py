@@ -20,13 +20,14 @@ from services.leads.domain import (
     check_tags,
     local_day_span,
     merged_profile,
+    needs_change,
 )
 from services.leads.use_cases.access import visible_customer
 from services.leads.use_cases.customer_views import customer_record
 from services.leads.use_cases.visitors import tell_visitor_type
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
-from shared.kernel.errors import InvalidInput
+from shared.kernel.errors import InvalidInput, found
 from shared.trust.pii import Vault
 
 
@@ -70,7 +71,12 @@ async def _change(
     """Personal fields stay sealed, and the customer's history says who changed which fields when (never the
     values)."""
     async with conn.transaction():
+        row = found(await store.customer(conn, row["id"], lock=True), "no such customer")  # as it stands now
         columns = await _columns(conn, vault, row, changes)
+        if "profile_enc" in columns and row["needs_counted_at"] is not None:  # R11: the counts follow the profile
+            before = vault.decrypt_json(row["profile_enc"], {}) if row["profile_enc"] is not None else row["profile"]
+            after = vault.decrypt_json(columns["profile_enc"], {})
+            await store.count_needs(conn, row["project_id"], row["needs_counted_at"], needs_change(before, after))
         if columns:
             await tell_visitor_type(conn, row["id"], columns.get("visitor_type"), by)  # R5: inventory learns it
             await store.update_customer(conn, row["id"], columns)

@@ -10,12 +10,15 @@ from typing import Any
 import asyncpg
 
 from services.leads import store
-from services.leads.domain import WEEKLY_COUNTS, iso_week, most_asked_needs, week_bounds, weekly_rows
-from services.leads.use_cases.overdue import overdue_followups
+from services.leads.domain import WEEKLY_COUNTS, iso_week, week_bounds, weekly_rows
+from services.leads.store import weekly_review as review_store
+from services.leads.use_cases.customers import count_needs
+from services.leads.use_cases.overdue import overdue_kept_counts
 from shared.http.exports import csv_text
 from shared.kernel.clock import now_utc
 from shared.trust.pii import Vault
 
+TOP_NEEDS = 5  # R11: the needs the review names
 CSV_COLUMNS = ("consultant_id", *WEEKLY_COUNTS, "within_3_rings_rate", "lost_by_reason")
 
 
@@ -30,13 +33,15 @@ async def weekly_review(
     start, end = week_bounds(week, rules.timezone)
     figures = [(r["consultant"], r["metric"], r["n"]) for r in await store.week_figures(conn, project_id, start, end)]
     current = start <= now < end
-    overdue = Counter(i["consultant_id"] for i in await overdue_followups(conn, project_id)) if current else Counter()
-    rows = weekly_rows(figures, dict(overdue))
+    late = await overdue_kept_counts(conn, project_id, now) if current else []
+    rows = weekly_rows(figures, {c["consultant_id"]: c["followups"] + c["callbacks"] for c in late})
     losses: Counter[str] = Counter()
     for row in rows:
         losses.update(row["lost_by_reason"])
-    profiles = [vault.decrypt_json(p, {}) for p in await store.profiles_registered(conn, project_id, start, end)]
-    project = {"loss_reasons": dict(losses), "most_asked_needs": most_asked_needs(profiles)}
+    while await count_needs(conn, vault, project_id, 1000):  # rows not counted yet (none, but after a migration)
+        pass
+    needs = await review_store.needs_between(conn, project_id, start, end, TOP_NEEDS)
+    project = {"loss_reasons": dict(losses), "most_asked_needs": [{"need": n, "customers": c} for n, c in needs]}
     return {
         "project_id": str(project_id),
         "week": week,

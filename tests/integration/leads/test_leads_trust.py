@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.leads.use_cases import customer_views
 from shared.messaging.topics import OWNERSHIP_CHANGED
 from tests.support.leads import auth, outbox_for, phone, register
 
@@ -88,9 +87,7 @@ async def test_times_at_the_edges_are_422_not_500(leads, settings, rang, answere
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_time"
 
 
-@pytest.mark.parametrize("scan", [customer_views.OVERDUE_SCAN, 2])  # 2: the filter reads on, batch after batch
-async def test_the_customer_list_pages_and_filters_overdue_before_the_page(leads, settings, monkeypatch, scan) -> None:
-    monkeypatch.setattr(customer_views, "OVERDUE_SCAN", scan)
+async def test_the_customer_list_pages_and_filters_overdue_before_the_page(leads, settings) -> None:
     pid = str(uuid.uuid4())
     ids = [(await register(leads, settings, pid, "c-a", grade="A")).json()["id"] for _ in range(5)]
     async with leads.pool.acquire() as conn:  # two of them were last touched long ago: their follow-up is overdue
