@@ -3,7 +3,6 @@ through sse-starlette), the big screen's read-only link and the page itself (a s
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from services.inventory.api.common import require_project
 from services.inventory.domain import DEFAULT_HOURS, MAX_HOURS
 from services.inventory.domain.board import STREAM_RETRY_SECONDS, TooManyStreams
 from services.inventory.streams import board_stream, holders, slots_of
+from shared.http import pages
 from shared.http.api_errors import ApiError
 from shared.http.auth import Who, current_principal
 from shared.http.refusals import ERROR_RESPONSES, refusal_answer
@@ -25,8 +25,17 @@ from shared.http.requests import parse_uuid, pool_of
 from shared.kernel.clock import now_utc
 
 router = APIRouter(tags=["board"])
-PAGE = (Path(__file__).parent / "board.html").read_text(encoding="utf-8")
-GONE = (Path(__file__).parent / "board_gone.html").read_text(encoding="utf-8")
+PAGE = pages.page("销控板 · Sales-control board", Path(__file__).parent / "board.html")
+GONE = pages.GonePage(
+    title="销控板 · Sales-control board",
+    background="#101418",
+    color="#f3f5f7",
+    h1_size="3rem",
+    h1_color=None,
+    p_size="1.6rem",
+    p_color="#aab4be",
+    ask="请向销售经理或销控申请新的看板链接 · Ask a sales manager or sales control for a new board link.",
+)
 Link = Annotated[str | None, Query(max_length=2000, description="a board link (instead of a staff token)")]
 
 
@@ -158,5 +167,4 @@ async def page(request: Request, link: str = Query("", max_length=2000)) -> HTML
 
 def _gone(expired: bool) -> HTMLResponse:
     zh, en = ("链接已过期", "This board link has expired") if expired else ("链接无效", "This board link is not valid")
-    body = GONE.replace("{zh}", html.escape(zh)).replace("{en}", html.escape(en))
-    return HTMLResponse(body, status_code=410 if expired else 403)
+    return HTMLResponse(GONE.render(zh, en), status_code=410 if expired else 403)

@@ -4,7 +4,6 @@ with (Apache ECharts, served from here: the machine may have no internet)."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.leads import use_cases
 from services.leads.api.report_models import Dashboard, DashboardLink, NewDashboardLink
+from shared.http import pages
 from shared.http.auth import Who, current_principal
 from shared.http.fields import Id
 from shared.http.requests import pool_of
@@ -22,8 +22,17 @@ from shared.kernel.clock import now_utc
 router = APIRouter(tags=["reports"])  # with a staff token
 public = APIRouter(tags=["reports"])  # a dashboard link instead of a token: no staff name to remember
 _HERE = Path(__file__).parent
-PAGE = (_HERE / "dashboard.html").read_text(encoding="utf-8")
-GONE = (_HERE / "dashboard_gone.html").read_text(encoding="utf-8")
+PAGE = pages.page("集团经营看板 · Group dashboard", _HERE / "dashboard.html")
+GONE = pages.GonePage(
+    title="集团经营看板 · Group dashboard",
+    background="#f2f4f7",
+    color="#1d2733",
+    h1_size="2.4rem",
+    h1_color="#17324d",
+    p_size="1.3rem",
+    p_color="#6b7785",
+    ask="请向项目经理或集团经理申请新的看板链接 · Ask a project or group manager for a new dashboard link.",
+)
 ECHARTS = (_HERE / "vendor" / "echarts.min.js").read_bytes()
 Link = Annotated[str | None, Query(max_length=2000, description="a dashboard link (instead of a staff token)")]
 
@@ -77,4 +86,4 @@ _GONE: dict[str, tuple[str, str, int]] = {
 
 def _gone(state: str) -> HTMLResponse:
     zh, en, status = _GONE[state]
-    return HTMLResponse(GONE.replace("{zh}", html.escape(zh)).replace("{en}", html.escape(en)), status_code=status)
+    return HTMLResponse(GONE.render(zh, en), status_code=status)
