@@ -3,6 +3,8 @@ the receipt as JSON or as the printed PDF (`Accept: application/pdf`), and the v
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Request
@@ -10,7 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.payments.domain import Payer
+from shared.http.auth import Principal
 from shared.http.fields import Id, Name, Short
+from shared.http.requests import pool_of
 from shared.trust.pii import Vault
 
 PDF = "application/pdf"
@@ -84,3 +88,16 @@ def pdf_answer(printed: tuple[str, bytes]) -> Response:
     """The printed receipt, to open in the browser's viewer or save as `receipt-<number>.pdf`."""
     number, pdf = printed
     return Response(pdf, media_type=PDF, headers={"Content-Disposition": f'inline; filename="receipt-{number}.pdf"'})
+
+
+ReceiptOf = Callable[[Any, uuid.UUID, Principal, Vault], Awaitable[Any]]
+
+
+async def receipt_answer(
+    request: Request, receipt_id: uuid.UUID, who: Principal, read: ReceiptOf, print_: ReceiptOf
+) -> object:
+    """A receipt, a deposit's or a payment's: JSON, or printed when the caller asks (`Accept: application/pdf`)."""
+    async with pool_of(request).acquire() as conn:
+        if wants_pdf(request):
+            return pdf_answer(await print_(conn, receipt_id, who, vault_of(request)))
+        return await read(conn, receipt_id, who, vault_of(request))

@@ -18,9 +18,8 @@ from services.payments.api.common import (
     Receipt,
     Serials,
     payer_of,
-    pdf_answer,
+    receipt_answer,
     vault_of,
-    wants_pdf,
 )
 from services.payments.domain import DepositRequest
 from services.payments.use_cases import TakeDeposit
@@ -96,10 +95,7 @@ async def get_receipt(deposit_id: str, request: Request, who: Principal = Depend
     """R26: the receipt of a deposit counted twice, JSON or (`Accept: application/pdf`) printed: each print after
     the first says 副本, `prints` counts them all."""
     did = parse_uuid(deposit_id, "deposit id")
-    async with pool_of(request).acquire() as conn:
-        if wants_pdf(request):
-            return pdf_answer(await use_cases.print_deposit_receipt(conn, did, who, vault_of(request)))
-        return await use_cases.deposit_receipt(conn, did, who, vault_of(request))
+    return await receipt_answer(request, did, who, use_cases.deposit_receipt, use_cases.print_deposit_receipt)
 
 
 class Banking(BaseModel):

@@ -9,17 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
-from services.payments.api.common import (
-    RECEIPT_RESPONSES,
-    Currency,
-    PayerBody,
-    Receipt,
-    Serials,
-    payer_of,
-    pdf_answer,
-    vault_of,
-    wants_pdf,
-)
+from services.payments.api import common
 from services.payments.domain import Payment
 from shared.http.auth import Principal, current_principal
 from shared.http.fields import Code, Id, Name, Short, Time
@@ -46,26 +36,16 @@ class NewPayment(BaseModel):
     method: Code
     reference: Short | None = None
     source_of_funds: Short | None = None
-    currency: Currency = "CNY"
+    currency: common.Currency = "CNY"
     cny_equivalent: Money | None = None  # required for another currency than CNY; R25's limit applies to it
     cheque_no: Id | None = None
-    note_serials: Serials = Field(default_factory=list)
-    payer: PayerBody | Name | None = None
+    note_serials: common.Serials = Field(default_factory=list)
+    payer: common.PayerBody | Name | None = None
 
     def payment(self) -> Payment:
         """The payment as the use case takes it."""
-        return Payment(
-            kind=self.kind,
-            amount=self.amount,
-            method=self.method,
-            reference=self.reference,
-            source_of_funds=self.source_of_funds,
-            currency=self.currency,
-            cny_equivalent=self.cny_equivalent,
-            cheque_no=self.cheque_no,
-            note_serials=tuple(self.note_serials),
-            payer=payer_of(self.payer),
-        )
+        fields = {name: value for name, value in self if name not in ("note_serials", "payer")}  # Payment's names
+        return Payment(**fields, note_serials=tuple(self.note_serials), payer=common.payer_of(self.payer))
 
 
 @router.post(
@@ -80,23 +60,20 @@ async def record_payment(
     who.require_role("finance")
     sid = parse_uuid(sale_id, "sale id")
     async with pool_of(request).acquire() as conn:
-        return await use_cases.record_payment(conn, sid, body.payment(), who, vault_of(request))
+        return await use_cases.record_payment(conn, sid, body.payment(), who, common.vault_of(request))
 
 
 @router.get(
     "/v1/payments/{payment_id}/receipt",
-    response_model=Receipt,
+    response_model=common.Receipt,
     response_model_exclude_none=True,
-    responses=RECEIPT_RESPONSES,
+    responses=common.RECEIPT_RESPONSES,
 )
 async def get_payment_receipt(payment_id: str, request: Request, who: Principal = Depends(current_principal)) -> object:
     """R26: a payment's receipt, numbered in the project's series with the deposits', JSON or (`Accept:
     application/pdf`) printed: each print after the first says 副本, `prints` counts them all."""
     pid = parse_uuid(payment_id, "payment id")
-    async with pool_of(request).acquire() as conn:
-        if wants_pdf(request):
-            return pdf_answer(await use_cases.print_payment_receipt(conn, pid, who, vault_of(request)))
-        return await use_cases.payment_receipt(conn, pid, who, vault_of(request))
+    return await common.receipt_answer(request, pid, who, use_cases.payment_receipt, use_cases.print_payment_receipt)
 
 
 class Collection(BaseModel):
