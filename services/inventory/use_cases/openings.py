@@ -12,16 +12,12 @@ from typing import Any
 
 import asyncpg
 
+from services.inventory.domain import openings as rules
 from services.inventory.domain.fairness import check_entry_open, check_typed_draw, entrants_digest
 from services.inventory.domain.openings import (
     OpeningsOverlap,
     Schedule,
     batch_of,
-    check_draw,
-    check_hold,
-    check_not_drawn,
-    check_room,
-    check_starts_ahead,
     current_batch,
     draw_order,
     span_end,
@@ -70,7 +66,7 @@ async def create_opening(
 ) -> dict:
     """Issue 11: an opening of the project, taking entrants until it is drawn; issue 19: one that starts after
     `now` (None: the one clock's now), the moment it is created."""
-    check_starts_ahead(new.starts_at, now or now_utc())
+    rules.check_starts_ahead(new.starts_at, now or now_utc())
     opening_id = uuid.uuid4()
     await store.insert_opening(conn, opening_id, project_id, new.schedule, new.units_per_buyer, actor)
     return await opening_view(conn, found(await store.opening(conn, opening_id), "no such opening"))
@@ -98,13 +94,13 @@ async def add_entrants(conn: asyncpg.Connection, opening_row: Any, raw_ids: list
     ids, bad = _parsed(raw_ids)
     async with conn.transaction():
         row = found(await store.opening(conn, opening_row["id"], lock=True), "no such opening")
-        check_not_drawn(row["status"] == "drawn")
+        rules.check_not_drawn(row["status"] == "drawn")
         check_entry_open(row["entry_closed_at"] is not None)
         known = await store.known_customers(conn, row["project_id"], ids)
         unknown = bad + [str(i) for i in ids if i not in known]
         if unknown:
             raise UnknownEntrants(unknown)
-        check_room(row["entrants"] + await store.count_new_entrants(conn, row["id"], ids))
+        rules.check_room(row["entrants"] + await store.count_new_entrants(conn, row["id"], ids))
         added = await store.add_entrants(conn, row["id"], ids, actor)
     return {"opening_id": str(row["id"]), "added": added, "entrants": row["entrants"] + added}
 
@@ -121,7 +117,7 @@ async def draw(conn: asyncpg.Connection, opening_row: Any, seed: str | None, act
         await store.lock_project_draws(conn, opening_row["project_id"])
         row = found(await store.opening(conn, opening_row["id"], lock=True), "no such opening")
         check_typed_draw(await commitments_store.any_commitment(conn, row["id"]))
-        check_draw(row["status"] == "drawn", row["entrants"])
+        rules.check_draw(row["status"] == "drawn", row["entrants"])
         await publish_draw(conn, row, seed, actor)
     return await opening_view(conn, found(await store.opening(conn, row["id"]), "no such opening"))
 
@@ -204,4 +200,4 @@ async def check_opening_rule(
         return
     queue_no = await store.lock_entrant(conn, live["id"], customer_id)
     owned = await store.units_of_buyer(conn, project_id, customer_id, live["now"]) if queue_no is not None else 0
-    check_hold(_schedule(live), live["units_per_buyer"], queue_no, owned, live["now"])
+    rules.check_hold(_schedule(live), live["units_per_buyer"], queue_no, owned, live["now"])
