@@ -6,6 +6,9 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bench.report import DOC, RESULTS, render
 
@@ -20,6 +23,29 @@ HISTORY_FIELDS = {
 }
 
 
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
+    """A copy of bench/results for a test to change."""
+    shutil.copytree(RESULTS, tmp_path / "results")
+    return tmp_path / "results"
+
+
+def load(results: Path, name: str) -> Any:
+    return json.loads((results / f"{name}.json").read_text())
+
+
+def rendered(results: Path, **changed: Any) -> str:
+    """The document rendered from `results` with the files named by `changed` (without `.json`) replaced."""
+    for name, data in changed.items():
+        (results / f"{name}.json").write_text(json.dumps(data))
+    return render(results)
+
+
+def missing(text: str, *lines: str) -> list[str]:
+    """Which of `lines` the document lacks."""
+    return [line for line in lines if line not in text]
+
+
 def test_benchmarks_doc_is_rendered_from_the_results_files() -> None:
     assert DOC.read_text(encoding="utf-8") == render(RESULTS), (
         "docs/benchmarks.md differs from bench/report.py's rendering of bench/results: "
@@ -32,43 +58,39 @@ def test_benchmarks_doc_prints_no_python_reprs() -> None:
     assert "{'" not in text and '{"' not in text
 
 
-def test_the_figures_follow_the_results(tmp_path: Path) -> None:
+def test_the_figures_follow_the_results(results: Path) -> None:
     """Change one result and the document's figures change with it, prose and targets included."""
-    results = tmp_path / "results"
-    shutil.copytree(RESULTS, results)
-    pipe = json.loads((results / "pipeline.json").read_text())
+    pipe = load(results, "pipeline")
     pipe["max_events_per_s"], pipe["p99_ms_at_1000"] = 1234.4, 321.06
-    (results / "pipeline.json").write_text(json.dumps(pipe))
-    hold = json.loads((results / "hold_storm.json").read_text())
+    hold = load(results, "hold_storm")
     hold["runs"]["200"]["cpu_ms_per_attempt"]["service"] = 0.123
     hold["attempts_per_s"], hold["ratio"], hold["p99_ms_at_64"] = 2835.2, 0.1524, 134.46
     lever = {"lever": "granian", "change": "under granian", "server": "granian", "workers": 1, "clients": 64}
     lever |= {"attempts_per_s": 4321.4, "p99_ms": 45.66, "p99_ms_409": 12.0, "errors_5xx": 0, "double_holds": 0}
     lever |= {"events_per_201": 1.0, "cpu_ms_per_attempt": {"service": 0.1449, "postgresql": 0.07}}
     hold["levers"], hold["ceiling_tps"] = [lever], 5000
-    (results / "hold_storm.json").write_text(json.dumps(hold))
-    text = render(results)
-    assert "| pipeline ≥ 10,000 events/s | 1,234 | **not met** |" in text
-    assert "| pipeline p99 < 50.0 ms at 1,000 events/s | 321.1 ms | **not met** |" in text
-    assert "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / " in text
-    assert "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |" in text
-    assert "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |" in text
-
-
-def test_the_departure_figures_follow_their_results_file(tmp_path: Path) -> None:
-    """Issue 21: the 5,000-customer departure's section is rendered from bench/results/departure.json alone."""
-    results = tmp_path / "results"
-    shutil.copytree(RESULTS, results)
-    left = json.loads((results / "departure.json").read_text())
-    left |= {"departure_ms": 2500.04, "moved": 5000, "published_ms": 3000.06, "second_call_ms": 7.25}
-    (results / "departure.json").write_text(json.dumps(left))
-    assert "| 5,000 | 2,500.0 | 0.50 | 3,000.1 | 7.3 (0) |" in render(results)
+    text = rendered(results, pipeline=pipe, hold_storm=hold)
+    assert not missing(
+        text,
+        "| pipeline ≥ 10,000 events/s | 1,234 | **not met** |",
+        "| pipeline p99 < 50.0 ms at 1,000 events/s | 321.1 ms | **not met** |",
+        "| service CPU ≤ 0.15 ms per attempt | 0.12 (200 clients) / ",
+        "| under granian (granian, 1 worker) | 4,321 | 0.864 | 45.7 | 12.0 | 0.14 | 0.07 | 0 / 0 / 1.00 |",
+        "| last run (the tables above; 1 worker(s)) | 2,835 | 0.152 | 134.5 | 1,234 | 321.1 |",
+    )
 
 
 def test_history_is_a_results_file_with_the_table_columns() -> None:
     assert not (ROOT / "bench" / "history.md").exists()
     history = json.loads((RESULTS / "history.json").read_text())
     assert history and all(set(row) == HISTORY_FIELDS for row in history)
+
+
+def test_the_departure_figures_follow_their_results_file(results: Path) -> None:
+    """Issue 21: the 5,000-customer departure's section is rendered from bench/results/departure.json alone."""
+    left = load(results, "departure")
+    left |= {"departure_ms": 2500.04, "moved": 5000, "published_ms": 3000.06, "second_call_ms": 7.25}
+    assert "| 5,000 | 2,500.0 | 0.50 | 3,000.1 | 7.3 (0) |" in rendered(results, departure=left)
 
 
 def test_operations_guide_quotes_no_benchmark_figure() -> None:
@@ -100,34 +122,30 @@ def test_the_profile_is_summed_by_the_library_of_the_innermost_frame() -> None:
     }
 
 
-def test_the_opening_day_section_follows_its_results(tmp_path: Path) -> None:
+def test_the_opening_day_section_follows_its_results(results: Path) -> None:
     """Issue 25: the storm alone and with 1,000 and 200 screens; change the results and the figures and verdicts
     change with them."""
-    results = tmp_path / "results"
-    shutil.copytree(RESULTS, results)
-    opening = json.loads((results / "opening_day.json").read_text())
+    opening = load(results, "opening_day")
     assert {"alone", "1000", "200", "targets", "rounds"} <= set(opening)
     opening["1000"]["ratio"], opening["1000"]["attempts_per_s"] = 0.8123, 4321.0
     opening["1000"]["push"] |= {"p99_ms": 1234.56, "missing": 3}
-    (results / "opening_day.json").write_text(json.dumps(opening))
-    text = render(results)
-    assert "| storm + 1,000 screens | 4,321 | 0.812 |" in text
-    assert "| storm + 1,000 screens: attempts/s ≥ 0.900 × alone | 0.812 | **not met** |" in text
-    assert "| storm + 1,000 screens: p99 change → screen < 1,000.0 ms | 1,234.6 | **not met** |" in text
-    assert "| storm + 1,000 screens: every change to every screen once | 3 missing, 0 twice | **not met** |" in text
+    assert not missing(
+        rendered(results, opening_day=opening),
+        "| storm + 1,000 screens | 4,321 | 0.812 |",
+        "| storm + 1,000 screens: attempts/s ≥ 0.900 × alone | 0.812 | **not met** |",
+        "| storm + 1,000 screens: p99 change → screen < 1,000.0 ms | 1,234.6 | **not met** |",
+        "| storm + 1,000 screens: every change to every screen once | 3 missing, 0 twice | **not met** |",
+    )
 
 
-def test_the_scale_figures_follow_the_results(tmp_path: Path) -> None:
+def test_the_scale_figures_follow_the_results(results: Path) -> None:
     """Issue 23: a list slower than its target at the largest size says so, in its row and in the targets."""
-    results = tmp_path / "results"
-    shutil.copytree(RESULTS, results)
-    scaled = json.loads((results / "scale.json").read_text())
+    scaled = load(results, "scale")
     endpoints = scaled["by_size"][str(scaled["sizes"][-1])]["endpoints"]
     fast = sum(1 for figures in endpoints.values() if figures["p95_ms"] < 100)
     first = next(iter(endpoints))
     assert endpoints[first]["p95_ms"] < 100, "the test slows down a list that meets its target"
     endpoints[first]["p95_ms"] = 1234.56
-    (results / "scale.json").write_text(json.dumps(scaled))
-    text = render(results)
+    text = rendered(results, scale=scaled)
     assert f"| {fast - 1} of {len(endpoints)} | **not met** |" in text
     assert next(line for line in text.splitlines() if line.startswith(f"| {first} |")).endswith("**not met** |")

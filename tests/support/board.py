@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -211,3 +212,16 @@ class RawScreen:
 
     def close(self) -> None:
         self.writer.close()
+
+
+UNIT_CHANGES = (
+    "INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason)"
+    " SELECT $1, $2, 'x', CASE WHEN i % 2 = 0 THEN 'held' ELSE 'available' END, 'test'"
+    " FROM generate_series(1, $3) AS i"
+)
+
+
+async def unit_changes(inventory: Any, pid: str, unit_id: str, n: int) -> None:
+    """`n` status changes of the unit, committed together (the board shows each)."""
+    async with inventory.pool.acquire() as conn:
+        await conn.execute(UNIT_CHANGES, uuid.UUID(unit_id), uuid.UUID(pid), n)

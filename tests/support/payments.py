@@ -46,15 +46,12 @@ async def a_hold(payments: SimpleNamespace, pid: str, minutes: int = 30) -> dict
     return hold
 
 
+PAID_BY = {"method": "bank_transfer", "source_of_funds": "savings"}  # how a deposit and a payment come, unless told
+
+
 def deposit_body(hold: dict, **over) -> dict:
-    return {
-        "unit_id": hold["unit_id"],
-        "hold_id": hold["hold_id"],
-        "customer_id": hold["customer_id"],
-        "amount": "20000.00",
-        "method": "bank_transfer",
-        "source_of_funds": "savings",
-    } | over
+    ids = {key: hold[key] for key in ("unit_id", "hold_id", "customer_id")}
+    return ids | {"amount": "20000.00"} | PAID_BY | over
 
 
 async def a_deposit(payments: SimpleNamespace, settings, pid: str, hold: dict, **over) -> dict:
@@ -106,12 +103,7 @@ async def outbox_count(conn: asyncpg.Connection, topic: str, key: str) -> int:
 
 
 def payment_body(**over) -> dict:
-    return {
-        "kind": "down_payment",
-        "amount": "300000.00",
-        "method": "bank_transfer",
-        "source_of_funds": "savings",
-    } | over
+    return {"kind": "down_payment", "amount": "300000.00"} | PAID_BY | over
 
 
 async def a_payment(payments: SimpleNamespace, settings, pid: str, sale_id: str, **over) -> dict:

@@ -97,18 +97,6 @@ def verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
         return False
 
 
-def signed(secret: str, body: bytes) -> dict[str, str]:
-    """Headers of a request signed like a delivery (Standard Webhooks), as a property company signs its
-    acknowledgement."""
-    msg_id, now = f"ack_{uuid.uuid4().hex}", dt.datetime.now(dt.UTC)
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
-        "content-type": "application/json",
-    }
-
-
 class SwitchableResolver:
     """Stands in for DNS: answers what the test says at the moment, per host (`*` for any), and remembers who asked."""
 

@@ -7,48 +7,19 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
-from collections.abc import Callable
 
 import pytest
 
-from services.inventory.app import build_spec
 from services.inventory.fanout.link import link_of
 from services.inventory.fanout.process import NICE
 from services.inventory.feed import feed_of
 from services.inventory.streams import slots_of
-from shared.runtime.serving import create_app
 from tests.support.auth import auth
-from tests.support.board import RawScreen, served
+from tests.support.board import RawScreen, served, unit_changes
 from tests.support.inventory import new_project
 from tests.support.polling import async_wait_for
 
 pytestmark = pytest.mark.timeout(150)
-
-
-@pytest.fixture
-def app_with(inventory) -> Callable:
-    """An inventory app with some settings changed, sharing the running inventory (its pool, feed, fan-out)."""
-
-    def make(settings, **changes):
-        app = create_app(build_spec(), settings.model_copy(update=changes))
-        app.state.runtime = inventory.app.state.runtime
-        return app
-
-    return make
-
-
-async def _changes(inventory, pid: str, unit_id: str, n: int) -> None:
-    """`n` status changes of the unit, committed together (the board shows each)."""
-    async with inventory.pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason)"
-            " SELECT $1, $2, 'x', CASE WHEN i % 2 = 0 THEN 'held' ELSE 'available' END, 'test'"
-            " FROM generate_series(1, $3) AS i",
-            uuid.UUID(unit_id),
-            uuid.UUID(pid),
-            n,
-        )
 
 
 async def _ready(inventory) -> None:
@@ -73,14 +44,14 @@ async def test_a_stream_is_served_by_the_fanout_process_each_change_once_and_res
         assert link_of(runtime).screens() == 1 and feed_of(runtime).viewer_count() == 0  # none kept here
         mine, its = os.getpriority(os.PRIO_PROCESS, 0), os.getpriority(os.PRIO_PROCESS, link_of(runtime).pid)
         assert its == min(mine + NICE, 19)  # where they compete for a core, the holds come first
-        await _changes(inventory, pid, units[0]["id"], 30)
+        await unit_changes(inventory, pid, units[0]["id"], 30)
         await screen.read_until(lambda s: len(s.events()) >= 30)
         seen = screen.ids()
         assert len(seen) == len(set(seen)) == 30 and seen == sorted(seen)
         assert {e["event"] for e in screen.events()} == {"unit"} and units[0]["id"] in screen.events()[0]["data"]
         screen.close()
         await async_wait_for(lambda: f"sub:{me}" not in slots_of(runtime).open, timeout=15, what="slot freed")
-        await _changes(inventory, pid, units[0]["id"], 5)
+        await unit_changes(inventory, pid, units[0]["id"], 5)
         resumed = await RawScreen.open(url, path, auth(settings, "finance", pid, me) | {"Last-Event-ID": str(seen[9])})
         await resumed.read_until(lambda s: len(s.events()) >= 25)
         assert resumed.ids()[:20] == seen[10:] and len(resumed.ids()) == len(set(resumed.ids())) == 25
@@ -100,11 +71,11 @@ async def test_a_screen_that_stops_reading_is_dropped_there_while_the_others_flo
         sent = 0
         while "sub:f-stalls" in slots_of(runtime).open:  # it reads nothing: its buffers fill, then it is dropped
             assert sent < 6000, "the screen that reads nothing was never dropped"
-            await _changes(inventory, pid, units[0]["id"], 15)  # a moment smaller than the buffer of 20
+            await unit_changes(inventory, pid, units[0]["id"], 15)  # a moment smaller than the buffer of 20
             sent += 15
             await flowing.read_until(lambda s, n=sent: len(s.events()) >= n)
         assert "sub:f-flows" in slots_of(runtime).open and link_of(runtime).screens() == 1
-        await _changes(inventory, pid, units[0]["id"], 10)  # the others keep flowing after the drop
+        await unit_changes(inventory, pid, units[0]["id"], 10)  # the others keep flowing after the drop
         await flowing.read_until(lambda s: len(s.events()) >= sent + 10)
         await stalled.read_until(lambda s: False, deadline=30)  # what reached it, then the end of its connection
         assert stalled.eof and 0 < len(stalled.ids()) < sent
@@ -126,7 +97,7 @@ async def test_a_fanout_process_that_dies_is_started_again_and_its_screens_resum
     path = f"/v1/projects/{pid}/board/stream?after={await _start(inventory, settings, pid)}"
     async with served(inventory.app) as url:
         screen = await RawScreen.open(url, path, auth(settings, "finance", pid, "f-dies"))
-        await _changes(inventory, pid, units[0]["id"], 3)
+        await unit_changes(inventory, pid, units[0]["id"], 3)
         await screen.read_until(lambda s: len(s.events()) >= 3)
         first = link.pid
         os.kill(first, signal.SIGKILL)
@@ -134,7 +105,7 @@ async def test_a_fanout_process_that_dies_is_started_again_and_its_screens_resum
         assert screen.eof
         await async_wait_for(lambda: "sub:f-dies" not in slots_of(runtime).open, timeout=15, what="its slot freed")
         await async_wait_for(lambda: link.ready and link.pid != first, timeout=30, what="a new fan-out process")
-        await _changes(inventory, pid, units[0]["id"], 2)
+        await unit_changes(inventory, pid, units[0]["id"], 2)
         again = await RawScreen.open(
             url, path, auth(settings, "finance", pid, "f-dies") | {"Last-Event-ID": str(screen.ids()[-1])}
         )

@@ -6,32 +6,17 @@ reconnect with Last-Event-ID gets every change since, once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import pytest
 
-from services.inventory.app import build_spec
 from services.inventory.feed import feed_of
 from services.inventory.streams import slots_of
-from shared.runtime.serving import create_app
 from tests.support.auth import auth
-from tests.support.board import AsgiStream
+from tests.support.board import AsgiStream, unit_changes
 from tests.support.inventory import new_project
 from tests.support.polling import async_wait_for
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def app_with(inventory) -> Callable:
-    """An inventory app with some settings changed, sharing the running inventory (its pool, feed and slots)."""
-
-    def make(settings, **changes):
-        app = create_app(build_spec(), settings.model_copy(update=changes))
-        app.state.runtime = inventory.app.state.runtime
-        return app
-
-    return make
 
 
 def _stream(app, pid: str, headers: dict[str, str] | None = None, **query: str) -> AsgiStream:
@@ -81,13 +66,13 @@ async def test_a_screen_that_stops_reading_is_dropped_and_resumes_with_every_cha
     sent = 0
     while not stalled.task.done():  # batches smaller than the buffer, each seen by the flowing screen
         assert sent < 200, "the screen that reads nothing was never dropped"
-        await _changes(inventory, pid, units[0]["id"], 10)
+        await unit_changes(inventory, pid, units[0]["id"], 10)
         sent += 10
         await async_wait_for(lambda n=sent: len(flowing.events()) == n, timeout=15, what=f"{sent} events flowed")
     assert sent <= 40  # dropped once 20 changes waited for it (after the 5 it read), not later
     assert len(feed.viewers[uuid.UUID(pid)]) == 1  # the flowing one; the dropped one let its changes go
     assert "sub:f-stalled" not in slots_of(inventory.app.state.runtime).open  # and gave its slot back
-    await _changes(inventory, pid, units[0]["id"], 10)  # the others keep flowing after the drop
+    await unit_changes(inventory, pid, units[0]["id"], 10)  # the others keep flowing after the drop
     await async_wait_for(lambda: len(flowing.events()) == sent + 10, timeout=15, what="the flowing screen goes on")
     seen = stalled.events()[-1]["id"]
     resumed = await _stream(app, pid, auth(settings, "finance", pid, "f-stalled") | {"Last-Event-ID": seen}).open()
@@ -98,16 +83,3 @@ async def test_a_screen_that_stops_reading_is_dropped_and_resumes_with_every_cha
     assert [int(e["id"]) for e in resumed.events()] == expected and len(expected) == sent + 10 - 5
     for stream in (flowing, resumed):
         await stream.close()
-
-
-async def _changes(inventory, pid: str, unit_id: str, n: int) -> None:
-    """`n` status changes of the unit, committed together (the board shows each)."""
-    async with inventory.pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO unit_history (unit_id, project_id, from_status, to_status, reason)"
-            " SELECT $1, $2, 'x', CASE WHEN i % 2 = 0 THEN 'held' ELSE 'available' END, 'test'"
-            " FROM generate_series(1, $3) AS i",
-            uuid.UUID(unit_id),
-            uuid.UUID(pid),
-            n,
-        )

@@ -93,6 +93,14 @@ async def _committed_walk(inventory, settings) -> tuple[str, str, list[str]]:
     return pid, oid, customers
 
 
+async def _both_revealed(inventory, settings, pid: str, oid: str, sales_role: str) -> None:
+    """Sales control's secret revealed by `sales_role`, then the notary's: the opening is drawn."""
+    for role, party, secret in ((sales_role, "sales-control", SALES_SECRET), ("notary", "notary", NOTARY_SECRET)):
+        body = {"party": party, "secret": secret}
+        answer = await _post(inventory, f"/v1/openings/{oid}/reveals", auth(settings, role, pid), body)
+        assert answer.status_code == 200, answer.text
+
+
 async def test_entry_closes_with_the_digest_of_its_entrants_and_then_takes_nobody(inventory, settings) -> None:
     pid, _ = await new_project(inventory, settings, units=1)
     customers = [await known_customer(inventory, pid) for _ in range(3)]
@@ -214,11 +222,7 @@ async def test_the_documented_snippet_recomputes_the_seed_and_the_order_from_wha
     inventory, settings
 ) -> None:
     pid, oid, _ = await _committed_walk(inventory, settings)
-    for role, party, secret in (("manager", "sales-control", SALES_SECRET), ("notary", "notary", NOTARY_SECRET)):
-        body = {"party": party, "secret": secret}
-        assert (
-            await _post(inventory, f"/v1/openings/{oid}/reveals", auth(settings, role, pid), body)
-        ).status_code == 200
+    await _both_revealed(inventory, settings, pid, oid, "manager")
     opening = (await inventory.client.get(f"/v1/openings/{oid}", headers=auth(settings, "finance", pid))).json()
     doc = (ROOT / "docs" / "openings.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in doc.split("```python\n")[1:]]
@@ -237,11 +241,7 @@ async def test_estate_opening_verify_checks_a_drawn_opening_from_a_file_or_the_s
     inventory, settings, tmp_path, monkeypatch
 ) -> None:
     pid, oid, _ = await _committed_walk(inventory, settings)
-    for role, party, secret in (("sales_control", "sales-control", SALES_SECRET), ("notary", "notary", NOTARY_SECRET)):
-        body = {"party": party, "secret": secret}
-        assert (
-            await _post(inventory, f"/v1/openings/{oid}/reveals", auth(settings, role, pid), body)
-        ).status_code == 200
+    await _both_revealed(inventory, settings, pid, oid, "sales_control")
     answer = await inventory.client.get(f"/v1/openings/{oid}", headers=auth(settings, "notary", pid))
     saved = tmp_path / "opening.json"
     saved.write_text(answer.text, encoding="utf-8")

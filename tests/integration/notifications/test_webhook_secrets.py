@@ -19,9 +19,10 @@ from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service, service_migrations_dir
 from shared.messaging.envelope import new_envelope
 from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
+from shared.tools.pm_receiver import signed_headers
 from tests.support.apps import apply_event
 from tests.support.polling import async_wait_for
-from tests.support.webhooks import SwitchableResolver, isolated_notifications, manager_headers, signed
+from tests.support.webhooks import SwitchableResolver, isolated_notifications, manager_headers
 
 NAME, PHONE = "钱多多", "13912345678"
 
@@ -208,9 +209,9 @@ async def test_only_an_endpoint_that_received_the_handoff_may_acknowledge_it(not
     data = _handoff()
     await apply_event(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     url, body = f"/v1/handoffs/{data['handoff_id']}/acknowledgement", b'{"resident_account_id": "PM-9"}'
-    refused = await notifications.client.post(url, content=body, headers=signed(other["secret"], body))
+    refused = await notifications.client.post(url, content=body, headers=signed_headers(other["secret"], body))
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_signature"
-    ok = await notifications.client.post(url, content=body, headers=signed(takes_it["secret"], body))
+    ok = await notifications.client.post(url, content=body, headers=signed_headers(takes_it["secret"], body))
     assert ok.status_code == 200 and ok.json() == {"handoff_id": data["handoff_id"], "acknowledged": True}
 
 
@@ -221,10 +222,12 @@ async def test_an_unknown_handoff_answers_exactly_like_a_wrong_signature(notific
     await apply_event(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     body = b'{"resident_account_id": "PM-9"}'
     wrong = await notifications.client.post(
-        f"/v1/handoffs/{data['handoff_id']}/acknowledgement", content=body, headers=signed(webhooks.new_secret(), body)
+        f"/v1/handoffs/{data['handoff_id']}/acknowledgement",
+        content=body,
+        headers=signed_headers(webhooks.new_secret(), body),
     )
     unknown = await notifications.client.post(
-        f"/v1/handoffs/{uuid.uuid4()}/acknowledgement", content=body, headers=signed(hook["secret"], body)
+        f"/v1/handoffs/{uuid.uuid4()}/acknowledgement", content=body, headers=signed_headers(hook["secret"], body)
     )
     unsigned = await notifications.client.post(
         f"/v1/handoffs/{uuid.uuid4()}/acknowledgement", content=body, headers={"content-type": "application/json"}

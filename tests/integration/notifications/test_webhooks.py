@@ -7,89 +7,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import orjson
 import pytest
-import uvicorn
-from standardwebhooks import Webhook
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from services.notifications import consumers
 from services.notifications.app import build_spec
 from services.notifications.webhooks import use_cases as webhooks
 from shared.messaging.envelope import new_envelope
 from shared.messaging.topics import HANDOVER_COMPLETED, PROPERTY_HANDOFF
-from shared.tools.embedded import free_port
+from shared.tools.pm_receiver import signed_headers
 from tests.support.apps import running_app
 from tests.support.polling import async_wait_for
-from tests.support.webhooks import handoff_data, manager_headers
-
-
-class Receiver:
-    """A property company's endpoint: verifies every delivery with the secrets it was given; answers as told."""
-
-    def __init__(self) -> None:
-        self.secrets: list[str] = []
-        self.answers: list[int] = []  # next answers to give (then 200)
-        self.slow_once = False
-        self.got: list[dict[str, Any]] = []
-        self.port = free_port()
-        self.server: uvicorn.Server | None = None
-
-    async def endpoint(self, request: Request) -> Response:
-        body = await request.body()
-        if self.slow_once:
-            self.slow_once = False
-            await asyncio.sleep(3)
-        verified = [s for s in self.secrets if _verifies(s, body, dict(request.headers))]
-        self.got.append(
-            {
-                "id": request.headers["webhook-id"],
-                "verified_with": verified,
-                "signatures": request.headers["webhook-signature"].split(" "),
-                "event": orjson.loads(body),
-            }
-        )
-        return Response(status_code=self.answers.pop(0) if self.answers else 200)
-
-    async def start(self) -> None:
-        app = Starlette(routes=[Route("/hook", self.endpoint, methods=["POST"])])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None))
-        task = asyncio.create_task(self.server.serve())
-        self.server.task = task  # type: ignore[attr-defined]
-        await async_wait_for(lambda: _true(self.server.started), timeout=10, what="receiver listening")
-
-    async def stop(self) -> None:
-        self.server.should_exit = True
-        await asyncio.wait_for(self.server.task, 10)  # type: ignore[attr-defined]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def delivered(self, event_id: str) -> list[dict]:
-        return [g for g in self.got if g["id"] == event_id]
-
-
-@pytest.fixture
-async def receiver() -> Any:
-    """This module's receiver (it records order and answers as each test says)."""
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
-
-
-def _verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
-    try:
-        Webhook(secret).verify(body, headers)
-        return True
-    except Exception:
-        return False
+from tests.support.webhooks import Receiver, handoff_data, manager_headers
 
 
 async def _true(value: bool) -> bool:
@@ -109,7 +39,7 @@ async def endpoint(notifications, settings, receiver: Receiver, pid: str, events
         headers=manager_headers(settings, pid),
         json={
             "project_id": pid,
-            "url": receiver.url,
+            "url": receiver.url(),
             "events": events or [PROPERTY_HANDOFF.name, HANDOVER_COMPLETED.name],
         },
     )
@@ -257,16 +187,6 @@ async def test_after_a_rotation_deliveries_carry_both_signatures(notifications, 
     assert len(receiver.got[0]["signatures"]) == 2 and receiver.got[0]["verified_with"] == receiver.secrets
 
 
-def _signed(secret: str, body: bytes) -> dict[str, str]:
-    msg_id, now = str(uuid.uuid4()), datetime.now(UTC)
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
-        "content-type": "application/json",
-    }
-
-
 async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notifications, settings, receiver) -> None:
     pid = str(uuid.uuid4())
     hook = await endpoint(notifications, settings, receiver, pid, [PROPERTY_HANDOFF.name])
@@ -274,10 +194,10 @@ async def test_an_acknowledgement_must_be_signed_with_the_endpoints_secret(notif
     await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid)
     url, body = f"/v1/handoffs/{data['handoff_id']}/acknowledgement", b'{"resident_account_id": "PM-7"}'
     unsigned = await notifications.client.post(url, content=body, headers={"content-type": "application/json"})
-    wrong = await notifications.client.post(url, content=body, headers=_signed("whsec_" + "A" * 32, body))
+    wrong = await notifications.client.post(url, content=body, headers=signed_headers("whsec_" + "A" * 32, body))
     assert unsigned.status_code == wrong.status_code == 401
     assert wrong.json()["error"]["code"] == "invalid_signature"
-    ok = await notifications.client.post(url, content=body, headers=_signed(hook["secret"], body))
+    ok = await notifications.client.post(url, content=body, headers=signed_headers(hook["secret"], body))
     assert ok.status_code == 200 and ok.json()["acknowledged"] is True
     async with notifications.pool.acquire() as conn:
         rows = await conn.fetch(

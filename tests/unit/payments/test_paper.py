@@ -6,16 +6,8 @@ from decimal import Decimal
 import pytest
 
 from services.payments import paper
-from services.payments.domain import (
-    Payer,
-    Payment,
-    Refused,
-    amount_in_words,
-    check_payment,
-    cny_value,
-    is_copy,
-    receipt_lines,
-)
+from services.payments.domain import Payer, Payment, Refused, amount_in_words, check_payment, cny_value
+from services.payments.domain.receipts import is_copy, receipt_lines
 from shared.kernel.errors import DomainError
 
 LIMIT = Decimal("10000.00")

@@ -30,6 +30,17 @@ def _batcher(batches: list[list[int]], gate: asyncio.Event | None = None, fail_o
     return Batcher(lambda: FakePool(), run, lanes=lanes)  # type: ignore[arg-type, return-value]
 
 
+async def _busy(**options):
+    """A batcher whose lane has sent [1] and waits on the gate: (batcher, its batches, the gate, the first ask)."""
+    batches: list[list[int]] = []
+    gate = asyncio.Event()
+    batcher = _batcher(batches, gate, **options)
+    first = asyncio.ensure_future(batcher.ask(1))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    return batcher, batches, gate, first
+
+
 async def test_a_lone_ask_is_sent_at_once_and_answered() -> None:
     batches: list[list[int]] = []
     assert await _batcher(batches).ask(7) == 70
@@ -37,12 +48,7 @@ async def test_a_lone_ask_is_sent_at_once_and_answered() -> None:
 
 
 async def test_asks_made_while_the_lane_is_busy_leave_together_in_order() -> None:
-    batches: list[list[int]] = []
-    gate = asyncio.Event()
-    batcher = _batcher(batches, gate)
-    first = asyncio.ensure_future(batcher.ask(1))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)  # the lane has sent [1] and waits on the gate
+    batcher, batches, gate, first = await _busy()
     rest = [asyncio.ensure_future(batcher.ask(n)) for n in (2, 3, 4)]
     await asyncio.sleep(0)
     gate.set()
@@ -63,12 +69,7 @@ async def test_two_lanes_send_two_statements_at_once() -> None:
 
 
 async def test_a_failed_statement_reaches_each_of_its_callers_and_no_other() -> None:
-    batches: list[list[int]] = []
-    gate = asyncio.Event()
-    batcher = _batcher(batches, gate, fail_on=3)
-    first = asyncio.ensure_future(batcher.ask(1))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    batcher, batches, gate, first = await _busy(fail_on=3)
     doomed = [asyncio.ensure_future(batcher.ask(n)) for n in (2, 3)]
     await asyncio.sleep(0)
     gate.set()
@@ -80,12 +81,7 @@ async def test_a_failed_statement_reaches_each_of_its_callers_and_no_other() -> 
 
 
 async def test_a_caller_that_gave_up_does_not_stop_the_others() -> None:
-    batches: list[list[int]] = []
-    gate = asyncio.Event()
-    batcher = _batcher(batches, gate)
-    first = asyncio.ensure_future(batcher.ask(1))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    batcher, batches, gate, first = await _busy()
     leaving, staying = asyncio.ensure_future(batcher.ask(2)), asyncio.ensure_future(batcher.ask(3))
     await asyncio.sleep(0)
     leaving.cancel()
