@@ -43,12 +43,12 @@ async def remember_project(conn: asyncpg.Connection, project_id: str, org_id: st
 
 async def projects_under(conn: asyncpg.Connection, org_ids: Iterable[str]) -> frozenset[str]:
     """Every project in the subtrees of `org_ids`: what a group manager over them sees and manages."""
-    return frozenset(r[0] for r in await conn.fetch(_UNDER, _uuids(org_ids)))
+    return frozenset(r[0] for r in await conn.fetch(_UNDER, valid_uuids(org_ids)))
 
 
 async def subtree(conn: asyncpg.Connection, org_ids: Iterable[str]) -> frozenset[uuid.UUID]:
     """The org units in the subtrees of `org_ids` (themselves included)."""
-    return frozenset(r["id"] for r in await conn.fetch(_SUBTREE, _uuids(org_ids)))
+    return frozenset(r["id"] for r in await conn.fetch(_SUBTREE, valid_uuids(org_ids)))
 
 
 async def group_of(conn: asyncpg.Connection, project_id: uuid.UUID) -> uuid.UUID | None:
@@ -66,7 +66,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
     return None if value is None else uuid.UUID(value)
 
 
-def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
+def valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
     """Ids as UUIDs; anything else (a token may carry any text) matches nothing."""
     out = []
     for value in values:

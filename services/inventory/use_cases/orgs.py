@@ -17,6 +17,7 @@ from shared.http.auth import GROUP_MANAGER, Principal
 from shared.kernel.errors import NotFound
 from shared.messaging import topics
 from shared.messaging.outbox import add_event
+from shared.trust.orgs import valid_uuids
 
 Window = tuple[tuple[Any, Any] | None, int]
 
@@ -57,7 +58,7 @@ async def announce_org(conn: asyncpg.Connection, org: Any) -> None:
 
 async def orgs_page(conn: asyncpg.Connection, who: Principal, window: Window) -> list[dict[str, Any]]:
     """Exactly the units the caller may see: an admin every one, a group manager their units' subtrees."""
-    within = None if who.role == "admin" else _uuids(who.orgs)
+    within = None if who.role == "admin" else valid_uuids(who.orgs)
     return [org_view(row) for row in await store.orgs_page(conn, within, window)]
 
 
@@ -82,13 +83,3 @@ async def set_template(
     template = {name: parsed[name] for name in raw}
     await store.set_template(conn, row["id"], template)
     return {"org_id": str(row["id"]), "settings": template}
-
-
-def _uuids(values: Any) -> list[uuid.UUID]:
-    out = []
-    for value in values:
-        try:
-            out.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return out
