@@ -36,13 +36,19 @@ class UnitReleasedData(EventData):
     reason: str = Field(description="expired, cancelled, refunded, or opening (released when an opening went live)")
 
 
-class DepositVerifiedData(EventData):
+class CountedDeposit(EventData):
+    """What every event of a deposit counted twice (R23) says of it: the deposit, its hold, unit, customer, amount
+    and receipt number (`deposit-verified`, `cash-not-banked`)."""
+
     deposit_id: str
     hold_id: str
     unit_id: str
     customer_id: str
     amount: Decimal
     receipt_no: str
+
+
+class DepositVerifiedData(CountedDeposit):
     verified_by: list[str]
 
 

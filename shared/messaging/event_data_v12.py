@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.messaging.event_data import EventData
+from shared.messaging.event_data import CountedDeposit, EventData
 
 __all__ = ["CashNotBankedData", "DesigneeNamedData", "OrgChangedData", "PricesChangedData", "ProjectChangedData"]
 
@@ -48,16 +48,10 @@ class PricesChangedData(EventData):
     number: str | None = None
 
 
-class CashNotBankedData(EventData):
+class CashNotBankedData(CountedDeposit):
     """R24: verified cash not banked by its deadline (verification + `cash_banking_days`); told once, in the app, to
     the project's finance staff and managers."""
 
-    deposit_id: str
-    hold_id: str
-    unit_id: str
-    customer_id: str
-    amount: Decimal
-    receipt_no: str
     banking_due_at: datetime
 
 
