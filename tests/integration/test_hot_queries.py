@@ -110,10 +110,10 @@ LEADS: dict[str, Query] = {
     "visitor register": lambda c, p: visitors.day_register(c, p.id, WEEK, "visit", (None, ["agent"]), None, 101),
     "lookup by phone": lambda c, p: leads.customer_by_phone(c, p.id, b"0" * 32),
     "hand-off's customer": lambda c, p: leads.customer_of_handoff(c, str(uuid.uuid4())),
-    "sealing: profiles": lambda c, p: leads.plain_profiles(c, 200),
-    "sealing: tags": lambda c, p: leads.plain_tags(c, 200),
-    "sealing: feedback": lambda c, p: leads.plain_feedback(c, 200),
-    "sealing: call notes": lambda c, p: leads.plain_call_notes(c, 200),
+    "sealing: profiles": lambda c, p: leads.plain_rows(c, "profiles", 200),
+    "sealing: tags": lambda c, p: leads.plain_rows(c, "tags", 200),
+    "sealing: feedback": lambda c, p: leads.plain_rows(c, "feedback", 200),
+    "sealing: call notes": lambda c, p: leads.plain_rows(c, "call_notes", 200),
     "referrals": lambda c, p: leads.referrals_page(c, p.id, (None, 101)),
 }
 OTHERS: dict[str, tuple[str, Query]] = {

@@ -17,7 +17,7 @@ from services.leads.store.aftersales import (
     visits_page,
 )
 from services.leads.store.callbacks import callback, callbacks_page, mark_callback_done, plan_callback
-from services.leads.store.calls import call_stats, insert_call, plain_call_notes, seal_call_note
+from services.leads.store.calls import call_stats, insert_call
 from services.leads.store.claims import (
     claim,
     claims_page,
@@ -38,15 +38,7 @@ from services.leads.store.customers import (
     insert_customer,
     insert_followup,
     owner_changes_of,
-    plain_feedback,
-    plain_owner_reasons,
-    plain_profiles,
-    plain_tags,
     record_owner_change,
-    seal_feedback,
-    seal_owner_reason,
-    seal_profile,
-    seal_tags,
     set_grade,
     set_next_contact,
     touch,
@@ -83,6 +75,7 @@ from services.leads.store.sales import (
     sale,
     set_contract_no,
 )
+from services.leads.store.sealing import plain_rows, seal_row
 from services.leads.store.staff import remember_staff, staff_name, staff_names
 from services.leads.store.timeline import add_timeline, customer_of_handoff, timeline
 from services.leads.store.weekly_review import (
@@ -158,12 +151,8 @@ __all__ = [
     "insert_followup",
     "latest_hold_of_unit",
     "owner_changes_of",
-    "plain_call_notes",
+    "plain_rows",
     "plain_claim_reasons",
-    "plain_owner_reasons",
-    "plain_feedback",
-    "plain_profiles",
-    "plain_tags",
     "project",
     "project_timezone",
     "protection_days",
@@ -172,12 +161,8 @@ __all__ = [
     "remember_sale",
     "remember_staff",
     "sale",
-    "seal_call_note",
+    "seal_row",
     "seal_claim_reasons",
-    "seal_owner_reason",
-    "seal_feedback",
-    "seal_profile",
-    "seal_tags",
     "set_contract_no",
     "set_grade",
     "set_next_contact",

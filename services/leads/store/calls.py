@@ -31,13 +31,3 @@ async def call_stats(
 ) -> list[asyncpg.Record]:
     """Per consultant for one local day: calls, answered, within the ring target, ring-to-answer seconds."""
     return await conn.fetch(_CALL_STATS, project_id, tz, day, ring_target)
-
-
-async def plain_call_notes(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT id, asked FROM calls WHERE asked IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def seal_call_note(conn: asyncpg.Connection, call_id: uuid.UUID, sealed: bytes) -> None:
-    await conn.execute("UPDATE calls SET asked_enc = $2, asked = NULL WHERE id = $1", call_id, sealed)

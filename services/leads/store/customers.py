@@ -167,53 +167,6 @@ async def touches(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tupl
     return [(r["at"], r["owner"]) for r in rows]
 
 
-async def plain_owner_reasons(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Ownership changes from before migration 011 whose reason is still in clear."""
-    return await conn.fetch(
-        "SELECT id, reason FROM ownership_changes WHERE reason IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def seal_owner_reason(conn: asyncpg.Connection, change_id: int, reason_enc: bytes) -> None:
-    await conn.execute(
-        "UPDATE ownership_changes SET reason_enc = $2, reason = NULL WHERE id = $1", change_id, reason_enc
-    )
-
-
-async def plain_profiles(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Customers from before migration 002 whose profile is still in the plain column."""
-    return await conn.fetch(
-        "SELECT id, profile FROM customers WHERE profile_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def seal_profile(conn: asyncpg.Connection, customer_id: uuid.UUID, profile_enc: bytes) -> None:
-    await conn.execute("UPDATE customers SET profile_enc = $2, profile = '{}' WHERE id = $1", customer_id, profile_enc)
-
-
-async def plain_feedback(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT id, feedback FROM followups WHERE feedback IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def seal_feedback(conn: asyncpg.Connection, followup_id: uuid.UUID, feedback_enc: bytes) -> None:
-    await conn.execute(
-        "UPDATE followups SET feedback_enc = $2, feedback = NULL WHERE id = $1", followup_id, feedback_enc
-    )
-
-
-async def plain_tags(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Customers whose tags rest in plain (before migration 003)."""
-    return await conn.fetch(
-        "SELECT id, tags FROM customers WHERE tags_enc IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-    )
-
-
-async def seal_tags(conn: asyncpg.Connection, customer_id: uuid.UUID, sealed: bytes) -> None:
-    await conn.execute("UPDATE customers SET tags_enc = $2, tags = '{}' WHERE id = $1", customer_id, sealed)
-
-
 _UPDATABLE = ("profile_enc", "tags_enc", "grade", "visitor_type", "consent_share")
 
 

@@ -169,24 +169,21 @@ async def seal_legacy_pii(conn: asyncpg.Connection, vault: Vault, batch: int = 2
     call notes, claims' and ownership changes' reasons before 011); returns rows sealed."""
     sealed = 0
     async with conn.transaction():
-        for row in await store.plain_profiles(conn, batch):
-            await store.seal_profile(conn, row["id"], vault.encrypt_json(row["profile"]))
-            sealed += 1
-        for row in await store.plain_feedback(conn, batch):
-            await store.seal_feedback(conn, row["id"], vault.encrypt_json(row["feedback"]))
-            sealed += 1
-        for row in await store.plain_tags(conn, batch):
-            await store.seal_tags(conn, row["id"], vault.encrypt_json(list(row["tags"])))
-            sealed += 1
-        for row in await store.plain_call_notes(conn, batch):
-            await store.seal_call_note(conn, row["id"], vault.encrypt(row["asked"]))
-            sealed += 1
+        for what, seal in (
+            ("profiles", vault.encrypt_json),
+            ("feedback", vault.encrypt_json),
+            ("tags", lambda tags: vault.encrypt_json(list(tags))),
+            ("call_notes", vault.encrypt),
+        ):
+            for row in await store.plain_rows(conn, what, batch):
+                await store.seal_row(conn, what, row["id"], seal(row[1]))
+                sealed += 1
         for row in await store.plain_claim_reasons(conn, batch):  # migration 011
             reasons = [vault.encrypt(r) if r else None for r in (row["reason"], row["decision_reason"])]
             await store.seal_claim_reasons(conn, row["id"], *reasons)
             sealed += 1
-        for row in await store.plain_owner_reasons(conn, batch):
-            await store.seal_owner_reason(conn, row["id"], vault.encrypt(row["reason"]))
+        for row in await store.plain_rows(conn, "owner_reasons", batch):
+            await store.seal_row(conn, "owner_reasons", row["id"], vault.encrypt(row["reason"]))
             sealed += 1
     return sealed + await count_needs(conn, vault, None, batch)
 
