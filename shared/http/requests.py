@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, overload
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 import asyncpg
 import orjson
@@ -62,6 +62,21 @@ def by_path_id(find: Finder, what: str) -> Callable[[Any, str, Principal], Await
 def pool_of(request: Request) -> asyncpg.Pool:
     """The service's connection pool, for a route: `async with pool_of(request).acquire() as conn`."""
     return request.app.state.runtime.pool
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_pool(
+    request: Request,
+    use_case: Callable[Concatenate[asyncpg.Connection, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """A route's whole body when it is one use case: `use_case(conn, *args)` on a connection of the service's pool."""
+    async with pool_of(request).acquire() as conn:
+        return await use_case(conn, *args, **kwargs)
 
 
 def project_in_scope(who: Principal, project_id: str | None, *roles: str) -> uuid.UUID:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
 from services.inventory import use_cases
 from services.inventory.api.common import project_of_unit
 from services.inventory.use_cases import HoldDesk, HoldUnit
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, current_principal, principal_from_header
+from shared.http.auth import Principal, Who, principal_from_header
 from shared.http.fields import Id
 from shared.http.hot_routes import HotAnswer, HotRequest, HotRoute
 from shared.http.requests import parse_uuid, pool_of
@@ -75,7 +75,7 @@ async def take_hold(state: Any, unit_id: str, body: NewHold, who: Principal) -> 
 
 
 @router.post(HOLDS_PATH, status_code=201, response_model=Hold)
-async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Principal = Depends(current_principal)) -> Hold:
+async def hold_unit(unit_id: str, body: NewHold, request: Request, who: Who) -> Hold:
     return await take_hold(request.app.state, unit_id, body, who)
 
 
@@ -109,9 +109,7 @@ class Released(BaseModel):
 
 
 @router.delete(HOLDS_PATH + "/{hold_id}", response_model=Released)
-async def release_hold(
-    unit_id: str, hold_id: str, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def release_hold(unit_id: str, hold_id: str, request: Request, who: Who) -> dict:
     who.require_role(*RELEASE_ROLES)
     hid = parse_uuid(hold_id, "hold id")
     async with pool_of(request).acquire() as conn:

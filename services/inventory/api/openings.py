@@ -13,7 +13,7 @@ from services.inventory.api.common import require_project
 from services.inventory.domain.openings import BATCH_SIZE, MAX_ENTRANTS, UNITS_PER_BUYER, WINDOW_MINUTES
 from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Principal, Who, current_principal
 from shared.http.fields import Id, Reason, Time
 from shared.http.requests import by_path_id, parse_uuid, pool_of
 
@@ -122,9 +122,7 @@ class EntrantsOut(BaseModel):
 
 
 @router.post("/v1/projects/{project_id}/openings", status_code=201, response_model=OpeningOut)
-async def create_opening(
-    project_id: str, body: NewOpening, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def create_opening(project_id: str, body: NewOpening, request: Request, who: Who) -> dict:
     """Issue 11 (开盘): an opening of the project; customers join until it is drawn."""
     who.require_role("sales_control", "manager")
     new = use_cases.NewOpening(body.starts_at, body.window_minutes, body.batch_size, body.units_per_buyer)
@@ -134,9 +132,7 @@ async def create_opening(
 
 
 @router.post("/v1/openings/{opening_id}/entrants", response_model=EntrantsOut)
-async def add_entrants(
-    opening_id: str, body: NewEntrants, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def add_entrants(opening_id: str, body: NewEntrants, request: Request, who: Who) -> dict:
     """Registered customers of the project join (all or none: an unknown one → 422 `unknown_customer`)."""
     who.require_role("sales_control")
     async with pool_of(request).acquire() as conn:
@@ -160,7 +156,7 @@ async def draw_opening(
 
 
 @router.get("/v1/openings/{opening_id}", response_model=OpeningOut)
-async def get_opening(opening_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def get_opening(opening_id: str, request: Request, who: Who) -> dict:
     """The opening, its order with each queue number's window, the open batch, the units held and sold; the entrant
     digest and the commitments (issue 25: a notary of the project sees it too)."""
     async with pool_of(request).acquire() as conn:
@@ -168,9 +164,7 @@ async def get_opening(opening_id: str, request: Request, who: Principal = Depend
 
 
 @router.post("/v1/openings/{opening_id}/kept-out", status_code=201, response_model=KeptOut)
-async def keep_unit_out(
-    opening_id: str, body: KeepOut, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def keep_unit_out(opening_id: str, body: KeepOut, request: Request, who: Who) -> dict:
     """Issue 19: before the opening starts, a unit of its project is kept out of it, with who and why: its hold is
     not released when the opening goes live, and the opening's hold rule does not apply to it."""
     who.require_role("sales_control", "manager")

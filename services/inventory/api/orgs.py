@@ -13,7 +13,7 @@ from services.inventory.use_cases import orgs as use_cases
 from shared.http.auth import Who
 from shared.http.fields import Id, JsonObject, Name, Word
 from shared.http.paging import Page, after_text_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of
+from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter(tags=["orgs"])
 
@@ -47,8 +47,7 @@ async def create_org(body: NewOrg, request: Request, who: Who) -> dict:
     group's root without one; a code used twice under one parent → 409 `org_exists`."""
     who.require_role("admin")
     parent = parse_uuid(body.parent_id, "parent_id", True)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.create_org(conn, body.code, body.name, parent)
+    return await in_pool(request, use_cases.create_org, body.code, body.name, parent)
 
 
 @router.get("/v1/orgs", response_model=list[OrgOut])
@@ -66,5 +65,4 @@ async def set_settings_template(org_id: str, body: Template, request: Request, w
     """The settings a new project of this subtree starts with (the nearest unit's template wins, the project's own
     settings over it); validated like a project's (422 `invalid_settings` naming the setting)."""
     who.require_role("group_manager")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.set_template(conn, parse_uuid(org_id, "org id"), body.settings, who)
+    return await in_pool(request, use_cases.set_template, parse_uuid(org_id, "org id"), body.settings, who)

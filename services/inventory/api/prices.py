@@ -13,7 +13,7 @@ from services.inventory import use_cases
 from services.inventory.api.common import require_project
 from services.inventory.domain.prices import Adjustment
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Principal, Who, current_principal
 from shared.http.fields import Id, Label, Reason
 from shared.http.paging import Page, after_time_and_id, page_params, paged
 from shared.http.requests import parse_uuid, pool_of
@@ -54,9 +54,7 @@ class Adjusted(BaseModel):
 
 
 @router.post("/v1/projects/{project_id}/price-adjustments", status_code=201, response_model=Adjusted)
-async def adjust_prices(
-    project_id: str, body: NewAdjustment, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def adjust_prices(project_id: str, body: NewAdjustment, request: Request, who: Who) -> dict:
     """调价: `{reason, units: [{unit_id, list_price}]}` or `{reason, building?, percent}` (`"3"` raises by 3 %, `"-5"`
     lowers; half up to the fen). Units held or sold keep their price (`skipped`); a new price under a unit's filed
     floor → 422 `price_below_filed` naming every such unit, nothing changed; one `prices-changed` per changed unit."""

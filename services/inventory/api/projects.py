@@ -18,11 +18,11 @@ from services.inventory.api.common import UnitOut, require_project, unit_json
 from services.inventory.domain import UnitStatus, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Principal, Who, current_principal
 from shared.http.exports import CSV, XLSX, export_type
 from shared.http.fields import Code, Id, JsonObject, Label, Name, Word
 from shared.http.paging import Page, after_text_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of
+from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter(tags=["projects"])
 units = APIRouter(tags=["units"])  # a project's units: imported and listed
@@ -69,15 +69,14 @@ class ConflictOut(BaseModel):
 
 
 @router.post("/v1/projects", status_code=201, response_model=ProjectOut)
-async def create_project(body: NewProject, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def create_project(body: NewProject, request: Request, who: Who) -> dict:
     """A new project, in the org unit `org_id` (an admin anywhere, a group manager in their subtrees; 422
     `unknown_org`); its settings start from the unit's inherited template under its own; an unknown setting or one
     out of range → 422 `invalid_settings`."""
     who.require_role("admin", "group_manager")
     org = parse_uuid(body.org_id, "org_id", True)
     new = use_cases.NewProject(body.code, body.name, body.city, body.settings, org)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.create_project(conn, new, who)
+    return await in_pool(request, use_cases.create_project, new, who)
 
 
 @router.get("/v1/projects", response_model=list[ProjectListed])
@@ -96,9 +95,7 @@ async def list_projects(
 
 
 @router.patch("/v1/projects/{project_id}", response_model=ProjectOut)
-async def change_project(
-    project_id: str, body: ProjectPatch, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def change_project(project_id: str, body: ProjectPatch, request: Request, who: Who) -> dict:
     """From now on: the named settings (the others stay; 422 `invalid_settings` naming one out of range); an admin
     or a group manager over the project also its name and unit. Announced as `project-changed`; what was done
     before keeps its terms (a hold taken before keeps its expiry)."""
@@ -106,8 +103,7 @@ async def change_project(
     named = frozenset(body.model_fields_set)
     org = parse_uuid(body.org_id, "org_id", True)
     change = use_cases.ProjectChange(named, body.name, org, body.settings)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.change_project(conn, parse_uuid(project_id, "project id"), change, who)
+    return await in_pool(request, use_cases.change_project, parse_uuid(project_id, "project id"), change, who)
 
 
 class Imported(BaseModel):
@@ -140,7 +136,7 @@ _IMPORT_BODY = {
 
 
 @units.post("/v1/projects/{project_id}/units", status_code=201, response_model=Imported, openapi_extra=_IMPORT_BODY)
-async def import_units(project_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def import_units(project_id: str, request: Request, who: Who) -> dict:
     """Bulk import, all or nothing; the project is checked before anything about the rows is said."""
     who.require_role("admin", "sales_control")
     async with pool_of(request).acquire() as conn:

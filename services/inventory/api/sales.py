@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from services.inventory import use_cases
 from services.inventory.domain import ContractSigning, SubscriptionTerms
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Day, Id, Name, Reason, Time
 from shared.http.requests import by_path_id, parse_uuid, pool_of
 from shared.kernel.money import Money
@@ -80,9 +80,7 @@ _sale_project = by_path_id(use_cases.sale_in_reach, "sale id")
 
 
 @router.post("/v1/sales/{sale_id}/subscription", response_model=Subscribed)
-async def sign_subscription(
-    sale_id: str, body: Subscription, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def sign_subscription(sale_id: str, body: Subscription, request: Request, who: Who) -> dict:
     """认购 (R27): the buyer signs the subscription and the down payment falls due; countersigned by the manager or a
     designee the manager named; a live quote of the unit (`quote_id`) sets the price (one made before the unit was
     repriced → 422 `quote_outdated`); a step out of order → 409 `invalid_transition`."""
@@ -96,9 +94,7 @@ async def sign_subscription(
 
 
 @router.post("/v1/sales/{sale_id}/cancellation", response_model=Cancelled)
-async def cancel_sale(
-    sale_id: str, body: Cancellation, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def cancel_sale(sale_id: str, body: Cancellation, request: Request, who: Who) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
     who.require_role("manager")
     async with pool_of(request).acquire() as conn:
@@ -107,9 +103,7 @@ async def cancel_sale(
 
 
 @router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
-async def sign_contract(
-    sale_id: str, body: Contract, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def sign_contract(sale_id: str, body: Contract, request: Request, who: Who) -> dict:
     """签约 (R29): after the subscription, by the buyer or an attorney with a notarised power of attorney, a copy
     of the signatory's ID kept."""
     who.require_role("manager")
@@ -120,9 +114,7 @@ async def sign_contract(
 
 
 @router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
-async def complete_handover(
-    sale_id: str, body: Handover, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def complete_handover(sale_id: str, body: Handover, request: Request, who: Who) -> dict:
     """交房 (R32): the flat is handed over after the contract; leads then passes the resident to the property
     company."""
     who.require_role("manager", "service")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from services.inventory import use_cases
 from services.inventory.api.common import UnitOut, project_of_unit, unit_json
 from services.inventory.domain import QuoteRequest
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Code
 from shared.http.requests import pool_of
 from shared.kernel.money import InvalidAmount, Money, parse_money
@@ -56,7 +56,7 @@ class UnitDetail(UnitOut):
 
 
 @router.get("/v1/units/{unit_id}", response_model=UnitDetail)
-async def get_unit(unit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def get_unit(unit_id: str, request: Request, who: Who) -> dict:
     """One unit, with its current hold or sale."""
     async with pool_of(request).acquire() as conn:
         row = await project_of_unit(conn, unit_id, who)
@@ -135,9 +135,7 @@ def quote_request(body: QuoteBody) -> QuoteRequest:
 
 
 @router.post("/v1/units/{unit_id}/quote", response_model=dict[str, Any])
-async def quote_unit(
-    unit_id: str, body: QuoteBody, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def quote_unit(unit_id: str, body: QuoteBody, request: Request, who: Who) -> dict:
     """R20, R21: the price, taxes, fees and plans; kept as `quote_id` for 7 days (a subscription may name it)."""
     async with pool_of(request).acquire() as conn:
         row = await project_of_unit(conn, unit_id, who)  # the project first, then anything about the body

@@ -14,7 +14,7 @@ from services.leads.api.common import vault_of
 from shared.http.auth import Who
 from shared.http.fields import Id, Long
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["aftersales"])
 AFTERSALES_ROLES = ("service", "manager")
@@ -63,5 +63,4 @@ async def record_return_visit(visit_id: str, body: VisitRecord, request: Request
     """R33: what the owner said at the return visit; a second record → 409 `visit_recorded`."""
     who.require_role(*AFTERSALES_ROLES)
     vid = parse_uuid(visit_id, "visit id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.record_visit(conn, vault_of(request), vid, (body.outcome, body.notes), who)
+    return await in_pool(request, use_cases.record_visit, vault_of(request), vid, (body.outcome, body.notes), who)

@@ -14,7 +14,7 @@ from services.leads.schemas import FollowupRecorded
 from shared.http.auth import Who
 from shared.http.fields import Id, Long, Short, Time
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["callbacks"])
 
@@ -54,8 +54,7 @@ async def plan_callback(customer_id: str, body: NewCallback, request: Request, w
     """R7: the owner plans a call-back with its purpose; `due_at` in quiet hours → 422 `quiet_hours` (R15)."""
     who.require_role("consultant")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.plan_callback(conn, vault_of(request), cid, (body.due_at, body.purpose), who)
+    return await in_pool(request, use_cases.plan_callback, vault_of(request), cid, (body.due_at, body.purpose), who)
 
 
 @router.post("/v1/callbacks/{callback_id}/done", response_model=CallbackDone)
@@ -63,8 +62,9 @@ async def complete_callback(callback_id: str, body: Done, request: Request, who:
     """R7, R14: what was said, recorded as a follow-up with the next contact."""
     who.require_role("consultant")
     cid = parse_uuid(callback_id, "call-back id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.callback_done(conn, vault_of(request), cid, body.outcome, body.next_contact_at, who)
+    return await in_pool(
+        request, use_cases.callback_done, vault_of(request), cid, body.outcome, body.next_contact_at, who
+    )
 
 
 @router.get("/v1/callbacks", response_model=list[CallbackOut])

@@ -10,7 +10,7 @@ from services.leads.schemas import Call, CallLogged, CallStats
 from services.leads.use_cases import LogCall
 from shared.http.auth import Who
 from shared.http.fields import Day
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, project_in_scope
 
 router = APIRouter(tags=["calls"])
 
@@ -24,13 +24,11 @@ async def log_call(body: Call, request: Request, who: Who) -> dict:
     who.require_project(str(pid))
     given = {"project_id": pid, "consultant_id": who.sub, "caller_phone": body.caller_phone or None}
     cmd = LogCall(**(body.model_dump() | given))
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.log_call(conn, vault_of(request), cmd)
+    return await in_pool(request, use_cases.log_call, vault_of(request), cmd)
 
 
 @router.get("/v1/projects/{project_id}/calls/stats", response_model=CallStats)
 async def get_call_stats(project_id: str, request: Request, who: Who, date: Day | None = None) -> dict:
     """R2: a day's inbound calls (the project's local day, today by default) per project and consultant."""
     pid = project_in_scope(who, project_id, "manager", "consultant")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.call_stats(conn, pid, date)
+    return await in_pool(request, use_cases.call_stats, pid, date)

@@ -13,7 +13,7 @@ from services.leads import use_cases
 from shared.http.auth import Who
 from shared.http.fields import Id, Name, Reason
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["claims"])
 
@@ -65,16 +65,16 @@ class ClaimOut(BaseModel):
 async def file_claim(customer_id: str, body: NewClaim, request: Request, who: Who) -> dict:
     """R9: a consultant who is not the owner claims the customer (one open claim per customer and consultant)."""
     who.require_role("consultant")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.file_claim(conn, parse_uuid(customer_id, "customer id"), body.reason, who)
+    return await in_pool(request, use_cases.file_claim, parse_uuid(customer_id, "customer id"), body.reason, who)
 
 
 @router.post("/v1/claims/{claim_id}/decision", response_model=ClaimDecided)
 async def decide_claim(claim_id: str, body: Decision, request: Request, who: Who) -> dict:
     """R9: the manager decides for the owner or the claimant, with a reason; the winner owns the customer."""
     who.require_role("manager")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.decide_claim(conn, parse_uuid(claim_id, "claim id"), body.winner_id, body.reason, who)
+    return await in_pool(
+        request, use_cases.decide_claim, parse_uuid(claim_id, "claim id"), body.winner_id, body.reason, who
+    )
 
 
 @router.get("/v1/claims", response_model=list[ClaimOut])

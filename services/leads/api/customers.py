@@ -26,7 +26,7 @@ from services.leads.use_cases import CustomerQuery, RecordFollowup, RegisterCust
 from shared.http.auth import Who
 from shared.http.fields import Code, Id
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["customers"])
 
@@ -61,8 +61,7 @@ async def look_up_owner(project_id: Id, phone: Code, request: Request, who: Who)
     """R4: "who served you before?" — the owner, never the customer's personal data; and (v1.2) `elsewhere`: the
     group's other projects where the phone is a customer who consented to sharing (R18), or an owner."""
     pid = project_in_scope(who, project_id, "consultant", "manager")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.lookup_owner(conn, vault_of(request), pid, phone)
+    return await in_pool(request, use_cases.lookup_owner, vault_of(request), pid, phone)
 
 
 @router.get("/v1/customers", response_model=list[CustomerSummary])
@@ -83,8 +82,7 @@ async def get_customer(customer_id: str, request: Request, who: Who) -> dict:
     """R8, R11: the full record, for the owner and the manager."""
     who.require_role("consultant", "manager")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.customer_record(conn, vault_of(request), cid, who)
+    return await in_pool(request, use_cases.customer_record, vault_of(request), cid, who)
 
 
 @router.post("/v1/customers/{customer_id}/followups", status_code=201, response_model=FollowupRecorded)
@@ -94,8 +92,7 @@ async def record_followup(customer_id: str, body: Followup, request: Request, wh
     feedback = body.feedback.model_dump() if body.feedback else None
     said = (body.channel, body.content, body.next_contact_at, feedback)
     cmd = RecordFollowup(parse_uuid(customer_id, "customer id"), who.sub, *said)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.record_own_followup(conn, vault_of(request), cmd, who)
+    return await in_pool(request, use_cases.record_own_followup, vault_of(request), cmd, who)
 
 
 @router.put("/v1/customers/{customer_id}/grade", response_model=GradeSet)
@@ -103,8 +100,7 @@ async def set_grade(customer_id: str, body: GradeBody, request: Request, who: Wh
     """R12, R13: owner or manager sets A/B/C; the answer says when the next follow-up is due."""
     who.require_role("consultant", "manager")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.set_grade(conn, cid, body.grade, who)
+    return await in_pool(request, use_cases.set_grade, cid, body.grade, who)
 
 
 @router.post("/v1/customers/{customer_id}/assign", response_model=Assigned)
@@ -112,8 +108,7 @@ async def assign_customer(customer_id: str, body: Assign, request: Request, who:
     """R9: the manager's ownership decision, with its reason, recorded."""
     who.require_role("manager")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.assign(conn, cid, body.consultant_id, body.reason, who)
+    return await in_pool(request, use_cases.assign, cid, body.consultant_id, body.reason, who)
 
 
 @router.get("/v1/customers/{customer_id}/timeline", response_model=Timeline)
@@ -121,5 +116,4 @@ async def get_timeline(customer_id: str, request: Request, who: Who) -> dict:
     """Everything that happened to the customer, from leads' own records and every service's events."""
     who.require_role("consultant", "manager")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.customer_timeline(conn, cid, who)
+    return await in_pool(request, use_cases.customer_timeline, cid, who)

@@ -16,7 +16,7 @@ from services.leads.api.report_models import Dashboard, DashboardLink, NewDashbo
 from shared.http import pages
 from shared.http.auth import Who, current_principal
 from shared.http.fields import Id
-from shared.http.requests import pool_of
+from shared.http.requests import in_pool, pool_of
 from shared.kernel.clock import now_utc
 
 router = APIRouter(tags=["reports"])  # with a staff token
@@ -42,8 +42,7 @@ async def create_dashboard_link(body: NewDashboardLink, request: Request, who: W
     """A read-only link to the dashboard of one project or one org unit (`/dashboard?link=…` on leads' port): no
     personal data, expiring (12 h by default, at most 72)."""
     settings, asked = request.app.state.settings, (body.project_id, body.org_id)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.dashboard_link(conn, who, settings, asked, body.hours, now_utc())
+    return await in_pool(request, use_cases.dashboard_link, who, settings, asked, body.hours, now_utc())
 
 
 @public.get("/v1/reports/dashboard", response_model=Dashboard)

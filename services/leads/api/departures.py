@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.leads import use_cases
 from shared.http.auth import Who
 from shared.http.fields import Name, Reason
-from shared.http.requests import pool_of, project_in_scope
+from shared.http.requests import in_pool, project_in_scope
 
 router = APIRouter(tags=["departures"])
 StaffId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -37,5 +37,4 @@ async def hand_on_book(project_id: str, staff_id: StaffId, body: DepartureOrder,
     A second call moves nothing more."""
     pid = project_in_scope(who, project_id, "manager")
     order = use_cases.Departure(pid, staff_id, body.reason, body.to_consultant_id)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.hand_on_book(conn, order, who)
+    return await in_pool(request, use_cases.hand_on_book, order, who)

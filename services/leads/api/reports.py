@@ -22,7 +22,7 @@ from services.leads.api.report_models import (
 from shared.http.auth import Who
 from shared.http.exports import CSV, XLSX, export_type
 from shared.http.fields import Code, Id
-from shared.http.requests import pool_of
+from shared.http.requests import in_pool, pool_of
 
 router = APIRouter(tags=["reports"])
 FILES: dict[int | str, dict[str, Any]] = {
@@ -94,5 +94,4 @@ async def get_consultant_league(
 async def put_targets(project_id: str, month: str, body: NewTargets, request: Request, who: Who) -> dict:
     """The project's targets for the month (YYYY-MM), as money strings; a group manager over it or an admin."""
     given = {name: getattr(body, name) for name in body.model_fields_set}
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.set_targets(conn, who, project_id, month, given)
+    return await in_pool(request, use_cases.set_targets, who, project_id, month, given)

@@ -13,7 +13,7 @@ from services.leads.schemas import Close, Closed, CustomerPatch, CustomerRecord
 from services.leads.use_cases import CustomerChanges
 from shared.http.auth import Who
 from shared.http.paging import Page, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["customers"])
 
@@ -27,8 +27,7 @@ async def change_customer(customer_id: str, body: CustomerPatch, request: Reques
     tags = tuple(body.tags) if body.tags is not None else None
     changes = CustomerChanges(profile, tags, body.grade, body.visitor_type, body.consent_share)
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.change_customer(conn, vault_of(request), cid, changes, who)
+    return await in_pool(request, use_cases.change_customer, vault_of(request), cid, changes, who)
 
 
 @router.post("/v1/customers/{customer_id}/close", response_model=Closed)
@@ -37,8 +36,7 @@ async def close_customer(customer_id: str, body: Close, request: Request, who: W
     other`; a later follow-up reopens them."""
     who.require_role("consultant", "manager")
     cid = parse_uuid(customer_id, "customer id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.close_customer(conn, vault_of(request), cid, (body.reason, body.note), who)
+    return await in_pool(request, use_cases.close_customer, vault_of(request), cid, (body.reason, body.note), who)
 
 
 class Overdue(BaseModel):

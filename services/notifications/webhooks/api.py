@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from services.notifications.webhooks import use_cases
 from services.notifications.webhooks.sending import Resolver, system_resolver
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Principal, Who, current_principal
 from shared.http.fields import Id, Name, Short, Url
 from shared.http.idempotency import shown_once
 from shared.http.paging import Page, page_params, paged
-from shared.http.requests import parse_uuid, pool_of
+from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
 endpoints = APIRouter(tags=["webhooks"])
@@ -88,10 +88,7 @@ def host_resolver() -> Resolver:
     "/v1/webhooks", status_code=201, response_model=EndpointCreated, dependencies=[Depends(shown_once("secret"))]
 )
 async def register_webhook(
-    body: NewEndpoint,
-    request: Request,
-    who: Principal = Depends(current_principal),
-    resolver: Resolver = Depends(host_resolver),
+    body: NewEndpoint, request: Request, who: Who, resolver: Resolver = Depends(host_resolver)
 ) -> dict:
     """A property company's endpoint for the hand-off topics; the secret is shown once."""
     who.require_role(*ENDPOINT_ROLES)
@@ -130,25 +127,21 @@ def _attempt_cursor(page: Page) -> int | None:
 
 
 @endpoints.post("/v1/webhooks/{endpoint_id}/deliveries/{event_id}/retry", response_model=Retried)
-async def retry_delivery(
-    endpoint_id: str, event_id: str, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def retry_delivery(endpoint_id: str, event_id: str, request: Request, who: Who) -> dict:
     """Deliver again now (the same webhook-id: receivers dedupe on it)."""
     who.require_role(*ENDPOINT_ROLES)
     eid, evid = parse_uuid(endpoint_id, "webhook id"), parse_uuid(event_id, "event id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.retry(conn, eid, evid, who)
+    return await in_pool(request, use_cases.retry, eid, evid, who)
 
 
 @endpoints.post(
     "/v1/webhooks/{endpoint_id}/rotate-secret", response_model=Rotated, dependencies=[Depends(shown_once("secret"))]
 )
-async def rotate_secret(endpoint_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def rotate_secret(endpoint_id: str, request: Request, who: Who) -> dict:
     """A new secret; for 24 h deliveries carry both signatures."""
     who.require_role(*ENDPOINT_ROLES)
     eid = parse_uuid(endpoint_id, "webhook id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.rotate_secret(conn, eid, who)
+    return await in_pool(request, use_cases.rotate_secret, eid, who)
 
 
 @handoffs.post(
@@ -165,8 +158,7 @@ async def acknowledge_handoff(handoff_id: Name, body: Acknowledgement, request: 
     """The property company says "received": event handoff-acknowledged; unsigned or wrongly signed → 401."""
     raw = request.scope.get("estate.body", b"")
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.acknowledge(conn, handoff_id, raw, headers, body.resident_account_id)
+    return await in_pool(request, use_cases.acknowledge, handoff_id, raw, headers, body.resident_account_id)
 
 
 router.include_router(endpoints)

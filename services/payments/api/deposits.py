@@ -23,10 +23,10 @@ from services.payments.api.common import (
 )
 from services.payments.domain import DepositRequest
 from services.payments.use_cases import TakeDeposit
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Principal, Who, current_principal
 from shared.http.fields import Code, Id, Name, Short
 from shared.http.paging import Page, after_time_and_id, page_params, paged
-from shared.http.requests import parse_uuid, pool_of, project_in_scope
+from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 from shared.kernel.money import Money
 
 router = APIRouter(tags=["payments"])
@@ -62,11 +62,10 @@ class DepositTaken(BaseModel):
 
 
 @router.post("/v1/deposits", status_code=201, response_model=DepositTaken)
-async def take_deposit(body: NewDeposit, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def take_deposit(body: NewDeposit, request: Request, who: Who) -> dict:
     """R22–R26: finance, the manager or a designee the manager named (R23) takes a deposit on a current hold."""
     cmd, vault = body.command(), vault_of(request)
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.take_deposit(conn, cmd, who, vault)
+    return await in_pool(request, use_cases.take_deposit, cmd, who, vault)
 
 
 class Verification(BaseModel):
@@ -77,12 +76,11 @@ class Verification(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/verifications", response_model=Verification, response_model_exclude_none=True)
-async def verify_deposit(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def verify_deposit(deposit_id: str, request: Request, who: Who) -> dict:
     """R23: counted by two different authorised people (finance, the manager, or a designee the manager named); the
     second makes it count, with a receipt number in the project's gap-free series."""
     did = parse_uuid(deposit_id, "deposit id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.verify_deposit(conn, did, who)
+    return await in_pool(request, use_cases.verify_deposit, did, who)
 
 
 @router.get(
@@ -91,7 +89,7 @@ async def verify_deposit(deposit_id: str, request: Request, who: Principal = Dep
     response_model_exclude_none=True,
     responses=RECEIPT_RESPONSES,
 )
-async def get_receipt(deposit_id: str, request: Request, who: Principal = Depends(current_principal)) -> object:
+async def get_receipt(deposit_id: str, request: Request, who: Who) -> object:
     """R26: the receipt of a deposit counted twice, JSON or (`Accept: application/pdf`) printed: each print after
     the first says 副本, `prints` counts them all."""
     did = parse_uuid(deposit_id, "deposit id")
@@ -111,13 +109,10 @@ class Banked(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/banking", response_model=Banked)
-async def bank_cash(
-    deposit_id: str, body: Banking, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def bank_cash(deposit_id: str, body: Banking, request: Request, who: Who) -> dict:
     who.require_role("finance")
     did = parse_uuid(deposit_id, "deposit id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.bank_cash(conn, did, (body.bank_ref, body.escorts), who)
+    return await in_pool(request, use_cases.bank_cash, did, (body.bank_ref, body.escorts), who)
 
 
 class Refund(BaseModel):
@@ -130,13 +125,10 @@ class Refunded(BaseModel):
 
 
 @router.post("/v1/deposits/{deposit_id}/refund", response_model=Refunded)
-async def refund_deposit(
-    deposit_id: str, body: Refund, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def refund_deposit(deposit_id: str, body: Refund, request: Request, who: Who) -> dict:
     who.require_role("manager")
     did = parse_uuid(deposit_id, "deposit id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.refund(conn, did, body.reason, who)
+    return await in_pool(request, use_cases.refund, did, body.reason, who)
 
 
 class DepositRow(BaseModel):

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from services.payments import use_cases
 from services.payments.api import common
 from services.payments.domain import Payment
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Code, Id, Name, Short, Time
-from shared.http.requests import parse_uuid, pool_of
+from shared.http.requests import in_pool, parse_uuid
 from shared.kernel.money import Money
 
 router = APIRouter(tags=["payments"])
@@ -51,16 +51,13 @@ class NewPayment(BaseModel):
 @router.post(
     "/v1/sales/{sale_id}/payments", status_code=201, response_model=PaymentTaken, response_model_exclude_none=True
 )
-async def record_payment(
-    sale_id: str, body: NewPayment, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def record_payment(sale_id: str, body: NewPayment, request: Request, who: Who) -> dict:
     """Down payment, instalment or balance, by the deposit's rules: `cash_over_limit` (R25, counting the sale's
     cash), `cheque_no_required`, `note_serials_required`, `payer_statement_required` (R29), and another currency
     than CNY with its `cny_equivalent` (`cny_equivalent_required`); the answer's `id` names its receipt."""
     who.require_role("finance")
     sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.record_payment(conn, sid, body.payment(), who, common.vault_of(request))
+    return await in_pool(request, use_cases.record_payment, sid, body.payment(), who, common.vault_of(request))
 
 
 @router.get(
@@ -69,7 +66,7 @@ async def record_payment(
     response_model_exclude_none=True,
     responses=common.RECEIPT_RESPONSES,
 )
-async def get_payment_receipt(payment_id: str, request: Request, who: Principal = Depends(current_principal)) -> object:
+async def get_payment_receipt(payment_id: str, request: Request, who: Who) -> object:
     """R26: a payment's receipt, numbered in the project's series with the deposits', JSON or (`Accept:
     application/pdf`) printed: each print after the first says 副本, `prints` counts them all."""
     pid = parse_uuid(payment_id, "payment id")
@@ -91,16 +88,13 @@ class Collected(BaseModel):
 
 
 @router.post("/v1/sales/{sale_id}/contract-collection", status_code=201, response_model=Collected)
-async def collect_contract(
-    sale_id: str, body: Collection, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def collect_contract(sale_id: str, body: Collection, request: Request, who: Who) -> dict:
     """R29: the buyer (or attorney) signs for the contract copy: `collected_by` buyer or attorney, `signed` true
     (else 422 `signature_required`); once the contract is signed (409 `contract_not_signed`), once (409
     `already_collected`)."""
     who.require_role("manager", "finance")
     sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.collect_contract(conn, sid, (body.collected_by, body.signed), who)
+    return await in_pool(request, use_cases.collect_contract, sid, (body.collected_by, body.signed), who)
 
 
 class Appointment(BaseModel):
@@ -118,13 +112,10 @@ class AppointmentBooked(BaseModel):
 
 
 @router.post("/v1/sales/{sale_id}/mortgage-appointment", status_code=201, response_model=AppointmentBooked)
-async def book_mortgage_appointment(
-    sale_id: str, body: Appointment, request: Request, who: Principal = Depends(current_principal)
-) -> dict:
+async def book_mortgage_appointment(sale_id: str, body: Appointment, request: Request, who: Who) -> dict:
     who.require_role("consultant", "manager")
     sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.book_mortgage_appointment(conn, sid, (body.at, body.place, body.documents), who)
+    return await in_pool(request, use_cases.book_mortgage_appointment, sid, (body.at, body.place, body.documents), who)
 
 
 class LedgerEntry(BaseModel):
@@ -144,8 +135,7 @@ class Ledger(BaseModel):
 
 
 @router.get("/v1/sales/{sale_id}/ledger", response_model=Ledger)
-async def get_ledger(sale_id: str, request: Request, who: Principal = Depends(current_principal)) -> dict:
+async def get_ledger(sale_id: str, request: Request, who: Who) -> dict:
     who.require_role("finance", "manager")
     sid = parse_uuid(sale_id, "sale id")
-    async with pool_of(request).acquire() as conn:
-        return await use_cases.ledger(conn, sid, who)
+    return await in_pool(request, use_cases.ledger, sid, who)
