@@ -1,11 +1,7 @@
 -- Projects and their settings (per-project numbers of the rules).
 CREATE TABLE projects (
-    id          uuid PRIMARY KEY,
-    code        text NOT NULL UNIQUE,
-    name        text NOT NULL,
-    city        text,
-    settings    jsonb NOT NULL,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    id uuid PRIMARY KEY, code text NOT NULL UNIQUE, name text NOT NULL, city text,
+    settings jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- Units (房号). hold_id / sale_id point at the live hold or open sale, if any.

@@ -22,11 +22,7 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
-CREATE TRIGGER unit_history_append_only BEFORE UPDATE OR DELETE ON unit_history
-    FOR EACH ROW EXECUTE FUNCTION inventory_refuse_change();
-CREATE TRIGGER unit_history_no_truncate BEFORE TRUNCATE ON unit_history
-    FOR EACH STATEMENT EXECUTE FUNCTION inventory_refuse_change();
-CREATE TRIGGER deposit_refunds_append_only BEFORE UPDATE OR DELETE ON deposit_refunds
-    FOR EACH ROW EXECUTE FUNCTION inventory_refuse_change();
-CREATE TRIGGER deposit_refunds_no_truncate BEFORE TRUNCATE ON deposit_refunds
-    FOR EACH STATEMENT EXECUTE FUNCTION inventory_refuse_change();
+CREATE TRIGGER unit_history_append_only BEFORE UPDATE OR DELETE ON unit_history FOR EACH ROW EXECUTE FUNCTION inventory_refuse_change();
+CREATE TRIGGER unit_history_no_truncate BEFORE TRUNCATE ON unit_history FOR EACH STATEMENT EXECUTE FUNCTION inventory_refuse_change();
+CREATE TRIGGER deposit_refunds_append_only BEFORE UPDATE OR DELETE ON deposit_refunds FOR EACH ROW EXECUTE FUNCTION inventory_refuse_change();
+CREATE TRIGGER deposit_refunds_no_truncate BEFORE TRUNCATE ON deposit_refunds FOR EACH STATEMENT EXECUTE FUNCTION inventory_refuse_change();

@@ -10,18 +10,11 @@ CREATE INDEX sales_in_sales ON sales (sale_id) WHERE aftersales_since IS NULL;
 
 -- R33: the return visit after handover, due `return_visit_days` later, recorded once (what was said is sealed).
 CREATE TABLE return_visits (
-    id              uuid PRIMARY KEY,
-    sale_id         uuid NOT NULL UNIQUE,
-    project_id      uuid NOT NULL,
-    customer_id     uuid NOT NULL REFERENCES customers(id),
-    unit_id         uuid NOT NULL,
-    handed_over_at  timestamptz NOT NULL,
-    due_at          timestamptz NOT NULL,
-    status          text NOT NULL DEFAULT 'due' CHECK (status IN ('due', 'done')),
-    outcome_enc     bytea,
-    notes_enc       bytea,
-    done_by         text,
-    done_at         timestamptz
+    id uuid PRIMARY KEY, sale_id uuid NOT NULL UNIQUE, project_id uuid NOT NULL,
+    customer_id uuid NOT NULL REFERENCES customers(id), unit_id uuid NOT NULL,
+    handed_over_at timestamptz NOT NULL, due_at timestamptz NOT NULL,
+    status text NOT NULL DEFAULT 'due' CHECK (status IN ('due', 'done')),
+    outcome_enc bytea, notes_enc bytea, done_by text, done_at timestamptz
 );
 CREATE INDEX return_visits_due ON return_visits (project_id, due_at, id);
 

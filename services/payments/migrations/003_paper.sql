@@ -39,10 +39,7 @@ END $$;
 
 -- Every print of a receipt (R35: who printed it, when); `n` counts them, the first included.
 CREATE TABLE receipt_prints (
-    receipt_no  text NOT NULL,
-    n           int NOT NULL,
-    printed_by  text NOT NULL,
-    printed_at  timestamptz NOT NULL DEFAULT now(),
+    receipt_no text NOT NULL, n int NOT NULL, printed_by text NOT NULL, printed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (receipt_no, n)
 );
 CREATE FUNCTION payments_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -50,7 +47,5 @@ BEGIN
     RAISE EXCEPTION 'table % is append-only (R35): % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END $$;
-CREATE TRIGGER receipt_prints_append_only BEFORE UPDATE OR DELETE ON receipt_prints
-    FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER receipt_prints_no_truncate BEFORE TRUNCATE ON receipt_prints
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER receipt_prints_append_only BEFORE UPDATE OR DELETE ON receipt_prints FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER receipt_prints_no_truncate BEFORE TRUNCATE ON receipt_prints FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();

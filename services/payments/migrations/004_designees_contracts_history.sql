@@ -20,14 +20,11 @@ CREATE TABLE contract_collections (
     recorded_by   text NOT NULL,
     collected_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE TRIGGER contract_collections_append_only BEFORE UPDATE OR DELETE ON contract_collections
-    FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER contract_collections_no_truncate BEFORE TRUNCATE ON contract_collections
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER contract_collections_append_only BEFORE UPDATE OR DELETE ON contract_collections FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER contract_collections_no_truncate BEFORE TRUNCATE ON contract_collections FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
 
 -- R35 made whole: the ledger refuses TRUNCATE as it refuses UPDATE and DELETE.
-CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
 
 -- R35 made whole for deposits, payments and payment schedules: every version of a row is kept as it was written, by
 -- a trigger (so no code path edits one without a trace); none of them is ever deleted.
@@ -55,13 +52,8 @@ CREATE TRIGGER schedule_history AFTER INSERT OR UPDATE ON schedule FOR EACH ROW 
 CREATE TRIGGER deposits_no_delete BEFORE DELETE ON deposits FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
 CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
 CREATE TRIGGER schedule_no_delete BEFORE DELETE ON schedule FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER deposits_no_truncate BEFORE TRUNCATE ON deposits
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER payments_no_truncate BEFORE TRUNCATE ON payments
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER schedule_no_truncate BEFORE TRUNCATE ON schedule
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER money_history_append_only BEFORE UPDATE OR DELETE ON money_history
-    FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
-CREATE TRIGGER money_history_no_truncate BEFORE TRUNCATE ON money_history
-    FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER deposits_no_truncate BEFORE TRUNCATE ON deposits FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER payments_no_truncate BEFORE TRUNCATE ON payments FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER schedule_no_truncate BEFORE TRUNCATE ON schedule FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER money_history_append_only BEFORE UPDATE OR DELETE ON money_history FOR EACH ROW EXECUTE FUNCTION payments_refuse_change();
+CREATE TRIGGER money_history_no_truncate BEFORE TRUNCATE ON money_history FOR EACH STATEMENT EXECUTE FUNCTION payments_refuse_change();
