@@ -22,6 +22,7 @@ from services.inventory.domain.prices import (
 )
 from services.inventory.store import prices as prices_store
 from services.inventory.store.units import UnitFilter
+from shared.db.rows import json_view
 from shared.http.exports import CSV, Sheet, csv_text, xlsx_bytes
 from shared.kernel.errors import InvalidInput
 from shared.messaging import topics
@@ -100,13 +101,6 @@ async def adjustments_page(
 
 
 def _adjustment(row: asyncpg.Record, changes: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "made_by": row["made_by"],
-        "made_at": row["made_at"].isoformat(),
-        "reason": row["reason"],
-        "building": row["building"],
-        "percent": None if row["percent"] is None else format(row["percent"].normalize(), "f"),
-        "changes": changes,
-        "skipped": [str(u) for u in row["skipped"]],
-    }
+    percent = None if row["percent"] is None else format(row["percent"].normalize(), "f")
+    shown = json_view(row, "id", "made_by", "made_at", "reason", "building")
+    return shown | {"percent": percent, "changes": changes, "skipped": [str(u) for u in row["skipped"]]}

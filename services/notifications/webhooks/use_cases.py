@@ -26,6 +26,7 @@ from services.notifications.webhooks.domain import (
     signature,
 )
 from services.notifications.webhooks.sending import Attempt, Resolver, Sender, pin, system_resolver
+from shared.db.rows import json_view
 from shared.http.auth import Principal
 from shared.kernel.clock import now_utc
 from shared.kernel.errors import DomainError, NotFound
@@ -256,15 +257,7 @@ async def attempts_page(
 
 
 def _attempt(row: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(row["event_id"]),
-        "topic": row["topic"],
-        "at": row["at"].isoformat(),
-        "status_code": row["status_code"],
-        "duration_ms": row["duration_ms"],
-        "error": row["error"],
-        "status": row["status"],
-    }
+    return json_view(row, "event_id", "topic", "at", "status_code", "duration_ms", "error", "status")
 
 
 async def seal_legacy(conn: asyncpg.Connection, batch: int = 200) -> int:
