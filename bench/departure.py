@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 import orjson
 
-from bench.infra import service_process, stop
+from bench.infra import database, service_process, stop
 from bench.loadgen import Connection, pool
 from shared.db.databases import service_dsn
 from shared.http.tokens import make_token
@@ -97,12 +97,9 @@ def _phone() -> str:
 
 async def _book(settings: Settings, pid: str) -> list[str]:
     """The leaver's customers, in registration order (the answers above were not kept)."""
-    conn = await asyncpg.connect(service_dsn(settings, "leads"))
-    try:
+    async with database(settings, "leads") as conn:
         sql = "SELECT id FROM customers WHERE project_id = $1 AND owner_id = 'leaver' ORDER BY registered_at, id"
         return [str(row["id"]) for row in await conn.fetch(sql, uuid.UUID(pid))]
-    finally:
-        await conn.close()
 
 
 async def _callbacks(url: str, secret: str, pid: str, customers: list[str]) -> None:

@@ -18,11 +18,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import httpx
 import orjson
 
-from bench.infra import pgbench_path, service_process, stop
+from bench.infra import database, pgbench_path, service_process, stop
 from bench.loadgen import Connection, Result, percentile, pool
 from shared.db.databases import service_dsn
 from shared.http.tokens import make_token
@@ -76,15 +75,12 @@ async def seed_customers(settings: Settings, pid: str) -> list[str]:
     customers = [uuid.uuid4() for _ in range(BUYERS)]
     project, now = uuid.UUID(pid), datetime.now(UTC)
     owners = [(c, project, f"consultant-{i % CONSULTANTS}", now) for i, c in enumerate(customers)]
-    conn = await asyncpg.connect(service_dsn(settings, "inventory"))
-    try:
+    async with database(settings, "inventory") as conn:
         await conn.copy_records_to_table(
             "customers", columns=["customer_id", "project_id"], records=[(c, project) for c in customers]
         )
         columns = ["customer_id", "project_id", "owner_id", "changed_at"]
         await conn.copy_records_to_table("customer_owners", columns=columns, records=owners)
-    finally:
-        await conn.close()
     return [str(c) for c in customers]
 
 
@@ -174,8 +170,7 @@ def cpu_seconds(service_pid: int) -> dict[str, float]:
 
 
 async def invariants(settings: Settings, pid: str, holds: int) -> dict:
-    conn = await asyncpg.connect(service_dsn(settings, "inventory"))
-    try:
+    async with database(settings, "inventory") as conn:
         double = await conn.fetchval(
             "SELECT count(*) FROM (SELECT unit_id FROM holds WHERE project_id = $1 AND state = 'live'"
             " GROUP BY unit_id HAVING count(*) > 1) d",
@@ -186,8 +181,6 @@ async def invariants(settings: Settings, pid: str, holds: int) -> dict:
             " AND convert_from(payload, 'UTF8')::jsonb->>'project_id' = $1",
             pid,
         )
-    finally:
-        await conn.close()
     return {
         "double_holds": double,
         "unit_locked_events": events,
@@ -216,25 +209,19 @@ COMMIT;
 
 
 async def prepare_pgbench(settings: Settings, pid: str, units: list[str]) -> None:
-    conn = await asyncpg.connect(service_dsn(settings, "inventory"))
-    try:
+    async with database(settings, "inventory") as conn:
         await conn.execute(
             "DROP TABLE IF EXISTS bench_unit_ids; CREATE TABLE bench_unit_ids (n int PRIMARY KEY, id uuid)"
         )
         await conn.copy_records_to_table("bench_unit_ids", records=[(i + 1, uuid.UUID(u)) for i, u in enumerate(units)])
-    finally:
-        await conn.close()
 
 
 async def reset_units(settings: Settings, pid: str) -> None:
-    conn = await asyncpg.connect(service_dsn(settings, "inventory"))
-    try:
+    async with database(settings, "inventory") as conn:
         await conn.execute(
             "UPDATE units SET status = 'available', hold_id = NULL WHERE project_id = $1", uuid.UUID(pid)
         )
         await conn.execute("DELETE FROM holds WHERE project_id = $1", uuid.UUID(pid))
-    finally:
-        await conn.close()
 
 
 def pgbench(settings: Settings, clients: int, seconds: int) -> float:

