@@ -103,14 +103,7 @@ class GroupWalk(Driver):
             )
         )[0]["id"]
         cid = self.g.customers[customer]["id"]
-        hold = await self.eventually(
-            "POST",
-            self.url("inventory", f"/v1/units/{unit}/holds"),
-            self.bearer(sub, "consultant", code),
-            (201,),
-            "inventory to know the customer",
-            json={"customer_id": cid},
-        )
+        hold = await self.hold(unit, cid, self.bearer(sub, "consultant", code), "inventory to know the customer")
         money = {"unit_id": unit, "hold_id": hold["hold_id"], "customer_id": cid, "amount": deposit}
         money |= {"method": "bank_transfer", "source_of_funds": "savings"}
         taken = await self.eventually(
@@ -129,15 +122,7 @@ class GroupWalk(Driver):
                 OK,
             )
         manager = self.bearer("m", "manager", code)
-        sale = await self.eventually(
-            "GET",
-            self.url("inventory", f"/v1/units/{unit}"),
-            manager,
-            (200,),
-            "the sale",
-            check=lambda u: bool(u.get("sale_id")),
-        )
-        sale_id = str(sale["sale_id"])
+        sale_id = await self.opened_sale(unit, manager, "the sale")
         terms = {
             "buyer_signed": True,
             "down_payment": {"amount": "600000.00", "due_date": (now_utc().date() + timedelta(days=20)).isoformat()},

@@ -134,6 +134,16 @@ class Driver:
                 raise StepFailed(f"gave up waiting for {waiting_for}: {response.status_code} {response.text[:300]}")
             await asyncio.sleep(0.2)
 
+    async def hold(self, unit_id: str, customer_id: str, who: Headers, waiting_for: str) -> Any:
+        """A hold on the unit for the customer, once inventory has heard of the customer (`waiting_for` says so)."""
+        url = self.url("inventory", f"/v1/units/{unit_id}/holds")
+        return await self.eventually("POST", url, who, (201,), waiting_for, json={"customer_id": customer_id})
+
+    async def opened_sale(self, unit_id: str, who: Headers, waiting_for: str) -> str:
+        """The sale inventory opens on the unit once its deposit is counted twice: its id."""
+        url, opened = self.url("inventory", f"/v1/units/{unit_id}"), lambda u: bool((u or {}).get("sale_id"))
+        return str((await self.eventually("GET", url, who, (200,), waiting_for, check=opened))["sale_id"])
+
     async def _send(self, method: str, url: str, who: Headers, **kw: Any) -> httpx.Response:
         """One request as `who`, with a fresh idempotency key: a retried call must be judged anew, not replayed."""
         return await self.http.request(method, url, headers={**who, "Idempotency-Key": str(uuid.uuid4())}, **kw)

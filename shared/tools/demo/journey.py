@@ -110,14 +110,7 @@ class Demo(StandardSteps, HandoffSteps):
             params={"building": "B1", "status": "available"},
         )
         self.j.unit_id = next(u for u in listing if u["number"] == "1801")["id"]
-        hold = await self.eventually(
-            "POST",
-            self.url("inventory", f"/v1/units/{self.j.unit_id}/holds"),
-            consultant,
-            (201,),
-            "inventory to learn of the customer",
-            json={"customer_id": self.j.customer_id},
-        )
+        hold = await self.hold(self.j.unit_id, self.j.customer_id, consultant, "inventory to learn of the customer")
         self.j.hold_id = hold["hold_id"]
         self.step(f"unit B1-1801 held for the customer until {hold['expires_at']} (R19)")
         quote = await self.call(

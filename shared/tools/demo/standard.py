@@ -46,14 +46,7 @@ class StandardSteps(Driver):
         units = self.url("inventory", f"/v1/projects/{self.j.project_id}/units")
         listing = await self.call("GET", units, self.as_("colleague"), (200,), params={"building": "B1", "limit": 500})
         unit_id = next(u["id"] for u in listing if u["number"] == "2004")
-        hold = await self.eventually(
-            "POST",
-            self.url("inventory", f"/v1/units/{unit_id}/holds"),
-            self.as_("colleague"),
-            (201,),
-            "inventory to learn of Li Si",
-            json={"customer_id": customer_id},
-        )
+        hold = await self.hold(unit_id, customer_id, self.as_("colleague"), "inventory to learn of Li Si")
         sale = await self._counted_deposit({"unit_id": unit_id, "hold_id": hold["hold_id"], "customer_id": customer_id})
         await self._signed_and_handed_over(sale)
         await self.eventually(
@@ -80,15 +73,7 @@ class StandardSteps(Driver):
         counted = self.url("payments", f"/v1/deposits/{deposit['id']}/verifications")
         await self.call("POST", counted, self.as_("finance"), OK)
         await self.call("POST", counted, self.as_("manager"), OK)
-        unit = await self.eventually(
-            "GET",
-            self.url("inventory", f"/v1/units/{ids['unit_id']}"),
-            self.as_("manager"),
-            (200,),
-            "inventory to open the sale",
-            check=lambda u: bool((u or {}).get("sale_id")),
-        )
-        return str(unit["sale_id"])
+        return await self.opened_sale(ids["unit_id"], self.as_("manager"), "inventory to open the sale")
 
     async def _signed_and_handed_over(self, sale: str) -> None:
         manager, due = self.as_("manager"), (now_utc().date() + timedelta(days=14)).isoformat()
