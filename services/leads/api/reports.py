@@ -34,6 +34,9 @@ FILES: dict[int | str, dict[str, Any]] = {
 ProjectId = Annotated[Id | None, Query(description="one project (or org_id)")]
 OrgId = Annotated[Id | None, Query(description="one org unit and its subtree (or project_id)")]
 Month = Annotated[Code | None, Query(description="YYYY-MM; this month by default")]
+Day = Annotated[Code | None, Query(description="YYYY-MM-DD; yesterday by default")]
+First = Annotated[Code | None, Query(alias="from", description="YYYY-MM-DD")]
+Last = Annotated[Code | None, Query(alias="to", description="YYYY-MM-DD")]
 
 
 async def _report(request: Request, who: Who, name: str, query: use_cases.ReportQuery) -> Response:
@@ -50,11 +53,7 @@ async def _report(request: Request, who: Who, name: str, query: use_cases.Report
 
 @router.get("/v1/reports/daily", response_model=DailyReport, responses=FILES)
 async def get_daily_report(
-    request: Request,
-    who: Who,
-    project_id: ProjectId = None,
-    org_id: OrgId = None,
-    date: Annotated[Code | None, Query(description="YYYY-MM-DD; yesterday by default")] = None,
+    request: Request, who: Who, project_id: ProjectId = None, org_id: OrgId = None, date: Day = None
 ) -> Response:
     """One local day's figures, in total and per project; for one project, per consultant too."""
     return await _report(request, who, "daily", use_cases.ReportQuery(project_id, org_id, date=date))
@@ -74,8 +73,8 @@ async def get_funnel_report(
     who: Who,
     project_id: ProjectId = None,
     org_id: OrgId = None,
-    first: Annotated[Code | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-    last: Annotated[Code | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+    first: First = None,
+    last: Last = None,
 ) -> Response:
     """The customers registered in [from, to] (this month so far by default) and how many reached each stage."""
     query = use_cases.ReportQuery(project_id, org_id, first=first, last=last)
