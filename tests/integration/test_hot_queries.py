@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.inventory.store import board
 from services.leads import store as leads
 from services.leads.store import overdue, visitors
 from services.leads.store import weekly_review as review
@@ -131,6 +132,7 @@ OTHERS: dict[str, tuple[str, Query]] = {
         "notifications",
         lambda c, p: notifications.notifications_page(c, notifications.Seen([p.id], None), None, (None, 101)),
     ),
+    "board": ("inventory", lambda c, p: board.board_cells(c, p.id)),
     "deposits": ("payments", lambda c, p: payments.deposits_page(c, p.id, False, None, 101)),
     "outbox and inbox retention": ("leads", lambda c, p: retention.purge(c, retention.Retention())),
 }
