@@ -182,7 +182,8 @@ Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page s
 
 # A consultant sees what is addressed to them and what concerns their customers: two index paths, each read in the
 # list's order up to the page, then merged (an OR of the two would read the project's list until the page fills).
-# A reminder carries its customer's owner (`owner_id`, kept by the writes: migration 006), read by its index.
+# A reminder, and a message, carries its customer's owner (`owner_id`, kept by the writes: migrations 006 and 007),
+# read by its index.
 _MINE = ("{t}recipient = 'staff:' || {p}", "{c} = {p}")
 
 
@@ -240,8 +241,8 @@ async def notifications_page(
     filters: list[tuple[str, Any]] = [("n.project_id = ANY({p}::uuid[])", seen.projects)]
     filters += [("n.recipient = {p}", recipient)]
     where, args = _where(filters, "(n.at, n.id) < (${}, ${}::uuid)", window)
-    select = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "r.owner_id"))
+    select = "SELECT n.* FROM notifications n"
+    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "n.owner_id"))
     return await conn.fetch(sql, *args)
 
 

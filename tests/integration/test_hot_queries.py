@@ -133,6 +133,12 @@ OTHERS: dict[str, tuple[str, Query]] = {
         lambda c, p: notifications.notifications_page(c, notifications.Seen([p.id], None), None, (None, 101)),
     ),
     "board": ("inventory", lambda c, p: board.board_cells(c, p.id)),
+    "notifications, consultant": (
+        "notifications",
+        lambda c, p: notifications.notifications_page(
+            c, notifications.Seen([p.id], p.consultants[0]), None, (None, 101)
+        ),
+    ),
     "deposits": ("payments", lambda c, p: payments.deposits_page(c, p.id, False, None, 101)),
     "outbox and inbox retention": ("leads", lambda c, p: retention.purge(c, retention.Retention())),
 }
