@@ -72,7 +72,9 @@ def scale(result: dict[str, Any], before: dict[str, Any], wanted: dict[str, Any]
         "manager (or one of its consultants). Growth is the largest size's figure ÷ the smallest's; the target takes "
         "p50's (issue 23 measured p50) and p95 at the largest size. The answer's size at each size (a list's items, "
         "at most a page of 100; the board's units; the weekly review's consultants) is what its cost may follow: "
-        "where the answer itself grows, so may its time.",
+        "where the answer itself grows, so may its time. The board is every unit of the project by design (a big "
+        "screen starts from it, then follows the stream), so it is not paged: its cost follows the project's units "
+        "(the seeding adds one per 25 customers, at most 4,000; a project has 2,000–10,000), not its customers.",
         "",
         *table(
             ["list or report", *heads, "growth p50 / p95", "answer's size", "target"], _endpoint_rows(result, wanted)

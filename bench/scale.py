@@ -68,6 +68,7 @@ def endpoints(p: Project, phone: str, customer: str) -> dict[str, tuple[str, str
         "reminders (manager)": ("notifications", "manager", "/v1/reminders", {}),
         "reminders (consultant)": ("notifications", "consultant", "/v1/reminders", {}),
         "notifications (manager)": ("notifications", "manager", "/v1/notifications", {}),
+        "notifications (consultant)": ("notifications", "consultant", "/v1/notifications", {}),
     }
 
 
