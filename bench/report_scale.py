@@ -35,8 +35,14 @@ def _endpoint_rows(result: dict[str, Any], wanted: dict[str, Any]) -> list[list[
         growth, top = _growth(result, name), _p(result, sizes[-1], name, "p95_ms")
         met = top is not None and top < below and growth is not None and growth <= most
         shown = f"×{growth} / ×{_growth(result, name, 'p95_ms')}" if growth is not None else NONE
-        rows.append([name, *figures, shown, verdict(met)])
+        rows.append([name, *figures, shown, _answer(result, sizes, name), verdict(met)])
     return rows
+
+
+def _answer(result: dict[str, Any], sizes: list[str], name: str) -> str:
+    """The answer's size at each size (items of a list or page, the board's units, the review's consultants)."""
+    counts = [_p(result, s, name, "items") for s in sizes]
+    return " → ".join(rate(int(c)) for c in counts) if None not in counts else NONE
 
 
 def _job_rows(result: dict[str, Any], wanted: dict[str, Any]) -> list[list[str]]:
@@ -64,9 +70,15 @@ def scale(result: dict[str, Any], before: dict[str, Any], wanted: dict[str, Any]
         f"seeding took {rate(result['seeding_seconds'])} s). The four services as `estate serve` runs them; each "
         f"endpoint asked {result['repeats']} times at each size, one request at a time, as the growing project's "
         "manager (or one of its consultants). Growth is the largest size's figure ÷ the smallest's; the target takes "
-        "p50's (issue 23 measured p50) and p95 at the largest size.",
+        "p50's (issue 23 measured p50) and p95 at the largest size. The answer's size at each size (a list's items, "
+        "at most a page of 100; the board's units; the weekly review's consultants) is what its cost may follow: "
+        "where the answer itself grows, so may its time. The board is every unit of the project by design (a big "
+        "screen starts from it, then follows the stream), so it is not paged: its cost follows the project's units "
+        "(the seeding adds one per 25 customers, at most 4,000; a project has 2,000–10,000), not its customers.",
         "",
-        *table(["list or report", *heads, "growth p50 / p95", "target"], _endpoint_rows(result, wanted)),
+        *table(
+            ["list or report", *heads, "growth p50 / p95", "answer's size", "target"], _endpoint_rows(result, wanted)
+        ),
         "",
         "Each periodic job's pass at each size, ms (and the rows it acted on, the figure its cost follows: overdue "
         "rows counted for the digest, rows sealed, deals passed, reminders sent; 0 is a pass that found nothing to "

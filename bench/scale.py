@@ -68,6 +68,7 @@ def endpoints(p: Project, phone: str, customer: str) -> dict[str, tuple[str, str
         "reminders (manager)": ("notifications", "manager", "/v1/reminders", {}),
         "reminders (consultant)": ("notifications", "consultant", "/v1/reminders", {}),
         "notifications (manager)": ("notifications", "manager", "/v1/notifications", {}),
+        "notifications (consultant)": ("notifications", "consultant", "/v1/notifications", {}),
     }
 
 
@@ -120,6 +121,7 @@ async def _measure(
     wanted = endpoints(p, phone, str(customer))
     samples: dict[str, list[float]] = {name: [] for name in wanted}
     statuses: dict[str, int] = {}
+    items: dict[str, int] = {}
     async with httpx.AsyncClient(timeout=120) as client:
         for _ in range(REPEATS + 2):  # the first two warm the services' caches and prepared statements
             for name, (service, role, path, headers) in wanted.items():
@@ -128,9 +130,26 @@ async def _measure(
                     urls[service] + path, headers={"Authorization": f"Bearer {tokens[role]}"} | headers
                 )
                 samples[name].append((time.perf_counter() - began) * 1000)
-                statuses[name] = answer.status_code
-    lists = {name: _figures(times[2:]) | {"status": statuses[name]} for name, times in samples.items()}
+                statuses[name], items[name] = answer.status_code, _items(answer)
+    lists = {
+        name: _figures(times[2:]) | {"status": statuses[name], "items": items[name]} for name, times in samples.items()
+    }
     return {"customers": p.customers, "endpoints": lists, "jobs": await _jobs(conns, seeder, p)}
+
+
+def _items(answer: httpx.Response) -> int:
+    """The size of the answer, what its cost may follow: a list's items (a page holds at most 100), the board's
+    units, the weekly review's consultants, a CSV's lines; 1 for a single record."""
+    if answer.status_code != 200:
+        return 0
+    if answer.headers.get("content-type", "").startswith("text/csv"):
+        return max(len(answer.text.splitlines()) - 1, 0)
+    body = answer.json()
+    if isinstance(body, list):
+        return len(body)
+    if "buildings" in body:
+        return sum(len(floor["units"]) for building in body["buildings"] for floor in building["floors"])
+    return len(body["by_consultant"]) if "by_consultant" in body else 1
 
 
 def _sub(p: Project, role: str) -> str:

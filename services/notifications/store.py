@@ -185,7 +185,9 @@ Window = tuple[tuple[datetime, uuid.UUID] | None, int]  # (keyset cursor, page s
 
 # A consultant sees what is addressed to them and what concerns their customers: two index paths, each read in the
 # list's order up to the page, then merged (an OR of the two would read the project's list until the page fills).
-_MINE = ("{t}recipient = 'staff:' || {p}", "{c} IN (SELECT customer_id FROM customer_owners WHERE owner_id = {p})")
+# A reminder, and a message, carries its customer's owner (`owner_id`, kept by the writes: migrations 007 and 008),
+# read by its index.
+_MINE = ("{t}recipient = 'staff:' || {p}", "{c} = {p}")
 
 
 def _where(filters: list[tuple[str, Any]], after: str, window: Window) -> tuple[str, list[Any]]:
@@ -231,7 +233,7 @@ async def reminders_page(
     filters: list[tuple[str, Any]] = [("project_id = ANY({p}::uuid[])", seen.projects)]
     filters += [("customer_id = {p}", customer_id), ("sale_id = {p}", sale_id)]
     where, args = _where(filters, "(due_at, id) > (${}, ${}::uuid)", window)
-    sql, args = _paged("SELECT * FROM reminders", where, "due_at, id", args, (seen.consultant, "", "customer_id"))
+    sql, args = _paged("SELECT * FROM reminders", where, "due_at, id", args, (seen.consultant, "", "owner_id"))
     return await conn.fetch(sql, *args)
 
 
@@ -246,8 +248,8 @@ async def notifications_page(
         filters = [("(n.project_id = ANY({p}::uuid[]) OR n.org_id = ANY({p}::uuid[]))", places)]
     filters += [("n.recipient = {p}", recipient)]
     where, args = _where(filters, "(n.at, n.id) < (${}, ${}::uuid)", window)
-    select = "SELECT n.* FROM notifications n LEFT JOIN reminders r ON r.id = n.reminder_id"
-    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "r.customer_id"))
+    select = "SELECT n.* FROM notifications n"
+    sql, args = _paged(select, where, "n.at DESC, n.id DESC", args, (seen.consultant, "n.", "n.owner_id"))
     return await conn.fetch(sql, *args)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.inventory.store import board
 from services.leads import store as leads
 from services.leads.store import overdue, visitors
 from services.leads.store import weekly_review as review
@@ -130,6 +131,13 @@ OTHERS: dict[str, tuple[str, Query]] = {
     "notifications, manager": (
         "notifications",
         lambda c, p: notifications.notifications_page(c, notifications.Seen([p.id], None), None, (None, 101)),
+    ),
+    "board": ("inventory", lambda c, p: board.board_cells(c, p.id)),
+    "notifications, consultant": (
+        "notifications",
+        lambda c, p: notifications.notifications_page(
+            c, notifications.Seen([p.id], p.consultants[0]), None, (None, 101)
+        ),
     ),
     "deposits": ("payments", lambda c, p: payments.deposits_page(c, p.id, False, None, 101)),
     "outbox and inbox retention": ("leads", lambda c, p: retention.purge(c, retention.Retention())),

@@ -49,3 +49,17 @@ async def changes_after(
 ) -> list[asyncpg.Record]:
     """Status and price changes numbered after `after`, in number order; one project's when named."""
     return await conn.fetch(_CHANGES, after, project_id, limit)
+
+
+# What the hall may see of a unit (no customer, no hold, no price floor), rendered by the database as the answer
+# shows it (ids and amounts as text): the board is every unit of the project, so each one must cost little.
+_CELLS = (
+    "SELECT building, floor, id::text AS id, number, layout, status, area_m2::text AS area_m2,"
+    " list_price::text AS list_price FROM units WHERE project_id = $1 ORDER BY building, floor, number"
+)
+CELL = ("id", "number", "layout", "status", "area_m2", "list_price")
+
+
+async def board_cells(conn: asyncpg.Connection, project_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every unit of the project in board order (building, floor, number), as the board shows it (`CELL`)."""
+    return await conn.fetch(_CELLS, project_id)

@@ -13,7 +13,6 @@ from services.inventory import store
 from services.inventory.domain import LinkExpired, LinkInvalid, make_link, read_link
 from services.inventory.store import board as board_store
 from services.inventory.store import openings as openings_store
-from shared.db.rows import json_view
 from shared.kernel.errors import NotFound, found
 from shared.runtime.settings import Settings
 
@@ -40,7 +39,7 @@ async def board_snapshot(conn: asyncpg.Connection, project: Any) -> dict[str, An
     """Every unit in board order with the stream position it reflects: a screen shows it, then follows the stream
     after `seq` (what changes meanwhile comes again as an event: setting a status twice is harmless)."""
     seq = await board_store.board_head(conn)  # first: every change numbered up to here is in the rows below
-    rows = await store.list_units(conn, project["id"], None, None)
+    rows = await board_store.board_cells(conn, project["id"])
     counts: dict[str, int] = {}
     buildings: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for row in rows:
@@ -72,8 +71,9 @@ async def _opening(conn: asyncpg.Connection, project_id: uuid.UUID) -> dict[str,
 
 
 def _cell(row: Any) -> dict[str, Any]:
-    """A unit as the board shows it: no customer, no hold, no price floor — what the hall may see."""
-    return json_view(row, "id", "number", "layout", "status", "area_m2", "list_price")
+    """A unit as the board shows it: no customer, no hold, no price floor — what the hall may see (rendered by
+    the store: ids and amounts already text)."""
+    return {name: row[name] for name in board_store.CELL}
 
 
 def link_state(secret: str, link: str, now: datetime) -> tuple[str, uuid.UUID | None]:

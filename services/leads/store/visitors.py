@@ -20,7 +20,8 @@ WITH seen AS (
     UNION ALL
     SELECT c.id, c.visitor_type, c.owner_id, c.name_enc, c.phone_masked, min(f.at), 'returned'
       FROM customers c JOIN followups f ON f.customer_id = c.id
-     WHERE c.project_id = $1 AND c.registered_at < $2 AND f.channel = $4 AND f.at >= $2 AND f.at < $3
+     WHERE c.project_id = $1 AND f.project_id = $1 AND c.registered_at < $2 AND f.channel = $4
+       AND f.at >= $2 AND f.at < $3
      GROUP BY c.id
 )
 SELECT * FROM seen

@@ -10,15 +10,13 @@ from datetime import datetime
 import asyncpg
 
 # (consultant, metric, count) for one project and one [start, end) window; lost customers per reason. Every part
-# starts from the week's rows of one table (by its time index) and looks the customer up by primary key (the
-# follow-ups' lookup is a LATERAL with OFFSET 0 so that it stays one: hashing the project's customers instead would
-# read them all).
+# starts from the week's rows of one table (by its time index; follow-ups by their project's, migration 016) and
+# looks the customer up by primary key where the table has no project of its own.
 _WEEK = """
 SELECT owner_id AS consultant, 'new_customers' AS metric, count(*) AS n FROM customers
  WHERE project_id = $1 AND visitor_type = 'customer' AND registered_at >= $2 AND registered_at < $3 GROUP BY 1
-UNION ALL SELECT f.consultant_id, 'followups', count(*) FROM followups f CROSS JOIN LATERAL
- (SELECT 1 FROM customers c WHERE c.id = f.customer_id AND c.project_id = $1 OFFSET 0) AS mine
- WHERE f.at >= $2 AND f.at < $3 GROUP BY 1
+UNION ALL SELECT consultant_id, 'followups', count(*) FROM followups WHERE project_id = $1 AND at >= $2 AND at < $3
+ GROUP BY 1
 UNION ALL SELECT consultant_id, 'calls', count(*) FROM calls WHERE project_id = $1 AND rang_at >= $2 AND rang_at < $3
  GROUP BY 1
 UNION ALL SELECT consultant_id, 'calls_within_3_rings', count(*) FROM calls WHERE project_id = $1

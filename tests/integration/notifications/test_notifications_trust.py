@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications import consumers, use_cases
+from services.notifications import consumers, store, use_cases
 from services.notifications.app import build_spec
 from services.notifications.domain import Planned
 from shared.http.tokens import make_token
@@ -16,6 +16,7 @@ from shared.messaging.topics import (
     CUSTOMER_REGISTERED,
     DEPOSIT_REFUNDED,
     MORTGAGE_APPOINTMENT_SCHEDULED,
+    OWNERSHIP_CHANGED,
     PAYMENT_RECEIVED,
     SALE_CANCELLED,
     SUBSCRIPTION_SIGNED,
@@ -220,6 +221,63 @@ async def test_a_consultant_sees_only_their_own_customers_reminders_r8(notificat
     stranger = auth(settings, str(uuid.uuid4()))
     r = await notifications.client.get("/v1/reminders", params={"customer_id": mine["customer_id"]}, headers=stranger)
     assert r.status_code == 404
+
+
+async def test_a_consultants_reminders_follow_the_customer_from_owner_to_owner_r8(notifications, settings) -> None:
+    """Issue 23: a reminder carries its customer's owner, learnt before or after the reminder and kept on a change."""
+    pid, customer = str(uuid.uuid4()), str(uuid.uuid4())
+    await subscribed(notifications, pid, customer_id=customer, consultant_id="k-5")  # the owner not yet known
+
+    async def about_the_customer(sub: str) -> int:
+        listed = (
+            await notifications.client.get("/v1/reminders", headers=auth(settings, pid, "consultant", sub))
+        ).json()
+        return sum(x["customer_id"] == customer for x in listed)
+
+    assert await about_the_customer("k-6") == 0
+    registered = {"customer_id": customer, "owner_id": "k-6"}
+    await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED, registered, pid)
+    assert await about_the_customer("k-6") == 4
+    moved = {"customer_id": customer, "project_id": pid, "to_consultant_id": "k-7", "reason": "assign"}
+    await apply_event(notifications, ownership.on_ownership_changed, OWNERSHIP_CHANGED, moved, pid)
+    assert (await about_the_customer("k-6"), await about_the_customer("k-7")) == (0, 4)
+    await subscribed(notifications, pid, customer_id=customer, consultant_id="k-5")  # written with the owner known
+    assert await about_the_customer("k-7") == 8
+
+
+async def test_a_consultants_messages_follow_the_customer_from_owner_to_owner_r8(notifications, settings) -> None:
+    """Issue 23: a message carries the owner of its reminder's customer, learnt before or after and kept on a change."""
+    pid, customer = str(uuid.uuid4()), str(uuid.uuid4())
+    await subscribed(notifications, pid, customer_id=customer, consultant_id="k-5")
+
+    async def record(count: int) -> None:
+        async with notifications.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM reminders WHERE customer_id = $1 LIMIT $2", uuid.UUID(customer), count
+            )
+            for row in rows:
+                await store.record_message(conn, row, "recorded", None)
+
+    async def about_the_customer(sub: str) -> int:
+        async with notifications.pool.acquire() as conn:
+            ours = await conn.fetch(
+                "SELECT n.id FROM notifications n JOIN reminders r ON r.id = n.reminder_id WHERE r.customer_id = $1",
+                uuid.UUID(customer),
+            )
+        headers = auth(settings, pid, "consultant", sub)
+        listed = (await notifications.client.get("/v1/notifications", headers=headers)).json()
+        return len({x["id"] for x in listed} & {str(r["id"]) for r in ours})
+
+    await record(2)  # the owner not yet known
+    assert await about_the_customer("k-6") == 0
+    registered = {"customer_id": customer, "owner_id": "k-6"}
+    await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED, registered, pid)
+    assert await about_the_customer("k-6") == 2
+    moved = {"customer_id": customer, "project_id": pid, "to_consultant_id": "k-7", "reason": "assign"}
+    await apply_event(notifications, ownership.on_ownership_changed, OWNERSHIP_CHANGED, moved, pid)
+    assert (await about_the_customer("k-6"), await about_the_customer("k-7")) == (0, 2)
+    await record(1)  # recorded with the owner known
+    assert await about_the_customer("k-7") == 3
 
 
 async def test_reminders_page_with_link_next(notifications, settings) -> None:
