@@ -74,7 +74,8 @@ def scale(result: dict[str, Any], before: dict[str, Any], wanted: dict[str, Any]
         "at most a page of 100; the board's units; the weekly review's consultants) is what its cost may follow: "
         "where the answer itself grows, so may its time. The board is every unit of the project by design (a big "
         "screen starts from it, then follows the stream), so it is not paged: its cost follows the project's units "
-        "(the seeding adds one per 25 customers, at most 4,000; a project has 2,000–10,000), not its customers.",
+        "(2,000 in every project of the seeding, at every size: a project is built before it sells, with "
+        "2,000–10,000), not its customers.",
         "",
         *table(
             ["list or report", *heads, "growth p50 / p95", "answer's size", "target"], _endpoint_rows(result, wanted)

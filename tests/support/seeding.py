@@ -32,6 +32,11 @@ LOSS = ("price", "location", "layout", "competitor", "financing", "timing", "oth
 PURPOSES, LAYOUTS, DISTRICTS = ("first_home", "upgrade", "investment"), ("2BR", "3BR", "4BR"), ("Binjiang", "Xihu")
 
 
+# A project's units (2,000-10,000, issue 23) are fixed when it is built, while its customers grow for years: the
+# board (every unit) is measured at the same size at every customer count.
+UNITS_PER_PROJECT = 2_000
+
+
 @dataclass
 class Project:
     """One project of the group as seeded so far."""
@@ -75,7 +80,7 @@ class Seeder:
         wanted = max(5, to // 2000)
         project.consultants += [f"{project.code}-c{i}" for i in range(len(project.consultants), wanted)]
         await self._staff(project)
-        await self._units(project, min(4_000, max(200, to // 25)))  # the board shows them all
+        await self._units(project, UNITS_PER_PROJECT)  # built before it sells: they do not grow with its customers
         for start in range(project.customers, to, 5_000):
             batch = [self._customer(project) for _ in range(min(5_000, to - start))]
             await self._leads(project, batch)
