@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TypeGuard
 
 import xlsxwriter
+from starlette.responses import Response
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -33,6 +34,7 @@ __all__ = [
     "Number",
     "Sheet",
     "csv_text",
+    "download",
     "export_type",
     "is_number",
     "numeral",
@@ -47,6 +49,7 @@ TEXT_MARK = "'"  # a leading quote: the cell is text
 Number = int | Decimal | float
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXTENSIONS = {CSV: "csv", XLSX: "xlsx"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,12 @@ def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow([_csv_field(name) for name in header])
     writer.writerows([_csv_field(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+def download(body: bytes, media: str, stem: str) -> Response:
+    """An export as a file to save: its type (text as UTF-8) and a name with the type's extension."""
+    saved = f'attachment; filename="{stem}.{EXTENSIONS[media]}"'
+    return Response(body, media_type=media, headers={"Content-Disposition": saved})
 
 
 def export_type(accept: str | None) -> str | None:

@@ -19,7 +19,7 @@ from services.inventory.domain import UnitStatus, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
 from shared.http.auth import Principal, Who, current_principal
-from shared.http.exports import CSV, XLSX, export_type
+from shared.http.exports import CSV, XLSX, download, export_type
 from shared.http.fields import Code, Id, JsonObject, Label, Name, Word
 from shared.http.paging import Page, after_text_and_id, page_params, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of
@@ -196,7 +196,7 @@ async def list_units(
         wanted, window = UnitFilter(status, building), (_unit_cursor(page), page.fetch_size())
         if export is not None:
             table, name = await use_cases.price_table(conn, project, wanted, export)
-            return Response(table, media_type=export, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return download(table, export, name)
         rows = await use_cases.units_page(conn, project["id"], wanted, window)
     return paged(
         request, page, list(rows), key_of=lambda r: (r["building"], r["floor"], r["number"], r["id"]), render=unit_json

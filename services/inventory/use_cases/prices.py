@@ -33,12 +33,12 @@ async def price_table(
     conn: asyncpg.Connection, project: asyncpg.Record, wanted: UnitFilter, media_type: str
 ) -> tuple[bytes, str]:
     """The price table of the units the list would show (every page of it, filters applied), in board order, as
-    CSV or an Excel workbook; and the file's name."""
+    CSV or an Excel workbook; and the file's name without its extension."""
     rows = [price_table_row(r) for r in await store.list_units(conn, project["id"], *wanted)]
     name = f"price-table-{project['code']}"
     if media_type == CSV:
-        return csv_text(PRICE_TABLE, rows).encode("utf-8"), f"{name}.csv"
-    return xlsx_bytes([Sheet("价格表", PRICE_TABLE, rows, PRICE_TABLE_TWO_PLACES)]), f"{name}.xlsx"
+        return csv_text(PRICE_TABLE, rows).encode("utf-8"), name
+    return xlsx_bytes([Sheet("价格表", PRICE_TABLE, rows, PRICE_TABLE_TWO_PLACES)]), name
 
 
 async def adjust_prices(conn: asyncpg.Connection, project_id: uuid.UUID, adj: Adjustment, actor: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from services.leads.api.report_models import (
     NewTargets,
 )
 from shared.http.auth import Who
-from shared.http.exports import CSV, XLSX, export_type
+from shared.http.exports import CSV, XLSX, download, export_type
 from shared.http.fields import Code, Id
 from shared.http.requests import in_pool, pool_of
 
@@ -46,9 +46,7 @@ async def _report(request: Request, who: Who, name: str, query: use_cases.Report
         answer = await use_cases.report(conn, who, name, query)
     if media is None:
         return JSONResponse(answer)
-    body, content_type = use_cases.report_file(name, answer, media)
-    saved = f'attachment; filename="{name}.{"csv" if media == "text/csv" else "xlsx"}"'
-    return Response(body, media_type=content_type, headers={"Content-Disposition": saved})
+    return download(use_cases.report_file(name, answer, media), media, name)
 
 
 @router.get("/v1/reports/daily", response_model=DailyReport, responses=FILES)

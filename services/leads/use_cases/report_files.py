@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.leads.domain import Table, csv_rows, funnel_tables, league_tables, period_tables
-from shared.http.exports import CSV, XLSX, Sheet, csv_text, xlsx_bytes
+from shared.http.exports import CSV, Sheet, csv_text, xlsx_bytes
 
 TABLES: dict[str, Callable[[Any], list[Table]]] = {
     "daily": lambda answer: period_tables(answer, "date"),
@@ -19,11 +19,10 @@ TABLES: dict[str, Callable[[Any], list[Table]]] = {
 }
 
 
-def report_file(report: str, answer: Any, media: str) -> tuple[bytes, str]:
-    """The report as the file `media` names: its bytes and the answer's content type."""
+def report_file(report: str, answer: Any, media: str) -> bytes:
+    """The report as the file `media` names (CSV or the Excel type)."""
     tables = TABLES[report](answer)
     if media == CSV:
         header, rows = csv_rows(tables)
-        return csv_text(header, rows).encode("utf-8"), "text/csv; charset=utf-8"
-    sheets = [Sheet(t.name, t.columns, t.rows, t.money_columns()) for t in tables]
-    return xlsx_bytes(sheets), XLSX
+        return csv_text(header, rows).encode("utf-8")
+    return xlsx_bytes([Sheet(t.name, t.columns, t.rows, t.money_columns()) for t in tables])
