@@ -223,6 +223,18 @@ async def test_a_consultant_sees_only_their_own_customers_reminders_r8(notificat
     assert r.status_code == 404
 
 
+async def _owner_learnt(notifications, pid: str, customer: str, owner: str) -> None:
+    """Leads tells who registered the customer."""
+    registered = {"customer_id": customer, "owner_id": owner}
+    await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED, registered, pid)
+
+
+async def _owner_changed(notifications, pid: str, customer: str, owner: str) -> None:
+    """Leads tells the customer passed to another consultant."""
+    moved = {"customer_id": customer, "project_id": pid, "to_consultant_id": owner, "reason": "assign"}
+    await apply_event(notifications, ownership.on_ownership_changed, OWNERSHIP_CHANGED, moved, pid)
+
+
 async def test_a_consultants_reminders_follow_the_customer_from_owner_to_owner_r8(notifications, settings) -> None:
     """Issue 23: a reminder carries its customer's owner, learnt before or after the reminder and kept on a change."""
     pid, customer = str(uuid.uuid4()), str(uuid.uuid4())
@@ -235,11 +247,9 @@ async def test_a_consultants_reminders_follow_the_customer_from_owner_to_owner_r
         return sum(x["customer_id"] == customer for x in listed)
 
     assert await about_the_customer("k-6") == 0
-    registered = {"customer_id": customer, "owner_id": "k-6"}
-    await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED, registered, pid)
+    await _owner_learnt(notifications, pid, customer, "k-6")
     assert await about_the_customer("k-6") == 4
-    moved = {"customer_id": customer, "project_id": pid, "to_consultant_id": "k-7", "reason": "assign"}
-    await apply_event(notifications, ownership.on_ownership_changed, OWNERSHIP_CHANGED, moved, pid)
+    await _owner_changed(notifications, pid, customer, "k-7")
     assert (await about_the_customer("k-6"), await about_the_customer("k-7")) == (0, 4)
     await subscribed(notifications, pid, customer_id=customer, consultant_id="k-5")  # written with the owner known
     assert await about_the_customer("k-7") == 8
@@ -270,11 +280,9 @@ async def test_a_consultants_messages_follow_the_customer_from_owner_to_owner_r8
 
     await record(2)  # the owner not yet known
     assert await about_the_customer("k-6") == 0
-    registered = {"customer_id": customer, "owner_id": "k-6"}
-    await apply_event(notifications, ownership.on_customer_registered, CUSTOMER_REGISTERED, registered, pid)
+    await _owner_learnt(notifications, pid, customer, "k-6")
     assert await about_the_customer("k-6") == 2
-    moved = {"customer_id": customer, "project_id": pid, "to_consultant_id": "k-7", "reason": "assign"}
-    await apply_event(notifications, ownership.on_ownership_changed, OWNERSHIP_CHANGED, moved, pid)
+    await _owner_changed(notifications, pid, customer, "k-7")
     assert (await about_the_customer("k-6"), await about_the_customer("k-7")) == (0, 2)
     await record(1)  # recorded with the owner known
     assert await about_the_customer("k-7") == 3
