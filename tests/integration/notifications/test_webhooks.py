@@ -57,11 +57,15 @@ def _handover(pid: str, unit_id: str) -> dict:
     }
 
 
-async def publish(notifications, handler, topic, data: dict, pid: str, env=None):
-    """Hand the service an event as its inbox would (the same envelope again is a duplicate delivery)."""
+async def publish(notifications, handler, topic, data: dict, pid: str, env=None, conn=None):
+    """Hand the service an event as its inbox would (the same envelope again is a duplicate delivery); in `conn`'s
+    transaction when given, else in one of its own."""
     env = env or new_envelope(
         topic.event_type, topic.data_model.model_validate(data).model_dump(mode="json"), producer="test", project_id=pid
     )
+    if conn is not None:
+        await handler(conn, env, topic.data_model.model_validate(env.data))
+        return env
     async with notifications.pool.acquire() as conn, conn.transaction():
         await handler(conn, env, topic.data_model.model_validate(env.data))
     return env
@@ -250,14 +254,15 @@ async def test_two_workers_never_claim_the_same_delivery(notifications, settings
             conn, uuid.UUID(pid), "http://127.0.0.1:9/none", [PROPERTY_HANDOFF.name], None, "m-1", allow_private=True
         )
         await conn.execute("UPDATE webhook_endpoints SET disabled_at = now() WHERE id <> $1", uuid.UUID(hook["id"]))
-    for _ in range(12):
-        await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, handoff_data(str(uuid.uuid4())), pid)
-    async with notifications.pool.acquire() as conn:
-        # Out of the running app's deliverer's reach: not due for an hour, and any lease it took void (its settle
-        # matches its own lease only). Otherwise its retry could hold a row (SKIP LOCKED) while the two claim.
+    # The twelve are out of the running app's deliverer's reach from their first commit (not due for an hour).
+    # Were they due for a moment, it would claim them, and a settle of its that meets a row changed under it keeps
+    # that row locked until its transaction ends: SKIP LOCKED then rightly passes the row by in both claims below.
+    async with notifications.pool.acquire() as conn, conn.transaction():
+        for _ in range(12):
+            data = handoff_data(str(uuid.uuid4()))
+            await publish(notifications, webhooks.on_handoff, PROPERTY_HANDOFF, data, pid, conn=conn)
         await conn.execute(
-            "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour', claimed_until = NULL"
-            " WHERE endpoint_id = $1",
+            "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour' WHERE endpoint_id = $1",
             uuid.UUID(hook["id"]),
         )
     later = datetime.now(UTC) + timedelta(hours=2)
