@@ -61,6 +61,7 @@ async def _partition(
     sent: list[tuple[asyncio.Future[Any], list[int]]] = []
     try:
         for batch, members in _batches(producer, rows, indexes):
+            batch.close()  # complete: the producer sends it at once instead of lingering for more records
             sent.append((await producer.send_batch(batch, tp[0], partition=tp[1]), members))
     except Exception as exc:  # not even queued: these rows and the rest of the partition failed
         for i in indexes[sum(len(m) for _, m in sent) :]:

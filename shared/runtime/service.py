@@ -19,8 +19,8 @@ from shared.http.operations import Roles
 from shared.messaging.consuming import ServiceConsumer, group_id
 from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.kafka import make_producer
-from shared.messaging.outbox import OutboxRelay
 from shared.messaging.redelivery import BrokerAdmin, ConsumersOf, Custody, replay_state
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Topic, consumers_of
 from shared.runtime import metrics
 from shared.runtime.jobs import keep_trying, periodic

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     # Outbox relay and consumers
     outbox_poll_seconds: float = 10.0  # a relay at rest looks this often; a commit wakes it at once (NOTIFY)
     outbox_batch_size: int = 2000  # rows the relay reads and publishes at a time
+    outbox_pace_ms: float = 10.0  # under load, the least time between two batches (shared/messaging/relay.py)
     outbox_retention_hours: float = 168.0  # published rows every consumer group confirmed are kept this long
     inbox_retention_hours: float = 336.0  # applied event ids are kept this long (longer than the outbox keeps rows)
     consumer_max_retries: int = 3

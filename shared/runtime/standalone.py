@@ -9,7 +9,7 @@ import asyncio
 import signal
 
 from shared.messaging.kafka import make_producer
-from shared.messaging.outbox import OutboxRelay
+from shared.messaging.relay import OutboxRelay
 from shared.runtime.logs import log
 from shared.runtime.service import Runtime, ServiceSpec
 from shared.runtime.settings import Settings

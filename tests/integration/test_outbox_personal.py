@@ -14,7 +14,8 @@ import orjson
 from shared.db.databases import service_dsn
 from shared.db.migrate import migrate_service
 from shared.messaging import topics
-from shared.messaging.outbox import OutboxRelay, add_event, requeue_since
+from shared.messaging.outbox import add_event, requeue_since
+from shared.messaging.relay import OutboxRelay
 from shared.runtime.settings import Settings
 from tests.support.platform import MIGRATIONS
 
@@ -28,6 +29,9 @@ class RecordBatch:
     def append(self, *, key: bytes, value: bytes, timestamp: None) -> bool:
         self.records.append(value)
         return True
+
+    def close(self) -> None:
+        """Complete (the relay closes each batch before it is sent)."""
 
 
 class CapturingProducer:

@@ -11,7 +11,8 @@ import asyncpg
 
 from shared.db.databases import service_dsn
 from shared.messaging.kafka import make_producer
-from shared.messaging.outbox import OutboxRelay, add_event
+from shared.messaging.outbox import add_event
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import PLATFORM_TEST
 from shared.runtime.settings import Settings
 
