@@ -28,6 +28,15 @@ router = APIRouter(tags=["projects"])
 units = APIRouter(tags=["units"])  # a project's units: imported and listed
 
 
+class ProjectHead(BaseModel):
+    """What every answer about a project names first (the project as created, as listed)."""
+
+    id: str
+    code: str
+    name: str
+    city: str | None
+
+
 class NewProject(BaseModel):
     code: Word
     name: Name
@@ -36,20 +45,12 @@ class NewProject(BaseModel):
     org_id: Id | None = None
 
 
-class ProjectOut(BaseModel):
-    id: str
-    code: str
-    name: str
-    city: str | None
+class ProjectOut(ProjectHead):
     org_id: str | None = None
     settings: dict[str, Any]
 
 
-class ProjectListed(BaseModel):
-    id: str
-    code: str
-    name: str
-    city: str | None
+class ProjectListed(ProjectHead):
     org_id: str | None
     time_zone: str | None
 
