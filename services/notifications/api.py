@@ -3,14 +3,14 @@ to their own customers (R8)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.notifications import use_cases
-from shared.http.auth import Principal, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Id, Short
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import parse_uuid, pool_of
 
 router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
@@ -44,11 +44,7 @@ class Message(BaseModel):
 
 @reminders.get("/v1/reminders", response_model=list[Reminder])
 async def list_reminders(
-    request: Request,
-    customer_id: Id | None = None,
-    sale_id: Id | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
+    request: Request, page: Paging, who: Who, customer_id: Id | None = None, sale_id: Id | None = None
 ) -> Response:
     """Scheduled, sent and cancelled reminders in due order, filtered before the page is cut."""
     cid, sid = parse_uuid(customer_id, "customer_id", True), parse_uuid(sale_id, "sale_id", True)
@@ -58,12 +54,7 @@ async def list_reminders(
 
 
 @messages.get("/v1/notifications", response_model=list[Message])
-async def list_notifications(
-    request: Request,
-    recipient: Short | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
-) -> Response:
+async def list_notifications(request: Request, page: Paging, who: Who, recipient: Short | None = None) -> Response:
     """Messages sent, newest first."""
     async with pool_of(request).acquire() as conn:
         rows = await use_cases.notifications_page(conn, who, recipient, after_time_and_id(page), page.fetch_size())

@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.http.api_errors import ApiError
@@ -54,6 +54,10 @@ def page_params(
 ) -> Page:
     """FastAPI dependency: the page a list request asks for."""
     return Page(limit, decode_cursor(cursor) if cursor else None)
+
+
+# A list route's page (`limit`, `cursor`), as a parameter type: `page: Paging` (FastAPI resolves the dependency).
+Paging = Annotated[Page, Depends(page_params)]
 
 
 def paged(

@@ -79,6 +79,20 @@ async def in_pool(
         return await use_case(conn, *args, **kwargs)
 
 
+async def found_in_pool(
+    request: Request,
+    find: Callable[[asyncpg.Connection, str, Principal], Awaitable[Any]],
+    raw_id: str,
+    who: Principal,
+    use_case: Callable[..., Awaitable[T]],
+    *args: Any,
+) -> T:
+    """A route's whole body when it finds the thing its path names (`find`: a `by_path_id` lookup) and hands it to
+    one use case: `use_case(conn, thing, *args)` on a connection of the service's pool."""
+    async with pool_of(request).acquire() as conn:
+        return await use_case(conn, await find(conn, raw_id, who), *args)
+
+
 def project_in_scope(who: Principal, project_id: str | None, *roles: str) -> uuid.UUID:
     """A project-wide route's first checks, in the order docs/api.md documents: the role (403), the id (422), the
     project in the token (403)."""

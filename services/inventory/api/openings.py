@@ -15,7 +15,7 @@ from services.inventory.use_cases import opening_gate as gate
 from services.inventory.use_cases import openings as use_cases
 from shared.http.auth import Principal, Who, current_principal
 from shared.http.fields import Id, Reason, Time
-from shared.http.requests import by_path_id, parse_uuid, pool_of
+from shared.http.requests import by_path_id, found_in_pool, parse_uuid, pool_of
 
 router = APIRouter(tags=["openings"])
 _opening = by_path_id(use_cases.opening_in_reach, "opening id")
@@ -135,9 +135,7 @@ async def create_opening(project_id: str, body: NewOpening, request: Request, wh
 async def add_entrants(opening_id: str, body: NewEntrants, request: Request, who: Who) -> dict:
     """Registered customers of the project join (all or none: an unknown one → 422 `unknown_customer`)."""
     who.require_role("sales_control")
-    async with pool_of(request).acquire() as conn:
-        row = await _opening(conn, opening_id, who)
-        return await use_cases.add_entrants(conn, row, body.customer_ids, who.sub)
+    return await found_in_pool(request, _opening, opening_id, who, use_cases.add_entrants, body.customer_ids, who.sub)
 
 
 @router.post("/v1/openings/{opening_id}/draw", response_model=OpeningOut)
@@ -150,9 +148,8 @@ async def draw_opening(
     """The lottery (摇号): queue numbers from the published seed; event `opening-drawn`; drawn once. Issue 25: an
     opening that took a commitment is drawn by its reveals (409 `seed_by_commitment`)."""
     who.require_role("sales_control", "manager")
-    async with pool_of(request).acquire() as conn:
-        row = await _opening(conn, opening_id, who)
-        return await use_cases.draw(conn, row, body.seed if body else None, who.sub)
+    seed = body.seed if body else None
+    return await found_in_pool(request, _opening, opening_id, who, use_cases.draw, seed, who.sub)
 
 
 @router.get("/v1/openings/{opening_id}", response_model=OpeningOut)
@@ -169,6 +166,4 @@ async def keep_unit_out(opening_id: str, body: KeepOut, request: Request, who: W
     not released when the opening goes live, and the opening's hold rule does not apply to it."""
     who.require_role("sales_control", "manager")
     unit_id = parse_uuid(body.unit_id, "unit_id")
-    async with pool_of(request).acquire() as conn:
-        row = await _opening(conn, opening_id, who)
-        return await gate.keep_out(conn, row, unit_id, body.reason, who.sub)
+    return await found_in_pool(request, _opening, opening_id, who, gate.keep_out, unit_id, body.reason, who.sub)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.inventory.use_cases import orgs as use_cases
 from shared.http.auth import Who
 from shared.http.fields import Id, JsonObject, Name, Word
-from shared.http.paging import Page, after_text_and_id, page_params, paged
+from shared.http.paging import Paging, after_text_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter(tags=["orgs"])
@@ -51,7 +51,7 @@ async def create_org(body: NewOrg, request: Request, who: Who) -> dict:
 
 
 @router.get("/v1/orgs", response_model=list[OrgOut])
-async def list_orgs(request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
+async def list_orgs(request: Request, who: Who, page: Paging) -> Response:
     """Exactly the units the caller may see (a group manager: their units' subtrees), a parent before its
     children."""
     who.require_role("group_manager")

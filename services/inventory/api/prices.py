@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -13,9 +13,9 @@ from services.inventory import use_cases
 from services.inventory.api.common import require_project
 from services.inventory.domain.prices import Adjustment
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, Who, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Id, Label, Reason
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import parse_uuid, pool_of
 from shared.kernel.money import Money
 
@@ -84,9 +84,7 @@ class AdjustmentOut(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/price-adjustments", response_model=list[AdjustmentOut])
-async def list_price_adjustments(
-    project_id: str, request: Request, page: Page = Depends(page_params), who: Principal = Depends(current_principal)
-) -> Response:
+async def list_price_adjustments(project_id: str, request: Request, page: Paging, who: Who) -> Response:
     """Every adjustment of the project, oldest first: who, when, why, each unit's old and new price (R35)."""
     async with pool_of(request).acquire() as conn:
         project = await require_project(conn, project_id, who)

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -18,14 +18,23 @@ from services.inventory.api.common import UnitOut, require_project, unit_json
 from services.inventory.domain import UnitStatus, parse_unit_rows
 from services.inventory.store import UnitFilter
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, Who, current_principal
+from shared.http.auth import Who
 from shared.http.exports import CSV, XLSX, download, export_type
 from shared.http.fields import Code, Id, JsonObject, Label, Name, Word
-from shared.http.paging import Page, after_text_and_id, page_params, paged
+from shared.http.paging import Page, Paging, after_text_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter(tags=["projects"])
 units = APIRouter(tags=["units"])  # a project's units: imported and listed
+
+
+class ProjectHead(BaseModel):
+    """What every answer about a project names first (the project as created, as listed)."""
+
+    id: str
+    code: str
+    name: str
+    city: str | None
 
 
 class NewProject(BaseModel):
@@ -36,20 +45,12 @@ class NewProject(BaseModel):
     org_id: Id | None = None
 
 
-class ProjectOut(BaseModel):
-    id: str
-    code: str
-    name: str
-    city: str | None
+class ProjectOut(ProjectHead):
     org_id: str | None = None
     settings: dict[str, Any]
 
 
-class ProjectListed(BaseModel):
-    id: str
-    code: str
-    name: str
-    city: str | None
+class ProjectListed(ProjectHead):
     org_id: str | None
     time_zone: str | None
 
@@ -80,12 +81,7 @@ async def create_project(body: NewProject, request: Request, who: Who) -> dict:
 
 
 @router.get("/v1/projects", response_model=list[ProjectListed])
-async def list_projects(
-    request: Request,
-    org_id: Id | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
-) -> Response:
+async def list_projects(request: Request, page: Paging, who: Who, org_id: Id | None = None) -> Response:
     """The projects the caller may see (a consultant: theirs; a group manager: those under their units); `org_id`
     keeps those in that unit's subtree."""
     under = parse_uuid(org_id, "org_id", True)
@@ -179,12 +175,7 @@ _PRICE_TABLE: dict[int | str, dict[str, Any]] = {
 
 @units.get("/v1/projects/{project_id}/units", response_model=list[UnitOut], responses=_PRICE_TABLE)
 async def list_units(
-    project_id: str,
-    request: Request,
-    status: Code | None = None,
-    building: Label | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
+    project_id: str, request: Request, page: Paging, who: Who, status: Code | None = None, building: Label | None = None
 ) -> Response:
     """Units in board order, filtered by status and building before the page is cut (contract "Lists"); with
     `Accept: text/csv` or the Excel type the price table (价格表) of every unit the filters select, not paged."""
@@ -214,9 +205,7 @@ def _unit_cursor(page: Page) -> tuple[str, int, str, uuid.UUID] | None:
 
 
 @router.get("/v1/projects/{project_id}/conflicts", response_model=list[ConflictOut])
-async def list_conflicts(
-    project_id: str, request: Request, page: Page = Depends(page_params), who: Principal = Depends(current_principal)
-) -> Response:
+async def list_conflicts(project_id: str, request: Request, page: Paging, who: Who) -> Response:
     """Deposits verified for units someone else had: each waits for a manager's refund (oldest first)."""
     who.require_role("manager", "sales_control", "admin")
     async with pool_of(request).acquire() as conn:

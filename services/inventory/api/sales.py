@@ -11,7 +11,7 @@ from services.inventory import use_cases
 from services.inventory.domain import ContractSigning, SubscriptionTerms
 from shared.http.auth import Who
 from shared.http.fields import Day, Id, Name, Reason, Time
-from shared.http.requests import by_path_id, parse_uuid, pool_of
+from shared.http.requests import by_path_id, found_in_pool, parse_uuid, pool_of
 from shared.kernel.money import Money
 
 router = APIRouter(tags=["sales"])
@@ -97,9 +97,7 @@ async def sign_subscription(sale_id: str, body: Subscription, request: Request, 
 async def cancel_sale(sale_id: str, body: Cancellation, request: Request, who: Who) -> dict:
     """退订: a reserved or subscribed sale is cancelled; the unit is available; payments refunds."""
     who.require_role("manager")
-    async with pool_of(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
-        return await use_cases.cancel_sale(conn, sid, body.reason, who.sub)
+    return await found_in_pool(request, _sale_project, sale_id, who, use_cases.cancel_sale, body.reason, who.sub)
 
 
 @router.post("/v1/sales/{sale_id}/contract", response_model=Contracted)
@@ -108,9 +106,7 @@ async def sign_contract(sale_id: str, body: Contract, request: Request, who: Who
     of the signatory's ID kept."""
     who.require_role("manager")
     signing = ContractSigning(body.contract_no.strip(), body.signatory, body.poa_notarized, body.id_copy_kept)
-    async with pool_of(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
-        return await use_cases.sign_contract(conn, sid, signing, who.sub)
+    return await found_in_pool(request, _sale_project, sale_id, who, use_cases.sign_contract, signing, who.sub)
 
 
 @router.post("/v1/sales/{sale_id}/handover", response_model=HandedOver)
@@ -118,6 +114,5 @@ async def complete_handover(sale_id: str, body: Handover, request: Request, who:
     """交房 (R32): the flat is handed over after the contract; leads then passes the resident to the property
     company."""
     who.require_role("manager", "service")
-    async with pool_of(request).acquire() as conn:
-        sid = await _sale_project(conn, sale_id, who)
-        return await use_cases.complete_handover(conn, sid, body.handed_over_at, who.sub)
+    at = body.handed_over_at
+    return await found_in_pool(request, _sale_project, sale_id, who, use_cases.complete_handover, at, who.sub)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from services.leads import use_cases
 from services.leads.api.common import vault_of
 from shared.http.auth import Who
 from shared.http.fields import Id, Long
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["aftersales"])
@@ -44,11 +44,7 @@ class ReturnVisit(BaseModel):
 
 @router.get("/v1/aftersales/visits", response_model=list[ReturnVisit])
 async def list_return_visits(
-    project_id: Id,
-    request: Request,
-    who: Who,
-    due: Literal["today", "overdue", "all"] = "all",
-    page: Page = Depends(page_params),
+    project_id: Id, request: Request, who: Who, page: Paging, due: Literal["today", "overdue", "all"] = "all"
 ) -> Response:
     """R33: return visits by due time — due today (the project's local day), overdue, or all (done ones too)."""
     pid = project_in_scope(who, project_id, *AFTERSALES_ROLES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from services.leads.api.common import vault_of
 from services.leads.schemas import FollowupRecorded
 from shared.http.auth import Who
 from shared.http.fields import Id, Long, Short, Time
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["callbacks"])
@@ -69,11 +69,7 @@ async def complete_callback(callback_id: str, body: Done, request: Request, who:
 
 @router.get("/v1/callbacks", response_model=list[CallbackOut])
 async def list_callbacks(
-    project_id: Id,
-    request: Request,
-    who: Who,
-    due: Literal["today", "overdue"] = "today",
-    page: Page = Depends(page_params),
+    project_id: Id, request: Request, who: Who, page: Paging, due: Literal["today", "overdue"] = "today"
 ) -> Response:
     """Scheduled call-backs due today (local day) or overdue: a consultant's own, all for the manager."""
     pid = project_in_scope(who, project_id, "consultant", "manager")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
 from shared.http.auth import Who
 from shared.http.fields import Id, Name, Reason
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["claims"])
@@ -79,11 +79,7 @@ async def decide_claim(claim_id: str, body: Decision, request: Request, who: Who
 
 @router.get("/v1/claims", response_model=list[ClaimOut])
 async def list_claims(
-    project_id: Id,
-    request: Request,
-    who: Who,
-    status: Literal["open", "decided"] | None = None,
-    page: Page = Depends(page_params),
+    project_id: Id, request: Request, who: Who, page: Paging, status: Literal["open", "decided"] | None = None
 ) -> Response:
     """R9: a project's claims, oldest first, each with the follow-ups and calls each side had with the customer."""
     pid = project_in_scope(who, project_id, "manager")

@@ -3,7 +3,7 @@ timeline. Pydantic in, a use case, pydantic out."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from services.leads import use_cases
@@ -25,7 +25,7 @@ from services.leads.schemas import (
 from services.leads.use_cases import CustomerQuery, RecordFollowup, RegisterCustomer
 from shared.http.auth import Who
 from shared.http.fields import Code, Id
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["customers"])
@@ -65,9 +65,7 @@ async def look_up_owner(project_id: Id, phone: Code, request: Request, who: Who)
 
 
 @router.get("/v1/customers", response_model=list[CustomerSummary])
-async def list_customers(
-    project_id: Id, request: Request, who: Who, overdue: bool = False, page: Page = Depends(page_params)
-) -> Response:
+async def list_customers(project_id: Id, request: Request, who: Who, page: Paging, overdue: bool = False) -> Response:
     """R8: a consultant sees their own customers, a manager all of the project; phones masked (R18), newest
     first. `overdue=true` keeps those whose follow-up is due and not done (R13), before the page is cut."""
     pid = project_in_scope(who, project_id, "consultant", "manager")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.leads import use_cases
 from shared.http.auth import Who
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter(tags=["referrals"])
@@ -30,7 +30,7 @@ class Referral(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/referrals", response_model=list[Referral])
-async def list_referrals(project_id: str, request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
+async def list_referrals(project_id: str, request: Request, who: Who, page: Paging) -> Response:
     """R34: a project's referrals, oldest first, including (v1.2) those its owners made in the group's other
     projects; both sides are rewarded when the referred buyer signs."""
     pid = project_in_scope(who, project_id, "manager")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -12,7 +12,7 @@ from services.leads.api.common import vault_of
 from services.leads.schemas import Close, Closed, CustomerPatch, CustomerRecord
 from services.leads.use_cases import CustomerChanges
 from shared.http.auth import Who
-from shared.http.paging import Page, page_params, paged
+from shared.http.paging import Paging, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 
 router = APIRouter(tags=["customers"])
@@ -48,7 +48,7 @@ class Overdue(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/followups/overdue", response_model=list[Overdue])
-async def list_overdue(project_id: str, request: Request, who: Who, page: Page = Depends(page_params)) -> Response:
+async def list_overdue(project_id: str, request: Request, who: Who, page: Paging) -> Response:
     """R13: follow-ups due by cadence and not done, and call-backs past due, oldest first (manager)."""
     pid = project_in_scope(who, project_id, "manager")
     async with pool_of(request).acquire() as conn:

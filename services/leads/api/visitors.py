@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -14,7 +14,7 @@ from services.leads.api.common import vault_of
 from services.leads.use_cases import RegisterQuery
 from shared.http.auth import Who
 from shared.http.fields import Code
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import pool_of, project_in_scope
 
 router = APIRouter(tags=["visitors"])
@@ -34,9 +34,7 @@ class Visitor(BaseModel):
 
 
 @router.get("/v1/projects/{project_id}/visitors", response_model=list[Visitor])
-async def list_visitors(
-    project_id: str, request: Request, who: Who, day: Code | None = None, page: Page = Depends(page_params)
-) -> Response:
+async def list_visitors(project_id: str, request: Request, who: Who, page: Paging, day: Code | None = None) -> Response:
     """R5, R8, R18: the register of `day` (YYYY-MM-DD; today in the project's time zone by default; 422
     `invalid_day`), oldest first: manager and sales control see everyone, a consultant the key visitors and their
     own customers; names and phones masked."""

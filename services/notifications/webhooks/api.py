@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from services.notifications.webhooks import use_cases
 from services.notifications.webhooks.sending import Resolver, system_resolver
 from shared.http.api_errors import ApiError
-from shared.http.auth import Principal, Who, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Id, Name, Short, Url
 from shared.http.idempotency import shown_once
-from shared.http.paging import Page, page_params, paged
+from shared.http.paging import Page, Paging, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of
 
 router = APIRouter()  # what app.py includes: one router per tag (an SDK's module), joined at the bottom
@@ -105,9 +105,9 @@ async def register_webhook(
 async def list_deliveries(
     endpoint_id: str,
     request: Request,
+    page: Paging,
+    who: Who,
     status: Literal["pending", "delivered", "failed"] | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
 ) -> Response:
     """The delivery log: every attempt with its event id, time, status code, duration and error."""
     after = _attempt_cursor(page)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -23,9 +23,9 @@ from services.payments.api.common import (
 )
 from services.payments.domain import DepositRequest
 from services.payments.use_cases import TakeDeposit
-from shared.http.auth import Principal, Who, current_principal
+from shared.http.auth import Who
 from shared.http.fields import Code, Id, Name, Short
-from shared.http.paging import Page, after_time_and_id, page_params, paged
+from shared.http.paging import Paging, after_time_and_id, paged
 from shared.http.requests import in_pool, parse_uuid, pool_of, project_in_scope
 from shared.kernel.money import Money
 
@@ -145,11 +145,7 @@ class DepositRow(BaseModel):
 
 @router.get("/v1/projects/{project_id}/deposits", response_model=list[DepositRow])
 async def list_deposits(
-    project_id: str,
-    request: Request,
-    banking: Code | None = None,
-    page: Page = Depends(page_params),
-    who: Principal = Depends(current_principal),
+    project_id: str, request: Request, page: Paging, who: Who, banking: Code | None = None
 ) -> Response:
     """Deposits of a project, oldest first; `?banking=overdue` lists cash not banked in time (R24)."""
     pid = project_in_scope(who, project_id, "finance", "manager")
